@@ -1,0 +1,14 @@
+/* cmd_analyze.c — tale analyze (not implemented yet: this placeholder only reports so). */
+#include "cli.h"
+
+#include <string.h>
+
+int cmd_analyze(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: tale analyze ...\n\n'tale analyze' is not implemented yet.\n");
+        return CLI_OK;
+    }
+    cli_errorf("'analyze' is not implemented yet");
+    return CLI_FAIL;
+}

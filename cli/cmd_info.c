@@ -1,0 +1,14 @@
+/* cmd_info.c — tale info (not implemented yet: this placeholder only reports so). */
+#include "cli.h"
+
+#include <string.h>
+
+int cmd_info(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: tale info ...\n\n'tale info' is not implemented yet.\n");
+        return CLI_OK;
+    }
+    cli_errorf("'info' is not implemented yet");
+    return CLI_FAIL;
+}

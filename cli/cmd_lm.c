@@ -1,0 +1,14 @@
+/* cmd_lm.c — tale lm (not implemented yet: this placeholder only reports so). */
+#include "cli.h"
+
+#include <string.h>
+
+int cmd_lm(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: tale lm ...\n\n'tale lm' is not implemented yet.\n");
+        return CLI_OK;
+    }
+    cli_errorf("'lm' is not implemented yet");
+    return CLI_FAIL;
+}

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages tale needs, when any is missing.
+# As root: apt-get.  Otherwise: sudo -n.  Otherwise: print the exact line and fail.
+set -eu
+PKGS="build-essential pkg-config libfftw3-dev libsndfile1-dev libsamplerate0-dev
+libopenblas-dev libicu-dev portaudio19-dev libcmocka-dev libstemmer-dev
+libcurl4-openssl-dev espeak-ng sox libsox-fmt-all curl gnuplot-nox ca-certificates"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+    echo "deps: missing Debian packages and no root or passwordless sudo. Run:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y$missing" >&2
+    exit 1
+fi

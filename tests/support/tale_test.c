@@ -1,0 +1,101 @@
+#include "tale_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *slot(void)
+{
+    static char bufs[8][2048];
+    static int k;
+    k = (k + 1) % 8;
+    return bufs[k];
+}
+
+const char *tt_data(const char *rel)
+{
+    char *b = slot();
+    snprintf(b, 2048, "%s/%s", tale_data_dir(), rel);
+    return b;
+}
+
+int tt_have_data(const char *rel)
+{
+    struct stat st;
+    return stat(tt_data(rel), &st) == 0;
+}
+
+const char *tt_tmpdir(void)
+{
+    static char dir[1024];
+    if (!dir[0]) {
+        const char *env = getenv("TALE_TEST_TMP");
+        if (env && *env)
+            snprintf(dir, sizeof dir, "%s", env);
+        else
+            snprintf(dir, sizeof dir, "build/tmp/%ld", (long)getpid());
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "cannot create %s\n", dir);
+    }
+    return dir;
+}
+
+const char *tt_tmp(const char *name)
+{
+    char *b = slot();
+    snprintf(b, 2048, "%s/%s", tt_tmpdir(), name);
+    return b;
+}
+
+int tt_sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    if (rc == -1)
+        return -1;
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+void *tt_read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = '\0';
+        if (size)
+            *size = (size_t)n;
+    }
+    return buf;
+}
+
+int tt_write_file(const char *path, const void *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    int ok = fwrite(data, 1, size, f) == size;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+int tt_have_cmd(const char *cmd)
+{
+    return tt_sh("command -v '%s' >/dev/null 2>&1", cmd) == 0;
+}
