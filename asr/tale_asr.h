@@ -170,6 +170,34 @@ TALE_API void tale_mel_stream_finish(tale_mel_stream *s);
 TALE_API int tale_mel_stream_next(tale_mel_stream *s, float *frame);
 /* Frames produced so far. */
 TALE_API size_t tale_mel_stream_n_frames(const tale_mel_stream *s);
+/* The stream's own tale_mel (filters, n_mels); owned by s. */
+TALE_API const tale_mel *tale_mel_stream_mel(const tale_mel_stream *s);
+
+/* A whole file summarised in one streaming pass (constant memory): what
+ * `tale info` prints.  Mel statistics are over every log10-mel value
+ * (tale_mel_compute_log10 scale, before Whisper's normalisation). */
+typedef struct tale_audio_info {
+    char format[160];          /* tale_audio_format() */
+    int source_rate_hz;
+    int source_channels;
+    double header_duration_s;  /* tale_audio_duration_s(): -1 if unknown */
+    uint64_t n_samples;        /* decoded, mono at target_rate_hz */
+    double duration_s;         /* n_samples / target_rate_hz */
+    double rms_dbfs;           /* RMS level of the decoded signal, dB full scale */
+    double peak;               /* max |sample| */
+    int n_mels;
+    uint64_t n_frames;         /* ceil(n_samples / 160) */
+    double mel_mean, mel_std, mel_min, mel_max;
+} tale_audio_info;
+
+/* Read path with tale_audio_open(ap) and the streaming log-mel (mp; NULL =
+ * defaults), filling *info.  progress (may be NULL) gets milliseconds of
+ * audio done / total (total -1 when unknown).  On a read error mid-file the
+ * call returns it and *info describes the audio read up to that point. */
+TALE_API tale_status tale_audio_info_read(const char *path, const tale_audio_params *ap,
+                                          const tale_mel_params *mp, tale_progress_fn progress,
+                                          void *user_data, tale_audio_info *info,
+                                          tale_error *err);
 
 
 /* ===================================================================== */
