@@ -87,8 +87,7 @@ static void print_json(const char *path, const tale_audio_info *in, const tale_e
     tale_json_key(j, "error");
     tale_json_str(j, err ? err->msg : NULL);
     tale_json_obj_end(j);
-    tale_json_writer_free(j);
-    putchar('\n');
+    tale_json_writer_free(j); /* ends the line */
 }
 
 int cmd_info(int argc, char **argv)
