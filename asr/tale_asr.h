@@ -48,7 +48,8 @@ extern "C" {
  */
 typedef struct tale_audio_params { /* defaults: tale_audio_default_params() */
     int target_rate_hz;      /* 16000 (any rate 1000..384000 works) */
-    int raw_rate_hz;         /* for "-" (raw PCM on stdin): required, 0 = unset */
+    int raw_rate_hz;         /* for "-": rate of raw PCM on stdin; 0 = stdin carries a
+                                self-describing stream (WAV, AU, Ogg, MP3; not FLAC) */
     int raw_channels;        /* 1; interleaved when more */
     const char *raw_format;  /* "s16le" (default), "s32le", "f32le", "u8" */
 } tale_audio_params;
@@ -57,7 +58,8 @@ TALE_API tale_audio_params tale_audio_default_params(void);
 
 typedef struct tale_audio tale_audio; /* streaming reader; one thread */
 
-/* Open path ("-" = raw PCM on standard input, described by p->raw_*).
+/* Open path ("-" = standard input: raw PCM described by p->raw_*, or, with
+ * raw_rate_hz 0, a WAV/AU/Ogg/MP3 stream).
  * p may be NULL (defaults).  On failure *out is NULL. */
 TALE_API tale_status tale_audio_open(const char *path, const tale_audio_params *p,
                                      tale_audio **out, tale_error *err);
