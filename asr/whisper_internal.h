@@ -6,6 +6,7 @@
 #ifndef ASR_WHISPER_INTERNAL_H
 #define ASR_WHISPER_INTERNAL_H
 
+#include <stdio.h>
 #include "tale_asr.h"
 #include "tensors.h"
 
@@ -171,3 +172,11 @@ tale_status asr_decode(asr_whisper_state *st, const int32_t *tokens, int n_seq, 
                        int n_past, tale_error *err);
 /* Copy KV-cache slot src to dst for positions [0, n_pos) (beam reordering). */
 void asr_kv_copy(asr_whisper_state *st, int dst, int src, int n_pos);
+
+/* ---- random-weight ggml files (ggml.c; tests and bench) ---------------- */
+/* Write a complete ggml Whisper file with random weights at the dims of hp
+ * (weight matrices in wtype: ASR_F32, ASR_F16 or ASR_Q8_0; the rest f32),
+ * distributed like the test vectors' models so logits are sane.  vocab may
+ * be NULL (then 256 single-byte tokens are stored). */
+tale_status asr_ggml_write_random(FILE *fp, const asr_whisper_hparams *hp, asr_dtype wtype,
+                                  uint64_t seed, const asr_vocab *vocab, tale_error *err);
