@@ -83,6 +83,44 @@ static int map_type(int32_t t)
     }
 }
 
+/* whisper.cpp's converter stored every token that is not valid UTF-8 on
+ * its own (a byte of a split character: "\xc3", " \xd0", …) as U+FFFD, so
+ * such files cannot rebuild "å" from two tokens.  When the file shows that
+ * damage and tiktoken's ranks file is at hand (make models), take the real
+ * byte strings from it, after checking that every undamaged token agrees. */
+static asr_vocab *repair_vocab(asr_vocab *v, int n_tok)
+{
+    int damaged = 0;
+    for (int i = 0; i < n_tok && i < asr_vocab_n(v); i++) {
+        size_t l;
+        const char *b = asr_vocab_bytes(v, i, &l);
+        if (b && l >= 3 && memmem(b, l, "\xef\xbf\xbd", 3))
+            damaged++;
+    }
+    if (!damaged)
+        return v;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/models/whisper-assets/multilingual.tiktoken", tale_data_dir());
+    asr_vocab *t = NULL;
+    if (asr_vocab_from_tiktoken(path, &t, NULL) != TALE_OK) {
+        tale_log(TALE_LOG_WARN, "ggml vocab has %d damaged tokens and %s is missing: split "
+                 "characters will show as U+FFFD", damaged, path);
+        return v;
+    }
+    for (int i = 0; i < n_tok && i < asr_vocab_n(v); i++) {
+        size_t l1, l2;
+        const char *a = asr_vocab_bytes(v, i, &l1), *b = asr_vocab_bytes(t, i, &l2);
+        if (!a || (l1 >= 3 && memmem(a, l1, "\xef\xbf\xbd", 3)) || l1 == 0)
+            continue;
+        if (!b || l1 != l2 || memcmp(a, b, l1) != 0) {
+            asr_vocab_free(t);
+            return v; /* a different vocabulary: keep the file's */
+        }
+    }
+    asr_vocab_free(v);
+    return t;
+}
+
 static tale_status load(src *s, tale_model **out, tale_error *err)
 {
     asr_tensor_set *ts = NULL;
@@ -160,6 +198,8 @@ static tale_status load(src *s, tale_model **out, tale_error *err)
                 goto fail;
         }
     }
+
+    vocab = repair_vocab(vocab, n_tok);
 
     /* tensors */
     ts = asr_tensor_set_new(s->name);
