@@ -89,7 +89,8 @@ typedef struct tale_ctc_decoder_params {
     int max_tokens_per_frame;/* per frame, consider only the best N tokens (default 16; 0 = all) */
     const tale_lm *lm;       /* NULL: no language model (borrowed) */
     float lm_alpha;          /* weight of the LM's natural-log probability (default 0.5) */
-    float lm_beta;           /* word insertion bonus, natural log units (default 1.0) */
+    float lm_beta;           /* word insertion bonus, natural log units (default 1.0);
+                                alpha and beta apply only when lm is set */
     float unk_logp10;        /* log10 prob for an unknown word when the LM has no <unk> (default -10) */
     tale_abort_fn should_abort; /* checked every frame; NULL: never */
     void *user_data;
@@ -100,7 +101,8 @@ TALE_API tale_ctc_decoder_params tale_ctc_default_params(void);
 /* One emitted (non-blank, collapsed) token. */
 typedef struct tale_ctc_token {
     int id;
-    int frame; /* frame of its first emission */
+    int frame;     /* frame of its first emission */
+    int end_frame; /* last frame of its emission (inclusive), from the best alignment */
 } tale_ctc_token;
 
 /* One word of the result text. */

@@ -67,11 +67,14 @@ TALE_API tale_status tale_lm_normalize(const char *text, size_t len, char **out,
 /* Defaults come from tale_lm_build_default_params(). */
 typedef struct tale_lm_build_params {
     int order;                        /* 1..TALE_LM_MAX_ORDER (default 3) */
-    /* min_count[k]: drop (k+1)-grams seen fewer times than this (0/1 = keep
-     * all; default 1 for every order).  Unigrams are never pruned.  Pruned
-     * n-grams still count as contexts for the lower-order continuation
-     * counts. */
-    int min_count[TALE_LM_MAX_ORDER];
+    /* prune[k]: drop (k+1)-grams whose count (raw count for the highest
+     * order and for n-grams starting with <s>, Kneser-Ney continuation count
+     * otherwise) is <= prune[k], as KenLM's --prune does.  Default 0 (keep
+     * all).  prune[0] must be 0: unigrams are never pruned.  The mass of
+     * pruned n-grams goes to their context's back-off weight, so each
+     * distribution still sums to 1.  Prefixes and suffixes of kept n-grams
+     * are always kept (ARPA needs them). */
+    int prune[TALE_LM_MAX_ORDER];
     tale_progress_fn on_progress;     /* lines read so far (total 0) */
     void *user_data;
 } tale_lm_build_params;
@@ -90,6 +93,14 @@ TALE_API tale_status tale_lm_builder_add_text(tale_lm_builder *b, const char *te
  * collection ("id<TAB>sentence[<TAB>...]") uses the second column. */
 TALE_API tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path,
                                               tale_error *err);
+/* Sentences never to count (held-out test text): a text file with one
+ * sentence per line, or a CoNLL-U file whose "# text = " lines are used.
+ * Compared after normalization.  Call before adding text. */
+TALE_API tale_status tale_lm_builder_exclude_file(tale_lm_builder *b, const char *path,
+                                                  tale_error *err);
+/* Sentences added so far, and how many of them were excluded. */
+TALE_API void tale_lm_builder_stats(const tale_lm_builder *b, size_t *n_sentences,
+                                    size_t *n_excluded, size_t *n_tokens);
 /* Estimate the model.  The builder stays valid (and may be freed). */
 TALE_API tale_status tale_lm_builder_finish(tale_lm_builder *b, tale_lm **out, tale_error *err);
 TALE_API void tale_lm_builder_free(tale_lm_builder *b); /* NULL ok */
