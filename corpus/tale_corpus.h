@@ -145,6 +145,13 @@ TALE_API float tale_lm_score_end(const tale_lm *lm, const tale_lm_state *in);
 TALE_API tale_status tale_lm_perplexity(const tale_lm *lm, const char *text, size_t len,
                                         float unk_logp10, double *ppl, size_t *n_words,
                                         size_t *n_oov, tale_error *err);
+/* The same over a file: plain text (one sentence per line), a Leipzig
+ * .csv, or a .conllu file (its "# text = " lines).  Sums accumulate into
+ * *log10_sum, *n_words and *n_oov (initialize them), so several files can
+ * be scored together; ppl = 10^(-log10_sum / n_words). */
+TALE_API tale_status tale_lm_score_file(const tale_lm *lm, const char *path, float unk_logp10,
+                                        double *log10_sum, size_t *n_words, size_t *n_oov,
+                                        tale_error *err);
 
 
 
