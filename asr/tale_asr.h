@@ -156,11 +156,16 @@ TALE_API void tale_ctc_result_free(tale_ctc_result *r); /* NULL ok */
  * Hugging Face LFS metadata (X-Linked-Etag / X-Linked-Size on the
  * un-redirected response) and verifies against that; when the server gives
  * none, the file is kept unverified and the result says so.
+ * A row whose url ends in "/resolve/<revision>/" and whose file column is a
+ * ';'-separated list of glob patterns ("*.json;*.safetensors") stands for
+ * every file of that Hugging Face repository matching a pattern: the list
+ * is read from <host>/api/models/<repo> at download time.
  */
 typedef struct tale_registry tale_registry;
 
 typedef struct tale_model_file {
-    const char *file;    /* path inside the model's cache folder, e.g. "config.json" */
+    const char *file;    /* path inside the model's cache folder, e.g. "config.json",
+                            or glob patterns (see above) */
     const char *url;
     int64_t size_bytes;  /* -1: unknown */
     const char *sha256;  /* 64 lowercase hex digits, or NULL: unknown */
