@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static tale_lm *build(const char *text, int order, const int *prune)
 {
@@ -415,6 +416,71 @@ static void test_ddt_dev(void **state)
     tale_lm_free(lm);
 }
 
+/* The tale binary next to this test's build folder (build-asan/tale under
+ * make asan), else the one in the source root. */
+static const char *tale_bin(void)
+{
+    static char path[4200];
+    char exe[4000];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *s = strrchr(exe, '/');
+        if (s) {
+            *s = 0;
+            s = strrchr(exe, '/');
+            if (s) {
+                *s = 0;
+                snprintf(path, sizeof path, "%s/tale", exe);
+                if (access(path, X_OK) == 0)
+                    return path;
+            }
+        }
+    }
+    snprintf(path, sizeof path, "%s/tale", TALE_SOURCE_DIR);
+    return path;
+}
+
+/* tale lm build / ppl end to end: exit codes, files, error lines. */
+static void test_cli(void **state)
+{
+    (void)state;
+    const char *tale = tale_bin();
+    if (access(tale, X_OK) != 0)
+        skip();
+    const char *txt = "Det er en god dag.\nHun går til søen.\nDet er godt.\n";
+    assert_int_equal(tt_write_file(tt_tmp("cli.txt"), txt, strlen(txt)), 0);
+    assert_int_equal(tt_write_file(tt_tmp("held.txt"), "Det er godt.\n", 13), 0);
+    const char *arpa = tt_tmp("cli.arpa");
+    remove(arpa);
+    assert_int_equal(tt_sh("'%s' lm build -o 2 -x '%s' -O '%s' '%s' >'%s' 2>&1", tale, tt_tmp("held.txt"), arpa,
+                           tt_tmp("cli.txt"), tt_tmp("cli.out")), 0);
+    size_t n;
+    char *out = tt_read_file(tt_tmp("cli.out"), &n);
+    assert_non_null(strstr(out, "2 sentences (1 excluded)"));
+    free(out);
+    tale_lm *lm;
+    assert_int_equal(tale_lm_open(arpa, &lm, NULL), TALE_OK);
+    assert_int_equal(tale_lm_order(lm), 2);
+    assert_int_equal(tale_lm_word_id(lm, "godt", 4), tale_lm_unk_id(lm)); /* held out */
+    tale_lm_free(lm);
+    assert_int_equal(tt_sh("'%s' lm ppl --json -m '%s' '%s' >'%s' 2>&1", tale, arpa, tt_tmp("cli.txt"),
+                           tt_tmp("ppl.json")), 0);
+    out = tt_read_file(tt_tmp("ppl.json"), &n);
+    assert_non_null(strstr(out, "\"perplexity\":"));
+    assert_non_null(strstr(out, "\"oov\":1"));
+    free(out);
+    /* usage errors exit 2, failures exit 1 with one "tale:" line */
+    assert_int_equal(tt_sh("'%s' lm build '%s' >/dev/null 2>&1", tale, tt_tmp("cli.txt")), 2);
+    assert_int_equal(tt_sh("'%s' lm build --prune 1,1 -O x.arpa a >/dev/null 2>&1", tale), 2);
+    assert_int_equal(tt_sh("'%s' lm ppl -m '%s' '%s' 2>'%s'", tale, tt_tmp("none.arpa"), tt_tmp("cli.txt"),
+                           tt_tmp("err.txt")), 1);
+    out = tt_read_file(tt_tmp("err.txt"), &n);
+    assert_non_null(strstr(out, "tale: "));
+    assert_non_null(strstr(out, "none.arpa"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_builder_files_and_errors),
         cmocka_unit_test(test_pruning),
         cmocka_unit_test(test_ddt_dev),
+        cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests_name("corpus_lm", tests, NULL, NULL);
 }
