@@ -22,6 +22,139 @@ extern "C" {
 /* ===================================================================== */
 /* == tokenizer and sentence splitter (nlp/tokenize.c, sentence.c)     == */
 /* ===================================================================== */
+/*
+ * A tale_doc holds a copy of the text, its sentences and its tokens.  Every
+ * token and sentence keeps byte offsets [start, end) into that text, which
+ * is byte-identical to the caller's input for tale_tokenize().
+ *
+ *   tale_tokenizer *tk;
+ *   tale_tokenizer_params p = tale_tokenizer_default_params();
+ *   if (tale_tokenizer_new(&p, &tk, &err) != TALE_OK) ...
+ *   tale_doc *doc;
+ *   if (tale_tokenize(tk, text, len, &doc, &err) != TALE_OK) ...
+ *   for (size_t s = 0; s < tale_doc_n_sentences(doc); s++) {
+ *       tale_span sp = tale_doc_sentence(doc, s);   // tokens [sp.first, sp.first + sp.n)
+ *       for (size_t t = sp.first; t < sp.first + sp.n; t++)
+ *           printf("%s\n", tale_doc_form(doc, t)); // NUL-terminated copy
+ *   }
+ *   tale_doc_free(doc);
+ *   tale_tokenizer_free(tk);
+ *
+ * Token indices are global within the doc (0 .. n_tokens-1); sentences are
+ * contiguous ranges of them.  A tokenizer is read-only after creation except
+ * for its ICU iterators: use one tokenizer per thread.
+ *
+ * Annotations: taggers, lemmatizers and NER attach one string per token and
+ * field with tale_doc_set_tag(); the doc copies the string (its storage lives
+ * as long as the doc).  tale_doc_tag() returns NULL for a field never set.
+ */
+typedef struct tale_tokenizer tale_tokenizer;
+typedef struct tale_doc tale_doc;
+
+/* Defaults come from tale_tokenizer_default_params(). */
+typedef struct tale_tokenizer_params {
+    int split_sentences;       /* 1: ICU sentence breaks + Danish rules; 0: one sentence */
+    int newline_breaks;        /* 1 (default): a line break ends a sentence unless the next
+                                  line starts with a lowercase letter or the line ends in a
+                                  hyphen; 0: single line breaks count as spaces and only
+                                  blank lines force a break */
+    const char *abbrev_path;   /* optional extra abbreviations, one per line ("stk.");
+                                  NULL: the built-in Danish list only */
+} tale_tokenizer_params;
+
+/* Token kinds (tale_token.kind). */
+typedef enum tale_token_kind {
+    TALE_TOK_WORD = 0,    /* letters, incl. hyphenated / apostrophe forms */
+    TALE_TOK_NUMBER = 1,  /* 10,5  1.000.000  2.500,-  12-05-2021 */
+    TALE_TOK_ORDINAL = 2, /* 1.  3.  (number + period used as ordinal) */
+    TALE_TOK_ABBREV = 3,  /* kl.  f.eks.  A/S  (ends in '.' or has internal '.' or '/') */
+    TALE_TOK_PUNCT = 4,   /* . , ! ? ... « » " – ( ) */
+    TALE_TOK_EMAIL = 5,
+    TALE_TOK_URL = 6,
+    TALE_TOK_SYMBOL = 7,  /* % § € $ + = & and other symbols */
+    TALE_TOK_OTHER = 8
+} tale_token_kind;
+
+/* tale_token.flags */
+#define TALE_TOKF_SPACE_AFTER 1u /* whitespace follows in the text (CoNLL-U: no SpaceAfter=No) */
+#define TALE_TOKF_UPPER 2u       /* first character is an uppercase letter */
+#define TALE_TOKF_ALLCAPS 4u     /* two or more letters, all uppercase */
+#define TALE_TOKF_NEWLINE_AFTER 8u /* the whitespace after contains a line break */
+
+typedef struct tale_token {
+    size_t start, end;  /* byte offsets [start, end) into tale_doc_text() */
+    uint32_t flags;     /* TALE_TOKF_* */
+    uint32_t kind;      /* tale_token_kind */
+} tale_token;
+
+/* A sentence: tokens [first, first + n) and bytes [start, end) of the text. */
+typedef struct tale_span {
+    size_t first, n;
+    size_t start, end;
+} tale_span;
+
+/* Annotation fields for tale_doc_set_tag()/tale_doc_tag(). */
+typedef enum tale_tag_field {
+    TALE_TAG_UPOS = 0,
+    TALE_TAG_XPOS = 1,
+    TALE_TAG_FEATS = 2,
+    TALE_TAG_LEMMA = 3,
+    TALE_TAG_NER = 4,   /* IOB2: "B-PER", "I-LOC", "O" */
+    TALE_TAG_MISC = 5,
+    TALE_TAG_N_FIELDS = 6
+} tale_tag_field;
+
+TALE_API tale_tokenizer_params tale_tokenizer_default_params(void);
+/* Opens the ICU iterators and loads the abbreviation list.  params may be
+ * NULL (defaults).  Errors: TALE_IO / TALE_BAD_DATA (abbrev_path),
+ * TALE_UNSUPPORTED (ICU failed), TALE_NO_MEMORY. */
+TALE_API tale_status tale_tokenizer_new(const tale_tokenizer_params *params, tale_tokenizer **out,
+                                        tale_error *err);
+TALE_API void tale_tokenizer_free(tale_tokenizer *tk); /* NULL ok */
+
+/* Tokenize len bytes of UTF-8 (need not be NUL-terminated).  Invalid UTF-8
+ * gives TALE_BAD_UTF8 with the byte offset in the message.  An empty or
+ * all-whitespace text gives a doc with zero sentences. */
+TALE_API tale_status tale_tokenize(tale_tokenizer *tk, const char *text, size_t len, tale_doc **out,
+                                   tale_error *err);
+
+/* Build a doc from pre-tokenized text: one sentence per line, tokens
+ * separated by single spaces, kept exactly (a run of spaces or a space at a
+ * line's edge is an error naming the line; blank lines are skipped; "\r\n"
+ * line ends are accepted).  Token kinds
+ * are guessed from their characters; SPACE_AFTER is set between tokens of a
+ * line.  TALE_BAD_UTF8 / TALE_BAD_DATA on bad input. */
+TALE_API tale_status tale_doc_from_pretokenized(const char *text, size_t len, tale_doc **out,
+                                                tale_error *err);
+
+/* Build a doc token by token (e.g. from CoNLL-U gold tokens).  The doc text
+ * becomes the forms joined by one space where space_after is nonzero. */
+TALE_API tale_status tale_doc_new(tale_doc **out, tale_error *err);
+TALE_API tale_status tale_doc_add_token(tale_doc *doc, const char *form, size_t len, int space_after,
+                                        tale_error *err);
+/* Ends the current sentence (no-op when it has no tokens). */
+TALE_API tale_status tale_doc_end_sentence(tale_doc *doc, tale_error *err);
+
+TALE_API void tale_doc_free(tale_doc *doc); /* NULL ok */
+
+TALE_API const char *tale_doc_text(const tale_doc *doc, size_t *len); /* NUL-terminated copy */
+TALE_API size_t tale_doc_n_sentences(const tale_doc *doc);
+TALE_API size_t tale_doc_n_tokens(const tale_doc *doc);
+/* s < n_sentences, t < n_tokens (out-of-range: a zeroed span / NULL). */
+TALE_API tale_span tale_doc_sentence(const tale_doc *doc, size_t s);
+TALE_API const tale_token *tale_doc_token(const tale_doc *doc, size_t t);
+/* The token's text as a NUL-terminated string owned by the doc. */
+TALE_API const char *tale_doc_form(const tale_doc *doc, size_t t);
+
+/* Attach / read annotations (see above).  value NULL clears.  Errors:
+ * TALE_INVALID_ARG (bad index/field), TALE_NO_MEMORY. */
+TALE_API tale_status tale_doc_set_tag(tale_doc *doc, size_t t, tale_tag_field field, const char *value,
+                                      tale_error *err);
+TALE_API const char *tale_doc_tag(const tale_doc *doc, size_t t, tale_tag_field field);
+
+/* 1 if the lowercased token (e.g. "stk.", "f.eks.") is in the built-in
+ * Danish abbreviation list or the tokenizer's extra list. */
+TALE_API int tale_tokenizer_is_abbrev(const tale_tokenizer *tk, const char *s, size_t len);
 
 
 /* ===================================================================== */
