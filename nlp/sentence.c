@@ -8,8 +8,8 @@
  *     before an uppercase word;
  *   - no break after "?", "!" or "..." before a lowercase word ("Hvad?"
  *     spurgte han);
- *   - a break after ":" before an opening quote and an uppercase word (the
- *     DDT convention for quoted speech);
+ *   - no break after ":" (DDT keeps quoted speech after a colon in the
+ *     same sentence);
  *   - a break after an all-caps headline before a normal capitalized word;
  *   - line breaks per params.newline_breaks; blank lines always break.
  */
@@ -69,6 +69,59 @@ static int newlines_between(const tale_doc *d, size_t t)
     return n;
 }
 
+/* "H.", "H.L.": uppercase letters each followed by a period. */
+static int is_initials(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (!nlp_is_upper(nlp_utf8_next(s, n, &i)) || i >= n || s[i] != '.')
+            return 0;
+        i++;
+    }
+    return 1;
+}
+
+static int is_dash(const tale_doc *d, size_t t)
+{
+    return tok_is(d, t, "-") || tok_is(d, t, "\xE2\x80\x93") || tok_is(d, t, "\xE2\x80\x94");
+}
+
+/* Capitalized words that mid-sentence are almost always a new sentence
+ * (pronouns, conjunctions, adverbs; not "I"/"De", which are also polite or
+ * plural "you", nor "Den"/"Det", which start names like "Det Radikale
+ * Venstre" only after a preposition, see is_name_context). */
+static const char *const start_words[] = {
+    "Og", "Men", "Det", "Den", "Der", "Han", "Hun", "Jeg", "Vi", "Du", "Dette", "Denne", "Disse",
+    "Så", "Når", "Hvis", "Hvor", "Hvad", "Hvorfor", "Hvordan", "Om", "Med", "Efter", "Alle",
+    "Nu", "Her", "Nogle", "Mange", "Derfor", "Desuden", "Samtidig", "Måske", "Også", "Ifølge",
+    "På", "Til", "Fra", "For", "Selv", "Sådan", "Hvem", "Mens", "Siden", "Både", "Enten",
+    NULL,
+};
+
+static int is_start_word(const tale_doc *d, size_t t)
+{
+    for (int i = 0; start_words[i]; i++)
+        if (tok_is(d, t, start_words[i]))
+            return 1;
+    return 0;
+}
+
+/* Previous token after which a capitalized word is a name, not a start. */
+static const char *const name_context[] = {
+    "af", "i", "for", "fra", "til", "med", "på", "om", "mod", "hos", "ved", "under", "over",
+    "og", "eller", "samt", "end", "som", "the", "of", "and", "at", "a", "an", NULL,
+};
+
+static int is_name_context(const tale_doc *d, size_t t)
+{
+    if (d->tok[t].flags & TALE_TOKF_ALLCAPS)
+        return 1;
+    for (int i = 0; name_context[i]; i++)
+        if (tok_is(d, t, name_context[i]))
+            return 1;
+    return 0;
+}
+
 static int is_word(const tale_doc *d, size_t t)
 {
     return d->tok[t].kind == TALE_TOK_WORD || d->tok[t].kind == TALE_TOK_ABBREV;
@@ -102,8 +155,12 @@ static int break_before(const tale_tokenizer *tk, const tale_doc *d, size_t t, s
          * an uppercase word, a digit-led token or an opening quote/dash */
         if (icu)
             return 1;
-        if (tok_is(d, core, ".") || tok_is(d, core, "!") || tok_is(d, core, "?"))
-            return nlp_is_upper(nf) && (nx->flags & TALE_TOKF_UPPER) && core + 1 == t;
+        /* dialogue: ". - Og i år ..." */
+        if (core + 1 == t && is_dash(d, t) && t + 1 < d->n_tok && (d->tok[t + 1].flags & TALE_TOKF_UPPER))
+            return 1;
+        /* "... i 1998. 20 år senere": ICU keeps a digit with the sentence */
+        if (tok_is(d, core, ".") && nx->kind == TALE_TOK_NUMBER && core + 1 == t)
+            return 1;
         return 0;
     }
     if (c->kind == TALE_TOK_ORDINAL)
@@ -113,21 +170,15 @@ static int break_before(const tale_tokenizer *tk, const tale_doc *d, size_t t, s
         int cls = nlp_abbrev_class(tk, d->text + c->start, n);
         if (cls == NLP_ABBR_STRONG)
             return 0;
-        size_t k = c->start;
-        nlp_utf8_next(d->text, d->len, &k);
-        if (k + 1 == c->end && cls == NLP_ABBR_NONE) /* an initial: "H. C. Andersen" */
+        if (cls == NLP_ABBR_NONE && is_initials(d->text + c->start, n)) /* "H. C.", "H.L." */
             return 0;
         return icu && (nx->flags & TALE_TOKF_UPPER) && !(nx->flags & TALE_TOKF_ALLCAPS && n <= 3);
     }
-    if (tok_is(d, core, ":")) {
-        /* ': "Jeg ringede' — a quoted sentence starts */
-        if (core == t - 1 && is_quote_cp(nf) && t + 1 < d->n_tok &&
-            (d->tok[t + 1].flags & TALE_TOKF_UPPER) && !(nx->flags & TALE_TOKF_SPACE_AFTER))
-            return 1;
-        return 0;
-    }
     /* all-caps headline run "NEDSAT MOMS" followed by "Regeringen" */
-    if ((nx->flags & TALE_TOKF_UPPER) && !(nx->flags & TALE_TOKF_ALLCAPS) && is_word(d, t)) {
+    int opens_quote = is_quote_cp(nf) && (nx->flags & TALE_TOKF_SPACE_AFTER) == 0 && t + 1 < d->n_tok &&
+                      (d->tok[t + 1].flags & TALE_TOKF_UPPER);
+    if (((nx->flags & TALE_TOKF_UPPER) && !(nx->flags & TALE_TOKF_ALLCAPS) && is_word(d, t)) ||
+        opens_quote) {
         size_t words = 0, letters = 0, ok = 1;
         for (size_t k = first; k < t && ok; k++) {
             const tale_token *x = &d->tok[k];
@@ -140,6 +191,10 @@ static int break_before(const tale_tokenizer *tk, const tale_doc *d, size_t t, s
         if (ok && words && (words >= 2 || letters >= 5))
             return 1;
     }
+    /* an unpunctuated headline: "Hurtige håndværkere Og så kan man ..." */
+    if ((nx->flags & TALE_TOKF_UPPER) && !(nx->flags & TALE_TOKF_ALLCAPS) && is_start_word(d, t) &&
+        is_word(d, t - 1) && !is_name_context(d, t - 1))
+        return 1;
     return 0;
 }
 

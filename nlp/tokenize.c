@@ -425,8 +425,12 @@ static int ordinal_follows(const ctx *c, size_t p)
     if (k == p + 1) /* no space after the period */
         return is_hyphen(c, k) && adj(c, k + 1, c->s[k].end) && is_alnum_seg(&c->s[k + 1]);
     uint32_t f = first_cp(c, k);
-    if (nlp_is_lower(f) || (f >= '0' && f <= '9') || f == ',' || f == '-' || f == 0x2013)
+    if (nlp_is_lower(f) || f == ',' || f == '-' || f == 0x2013)
         return 1;
+    /* "1., 2. og 3. plads", "12. 12." but not "i 1998. 20 år senere" */
+    if (f >= '0' && f <= '9')
+        return c->s[p - 1].end - c->s[p - 1].start <= 2 && c->s[k].end - c->s[k].start <= 2 &&
+               adj(c, k + 1, c->s[k].end) && seg_is(c, k + 1, ".");
     /* "1. januar", "3. Sal" is rarer but months are always ordinals */
     size_t e = c->s[k].end;
     if (adj(c, k + 1, e) && seg_is(c, k + 1, "."))
