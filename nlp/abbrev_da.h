@@ -32,6 +32,8 @@ static const char *const nlp_abbrev_da[] = {
     "Scand.-scient.", "Scand.-merc.", "Sdr.-scient.-pol.", "Svind.", "Setagekvm.", "Scyl.", "Spos.",
     "Sjan.", "Sfeb.", "Smar.", "Sapr.", "Saug.", "Ssep.", "Ssept.", "Sokt.", "Snov.", "Sdec.",
     "Sman.", "Stirs.", "Sons.", "Stors.", "Slør.",
+    "Skontonr.", "Stlf.nr.", "Stelefonnr.", "Smobilnr.", "Ssagsnr.", "Sjournalnr.", "Scpr.nr.", "Sregnr.",
+    "Spersonnr.", "Skundenr.", "Sfakturanr.", "Sordrenr.", "Sløbenr.", "Sbilagsnr.",
     /* weak: units, amounts, list enders */
     "Wkr.", "Wpct.", "Wmio.", "Wmia.", "Wmill.", "Wmilj.", "Wkg.", "Wkm.", "Wcm.", "Wmm.", "Wkvm.",
     "Wm2.", "Wm3.", "Wtdr.", "Wgr.", "Wmg.", "Wml.", "Wcl.", "Wdl.", "Wltr.", "Wt.", "Wkm/t.",

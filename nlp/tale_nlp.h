@@ -170,6 +170,87 @@ TALE_API int tale_tokenizer_is_abbrev(const tale_tokenizer *tk, const char *s, s
 /* ===================================================================== */
 /* == redaction (nlp/redact.c)                                         == */
 /* ===================================================================== */
+/*
+ * Personal-data redaction for Danish text.  Finds CPR numbers (valid dates,
+ * with or without hyphen, context-checked), phone numbers (+45 and 8-digit
+ * forms), e-mail addresses, street addresses with postcodes, bank accounts
+ * (reg.nr. + account, IBAN) and person names, and replaces each with a typed
+ * placeholder ([CPR], [TELEFON], [EMAIL], [ADRESSE], [KONTO], [NAVN]).
+ *
+ *   tale_redactor *r;
+ *   tale_redactor_new(NULL, &r, &err);
+ *   tale_pii_span *spans; size_t n;
+ *   tale_redact_find(r, text, len, &spans, &n, &err);
+ *   char *out; size_t out_len;
+ *   tale_redact_apply(text, len, spans, n, &out, &out_len, &err);  // fills out_start/out_end
+ *   tale_redact_write_map(fp, "notat.txt", text, spans, n, &err);   // optional, for reversal
+ *   free(out); free(spans); tale_redactor_free(r);
+ *
+ * Names come from rules (see docs/NLP-TEXT.md): the Danmarks Statistik
+ * first-name list (corpus/names/FirstNames_2021_{F,M}.utf8.tsv), a built-in
+ * list of common Danish surnames, titles ("hr.", "fru", "advokat") and
+ * capitalization.  The statistical NER is not used yet:
+ * tale_redactor_name_source() says which source is active.
+ */
+typedef enum tale_pii_type {
+    TALE_PII_CPR = 0,
+    TALE_PII_PHONE = 1,
+    TALE_PII_EMAIL = 2,
+    TALE_PII_ADDRESS = 3,
+    TALE_PII_ACCOUNT = 4,
+    TALE_PII_NAME = 5,
+    TALE_PII_N_TYPES = 6
+} tale_pii_type;
+
+#define TALE_PII_ALL ((1u << TALE_PII_N_TYPES) - 1u)
+
+typedef struct tale_pii_span {
+    size_t start, end;         /* bytes [start, end) of the input text */
+    tale_pii_type type;
+    size_t out_start, out_end; /* the placeholder in the redacted text (tale_redact_apply) */
+} tale_pii_span;
+
+/* Defaults come from tale_redact_default_params(). */
+typedef struct tale_redact_params {
+    unsigned types;        /* bit (1u << TALE_PII_*) per type to find; TALE_PII_ALL */
+    const char *names_dir; /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL:
+                              <tale_data_dir()>/corpus/names, skipped when absent */
+    int min_name_count;    /* first names held by fewer persons are ignored (20) */
+} tale_redact_params;
+
+typedef struct tale_redactor tale_redactor;
+
+TALE_API tale_redact_params tale_redact_default_params(void);
+/* Errors: TALE_IO (an explicit names_dir without the files), TALE_BAD_DATA
+ * (malformed name file), TALE_NO_MEMORY, tokenizer errors. */
+TALE_API tale_status tale_redactor_new(const tale_redact_params *params, tale_redactor **out,
+                                       tale_error *err);
+TALE_API void tale_redactor_free(tale_redactor *r); /* NULL ok */
+/* "rules+first-names" or "rules" (no name list found). */
+TALE_API const char *tale_redactor_name_source(const tale_redactor *r);
+
+/* Find the spans: sorted by start, never overlapping.  *spans is malloc'd
+ * (free() it; NULL when *n == 0).  TALE_BAD_UTF8 names the byte offset. */
+TALE_API tale_status tale_redact_find(tale_redactor *r, const char *text, size_t len,
+                                      tale_pii_span **spans, size_t *n, tale_error *err);
+/* Replace the spans (sorted, non-overlapping) with their placeholders; *out
+ * is malloc'd and NUL-terminated.  Fills each span's out_start/out_end. */
+TALE_API tale_status tale_redact_apply(const char *text, size_t len, tale_pii_span *spans, size_t n,
+                                       char **out, size_t *out_len, tale_error *err);
+/* Write the reversal map as JSON to fp (a FILE *):
+ *   {"schema":1,"tale":"0.1.0","type":"redaction-map","input":NAME,
+ *    "items":[{"type":"cpr","placeholder":"[CPR]","start":..,"end":..,
+ *              "out_start":..,"out_end":..,"text":"010190-1234"}, ...]}
+ * Offsets are bytes; call tale_redact_apply first.  The map holds the
+ * personal data in clear: store it as securely as the original. */
+TALE_API tale_status tale_redact_write_map(void *fp, const char *input_name, const char *text,
+                                           const tale_pii_span *spans, size_t n, tale_error *err);
+/* "[CPR]", "[TELEFON]", "[EMAIL]", "[ADRESSE]", "[KONTO]", "[NAVN]"; "cpr",
+ * "telefon", "email", "adresse", "konto", "navn".  NULL when out of range. */
+TALE_API const char *tale_pii_placeholder(tale_pii_type type);
+TALE_API const char *tale_pii_name(tale_pii_type type);
+/* Parse a type name (as tale_pii_name, case-insensitive); -1 when unknown. */
+TALE_API int tale_pii_parse(const char *name);
 
 
 /* ===================================================================== */

@@ -547,9 +547,17 @@ static tale_status tokenize_doc(tale_tokenizer *tk, tale_doc *d, UText *ut, tale
                     break;
                 size_t k = start;
                 nlp_utf8_next(t, len, &k);
-                int one_upper = k == end && nlp_is_upper(first_cp(&c, i));
+                /* an initial ("H. C. Andersen", "B. Lau"), not "Aarhus C." at
+                 * the end of a sentence */
+                int one_upper = 0;
+                if (k == end && nlp_is_upper(first_cp(&c, i))) {
+                    size_t q = next_nonws(&c, j + 1);
+                    one_upper = q < c.n && q > j + 1 && nlp_is_upper(first_cp(&c, q));
+                }
                 int internal_dot = memchr(t + start, '.', tl) != NULL;
-                int cls = ab_lookup(tk, t + start, tl + 1);
+                /* single uppercase letters are initials or not by context alone */
+                int cls = k == end && nlp_is_upper(first_cp(&c, i)) ? NLP_ABBR_NONE
+                                                                    : ab_lookup(tk, t + start, tl + 1);
                 int join = one_upper || internal_dot || cls == NLP_ABBR_STRONG || cls == NLP_ABBR_WEAK;
                 if (!join && cls == 3) {
                     size_t q = next_nonws(&c, j + 1);
