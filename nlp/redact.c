@@ -579,6 +579,27 @@ static int has_street_suffix(const scan *s, size_t i)
     return 0;
 }
 
+/* "Niels Juels Gade", "Frederiksberg Allé": a separate street word lets the
+ * street name run back over capitalized words */
+static const char *const street_words[] = {"gade", "vej", "allé", "alle", "boulevard", "plads", "torv",
+                                           "stræde", "vænge", "have", "park", "bakke", "kvarter", "gård",
+                                           "sti", "passage", "kaj", "vænget", "bro", NULL};
+/* "Gammel Kongevej", "Store Kongensgade" */
+static const char *const street_prefixes[] = {"gammel", "gamle", "ny", "nye", "store", "lille", "nørre",
+                                              "søndre", "østre", "vestre", "sankt", "skt.", "gl.", NULL};
+
+static int street_word(const scan *s, size_t i)
+{
+    char buf[64];
+    return in_list(street_words, low(s, i, buf, sizeof buf));
+}
+
+static int street_prefix(const scan *s, size_t i)
+{
+    char buf[64];
+    return in_list(street_prefixes, low(s, i, buf, sizeof buf));
+}
+
 static int is_house_number(const scan *s, size_t i)
 {
     const char *p = tstr(s, i);
@@ -615,7 +636,8 @@ static int detect_address(scan *s)
             continue;
         /* the street: capitalized words ending at i-1 */
         size_t a = i - 1;
-        while (a > 0 && cap_word(s, a - 1) && !s->used[a - 1] && i - a < 4 && !s->sent0[a])
+        while (a > 0 && cap_word(s, a - 1) && !s->used[a - 1] && i - a < 4 && !s->sent0[a] &&
+               (street_word(s, i - 1) || street_prefix(s, a - 1)))
             a--;
         int suffix = has_street_suffix(s, i - 1);
         /* floor and side: ", 2. th." / " st. tv." / ", 1. sal" */

@@ -233,7 +233,7 @@ void tale_tokenizer_free(tale_tokenizer *tk)
 static int is_email_local(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+           c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c >= 0x80;
 }
 
 static int is_host(unsigned char c)
