@@ -165,6 +165,8 @@ TALE_API const char *tale_manifest_sha256(const tale_manifest *m);
  * may supply another (an external system, a file of hypotheses). */
 typedef struct tale_asr_backend {
     const char *name; /* "tale" */
+    int timed;        /* 1: load and transcription times mean something (RTF);
+                         0: e.g. precomputed hypotheses, reported as null */
     /* Load a model.  *handle goes to the other calls. */
     tale_status (*open)(const char *model, int n_threads, void **handle, tale_error *err);
     /* Transcribe one file: *text is malloc'd UTF-8 (caller frees); *audio_ms
@@ -195,8 +197,9 @@ TALE_API tale_bench_asr_params tale_bench_asr_default_params(void);
 /* What one model did on the manifest. */
 typedef struct tale_bench_asr_run {
     char *model;            /* as given */
-    double load_ms;         /* model load wall time */
-    double process_ms;      /* Σ transcription wall time */
+    size_t n_utts;          /* = the manifest's count */
+    double load_ms;         /* model load wall time (NaN: backend not timed) */
+    double process_ms;      /* Σ transcription wall time (NaN: not timed) */
     double audio_ms;        /* Σ audio length */
     double peak_rss_mb;     /* peak resident set (MiB) of the process that ran it */
     size_t n_failed;        /* utterances the backend failed on (scored as empty) */
@@ -221,7 +224,7 @@ typedef struct tale_sysinfo {
     char cpu_model[128];
     int n_cores;           /* online logical CPUs */
     double mem_total_mb;
-    char os[128];          /* uname: sysname release machine */
+    char os[200];          /* uname: sysname release machine */
     char date_utc[32];     /* ISO 8601 */
     char tale_version[32];
     char libs[1024];       /* tale_version_libs() lines */

@@ -341,9 +341,11 @@ const char *tale_alignment_text(tale_alignment *a)
         tb_add(&o, &c, 1);
         tb_pad(&o, ' ', w - 1);
     }
-    /* trailing blanks of the OPS line carry no information */
-    while (o.len > 4 && o.s[o.len - 1] == ' ')
-        o.s[--o.len] = '\0';
+    /* trailing blanks (padding, the OPS line's matches) carry no information */
+    tbuf *lines[3] = {&r, &h, &o};
+    for (int k = 0; k < 3; k++)
+        while (!lines[k]->oom && lines[k]->len > 4 && lines[k]->s[lines[k]->len - 1] == ' ')
+            lines[k]->s[--lines[k]->len] = '\0';
     tbuf all = {0};
     if (!r.oom && !h.oom && !o.oom) {
         tb_add(&all, r.s, r.len);
