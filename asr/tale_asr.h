@@ -206,21 +206,430 @@ TALE_API tale_status tale_audio_info_read(const char *path, const tale_audio_par
 /* == voice activity detection (asr/vad.c)                             == */
 /* ===================================================================== */
 
+/*
+ * Silero VAD v6 (the whisper.cpp ggml VAD file in data/models/): one speech
+ * probability per 512-sample chunk (32 ms at 16 kHz), then Silero's
+ * hysteresis turns probabilities into speech segments.
+ *
+ *   tale_vad *vad;
+ *   if (tale_vad_open(NULL, &vad, &err) != TALE_OK) ...     // NULL = bundled model
+ *   tale_vad_params vp = tale_vad_default_params();
+ *   tale_vad_segment *seg; size_t n;
+ *   tale_vad_segments(vad, samples, n_samples, &vp, &seg, &n, &err);
+ *   for (size_t i = 0; i < n; i++) printf("%lld-%lld\n", seg[i].start_ms, seg[i].end_ms);
+ *   tale_vad_segments_free(seg);
+ *   tale_vad_free(vad);
+ *
+ * Each chunk is fed to the network on its own (reflect-padded by 64 samples
+ * on each side, as whisper.cpp does), the LSTM state carries over between
+ * chunks, and a partial last chunk is zero-padded.  A tale_vad holds that
+ * state, so it belongs to one thread at a time.
+ */
+#define TALE_VAD_CHUNK_SAMPLES 512
+
+typedef struct tale_vad tale_vad;
+
+/* Defaults come from tale_vad_default_params() (Silero's own). */
+typedef struct tale_vad_params {
+    float threshold;    /* 0.5: speech starts at a chunk with prob >= threshold and
+                           ends below threshold - 0.15 */
+    int min_speech_ms;  /* 250: shorter segments are dropped */
+    int min_silence_ms; /* 100: silence must last this long to end a segment */
+    int speech_pad_ms;  /* 30: each segment is widened by this much on both sides */
+    float max_speech_s; /* 0 = no limit; else a longer segment is split (at a pause
+                           of >= 98 ms when there is one) */
+} tale_vad_params;
+
+TALE_API tale_vad_params tale_vad_default_params(void);
+
+typedef struct tale_vad_segment {
+    int64_t start_sample, end_sample; /* [start, end) in 16 kHz samples */
+    int64_t start_ms, end_ms;         /* the same, rounded to milliseconds */
+} tale_vad_segment;
+
+/* Load a Silero VAD ggml file; path NULL = data/models/silero-vad-v6.2.0-ggml.bin.
+ * Every header field, tensor name, shape, type and byte range is checked:
+ * TALE_IO (cannot read), TALE_BAD_MODEL (message names the file and tensor). */
+TALE_API tale_status tale_vad_open(const char *path, tale_vad **out, tale_error *err);
+/* The same from memory (copied); name is used in messages (NULL: "<buffer>"). */
+TALE_API tale_status tale_vad_open_buffer(const void *data, size_t size, const char *name,
+                                          tale_vad **out, tale_error *err);
+TALE_API void tale_vad_free(tale_vad *vad); /* NULL ok */
+
+/* Number of probabilities for n_samples: ceil(n_samples / 512). */
+TALE_API size_t tale_vad_n_chunks(size_t n_samples);
+
+/* Speech probability of every chunk of samples (mono 16 kHz, borrowed) into
+ * probs_out[tale_vad_n_chunks(n_samples)].  Starts from a zero LSTM state. */
+TALE_API tale_status tale_vad_probs(tale_vad *vad, const float *samples, size_t n_samples,
+                                    float *probs_out, tale_error *err);
+
+/* Segments from probabilities (any source); *out is malloc()ed: free with
+ * tale_vad_segments_free().  Zero segments: *out NULL, *n_out 0, TALE_OK.
+ * p NULL = defaults. */
+TALE_API tale_status tale_vad_segments_from_probs(const float *probs, size_t n_probs,
+                                                  const tale_vad_params *p,
+                                                  tale_vad_segment **out, size_t *n_out,
+                                                  tale_error *err);
+/* tale_vad_probs + tale_vad_segments_from_probs. */
+TALE_API tale_status tale_vad_segments(tale_vad *vad, const float *samples, size_t n_samples,
+                                       const tale_vad_params *p, tale_vad_segment **out,
+                                       size_t *n_out, tale_error *err);
+TALE_API void tale_vad_segments_free(tale_vad_segment *segs);
+
+/*
+ * Streaming, for dictation: push audio as it arrives (any number of
+ * samples), pop segments as soon as they are final.  The segments popped
+ * over a whole stream equal tale_vad_segments() on the concatenated audio;
+ * a segment is final once min_silence_ms of silence plus max(200 ms,
+ * 2·speech_pad_ms) of look-ahead have passed (the merge and padding rules
+ * need that much).  The stream uses vad's network and state: while a stream
+ * is open, do not call tale_vad_probs() on the same vad.
+ */
+typedef struct tale_vad_stream tale_vad_stream;
+
+/* p NULL = defaults (copied). */
+TALE_API tale_status tale_vad_stream_new(tale_vad *vad, const tale_vad_params *p,
+                                         tale_vad_stream **out, tale_error *err);
+TALE_API void tale_vad_stream_free(tale_vad_stream *s); /* NULL ok */
+TALE_API tale_status tale_vad_stream_push(tale_vad_stream *s, const float *samples,
+                                          size_t n_samples, tale_error *err);
+/* End of input: scores the zero-padded partial chunk, closes an open segment. */
+TALE_API tale_status tale_vad_stream_finish(tale_vad_stream *s, tale_error *err);
+/* 1 and *seg filled when a final segment is ready, else 0. */
+TALE_API int tale_vad_stream_pop(tale_vad_stream *s, tale_vad_segment *seg);
+/* 1 while the detector is inside speech (for live "listening" feedback). */
+TALE_API int tale_vad_stream_in_speech(const tale_vad_stream *s);
+/* Probability of the last scored chunk (0 before the first). */
+TALE_API float tale_vad_stream_last_prob(const tale_vad_stream *s);
+
+
 
 /* ===================================================================== */
 /* == models and the Whisper engine (asr/model*.c, nn.c, encoder.c,    == */
 /* == decoder.c, tokenizer.c, whisper_decode.c, transcribe.c)          == */
 /* ===================================================================== */
 
+/*
+ * Usage (transcribe a file, print the segments):
+ *
+ *   tale_error err;
+ *   tale_model *m;
+ *   if (tale_model_open("ggml-base.bin", NULL, &m, &err)) { puts(err.msg); return 1; }
+ *   tale_transcribe_params p = tale_transcribe_default_params();   // Danish, greedy
+ *   tale_transcriber *tr;
+ *   if (tale_transcriber_new(m, &p, &tr, &err) == TALE_OK &&
+ *       tale_transcribe_file(tr, "møde.wav", &err) == TALE_OK)
+ *       for (size_t i = 0; i < tale_transcriber_n_segments(tr); i++) {
+ *           const tale_segment *s = tale_transcriber_segment(tr, i);
+ *           printf("%lld-%lld %s\n", (long long)s->start_ms, (long long)s->end_ms, s->text);
+ *       }
+ *   tale_transcriber_free(tr);
+ *   tale_model_free(m);
+ *
+ * A model may be shared by several transcribers (and threads); a
+ * transcriber belongs to one thread.
+ */
+typedef struct tale_model tale_model;
+typedef struct tale_transcriber tale_transcriber;
+
+typedef enum tale_model_type {
+    TALE_MODEL_WHISPER = 1, /* encoder–decoder, text tokens with timestamps */
+    TALE_MODEL_CTC = 2      /* encoder + CTC head (tale's own small models) */
+} tale_model_type;
+
+/* Defaults come from tale_model_default_params(). */
+typedef struct tale_model_params {
+    int n_threads; /* threads for the math (OpenBLAS + tale's kernels); 0 = all cores */
+    int use_mmap;  /* 1: map the file read-only where the format allows (default) */
+} tale_model_params;
+
+TALE_API tale_model_params tale_model_default_params(void);
+
+/* Open a model: a whisper.cpp ggml .bin file, a Hugging Face Whisper folder
+ * (or its config.json), or a tale model.  p may be NULL (defaults).
+ * Errors: TALE_IO (cannot read), TALE_BAD_MODEL (malformed, message names
+ * the file and tensor), TALE_UNSUPPORTED (a format this build lacks). */
+TALE_API tale_status tale_model_open(const char *path, const tale_model_params *p,
+                                     tale_model **out, tale_error *err);
+/* The same from memory (ggml container).  The bytes are copied. */
+TALE_API tale_status tale_model_open_buffer(const void *data, size_t size,
+                                            const tale_model_params *p, tale_model **out,
+                                            tale_error *err);
+TALE_API void tale_model_free(tale_model *m); /* NULL ok */
+TALE_API tale_model_type tale_model_kind(const tale_model *m);
+/* A short description, e.g. "whisper 51865 vocab, 6+6 layers, d=512"; owned by m. */
+TALE_API const char *tale_model_name(const tale_model *m);
+/* Mel bands the model expects (80 or 128). */
+TALE_API int tale_model_n_mels(const tale_model *m);
+
+/* One transcribed segment.  Pointers belong to the transcriber and stay
+ * valid until it is freed or reused (the next tale_transcribe_* call). */
+typedef struct tale_segment {
+    int64_t start_ms, end_ms;  /* in the input audio */
+    const char *text;          /* UTF-8, specials and timestamps left out */
+    int n_tokens;              /* every token the decoder produced, specials included */
+    const int32_t *token_ids;  /* [n_tokens] */
+    const float *token_p;      /* [n_tokens] probability of each token when chosen */
+    float avg_logprob;         /* of the window that produced it */
+    float no_speech_prob;      /* of that window */
+    float temperature;         /* the fallback temperature that produced it */
+} tale_segment;
+
+typedef void (*tale_segment_fn)(const tale_segment *seg, void *user_data);
+
+/* Defaults come from tale_transcribe_default_params(). */
+typedef struct tale_transcribe_params {
+    const char *language;      /* "da" (default), any Whisper code, or "auto" to detect */
+    int translate;             /* 0: transcribe (default); 1: translate to English */
+    int beam_size;             /* 1 = greedy (default); 2..16 = beam search */
+    float patience;            /* beam search: stop after patience*beam finished (1.0) */
+    float temperature;         /* first temperature (0) */
+    float temperature_inc;     /* fallback step (0.2) */
+    int fallback;              /* 1: retry a window at higher temperature when it fails (default) */
+    int best_of;               /* candidates sampled at temperature > 0 (5) */
+    float compression_ratio_threshold; /* 2.4: higher = repetitive, fall back */
+    float logprob_threshold;   /* -1.0: lower mean logprob = fall back */
+    float no_speech_threshold; /* 0.6: skip a window that is silent (and low logprob) */
+    int no_context;            /* 1: do not condition on the previous window's text */
+    int no_timestamps;         /* 1: no timestamp tokens (one segment per window) */
+    float max_initial_timestamp; /* 1.0 s */
+    int suppress_blank;        /* 1: no blank / eot as the first token (default) */
+    int suppress_nst;          /* 1: suppress non-speech symbols (default 0) */
+    int max_tokens;            /* per window; 0 = n_text_ctx/2 - 4 (220) */
+    const char *prompt;        /* initial prompt text (UTF-8) or NULL */
+    int vad;                   /* 1: skip non-speech using the Silero VAD */
+    const char *vad_model;     /* NULL: data/models/silero-vad-v6.2.0-ggml.bin */
+    int n_threads;             /* 0 = the model's setting */
+    uint64_t seed;             /* sampling at temperature > 0 */
+    tale_segment_fn on_segment;    /* each finished segment, in order */
+    tale_progress_fn on_progress;  /* done/total in milliseconds of audio */
+    tale_abort_fn should_abort;    /* nonzero: stop with TALE_ABORTED */
+    void *user_data;               /* passed to the three callbacks */
+} tale_transcribe_params;
+
+TALE_API tale_transcribe_params tale_transcribe_default_params(void);
+
+/* p is copied (strings too).  Fails with TALE_INVALID_ARG on a bad
+ * language code or beam size. */
+TALE_API tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_params *p,
+                                          tale_transcriber **out, tale_error *err);
+TALE_API void tale_transcriber_free(tale_transcriber *tr); /* NULL ok */
+/* Transcribe mono 16 kHz samples (borrowed).  Replaces earlier segments. */
+TALE_API tale_status tale_transcribe_samples(tale_transcriber *tr, const float *samples,
+                                             size_t n_samples, tale_error *err);
+/* Transcribe an audio file, streaming it window by window (memory does not
+ * grow with the file's length).  Replaces earlier segments. */
+TALE_API tale_status tale_transcribe_file(tale_transcriber *tr, const char *path,
+                                          tale_error *err);
+TALE_API size_t tale_transcriber_n_segments(const tale_transcriber *tr);
+/* NULL when i is out of range. */
+TALE_API const tale_segment *tale_transcriber_segment(const tale_transcriber *tr, size_t i);
+/* Detected (or forced) language code of the last run, e.g. "da". */
+TALE_API const char *tale_transcriber_language(const tale_transcriber *tr);
+/* Milliseconds of audio seen by the last run. */
+TALE_API int64_t tale_transcriber_duration_ms(const tale_transcriber *tr);
+
 
 /* ===================================================================== */
 /* == CTC decoding (asr/ctc.c)                                         == */
 /* ===================================================================== */
 
+/*
+ * CTC decoding: greedy (best path) and prefix beam search with an optional
+ * word n-gram language model (tale_lm, see tale_corpus.h).
+ *
+ * Input is a matrix of log-probabilities (natural log, e.g. log-softmax of
+ * the CTC head) laid out [n_frames][n_vocab], row-major.  The vocabulary maps
+ * each id to a UTF-8 string ("a", "ø", "'", " " ...); one id is the CTC blank
+ * and one (optional) id is the word delimiter, whose string is ignored and
+ * which separates words (tale's own model uses " "; wav2vec2 models use "|").
+ * Ids whose string is NULL or "" emit nothing (e.g. "<s>", "<pad>").
+ *
+ * Output text has words joined by single spaces, no leading/trailing space.
+ * Frame indices convert to time as ms = frame * frame_stride_ms (tale's CTC
+ * model and wav2vec2 both use 20 ms per frame).
+ *
+ * Beam search scores a prefix as
+ *     log P_ctc(prefix) + alpha * ln P_lm(words) + beta * n_words
+ * with the LM applied each time a word is completed (at a delimiter and at
+ * the end of the utterance, where </s> is scored too).  Words the LM does
+ * not know are scored as its <unk> (or a floor when the LM has none), so
+ * they remain possible.
+ */
+typedef struct tale_lm tale_lm; /* declared in corpus/tale_corpus.h */
+
+typedef struct tale_ctc_vocab {
+    const char *const *tokens; /* [n_vocab] UTF-8 string per id (borrowed) */
+    int n_vocab;
+    int blank_id;     /* CTC blank, 0 <= blank_id < n_vocab */
+    int delimiter_id; /* word delimiter (space or "|"), -1 if none */
+} tale_ctc_vocab;
+
+/* Defaults come from tale_ctc_default_params(). */
+typedef struct tale_ctc_decoder_params {
+    int beam_width;          /* prefixes kept after each frame (default 32) */
+    float token_min_logp;    /* per frame, skip tokens with log p below this (default -12) */
+    int max_tokens_per_frame;/* per frame, consider only the best N tokens (default 16; 0 = all) */
+    const tale_lm *lm;       /* NULL: no language model (borrowed) */
+    float lm_alpha;          /* weight of the LM's natural-log probability (default 0.5) */
+    float lm_beta;           /* word insertion bonus, natural log units (default 1.0);
+                                alpha and beta apply only when lm is set */
+    float unk_logp10;        /* log10 prob for an unknown word when the LM has no <unk> (default -10) */
+    tale_abort_fn should_abort; /* checked every frame; NULL: never */
+    void *user_data;
+} tale_ctc_decoder_params;
+
+TALE_API tale_ctc_decoder_params tale_ctc_default_params(void);
+
+/* One emitted (non-blank, collapsed) token. */
+typedef struct tale_ctc_token {
+    int id;
+    int frame;     /* frame of its first emission */
+    int end_frame; /* last frame of its emission (inclusive), from the best alignment */
+} tale_ctc_token;
+
+/* One word of the result text. */
+typedef struct tale_ctc_word {
+    size_t text_offset; /* byte offset into result->text */
+    size_t text_len;    /* bytes */
+    int start_frame;    /* frame of the first character */
+    int end_frame;      /* last frame in which the last character was emitted (inclusive) */
+} tale_ctc_word;
+
+typedef struct tale_ctc_result {
+    char *text;             /* UTF-8, NUL-terminated */
+    tale_ctc_token *tokens; /* [n_tokens] including delimiters */
+    size_t n_tokens;
+    tale_ctc_word *words;   /* [n_words] */
+    size_t n_words;
+    double acoustic_logp;   /* ln P_ctc of the chosen labelling (beam) or best path (greedy) */
+    double lm_log10p;       /* LM log10 probability incl. </s> (0 without LM) */
+    double score;           /* acoustic_logp + alpha*ln(10)*lm_log10p + beta*n_words */
+} tale_ctc_result;
+
+/* Best path: argmax per frame, collapse repeats, drop blanks.  n_frames may
+ * be 0 (empty result).  On failure *out is NULL. */
+TALE_API tale_status tale_ctc_greedy(const float *log_probs, size_t n_frames,
+                                     const tale_ctc_vocab *vocab, tale_ctc_result **out,
+                                     tale_error *err);
+
+/* Prefix beam search (params NULL: defaults).  On failure *out is NULL. */
+TALE_API tale_status tale_ctc_beam(const float *log_probs, size_t n_frames,
+                                   const tale_ctc_vocab *vocab,
+                                   const tale_ctc_decoder_params *params,
+                                   tale_ctc_result **out, tale_error *err);
+
+TALE_API void tale_ctc_result_free(tale_ctc_result *r); /* NULL ok */
+
+/* -- CTC model side (declarations from the acoustic-model work follow) -- */
+
+
 
 /* ===================================================================== */
 /* == model registry and downloads (asr/registry.c, asr/download.c)    == */
 /* ===================================================================== */
+
+/*
+ * The model registry (models/registry.tsv) lists real checkpoints users can
+ * download: one row per file, several rows per model.  Columns (tab-separated,
+ * '#' starts a comment line, '-' means unknown):
+ *   name  kind  file  url  size_bytes  sha256  licence  wer_da  description
+ * kind: "whisper-ggml" (one ggml .bin), "hf-whisper" or "hf-ctc" (a Hugging
+ * Face folder).  When sha256 is '-', the download asks the server for the
+ * Hugging Face LFS metadata (X-Linked-Etag / X-Linked-Size on the
+ * un-redirected response) and verifies against that; when the server gives
+ * none, the file is kept unverified and the result says so.
+ * A row whose url ends in "/resolve/<revision>/" and whose file column is a
+ * ';'-separated list of glob patterns ("*.json;*.safetensors") stands for
+ * every file of that Hugging Face repository matching a pattern: the list
+ * is read from <host>/api/models/<repo> at download time.
+ */
+typedef struct tale_registry tale_registry;
+
+typedef struct tale_model_file {
+    const char *file;    /* path inside the model's cache folder, e.g. "config.json",
+                            or glob patterns (see above) */
+    const char *url;
+    int64_t size_bytes;  /* -1: unknown */
+    const char *sha256;  /* 64 lowercase hex digits, or NULL: unknown */
+} tale_model_file;
+
+typedef struct tale_model_entry {
+    const char *name;        /* e.g. "whisper-large-v3-turbo" */
+    const char *kind;
+    const char *licence;
+    const char *wer_da;      /* published Danish WER with its source, free text */
+    const char *description;
+    const tale_model_file *files; /* [n_files] */
+    size_t n_files;
+} tale_model_entry;
+
+/* path NULL: tale_registry_default_path().  Malformed rows give
+ * TALE_BAD_DATA naming the file and line. */
+TALE_API tale_status tale_registry_open(const char *path, tale_registry **out, tale_error *err);
+TALE_API void tale_registry_free(tale_registry *r); /* NULL ok */
+/* $TALE_REGISTRY, else <source dir>/models/registry.tsv. Never NULL. */
+TALE_API const char *tale_registry_default_path(void);
+TALE_API size_t tale_registry_count(const tale_registry *r);
+TALE_API const tale_model_entry *tale_registry_entry(const tale_registry *r, size_t i);
+/* NULL when no model has that name.  Entries belong to the registry. */
+TALE_API const tale_model_entry *tale_registry_find(const tale_registry *r, const char *name);
+
+/* The cache root: $TALE_CACHE_DIR, else $XDG_CACHE_HOME/tale, else
+ * $HOME/.cache/tale.  Writes into buf (NUL-terminated); TALE_INVALID_ARG
+ * when it does not fit or no home is known. */
+TALE_API tale_status tale_model_cache_dir(char *buf, size_t size, tale_error *err);
+/* <cache_dir>/<name> for a folder model, <cache_dir>/<name>/<file> for a
+ * one-file model (whisper-ggml).  cache_dir NULL: the default. */
+TALE_API tale_status tale_model_local_path(const tale_model_entry *e, const char *cache_dir,
+                                           char *buf, size_t size, tale_error *err);
+
+/* Defaults come from tale_download_default_params(). */
+typedef struct tale_download_params {
+    int resume;                /* continue a .part file with a Range request (default 1) */
+    long connect_timeout_s;    /* default 30 */
+    long low_speed_time_s;     /* abort when below 1 byte/s for this long (default 60) */
+    int keep_bad_checksum;     /* 1: keep a mismatching file as <dest>.bad (default 0: delete) */
+    tale_progress_fn on_progress; /* bytes done, bytes total (total 0 if unknown) */
+    tale_abort_fn should_abort;
+    void *user_data;
+} tale_download_params;
+
+TALE_API tale_download_params tale_download_default_params(void);
+
+/* What one download did. */
+typedef struct tale_download_info {
+    int64_t bytes;        /* final file size */
+    int64_t resumed_from; /* bytes already in the .part file that were kept */
+    int verified;         /* 1: sha256 checked (registry or server metadata) */
+    int already_present;  /* 1: dest existed and was not fetched again */
+    char sha256[65];      /* of the final file */
+} tale_download_info;
+
+/*
+ * Download url into dest: data goes to "<dest>.part" (resumed with a Range
+ * request when it exists and params->resume), then the sha256 is checked
+ * (expected_sha256, else server LFS metadata, else unverified) and the file
+ * is renamed to dest atomically.  Errors: TALE_NETWORK (connection, HTTP
+ * status >= 400 — the .part is kept so a later call resumes), TALE_CHECKSUM
+ * (the .part is deleted, or kept as "<dest>.bad"), TALE_IO.  If dest exists
+ * and matches expected_size/sha256 it is not fetched again.
+ * expected_size < 0 / expected_sha256 NULL: unknown.  info may be NULL.
+ */
+TALE_API tale_status tale_download_file(const char *url, const char *dest, int64_t expected_size,
+                                        const char *expected_sha256,
+                                        const tale_download_params *params,
+                                        tale_download_info *info, tale_error *err);
+
+/* Download every file of a registry entry into <cache_dir>/<name>/
+ * (cache_dir NULL: default), creating folders.  params NULL: defaults. */
+TALE_API tale_status tale_model_fetch(const tale_model_entry *e, const char *cache_dir,
+                                      const tale_download_params *params, tale_error *err);
+
+/* sha256 of a file as 64 lowercase hex digits + NUL. */
+TALE_API tale_status tale_sha256_file(const char *path, char hex[65], tale_error *err);
+
 
 
 /* ===================================================================== */
