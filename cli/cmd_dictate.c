@@ -1,7 +1,9 @@
-/* cmd_dictate.c — tale dictate: live capture from the microphone.
+/* cmd_dictate.c — tale dictate: live dictation from the microphone.
  *
- * No recogniser is wired in yet, so this captures (asr/mic.c), shows the
- * input level once a second and says so; it never prints a made-up text.
+ * Audio (asr/mic.c, or a file with --input) goes through the streaming
+ * Silero VAD (asr/vad.c); each utterance is reported as soon as the VAD
+ * closes it.  No recogniser is linked into the library yet, so utterances
+ * carry their boundaries only: no text is ever made up.
  * --list-devices lists the input devices PortAudio sees. */
 #include "cli.h"
 #include "tale_asr.h"
@@ -14,14 +16,20 @@
 static const cli_opt opts[] = {
     {"device", 'd', "N", "input device index (default: the system default input)"},
     {"list-devices", 'l', NULL, "list input devices and exit"},
-    {"seconds", 's', "S", "stop after S seconds (default: until Ctrl-C)"},
+    {"input", 'i', "FILE", "read a recording instead of the microphone (as fast as it decodes)"},
+    {"seconds", 's', "S", "stop after S seconds of audio (default: until Ctrl-C / end of file)"},
+    {"vad-model", 0, "FILE", "Silero VAD ggml file (default: the bundled one)"},
+    {"threshold", 't', "P", "speech probability that starts an utterance (default 0.5)"},
     {"json", 'j', NULL, "JSON Lines output"},
     {"verbose", 'v', NULL, "log library diagnostics (audio backends) to stderr"},
     {"help", 'h', NULL, "show this help"},
     {0},
 };
 
-enum { OPT_DEVICE, OPT_LIST, OPT_SECONDS, OPT_JSON, OPT_VERBOSE, OPT_HELP };
+enum {
+    OPT_DEVICE, OPT_LIST, OPT_INPUT, OPT_SECONDS, OPT_VAD_MODEL, OPT_THRESHOLD, OPT_JSON,
+    OPT_VERBOSE, OPT_HELP
+};
 
 static volatile sig_atomic_t stop_requested;
 
@@ -73,37 +81,67 @@ static int list_devices(int json)
     return CLI_OK;
 }
 
-static void print_level(int json, double start_s, double end_s, double dbfs)
+static void print_utterance(int json, int index, const tale_vad_segment *s)
 {
     if (json) {
         tale_json *j = tale_json_writer_new(stdout, 0);
         tale_json_obj_begin(j);
         tale_json_key(j, "type");
-        tale_json_str(j, "level");
+        tale_json_str(j, "utterance");
+        tale_json_key(j, "index");
+        tale_json_int(j, index);
         tale_json_key(j, "start_ms");
-        tale_json_int(j, llround(start_s * 1000));
+        tale_json_int(j, s->start_ms);
         tale_json_key(j, "end_ms");
-        tale_json_int(j, llround(end_s * 1000));
-        tale_json_key(j, "rms_dbfs");
-        tale_json_num(j, dbfs, 4);
+        tale_json_int(j, s->end_ms);
         tale_json_obj_end(j);
         tale_json_writer_free(j); /* ends the line */
     } else {
-        printf("%8.1f s  %6.1f dBFS\n", end_s, dbfs);
+        printf("utterance %d: %.2f–%.2f s (%.2f s)\n", index, s->start_ms / 1000.0,
+               s->end_ms / 1000.0, (s->end_ms - s->start_ms) / 1000.0);
     }
     fflush(stdout);
+}
+
+/* The audio source: the microphone or a file. */
+typedef struct {
+    tale_mic *mic;
+    tale_audio *file;
+} source;
+
+/* Up to max samples; *n == 0 with TALE_OK at the end of a file. */
+static tale_status source_read(source *src, float *buf, size_t max, size_t *n, tale_error *err)
+{
+    if (src->file)
+        return tale_audio_read(src->file, buf, max, n, err);
+    /* short timeouts so that Ctrl-C is noticed within 0.2 s */
+    size_t got = 0, k;
+    while (got < max && !stop_requested) {
+        tale_status st = tale_mic_read(src->mic, buf + got, max - got, 200, &k, err);
+        got += k;
+        if (st) {
+            *n = got;
+            return st;
+        }
+    }
+    *n = got;
+    return TALE_OK;
 }
 
 int cmd_dictate(int argc, char **argv)
 {
     const char *usage = "tale dictate [options]";
-    const char *about = "Live dictation from the microphone (16 kHz mono).  No speech recogniser\n"
-                        "is wired in yet: this captures audio and shows its level once a second.";
+    const char *about =
+        "Live dictation from the microphone (16 kHz mono).  The Silero VAD splits the audio\n"
+        "into utterances, each reported as soon as it ends.  No speech recogniser is\n"
+        "linked in yet: utterances are reported with their times only.";
     cli_parser p;
     cli_parser_init(&p, "tale dictate", argc, argv, opts);
     tale_mic_params mp = tale_mic_default_params();
+    tale_vad_params vp = tale_vad_default_params();
     int json = 0, list = 0;
-    double seconds = 0;
+    double seconds = 0, thr;
+    const char *input = NULL, *vad_model = NULL;
     const char *val;
     long v;
     for (int o; (o = cli_next(&p, &val)) != CLI_END;) {
@@ -121,9 +159,20 @@ int cmd_dictate(int argc, char **argv)
         case OPT_LIST:
             list = 1;
             break;
+        case OPT_INPUT:
+            input = val;
+            break;
         case OPT_SECONDS:
             if (cli_parse_double("tale dictate", "seconds", val, 0.1, 86400, &seconds))
                 return CLI_USAGE;
+            break;
+        case OPT_VAD_MODEL:
+            vad_model = val;
+            break;
+        case OPT_THRESHOLD:
+            if (cli_parse_double("tale dictate", "threshold", val, 0.16, 0.99, &thr))
+                return CLI_USAGE;
+            vp.threshold = (float)thr;
             break;
         case OPT_JSON:
             json = 1;
@@ -138,55 +187,77 @@ int cmd_dictate(int argc, char **argv)
     }
     if (list)
         return list_devices(json);
+    /* Whisper windows are 30 s: split longer utterances */
+    vp.max_speech_s = 30;
 
-    tale_mic *mic;
     tale_error err;
-    if (tale_mic_open(&mp, &mic, &err) != TALE_OK) {
+    tale_vad *vad = NULL;
+    tale_vad_stream *vs = NULL;
+    source src = {0};
+    int rc = CLI_FAIL;
+    if (tale_vad_open(vad_model, &vad, &err) != TALE_OK ||
+        tale_vad_stream_new(vad, &vp, &vs, &err) != TALE_OK) {
         cli_report(&err);
-        return CLI_FAIL;
+        goto done;
     }
-    fprintf(stderr,
-            "tale: listening on %s (%d Hz, %d ch); no recogniser yet, showing the input level%s\n",
-            tale_mic_device_name(mic), tale_mic_device_rate_hz(mic), tale_mic_device_channels(mic),
-            seconds > 0 ? "" : " (Ctrl-C stops)");
-    signal(SIGINT, on_sigint);
-    static float buf[TALE_SAMPLE_RATE_HZ];
-    uint64_t total = 0;
-    int rc = CLI_OK;
-    while (!stop_requested) {
-        size_t want = TALE_SAMPLE_RATE_HZ, k = 0;
-        if (seconds > 0) {
-            uint64_t limit = (uint64_t)(seconds * TALE_SAMPLE_RATE_HZ);
-            if (total >= limit)
-                break;
-            if (limit - total < want)
-                want = (size_t)(limit - total);
+    if (input) {
+        if (tale_audio_open(input, NULL, &src.file, &err) != TALE_OK) {
+            cli_report(&err);
+            goto done;
         }
-        /* short timeouts so Ctrl-C is noticed within 0.2 s */
-        size_t got = 0;
-        while (got < want && !stop_requested) {
-            if (tale_mic_read(mic, buf + got, want - got, 200, &k, &err) != TALE_OK) {
-                cli_report(&err);
-                rc = CLI_FAIL;
-                stop_requested = 1;
-                break;
-            }
-            got += k;
+    } else {
+        if (tale_mic_open(&mp, &src.mic, &err) != TALE_OK) {
+            cli_report(&err);
+            goto done;
         }
-        if (got == 0)
-            continue;
-        double s2 = 0;
-        for (size_t i = 0; i < got; i++)
-            s2 += (double)buf[i] * buf[i];
-        double dbfs = s2 > 0 ? 10 * log10(s2 / got) : -INFINITY;
-        print_level(json, (double)total / TALE_SAMPLE_RATE_HZ,
-                    (double)(total + got) / TALE_SAMPLE_RATE_HZ, dbfs);
-        total += got;
+        fprintf(stderr, "tale: listening on %s (%d Hz, %d ch)%s; no recogniser yet, so only "
+                        "utterance times are shown\n",
+                tale_mic_device_name(src.mic), tale_mic_device_rate_hz(src.mic),
+                tale_mic_device_channels(src.mic), seconds > 0 ? "" : ", Ctrl-C stops");
+        signal(SIGINT, on_sigint);
     }
-    signal(SIGINT, SIG_DFL);
-    uint64_t dropped = tale_mic_dropped_frames(mic);
-    tale_mic_close(mic);
-    fprintf(stderr, "tale: captured %.1f s%s\n", (double)total / TALE_SAMPLE_RATE_HZ,
-            dropped ? " (some audio was dropped: the reader fell behind)" : "");
+
+    static float buf[TALE_SAMPLE_RATE_HZ / 10]; /* 100 ms */
+    uint64_t total = 0, limit = seconds > 0 ? (uint64_t)(seconds * TALE_SAMPLE_RATE_HZ) : 0;
+    int n_utt = 0;
+    rc = CLI_OK;
+    while (!stop_requested && (!limit || total < limit)) {
+        size_t want = sizeof buf / sizeof *buf, k;
+        if (limit && limit - total < want)
+            want = (size_t)(limit - total);
+        tale_status st = source_read(&src, buf, want, &k, &err);
+        if (k && tale_vad_stream_push(vs, buf, k, &err) != TALE_OK)
+            st = err.code;
+        total += k;
+        tale_vad_segment seg;
+        while (tale_vad_stream_pop(vs, &seg))
+            print_utterance(json, ++n_utt, &seg);
+        if (st) {
+            cli_report(&err);
+            rc = CLI_FAIL;
+            break;
+        }
+        if (src.file && k == 0)
+            break;
+    }
+    if (tale_vad_stream_finish(vs, &err) != TALE_OK) {
+        cli_report(&err);
+        rc = CLI_FAIL;
+    }
+    tale_vad_segment seg;
+    while (tale_vad_stream_pop(vs, &seg))
+        print_utterance(json, ++n_utt, &seg);
+    if (src.mic) {
+        signal(SIGINT, SIG_DFL);
+        uint64_t dropped = tale_mic_dropped_frames(src.mic);
+        fprintf(stderr, "tale: %.1f s captured, %d utterance%s%s\n",
+                (double)total / TALE_SAMPLE_RATE_HZ, n_utt, n_utt == 1 ? "" : "s",
+                dropped ? " (some audio was dropped: the reader fell behind)" : "");
+    }
+done:
+    tale_mic_close(src.mic);
+    tale_audio_close(src.file);
+    tale_vad_stream_free(vs);
+    tale_vad_free(vad);
     return rc;
 }
