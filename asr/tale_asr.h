@@ -29,11 +29,147 @@ extern "C" {
 /* ===================================================================== */
 /* == audio input (asr/audio.c, asr/resample.c)                        == */
 /* ===================================================================== */
+/*
+ * Reading audio: any format libsndfile reads (WAV, FLAC, Ogg Vorbis/Opus,
+ * MP3, AIFF, …) at any rate and channel count, or raw PCM from standard
+ * input, delivered as mono (channel average) float samples at 16 kHz,
+ * resampled with libsamplerate (SRC_SINC_MEDIUM_QUALITY) when needed.
+ * The reader streams: it holds a few blocks, never a whole file.
+ *
+ *   tale_audio *a;  tale_error e;  float buf[4096];  size_t n;
+ *   tale_audio_params ap = tale_audio_default_params();
+ *   if (tale_audio_open("møde.flac", &ap, &a, &e) != TALE_OK) { puts(e.msg); … }
+ *   while (tale_audio_read(a, buf, 4096, &n, &e) == TALE_OK && n > 0) use(buf, n);
+ *   tale_audio_close(a);
+ *
+ * Errors (one line, naming the file): TALE_IO for a missing or unreadable
+ * path, TALE_BAD_AUDIO for an empty, corrupt, truncated or unrecognised file,
+ * TALE_INVALID_ARG for bad parameters.
+ */
+typedef struct tale_audio_params { /* defaults: tale_audio_default_params() */
+    int target_rate_hz;      /* 16000 (any rate 1000..384000 works) */
+    int raw_rate_hz;         /* for "-" (raw PCM on stdin): required, 0 = unset */
+    int raw_channels;        /* 1; interleaved when more */
+    const char *raw_format;  /* "s16le" (default), "s32le", "f32le", "u8" */
+} tale_audio_params;
+
+TALE_API tale_audio_params tale_audio_default_params(void);
+
+typedef struct tale_audio tale_audio; /* streaming reader; one thread */
+
+/* Open path ("-" = raw PCM on standard input, described by p->raw_*).
+ * p may be NULL (defaults).  On failure *out is NULL. */
+TALE_API tale_status tale_audio_open(const char *path, const tale_audio_params *p,
+                                     tale_audio **out, tale_error *err);
+
+/* Read up to max_samples mono samples at p->target_rate_hz into buf.
+ * *n_read == 0 with TALE_OK means end of audio.  A file that turns out to be
+ * truncated or corrupt mid-stream first delivers every sample decoded before
+ * the failure (TALE_OK); then, where end of audio would be reported, the call
+ * returns TALE_BAD_AUDIO with *n_read == 0 and a message naming the file and
+ * the point of failure (in seconds).  Later calls repeat that error. */
+TALE_API tale_status tale_audio_read(tale_audio *a, float *buf, size_t max_samples,
+                                     size_t *n_read, tale_error *err);
+
+/* Duration in seconds from the header; -1 if unknown (stdin). */
+TALE_API double tale_audio_duration_s(const tale_audio *a);
+TALE_API int tale_audio_source_rate_hz(const tale_audio *a);
+TALE_API int tale_audio_source_channels(const tale_audio *a);
+/* Human-readable container/encoding, e.g. "WAV (Microsoft), Signed 16 bit PCM"
+ * or "raw PCM s16le"; owned by a, valid until tale_audio_close(). */
+TALE_API const char *tale_audio_format(const tale_audio *a);
+/* Output samples delivered so far (at target_rate_hz). */
+TALE_API uint64_t tale_audio_samples_read(const tale_audio *a);
+TALE_API void tale_audio_close(tale_audio *a); /* NULL ok */
+
+/* Whole file at once, for short inputs.  On success *samples is malloc'd
+ * (free() it; non-NULL even when n_samples is 0).  On any failure *samples is
+ * NULL and *n_samples 0. */
+TALE_API tale_status tale_audio_load(const char *path, const tale_audio_params *p,
+                                     float **samples, size_t *n_samples, tale_error *err);
+
+/* One-shot resampler for in-memory mono signals (same converter as the
+ * reader).  *out is malloc'd (free() it). */
+TALE_API tale_status tale_resample(const float *in, size_t n_in, int in_rate_hz, int out_rate_hz,
+                                   float **out, size_t *n_out, tale_error *err);
 
 
 /* ===================================================================== */
 /* == log-mel front end (asr/mel.c)                                    == */
 /* ===================================================================== */
+/*
+ * Whisper's log-mel spectrogram, FFTW single precision, plan made once per
+ * tale_mel.  Recipe (docs/AUDIO.md): 16 kHz samples zero-padded (or cut) to
+ * n_frames*160; reflect-padded by 200 on both sides; frames of 400 samples
+ * every 160 (centred on sample t*160) times a periodic Hann window; power
+ * spectrum of 201 bins; Slaney mel filter bank (computed here, equal to
+ * Whisper's mel_filters.npz); log10 with floor 1e-10 ("log10 mel"); then
+ * normalisation: clamp from below at (max over the window − 8) and (x+4)/4.
+ *
+ * tale_mel_compute() = tale_mel_compute_log10() + tale_mel_normalize(): batch
+ * and streaming share the per-frame code and the normalisation.
+ */
+#define TALE_MEL_N_FFT 400
+#define TALE_MEL_HOP 160
+#define TALE_MEL_N_BINS 201          /* n_fft/2 + 1 */
+#define TALE_MEL_WHISPER_FRAMES 3000 /* one 30-s Whisper window */
+
+typedef struct tale_mel_params { /* defaults: tale_mel_default_params() */
+    int n_mels;                  /* 80 (default) or 128 */
+} tale_mel_params;
+
+TALE_API tale_mel_params tale_mel_default_params(void);
+
+typedef struct tale_mel tale_mel; /* FFTW plan + window + filters; one thread */
+
+TALE_API tale_status tale_mel_new(const tale_mel_params *p, tale_mel **out, tale_error *err);
+TALE_API void tale_mel_free(tale_mel *m); /* NULL ok */
+TALE_API int tale_mel_n_mels(const tale_mel *m);
+/* The filter bank, [n_mels][201] row-major, owned by m. */
+TALE_API const float *tale_mel_filters(const tale_mel *m);
+
+/* Whisper log-mel of one window: out is [n_mels][n_frames] row-major,
+ * normalised.  n_frames = 3000 for a 30-s Whisper window; n_frames >= 1. */
+TALE_API tale_status tale_mel_compute(tale_mel *m, const float *samples, size_t n_samples,
+                                      size_t n_frames, float *out, tale_error *err);
+/* Same, stopping before normalisation: out holds log10(max(mel, 1e-10)). */
+TALE_API tale_status tale_mel_compute_log10(tale_mel *m, const float *samples, size_t n_samples,
+                                            size_t n_frames, float *out, tale_error *err);
+/* In place on n values of log10 mel: x = (max(x, max_all - 8) + 4) / 4.
+ * Returns max_all (the maximum before normalising). */
+TALE_API float tale_mel_normalize(float *x, size_t n);
+
+/*
+ * Streaming: push samples in chunks of any size; each frame comes out as soon
+ * as the samples it covers have arrived (frame t needs samples up to t*160+199,
+ * or the end of input).  Frames are log10 mel (not normalised), one frame =
+ * n_mels floats.
+ *
+ * Contract: after pushing n samples and calling tale_mel_stream_finish(), the
+ * stream has produced F = ceil(n/160) frames, and frame t is bit-identical to
+ * column t of tale_mel_compute_log10(all n samples, n_frames = F).  Frames
+ * that end before the last 200 samples do not depend on where the input ends,
+ * so they are also equal to column t of any batch call over the same start
+ * with more samples.  To get Whisper's normalised window, gather 3000 frames
+ * (zero-padding → use tale_mel_compute for the tail) and call
+ * tale_mel_normalize() on the window: the clamp needs the window's maximum,
+ * so normalised values equal batch ones only once the whole window is known.
+ */
+typedef struct tale_mel_stream tale_mel_stream;
+
+TALE_API tale_status tale_mel_stream_new(const tale_mel_params *p, tale_mel_stream **out,
+                                         tale_error *err);
+TALE_API void tale_mel_stream_free(tale_mel_stream *s); /* NULL ok */
+/* Append samples (copied).  Fails after tale_mel_stream_finish(). */
+TALE_API tale_status tale_mel_stream_push(tale_mel_stream *s, const float *samples,
+                                          size_t n_samples, tale_error *err);
+/* End of input: the last frames (reflect-padded at the end) become ready. */
+TALE_API void tale_mel_stream_finish(tale_mel_stream *s);
+/* Write the next ready frame (n_mels floats) into frame; 1 if one was
+ * written, 0 if more samples are needed (or all frames were produced). */
+TALE_API int tale_mel_stream_next(tale_mel_stream *s, float *frame);
+/* Frames produced so far. */
+TALE_API size_t tale_mel_stream_n_frames(const tale_mel_stream *s);
 
 
 /* ===================================================================== */
