@@ -522,6 +522,86 @@ static void test_tokenizer_json_and_extra_tensors(void **state)
     tale_model_free(m);
 }
 
+/* Transcribes a file with the fixed flags (--beam 1 --temperature 0
+ * --no-fallback --no-context); returns all token ids and the text. */
+static void transcribe(const char *model, const char *wav, int32_t **ids, int *n_ids, char **text)
+{
+    tale_model *m;
+    tale_error e;
+    if (tale_model_open(model, NULL, &m, &e) != TALE_OK)
+        fail_msg("%s", e.msg);
+    tale_transcribe_params p = tale_transcribe_default_params();
+    p.beam_size = 1;
+    p.temperature = 0;
+    p.fallback = 0;
+    p.no_context = 1;
+    p.n_threads = 1;
+    tale_transcriber *tr;
+    assert_int_equal(tale_transcriber_new(m, &p, &tr, &e), TALE_OK);
+    if (tale_transcribe_file(tr, wav, &e) != TALE_OK)
+        fail_msg("%s", e.msg);
+    size_t ns = tale_transcriber_n_segments(tr), cap = 0;
+    *n_ids = 0;
+    *ids = NULL;
+    *text = calloc(1, 1);
+    for (size_t i = 0; i < ns; i++) {
+        const tale_segment *sg = tale_transcriber_segment(tr, i);
+        /* times, ids and the bits of each token's probability */
+        *ids = realloc(*ids, (cap += 2 * (size_t)sg->n_tokens + 2) * sizeof **ids);
+        (*ids)[(*n_ids)++] = (int32_t)sg->start_ms;
+        (*ids)[(*n_ids)++] = (int32_t)sg->end_ms;
+        memcpy(*ids + *n_ids, sg->token_ids, (size_t)sg->n_tokens * sizeof **ids);
+        *n_ids += sg->n_tokens;
+        memcpy(*ids + *n_ids, sg->token_p, (size_t)sg->n_tokens * sizeof **ids);
+        *n_ids += sg->n_tokens;
+        *text = realloc(*text, strlen(*text) + strlen(sg->text) + 2);
+        strcat(*text, sg->text);
+        strcat(*text, "|");
+    }
+    tale_transcriber_free(tr);
+    tale_model_free(m);
+}
+
+static void test_same_transcript(void **state)
+{
+    (void)state;
+    need_data();
+    if (!tt_have_data("testvectors/vad/two-sentences.wav"))
+        skip();
+    /* full-size windows (1500 audio positions) so the normal long-form path runs */
+    asr_whisper_hparams hp = {51865, 1500, 64, 2, 2, 448, 64, 2, 2, 80};
+    tale_error e;
+    asr_vocab *v;
+    assert_int_equal(asr_vocab_exact_multilingual(&v, &e), TALE_OK);
+    rnd_src r = {0};
+    size_t n = asr_whisper_tensor_list(&hp, NULL, 0);
+    r.list = malloc(n * sizeof *r.list);
+    asr_whisper_tensor_list(&hp, r.list, n);
+    float *mel = std_mel();
+    const char *gg = tt_tmp("tale-f16.bin"), *hf = tt_tmp("tale-hf-f16");
+    assert_int_equal(asr_ggml_write(gg, &hp, mel, v, ASR_OUT_F16, n, rnd, &r, &e), TALE_OK);
+    assert_int_equal(asr_hf_write(hf, &hp, v, NULL, 0, ASR_OUT_F16, n, rnd, &r, &e), TALE_OK);
+    free(mel);
+    free(r.buf);
+    free(r.list);
+    asr_vocab_free(v);
+    int32_t *a, *b;
+    int na, nb;
+    char *ta, *tb;
+    const char *wav = tt_data("testvectors/vad/two-sentences.wav");
+    transcribe(gg, wav, &a, &na, &ta);
+    transcribe(hf, wav, &b, &nb, &tb);
+    printf("# transcript of random weights: %d values (times, ids, p), text '%s'\n", na, ta);
+    assert_true(na > 2);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, (size_t)na * sizeof *a);
+    assert_string_equal(ta, tb);
+    free(a);
+    free(b);
+    free(ta);
+    free(tb);
+}
+
 static void test_cli_and_tool(void **state)
 {
     (void)state;
@@ -568,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_generation_config),
         cmocka_unit_test(test_broken_folders),
         cmocka_unit_test(test_tokenizer_json_and_extra_tensors),
+        cmocka_unit_test(test_same_transcript),
         cmocka_unit_test(test_cli_and_tool),
     };
     return cmocka_run_group_tests_name("hf", tests, setup, NULL);
