@@ -303,6 +303,23 @@ TALE_API int tale_vad_stream_in_speech(const tale_vad_stream *s);
 /* Probability of the last scored chunk (0 before the first). */
 TALE_API float tale_vad_stream_last_prob(const tale_vad_stream *s);
 
+/* ---- model conversion (asr/convert.c) ---------------------------------
+ * (declared in this section to keep the shared header merge-clean)
+ * Converts a Whisper checkpoint between whisper.cpp's ggml file and a
+ * Hugging Face folder (config.json, generation_config.json,
+ * model.safetensors, vocab.json, merges.txt, added_tokens.json).  The
+ * input is fully validated by the normal loader first. */
+typedef struct tale_convert_params {
+    const char *format; /* "ggml" or "hf"; NULL = the other one than the input's */
+    const char *dtype;  /* "f32", "f16" or "bf16" (HF only); NULL = the input's
+                           (bf16 becomes f16 in a ggml file) */
+} tale_convert_params;
+
+TALE_API tale_convert_params tale_convert_default_params(void);
+/* p may be NULL.  TALE_INVALID_ARG for a bad format/dtype pair. */
+TALE_API tale_status tale_model_convert(const char *in, const char *out,
+                                        const tale_convert_params *p, tale_error *err);
+
 
 
 /* ===================================================================== */
