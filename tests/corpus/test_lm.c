@@ -200,6 +200,23 @@ static void test_arpa_round_trip(void **state)
     assert_int_equal(nw1, nw2);
     assert_int_equal(nw1, 28 + 5); /* 28 words + 5 × </s> */
     assert_true(fabs(ppl1 - ppl2) / ppl1 < 1e-4);
+    /* the decoder's lookups by hash agree with the string lookups, after a
+     * round trip too */
+    const char *words[] = {"det", "søen", "æbler", "øen", "i", "dag", "ukendt", "sø"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        uint64_t h = tale_lm_prefix_hash(TALE_LM_PREFIX_HASH_INIT, words[i], strlen(words[i]));
+        assert_int_equal(tale_lm_word_id_hash(lm2, h), wid(lm2, words[i]));
+        assert_int_equal(tale_lm_word_id_hash(lm, h), wid(lm, words[i]));
+    }
+    assert_int_equal(wid(lm2, "sø"), tale_lm_unk_id(lm2));
+    assert_true(tale_lm_has_prefix(lm2, "sø", strlen("sø")));
+    assert_true(tale_lm_has_prefix(lm2, "søen", strlen("søen")));
+    assert_false(tale_lm_has_prefix(lm2, "søer", strlen("søer")));
+    assert_false(tale_lm_has_prefix(lm2, "<s", 2));
+    uint64_t h = tale_lm_prefix_hash(TALE_LM_PREFIX_HASH_INIT, "æb", strlen("æb"));
+    assert_true(tale_lm_has_prefix_hash(lm2, h));
+    h = tale_lm_prefix_hash(h, "ler", 3);
+    assert_int_equal(tale_lm_word_id_hash(lm2, h), wid(lm2, "æbler"));
     assert_true(ppl1 > 1.0 && ppl1 < 20.0);
     tale_lm_free(lm);
     tale_lm_free(lm2);
