@@ -1264,7 +1264,7 @@ tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path, tale_
     FILE *fp = fopen(path, "r");
     if (!fp)
         return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
-    int csv = ends_with(path, ".csv");
+    int csv = ends_with(path, ".csv"), conllu = ends_with(path, ".conllu");
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     ssize_t n;
@@ -1275,10 +1275,17 @@ tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path, tale_
             line[--n] = 0;
         size_t len = (size_t)n;
         const char *t;
-        if (csv && lineno == 1 && strncmp(line, "number,", 7) == 0)
-            continue; /* header row */
-        if (!line_text(line, &len, csv, &t))
-            continue;
+        if (conllu) {
+            if (strncmp(line, "# text = ", 9) != 0)
+                continue;
+            t = line + 9;
+            len -= 9;
+        } else {
+            if (csv && lineno == 1 && strncmp(line, "number,", 7) == 0)
+                continue; /* header row */
+            if (!line_text(line, &len, csv, &t))
+                continue;
+        }
         st = add_line(b, t, len, path, lineno, err);
         if (st != TALE_OK)
             break;

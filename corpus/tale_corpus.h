@@ -155,8 +155,9 @@ TALE_API tale_status tale_lm_builder_new(const tale_lm_build_params *params,
  * with <s> ... </s>).  Empty lines are skipped. */
 TALE_API tale_status tale_lm_builder_add_text(tale_lm_builder *b, const char *text, size_t len,
                                               tale_error *err);
-/* Add a text file (one sentence per line).  A .csv file from the Leipzig
- * collection ("id<TAB>sentence[<TAB>...]") uses the second column. */
+/* Add a text file (one sentence per line; lines starting with '#' are
+ * skipped).  A Leipzig .csv file ("number,valence,\"text\"") uses its third
+ * column; a .conllu file its "# text = " lines. */
 TALE_API tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path,
                                               tale_error *err);
 /* Sentences never to count (held-out test text): a text file with one

@@ -338,6 +338,14 @@ static void test_builder_files_and_errors(void **state)
     assert_int_equal(wid(lm, "testsættet"), tale_lm_unk_id(lm)); /* excluded */
     assert_string_equal(tale_lm_word(lm, wid(lm, "åse")), "åse");
     tale_lm_free(lm);
+    /* a CoNLL-U file as training text: only its "# text = " lines count */
+    tale_lm_builder *b2;
+    assert_int_equal(tale_lm_builder_new(NULL, &b2, &e), TALE_OK);
+    assert_int_equal(tale_lm_builder_add_file(b2, tt_tmp("x.conllu"), &e), TALE_OK);
+    tale_lm_builder_stats(b2, &ns, &nx, &nt);
+    assert_int_equal(ns, 1);
+    assert_int_equal(nt, 4);
+    tale_lm_builder_free(b2);
     /* bad UTF-8 in a file names the file and line */
     assert_int_equal(tt_write_file(tt_tmp("bad.txt"), "god\nd\xe5rlig\n", 10), 0);
     assert_int_equal(tale_lm_builder_add_file(b, tt_tmp("bad.txt"), &e), TALE_BAD_UTF8);
