@@ -493,6 +493,12 @@ typedef struct tale_ctc_decoder_params {
     float lm_beta;           /* word insertion bonus, natural log units (default 1.0);
                                 alpha and beta apply only when lm is set */
     float unk_logp10;        /* log10 prob for an unknown word when the LM has no <unk> (default -10) */
+    float unk_penalty;       /* natural log, added once for each word the LM does not know, as
+                                soon as its spelling is no LM word's beginning (default -5;
+                                0 turns the lookahead off) */
+    float unk_char_penalty;  /* natural log per further character of such a word (default -1.5):
+                                a spelling model for unknown words, so that dropping word
+                                boundaries to make one long unknown word does not pay */
     tale_abort_fn should_abort; /* checked every frame; NULL: never */
     void *user_data;
 } tale_ctc_decoder_params;

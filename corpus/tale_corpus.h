@@ -155,8 +155,9 @@ TALE_API tale_status tale_lm_builder_new(const tale_lm_build_params *params,
  * with <s> ... </s>).  Empty lines are skipped. */
 TALE_API tale_status tale_lm_builder_add_text(tale_lm_builder *b, const char *text, size_t len,
                                               tale_error *err);
-/* Add a text file (one sentence per line).  A .csv file from the Leipzig
- * collection ("id<TAB>sentence[<TAB>...]") uses the second column. */
+/* Add a text file (one sentence per line; lines starting with '#' are
+ * skipped).  A Leipzig .csv file ("number,valence,\"text\"") uses its third
+ * column; a .conllu file its "# text = " lines. */
 TALE_API tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path,
                                               tale_error *err);
 /* Sentences never to count (held-out test text): a text file with one
@@ -204,6 +205,21 @@ TALE_API float tale_lm_score(const tale_lm *lm, const tale_lm_state *in, uint32_
                              float unk_logp10, tale_lm_state *next);
 /* log10 P(</s> | state). */
 TALE_API float tale_lm_score_end(const tale_lm *lm, const tale_lm_state *in);
+
+/* Spelling lookahead for decoders: is a partial word the beginning of some
+ * word of the model?  The hash is built incrementally, byte by byte, so a
+ * decoder can carry it along a prefix:
+ *   h = TALE_LM_PREFIX_HASH_INIT; h = tale_lm_prefix_hash(h, "hu", 2);
+ *   tale_lm_has_prefix_hash(lm, h)  → 1 if some word starts with "hu".
+ * The set is built when the model is built or opened.  (64-bit hashes: a
+ * false "yes" has probability ~n/2^64.) */
+#define TALE_LM_PREFIX_HASH_INIT 1469598103934665603ULL
+TALE_API uint64_t tale_lm_prefix_hash(uint64_t h, const char *bytes, size_t n);
+TALE_API int tale_lm_has_prefix_hash(const tale_lm *lm, uint64_t h);
+TALE_API int tale_lm_has_prefix(const tale_lm *lm, const char *s, size_t n);
+/* The word id for the hash of a whole word (as built above): the same as
+ * tale_lm_word_id() on its bytes, without needing them. */
+TALE_API uint32_t tale_lm_word_id_hash(const tale_lm *lm, uint64_t h);
 
 /* Perplexity over text (one sentence per line, normalized here, </s>
  * included; OOV words count, scored as <unk> or unk_logp10).  n_words/n_oov
