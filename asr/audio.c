@@ -1,0 +1,483 @@
+/* audio.c — streaming audio reader: libsndfile (or raw PCM on stdin) →
+ * channel average → libsamplerate → mono float at the target rate.
+ *
+ * Memory stays bounded whatever the file length: one block of BLOCK_FRAMES
+ * interleaved frames, its mono mix, and libsamplerate's own state. */
+#include "audio_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BLOCK_FRAMES 8192
+#define MAX_CHANNELS 256
+
+enum raw_format { RAW_S16LE, RAW_S32LE, RAW_F32LE, RAW_U8 };
+
+struct tale_audio {
+    char *name;           /* path as given, for messages */
+    SNDFILE *sf;          /* NULL for raw stdin */
+    FILE *raw;            /* stdin for "-" */
+    enum raw_format raw_fmt;
+    int raw_bytes;        /* bytes per sample */
+    int src_rate_hz;
+    int channels;
+    int64_t src_frames;   /* from the header; -1 unknown */
+    int frames_exact;     /* src_frames is exact (not an MP3 estimate) */
+    long long claimed_bytes, actual_bytes; /* data chunk: header vs file */
+    int target_rate_hz;
+    char format[160];
+
+    unsigned char *bytes; /* raw stdin block */
+    float *block;         /* interleaved block, BLOCK_FRAMES * channels */
+    float *mono;          /* BLOCK_FRAMES mono samples awaiting the resampler */
+    size_t mono_len, mono_pos;
+    asr_resampler *rs;    /* NULL when the rates already match */
+
+    int eof_in;           /* the source has no more frames */
+    int done;             /* everything delivered */
+    uint64_t frames_in;   /* source frames decoded */
+    uint64_t samples_out; /* output samples delivered */
+    tale_status pending;  /* error to report at the end of the delivered audio */
+    char pending_msg[TALE_ERROR_MSG_SIZE];
+};
+
+tale_audio_params tale_audio_default_params(void)
+{
+    tale_audio_params p;
+    p.target_rate_hz = TALE_SAMPLE_RATE_HZ;
+    p.raw_rate_hz = 0;
+    p.raw_channels = 1;
+    p.raw_format = "s16le";
+    return p;
+}
+
+static int parse_raw_format(const char *s, enum raw_format *f, int *bytes)
+{
+    if (!s || strcmp(s, "s16le") == 0 || strcmp(s, "s16") == 0)
+        *f = RAW_S16LE, *bytes = 2;
+    else if (strcmp(s, "s32le") == 0 || strcmp(s, "s32") == 0)
+        *f = RAW_S32LE, *bytes = 4;
+    else if (strcmp(s, "f32le") == 0 || strcmp(s, "f32") == 0)
+        *f = RAW_F32LE, *bytes = 4;
+    else if (strcmp(s, "u8") == 0)
+        *f = RAW_U8, *bytes = 1;
+    else
+        return -1;
+    return 0;
+}
+
+static void describe_sf_format(tale_audio *a, int format)
+{
+    SF_FORMAT_INFO major = {0}, sub = {0};
+    major.format = format & SF_FORMAT_TYPEMASK;
+    sub.format = format & SF_FORMAT_SUBMASK;
+    const char *mj = sf_command(NULL, SFC_GET_FORMAT_INFO, &major, sizeof major) == 0 && major.name
+                         ? major.name
+                         : "unknown container";
+    const char *sb = sf_command(NULL, SFC_GET_FORMAT_INFO, &sub, sizeof sub) == 0 && sub.name
+                         ? sub.name
+                         : "unknown encoding";
+    snprintf(a->format, sizeof a->format, "%s, %s", mj, sb);
+}
+
+void tale_audio_close(tale_audio *a)
+{
+    if (!a)
+        return;
+    if (a->sf)
+        sf_close(a->sf);
+    free(a->name);
+    free(a->bytes);
+    free(a->block);
+    free(a->mono);
+    asr_resampler_free(a->rs);
+    free(a);
+}
+
+/* A WAV/AIFF/… whose header promises more data than the file holds is opened
+ * by libsndfile without complaint: it shortens the length to what is there
+ * and notes "data : 352800 (should be 99956)" in its log.  Find that note so
+ * the truncation can be reported once the audio that is there was read. */
+static void find_short_data_chunk(tale_audio *a)
+{
+    char log[8192];
+    log[0] = 0;
+    sf_command(a->sf, SFC_GET_LOG_INFO, log, sizeof log);
+    for (char *line = log; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        long long claimed, actual;
+        char tag[8];
+        if (sscanf(line, "%7s : %lld (should be %lld)", tag, &claimed, &actual) == 3 &&
+            (strcmp(tag, "data") == 0 || strcmp(tag, "SSND") == 0) && actual < claimed) {
+            a->claimed_bytes = claimed;
+            a->actual_bytes = actual;
+            return;
+        }
+    }
+}
+
+static tale_status open_sndfile(tale_audio *a, const char *path, tale_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return tale_error_set(err, TALE_IO, "%s: no such file", path);
+        return tale_error_set(err, TALE_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode))
+        return tale_error_set(err, TALE_IO, "%s: is a directory, not an audio file", path);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return tale_error_set(err, TALE_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISREG(st.st_mode) && st.st_size == 0) {
+        close(fd);
+        return tale_error_set(err, TALE_BAD_AUDIO, "%s: empty file (0 bytes)", path);
+    }
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    a->sf = sf_open_fd(fd, SFM_READ, &info, 1); /* closes fd on failure too */
+    if (!a->sf) {
+        int e = sf_error(NULL);
+        const char *why = sf_error_number(e);
+        if (e == SF_ERR_UNRECOGNISED_FORMAT)
+            return tale_error_set(err, TALE_BAD_AUDIO,
+                                  "%s: not an audio format libsndfile can read (%s)", path, why);
+        if (e == SF_ERR_UNSUPPORTED_ENCODING)
+            return tale_error_set(err, TALE_BAD_AUDIO, "%s: unsupported audio encoding (%s)",
+                                  path, why);
+        return tale_error_set(err, TALE_BAD_AUDIO, "%s: corrupt or unreadable audio (%s)", path,
+                              why);
+    }
+    describe_sf_format(a, info.format);
+    if (info.channels <= 0 || info.channels > MAX_CHANNELS || info.samplerate <= 0)
+        return tale_error_set(err, TALE_BAD_AUDIO,
+                              "%s: corrupt header (%d channels at %d Hz)", path, info.channels,
+                              info.samplerate);
+    if (info.frames == 0)
+        return tale_error_set(err, TALE_BAD_AUDIO, "%s: contains no audio (0 samples)", path);
+    a->src_rate_hz = info.samplerate;
+    a->channels = info.channels;
+    a->src_frames = (info.frames > 0 && info.frames < SF_COUNT_MAX) ? (int64_t)info.frames : -1;
+    /* libsndfile estimates an MP3's length from its size and bit rate */
+    a->frames_exact = (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
+    find_short_data_chunk(a);
+    return TALE_OK;
+}
+
+tale_status tale_audio_open(const char *path, const tale_audio_params *p, tale_audio **out,
+                            tale_error *err)
+{
+    tale_status st;
+    tale_audio_params def = tale_audio_default_params();
+    if (out)
+        *out = NULL;
+    if (!p)
+        p = &def;
+    if (!out || !path || !*path)
+        return tale_error_set(err, TALE_INVALID_ARG, "audio: no file name given");
+    if (p->target_rate_hz < 1000 || p->target_rate_hz > 384000)
+        return tale_error_set(err, TALE_INVALID_ARG, "%s: target rate %d Hz out of range", path,
+                              p->target_rate_hz);
+    tale_audio *a = calloc(1, sizeof *a);
+    if (!a)
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+    a->name = strdup(path);
+    if (!a->name) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+        goto fail;
+    }
+    a->target_rate_hz = p->target_rate_hz;
+
+    if (strcmp(path, "-") == 0) {
+        if (parse_raw_format(p->raw_format, &a->raw_fmt, &a->raw_bytes) != 0) {
+            st = tale_error_set(err, TALE_INVALID_ARG,
+                                "-: unknown raw PCM format '%s' (use s16le, s32le, f32le or u8)",
+                                p->raw_format);
+            goto fail;
+        }
+        if (p->raw_rate_hz <= 0 || p->raw_rate_hz > 1000000) {
+            st = tale_error_set(err, TALE_INVALID_ARG,
+                                "-: raw PCM on standard input needs its sample rate (--rate)");
+            goto fail;
+        }
+        if (p->raw_channels <= 0 || p->raw_channels > MAX_CHANNELS) {
+            st = tale_error_set(err, TALE_INVALID_ARG, "-: bad raw channel count %d",
+                                p->raw_channels);
+            goto fail;
+        }
+        a->raw = stdin;
+        a->src_rate_hz = p->raw_rate_hz;
+        a->channels = p->raw_channels;
+        a->src_frames = -1;
+        snprintf(a->format, sizeof a->format, "raw PCM %s",
+                 p->raw_format ? p->raw_format : "s16le");
+        a->bytes = malloc((size_t)BLOCK_FRAMES * a->channels * a->raw_bytes);
+        if (!a->bytes) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "-: out of memory");
+            goto fail;
+        }
+    } else {
+        st = open_sndfile(a, path, err);
+        if (st)
+            goto fail;
+    }
+    a->block = malloc((size_t)BLOCK_FRAMES * a->channels * sizeof *a->block);
+    a->mono = malloc((size_t)BLOCK_FRAMES * sizeof *a->mono);
+    if (!a->block || !a->mono) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+        goto fail;
+    }
+    if (a->src_rate_hz != a->target_rate_hz) {
+        st = asr_resampler_new(a->src_rate_hz, a->target_rate_hz, &a->rs, err);
+        if (st) {
+            tale_error_set(err, st, "%s: cannot resample %d Hz to %d Hz", path, a->src_rate_hz,
+                           a->target_rate_hz);
+            goto fail;
+        }
+    }
+    *out = a;
+    return TALE_OK;
+fail:
+    tale_audio_close(a);
+    return st;
+}
+
+static double seconds_in(const tale_audio *a)
+{
+    return (double)a->frames_in / a->src_rate_hz;
+}
+
+/* Raw PCM: read one block of whole frames from stdin into a->block. */
+static size_t read_raw_block(tale_audio *a)
+{
+    size_t frame_bytes = (size_t)a->channels * a->raw_bytes;
+    size_t want = (size_t)BLOCK_FRAMES * frame_bytes, got = 0;
+    while (got < want) {
+        size_t k = fread(a->bytes + got, 1, want - got, a->raw);
+        if (k == 0)
+            break;
+        got += k;
+    }
+    if (got < want && ferror(a->raw)) {
+        a->pending = TALE_IO;
+        snprintf(a->pending_msg, sizeof a->pending_msg,
+                 "-: read error on standard input after %.2f s: %s", seconds_in(a),
+                 strerror(errno));
+    } else if (got % frame_bytes) {
+        a->pending = TALE_BAD_AUDIO;
+        snprintf(a->pending_msg, sizeof a->pending_msg,
+                 "-: raw PCM ends inside a sample frame (%zu stray bytes after %.2f s)",
+                 got % frame_bytes, (double)(a->frames_in + got / frame_bytes) / a->src_rate_hz);
+    }
+    size_t frames = got / frame_bytes, n = frames * a->channels;
+    const unsigned char *b = a->bytes;
+    for (size_t i = 0; i < n; i++) {
+        switch (a->raw_fmt) {
+        case RAW_S16LE: {
+            int16_t v = (int16_t)(uint16_t)(b[2 * i] | (b[2 * i + 1] << 8));
+            a->block[i] = v / 32768.0f;
+            break;
+        }
+        case RAW_S32LE: {
+            uint32_t u = (uint32_t)b[4 * i] | ((uint32_t)b[4 * i + 1] << 8) |
+                         ((uint32_t)b[4 * i + 2] << 16) | ((uint32_t)b[4 * i + 3] << 24);
+            a->block[i] = (float)((int32_t)u / 2147483648.0);
+            break;
+        }
+        case RAW_F32LE: {
+            uint32_t u = (uint32_t)b[4 * i] | ((uint32_t)b[4 * i + 1] << 8) |
+                         ((uint32_t)b[4 * i + 2] << 16) | ((uint32_t)b[4 * i + 3] << 24);
+            float f;
+            memcpy(&f, &u, sizeof f);
+            a->block[i] = isfinite(f) ? f : 0.0f;
+            break;
+        }
+        case RAW_U8:
+            a->block[i] = (b[i] - 128) / 128.0f;
+            break;
+        }
+    }
+    return frames;
+}
+
+/* Decode the next block into a->mono; sets eof_in (and maybe pending). */
+static void fill_mono(tale_audio *a)
+{
+    size_t frames;
+    if (a->raw) {
+        frames = a->pending ? 0 : read_raw_block(a);
+    } else {
+        sf_count_t k = sf_readf_float(a->sf, a->block, BLOCK_FRAMES);
+        frames = k > 0 ? (size_t)k : 0;
+        if (frames == 0) {
+            int e = sf_error(a->sf);
+            if (e != SF_ERR_NO_ERROR) {
+                a->pending = TALE_BAD_AUDIO;
+                snprintf(a->pending_msg, sizeof a->pending_msg,
+                         "%s: corrupt or truncated audio data at %.2f s (%s)", a->name, seconds_in(a),
+                         sf_strerror(a->sf));
+            } else if (a->claimed_bytes > 0) {
+                a->pending = TALE_BAD_AUDIO;
+                snprintf(a->pending_msg, sizeof a->pending_msg,
+                         "%s: truncated: header promises %lld bytes of audio, file holds %lld "
+                         "(audio ends at %.2f s)",
+                         a->name, a->claimed_bytes, a->actual_bytes, seconds_in(a));
+            } else if (a->frames_in == 0) {
+                a->pending = TALE_BAD_AUDIO;
+                snprintf(a->pending_msg, sizeof a->pending_msg,
+                         "%s: no audio could be decoded (corrupt or truncated)", a->name);
+            } else if (a->frames_exact && a->src_frames > 0 &&
+                       (int64_t)a->frames_in < a->src_frames) {
+                a->pending = TALE_BAD_AUDIO;
+                snprintf(a->pending_msg, sizeof a->pending_msg,
+                         "%s: truncated: header promises %.2f s, audio ends at %.2f s", a->name,
+                         (double)a->src_frames / a->src_rate_hz, seconds_in(a));
+            }
+        }
+    }
+    int ch = a->channels;
+    if (ch == 1) {
+        memcpy(a->mono, a->block, frames * sizeof *a->mono);
+    } else {
+        float inv = 1.0f / ch;
+        for (size_t i = 0; i < frames; i++) {
+            float s = 0;
+            for (int c = 0; c < ch; c++)
+                s += a->block[i * ch + c];
+            a->mono[i] = s * inv;
+        }
+    }
+    a->mono_len = frames;
+    a->mono_pos = 0;
+    a->frames_in += frames;
+    if (frames == 0)
+        a->eof_in = 1;
+    if (a->raw && frames == 0 && a->frames_in == 0 && !a->pending) {
+        a->pending = TALE_BAD_AUDIO;
+        snprintf(a->pending_msg, sizeof a->pending_msg, "-: no audio on standard input");
+    }
+}
+
+tale_status tale_audio_read(tale_audio *a, float *buf, size_t max_samples, size_t *n_read,
+                            tale_error *err)
+{
+    if (n_read)
+        *n_read = 0;
+    if (!a || !buf || !n_read)
+        return tale_error_set(err, TALE_INVALID_ARG, "audio: NULL argument to tale_audio_read");
+    size_t n = 0;
+    while (n < max_samples && !a->done) {
+        if (a->mono_pos == a->mono_len && !a->eof_in)
+            fill_mono(a);
+        size_t avail = a->mono_len - a->mono_pos;
+        if (!a->rs) {
+            size_t k = avail < max_samples - n ? avail : max_samples - n;
+            memcpy(buf + n, a->mono + a->mono_pos, k * sizeof *buf);
+            a->mono_pos += k;
+            n += k;
+            if (a->eof_in && a->mono_pos == a->mono_len)
+                a->done = 1;
+        } else {
+            size_t used, gen;
+            tale_status st = asr_resampler_process(a->rs, a->mono + a->mono_pos, avail, a->eof_in,
+                                                   buf + n, max_samples - n, &used, &gen, err);
+            if (st) {
+                a->samples_out += n;
+                *n_read = n;
+                return tale_error_set(err, st, "%s: resampling failed at %.2f s", a->name,
+                                      seconds_in(a));
+            }
+            a->mono_pos += used;
+            n += gen;
+            if (a->eof_in && used == 0 && gen == 0)
+                a->done = 1;
+        }
+    }
+    a->samples_out += n;
+    *n_read = n;
+    if (n == 0 && a->done && a->pending)
+        return tale_error_set(err, a->pending, "%s", a->pending_msg);
+    return TALE_OK;
+}
+
+double tale_audio_duration_s(const tale_audio *a)
+{
+    return a->src_frames < 0 ? -1.0 : (double)a->src_frames / a->src_rate_hz;
+}
+
+int tale_audio_source_rate_hz(const tale_audio *a)
+{
+    return a->src_rate_hz;
+}
+
+int tale_audio_source_channels(const tale_audio *a)
+{
+    return a->channels;
+}
+
+const char *tale_audio_format(const tale_audio *a)
+{
+    return a->format;
+}
+
+uint64_t tale_audio_samples_read(const tale_audio *a)
+{
+    return a->samples_out;
+}
+
+tale_status tale_audio_load(const char *path, const tale_audio_params *p, float **samples,
+                            size_t *n_samples, tale_error *err)
+{
+    tale_audio *a = NULL;
+    float *buf = NULL;
+    if (samples)
+        *samples = NULL;
+    if (n_samples)
+        *n_samples = 0;
+    if (!samples || !n_samples)
+        return tale_error_set(err, TALE_INVALID_ARG, "audio: NULL output for tale_audio_load");
+    tale_status st = tale_audio_open(path, p, &a, err);
+    if (st)
+        return st;
+    size_t cap = 1 << 16, n = 0;
+    double dur = tale_audio_duration_s(a);
+    if (dur > 0)
+        cap = (size_t)(dur * a->target_rate_hz) + 1024;
+    buf = malloc(cap * sizeof *buf);
+    if (!buf) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory for %zu samples", path, cap);
+        goto fail;
+    }
+    for (;;) {
+        if (n == cap) {
+            float *nb = realloc(buf, 2 * cap * sizeof *nb);
+            if (!nb) {
+                st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+                goto fail;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t k;
+        st = tale_audio_read(a, buf + n, cap - n, &k, err);
+        if (st)
+            goto fail;
+        if (k == 0)
+            break;
+        n += k;
+    }
+    tale_audio_close(a);
+    *samples = buf;
+    *n_samples = n;
+    return TALE_OK;
+fail:
+    free(buf);
+    tale_audio_close(a);
+    return st;
+}
