@@ -481,3 +481,91 @@ fail:
     tale_audio_close(a);
     return st;
 }
+
+/* ---- whole-file summary ------------------------------------------------ */
+
+#define INFO_CHUNK 16000
+
+tale_status tale_audio_info_read(const char *path, const tale_audio_params *ap,
+                                 const tale_mel_params *mp, tale_progress_fn progress,
+                                 void *user_data, tale_audio_info *info, tale_error *err)
+{
+    tale_audio *a = NULL;
+    tale_mel_stream *ms = NULL;
+    float *buf = NULL, *frame = NULL;
+    tale_status st;
+    if (!info)
+        return tale_error_set(err, TALE_INVALID_ARG, "audio: NULL info");
+    memset(info, 0, sizeof *info);
+    info->header_duration_s = -1;
+    st = tale_audio_open(path, ap, &a, err);
+    if (st)
+        return st;
+    snprintf(info->format, sizeof info->format, "%s", a->format);
+    info->source_rate_hz = a->src_rate_hz;
+    info->source_channels = a->channels;
+    info->header_duration_s = tale_audio_duration_s(a);
+    st = tale_mel_stream_new(mp, &ms, err);
+    if (st)
+        goto done;
+    info->n_mels = tale_mel_n_mels(tale_mel_stream_mel(ms));
+    buf = malloc(INFO_CHUNK * sizeof *buf);
+    frame = malloc((size_t)info->n_mels * sizeof *frame);
+    if (!buf || !frame) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+        goto done;
+    }
+    double sum2 = 0, msum = 0, msum2 = 0, peak = 0;
+    double mmin = INFINITY, mmax = -INFINITY, total_ms = info->header_duration_s * 1000;
+    uint64_t n = 0, nv = 0;
+    for (;;) {
+        size_t k;
+        tale_status rst = tale_audio_read(a, buf, INFO_CHUNK, &k, err);
+        for (size_t i = 0; i < k; i++) {
+            sum2 += (double)buf[i] * buf[i];
+            if (fabsf(buf[i]) > peak)
+                peak = fabsf(buf[i]);
+        }
+        n += k;
+        if (k && (st = tale_mel_stream_push(ms, buf, k, err)) != TALE_OK)
+            break;
+        if (rst != TALE_OK || k == 0) /* end of what can be read */
+            tale_mel_stream_finish(ms);
+        while (tale_mel_stream_next(ms, frame)) {
+            for (int j = 0; j < info->n_mels; j++) {
+                double v = frame[j];
+                msum += v;
+                msum2 += v * v;
+                mmin = v < mmin ? v : mmin;
+                mmax = v > mmax ? v : mmax;
+            }
+            nv += (uint64_t)info->n_mels;
+        }
+        if (progress)
+            progress(n * 1000.0 / a->target_rate_hz, total_ms, user_data);
+        if (rst) {
+            st = rst;
+            break;
+        }
+        if (k == 0)
+            break;
+    }
+    info->n_samples = n;
+    info->duration_s = (double)n / a->target_rate_hz;
+    info->rms_dbfs = n && sum2 > 0 ? 10 * log10(sum2 / n) : -INFINITY;
+    info->peak = peak;
+    info->n_frames = tale_mel_stream_n_frames(ms);
+    if (nv) {
+        info->mel_mean = msum / nv;
+        double var = msum2 / nv - info->mel_mean * info->mel_mean;
+        info->mel_std = var > 0 ? sqrt(var) : 0;
+        info->mel_min = mmin;
+        info->mel_max = mmax;
+    }
+done:
+    free(buf);
+    free(frame);
+    tale_mel_stream_free(ms);
+    tale_audio_close(a);
+    return st;
+}

@@ -15,6 +15,16 @@
 
 #define RATE TALE_SAMPLE_RATE_HZ
 
+/* libsndfile 1.2.0 leaks its vorbis_info (5.8 kB, inside libvorbis) when an
+ * Ogg Vorbis file is cut so short that no audio decodes (test_truncated's
+ * stump.ogg); the leak is theirs, not tale's.  LeakSanitizer reads this hook
+ * when the suite runs under `make asan`. */
+const char *__lsan_default_suppressions(void);
+__attribute__((visibility("default"), used)) const char *__lsan_default_suppressions(void)
+{
+    return "leak:vorbis_info_init\n";
+}
+
 /* ---- helpers ------------------------------------------------------------ */
 
 typedef struct {
@@ -531,6 +541,13 @@ static void test_empty_unsupported_corrupt(void **state)
     expect_error(tt_tmp("skrald.flac"), TALE_BAD_AUDIO, "skrald.flac");
 }
 
+static void progress_count(double done, double total, void *user_data)
+{
+    double *calls = user_data;
+    assert_true(done >= 0 && done <= total + 1);
+    *calls += 1;
+}
+
 /* Cut a file to `keep` bytes. */
 static void truncate_copy(const char *src, const char *dst, size_t keep)
 {
@@ -601,6 +618,89 @@ static void test_truncated(void **state)
     free(x);
 }
 
+
+/* ---- tale_audio_info_read ------------------------------------------------ */
+
+static void test_info_read(void **state)
+{
+    (void)state;
+    /* 1.5 s of a 0.5-amplitude 1 kHz tone at 22.05 kHz stereo */
+    size_t n = 33075;
+    float *x = malloc(n * 2 * sizeof *x);
+    assert_non_null(x);
+    for (size_t k = 0; k < n; k++)
+        x[2 * k] = x[2 * k + 1] = 0.5f * (float)sin(2 * M_PI * 1000.0 * k / 22050);
+    const char *path = tt_tmp("info_tone.wav");
+    write_sf(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 22050, 2, x, n);
+    free(x);
+    tale_audio_info in;
+    tale_error e;
+    double calls = 0;
+    assert_int_equal(tale_audio_info_read(path, NULL, NULL, NULL, NULL, &in, &e), TALE_OK);
+    assert_int_equal(in.source_rate_hz, 22050);
+    assert_int_equal(in.source_channels, 2);
+    assert_float_equal(in.header_duration_s, 1.5, 1e-9);
+    assert_true(labs((long)in.n_samples - 24000) <= 1);
+    assert_float_equal(in.duration_s, in.n_samples / 16000.0, 1e-12);
+    assert_float_equal(in.rms_dbfs, 20 * log10(0.5 / sqrt(2)), 0.05);
+    assert_float_equal(in.peak, 0.5, 0.01);
+    assert_non_null(strstr(in.format, "WAV"));
+    /* mel statistics = those of the batch log10 mel of the decoded signal */
+    float *y;
+    size_t m;
+    assert_int_equal(tale_audio_load(path, NULL, &y, &m, &e), TALE_OK);
+    size_t nf = (m + 159) / 160;
+    assert_int_equal(in.n_frames, nf);
+    assert_int_equal(in.n_mels, 80);
+    tale_mel *mel;
+    assert_int_equal(tale_mel_new(NULL, &mel, &e), TALE_OK);
+    float *lm = malloc(80 * nf * sizeof *lm);
+    assert_non_null(lm);
+    assert_int_equal(tale_mel_compute_log10(mel, y, m, nf, lm, &e), TALE_OK);
+    double s = 0, s2 = 0, mn = 1e9, mx = -1e9;
+    for (size_t i = 0; i < 80 * nf; i++) {
+        s += lm[i];
+        s2 += (double)lm[i] * lm[i];
+        mn = lm[i] < mn ? lm[i] : mn;
+        mx = lm[i] > mx ? lm[i] : mx;
+    }
+    double mean = s / (80 * nf);
+    assert_float_equal(in.mel_mean, mean, 1e-9);
+    assert_float_equal(in.mel_std, sqrt(s2 / (80 * nf) - mean * mean), 1e-6);
+    assert_float_equal(in.mel_min, mn, 0);
+    assert_float_equal(in.mel_max, mx, 0);
+    free(lm);
+    free(y);
+    tale_mel_free(mel);
+
+    /* progress reaches the total; 128 bands on request */
+    tale_mel_params mp = {128};
+    assert_int_equal(tale_audio_info_read(path, NULL, &mp, progress_count, &calls, &in, &e),
+                     TALE_OK);
+    assert_true(calls >= 1);
+    assert_int_equal(in.n_mels, 128);
+
+    /* a truncated file: the error, and the statistics of what was read */
+    size_t k = 16000;
+    float *z = calloc(k, sizeof *z);
+    assert_non_null(z);
+    for (size_t i = 0; i < k; i++)
+        z[i] = 0.25f;
+    write_sf(tt_tmp("info_full.wav"), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, z, k);
+    free(z);
+    truncate_copy(tt_tmp("info_full.wav"), tt_tmp("info_kort.wav"), 44 + 8000);
+    assert_int_equal(tale_audio_info_read(tt_tmp("info_kort.wav"), NULL, NULL, NULL, NULL, &in, &e),
+                     TALE_BAD_AUDIO);
+    assert_non_null(strstr(e.msg, "info_kort.wav: truncated"));
+    assert_int_equal(in.n_samples, 4000);
+    assert_int_equal(in.n_frames, 25);
+    assert_float_equal(in.peak, 0.25, 1e-4);
+    /* and a missing one */
+    assert_int_equal(tale_audio_info_read(tt_tmp("væk.wav"), NULL, NULL, NULL, NULL, &in, &e),
+                     TALE_IO);
+    assert_int_equal(in.n_samples, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_missing_and_unreadable),
         cmocka_unit_test(test_empty_unsupported_corrupt),
         cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_info_read),
     };
     return cmocka_run_group_tests_name("asr_audio", tests, NULL, NULL);
 }
