@@ -1,0 +1,108 @@
+/*
+ * decoder.c — the Whisper text decoder with a self-attention KV cache.
+ *
+ * Per call: n_seq sequences (beams) × n_tok new tokens.  Each block:
+ *   x += SelfAttn(LN(x))   causal, keys/values appended to the sequence's cache
+ *   x += CrossAttn(LN(x))  keys/values of the audio, computed once per window
+ *   x += MLP(LN(x))
+ * then LN and logits = x · token_embeddingᵀ (tied weights), last token only.
+ */
+#include "nn.h"
+#include "whisper_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define LN_EPS 1e-5f
+
+static float *kv_slot(const asr_whisper_state *st, float *cache, int layer, int seq)
+{
+    const asr_whisper_hparams *hp = &st->w->hp;
+    size_t P = (size_t)hp->n_text_ctx, S = (size_t)hp->n_text_state;
+    return cache + (((size_t)layer * st->n_seq_max + (size_t)seq) * P) * S;
+}
+
+void asr_kv_copy(asr_whisper_state *st, int dst, int src, int n_pos)
+{
+    if (dst == src || n_pos <= 0)
+        return;
+    size_t n = (size_t)n_pos * st->w->hp.n_text_state * sizeof(float);
+    for (int l = 0; l < st->w->hp.n_text_layer; l++) {
+        memcpy(kv_slot(st, st->k_cache, l, dst), kv_slot(st, st->k_cache, l, src), n);
+        memcpy(kv_slot(st, st->v_cache, l, dst), kv_slot(st, st->v_cache, l, src), n);
+    }
+}
+
+tale_status asr_decode(asr_whisper_state *st, const int32_t *tokens, int n_seq, int n_tok,
+                       int n_past, tale_error *err)
+{
+    const asr_whisper *w = st->w;
+    const asr_whisper_hparams *hp = &w->hp;
+    int S = hp->n_text_state, T = hp->n_audio_ctx, H = hp->n_text_head, d = S / H;
+    int R = n_seq * n_tok;
+    if (n_seq < 1 || n_tok < 1 || n_seq > st->n_seq_max || R > st->max_rows || n_past < 0 ||
+        n_past + n_tok > hp->n_text_ctx)
+        return tale_error_set(err, TALE_INVALID_ARG,
+                              "whisper: decode of %d×%d tokens at position %d exceeds the context",
+                              n_seq, n_tok, n_past);
+    float *x = st->d_x, *h = st->d_h;
+    for (int r = 0; r < R; r++) {
+        int tok = tokens[r], pos = n_past + r % n_tok;
+        if (tok < 0 || tok >= hp->n_vocab)
+            return tale_error_set(err, TALE_INVALID_ARG, "whisper: token id %d out of range", tok);
+        float *xr = x + (size_t)r * S;
+        if (w->tok_emb.dtype == ASR_F32)
+            memcpy(xr, (const float *)w->tok_emb.data + (size_t)tok * S, (size_t)S * sizeof *xr);
+        else
+            asr_f16_to_f32_row((const uint16_t *)w->tok_emb.data + (size_t)tok * S, xr, (size_t)S);
+        const float *pe = w->dec_pos + (size_t)pos * S;
+        for (int i = 0; i < S; i++)
+            xr[i] += pe[i];
+    }
+    float scale = 1.0f / sqrtf((float)d);
+    int n_kv = n_past + n_tok;
+    for (int l = 0; l < hp->n_text_layer; l++) {
+        const asr_dec_layer *L = &w->dec[l];
+        /* causal self-attention */
+        asr_layer_norm(x, R, S, L->attn_ln_w, L->attn_ln_b, LN_EPS, h);
+        asr_linear(st, h, R, &L->attn.q, L->attn.bq, st->d_q);
+        asr_linear(st, h, R, &L->attn.k, NULL, st->d_k);
+        asr_linear(st, h, R, &L->attn.v, L->attn.bv, st->d_v);
+        for (int s = 0; s < n_seq; s++) {
+            float *kc = kv_slot(st, st->k_cache, l, s), *vc = kv_slot(st, st->v_cache, l, s);
+            memcpy(kc + (size_t)n_past * S, st->d_k + (size_t)s * n_tok * S,
+                   (size_t)n_tok * S * sizeof(float));
+            memcpy(vc + (size_t)n_past * S, st->d_v + (size_t)s * n_tok * S,
+                   (size_t)n_tok * S * sizeof(float));
+            for (int hh = 0; hh < H; hh++)
+                asr_attention_head(st->d_q + (size_t)s * n_tok * S + hh * d, S, kc + hh * d, S,
+                                   vc + hh * d, S, n_tok, n_kv, d, scale, n_past, st->d_scores,
+                                   st->d_att + (size_t)s * n_tok * S + hh * d, S);
+        }
+        asr_linear(st, st->d_att, R, &L->attn.o, L->attn.bo, h);
+        for (size_t i = 0; i < (size_t)R * S; i++)
+            x[i] += h[i];
+        /* cross-attention over the window's audio features */
+        asr_layer_norm(x, R, S, L->cross_ln_w, L->cross_ln_b, LN_EPS, h);
+        asr_linear(st, h, R, &L->cross.q, L->cross.bq, st->d_q);
+        const float *ck = st->ck + (size_t)l * T * S, *cv = st->cv + (size_t)l * T * S;
+        for (int hh = 0; hh < H; hh++)
+            asr_attention_head(st->d_q + hh * d, S, ck + hh * d, S, cv + hh * d, S, R, T, d,
+                               scale, -1, st->d_scores, st->d_att + hh * d, S);
+        asr_linear(st, st->d_att, R, &L->cross.o, L->cross.bo, h);
+        for (size_t i = 0; i < (size_t)R * S; i++)
+            x[i] += h[i];
+        /* MLP */
+        asr_layer_norm(x, R, S, L->mlp_ln_w, L->mlp_ln_b, LN_EPS, h);
+        asr_linear(st, h, R, &L->mlp0, L->mlp0_b, st->d_mlp);
+        asr_gelu(st->d_mlp, (size_t)R * 4 * S);
+        asr_linear(st, st->d_mlp, R, &L->mlp2, L->mlp2_b, h);
+        for (size_t i = 0; i < (size_t)R * S; i++)
+            x[i] += h[i];
+    }
+    for (int s = 0; s < n_seq; s++)
+        asr_layer_norm(x + ((size_t)s * n_tok + n_tok - 1) * S, 1, S, w->dec_ln_w, w->dec_ln_b,
+                       LN_EPS, st->d_last + (size_t)s * S);
+    asr_linear(st, st->d_last, n_seq, &w->tok_emb, NULL, st->logits);
+    return TALE_OK;
+}

@@ -1,0 +1,387 @@
+/* model.c — tale_model_open(): detect the format and call its loader. */
+#include "whisper_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void apply_params(tale_model *m, const tale_model_params *p)
+{
+    m->n_threads = p && p->n_threads > 0 ? p->n_threads : 0;
+}
+
+tale_model_params tale_model_default_params(void)
+{
+    tale_model_params p;
+    memset(&p, 0, sizeof p);
+    p.n_threads = 0;
+    p.use_mmap = 1;
+    return p;
+}
+
+tale_status tale_model_open(const char *path, const tale_model_params *p, tale_model **out,
+                            tale_error *err)
+{
+    if (!out)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_model_open: out is NULL");
+    *out = NULL;
+    if (!path)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_model_open: path is NULL");
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
+    tale_status st;
+    if (S_ISDIR(sb.st_mode)) {
+        /* Hugging Face / tale folders are handled by their loaders (see the
+         * table below once they exist). */
+        st = tale_error_set(err, TALE_UNSUPPORTED, "%s: model folders are not supported yet",
+                            path);
+    } else {
+        uint8_t magic[4] = {0};
+        FILE *fp = fopen(path, "rb");
+        if (!fp)
+            return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
+        size_t got = fread(magic, 1, 4, fp);
+        fclose(fp);
+        if (got == 4 && magic[0] == 0x6c && magic[1] == 0x6d && magic[2] == 0x67 &&
+            magic[3] == 0x67)
+            st = asr_ggml_open(path, NULL, 0, out, err);
+        else
+            st = tale_error_set(err, TALE_BAD_MODEL,
+                                "%s: unknown model format (not a ggml Whisper file)", path);
+    }
+    if (st == TALE_OK)
+        apply_params(*out, p);
+    return st;
+}
+
+tale_status tale_model_open_buffer(const void *data, size_t size, const tale_model_params *p,
+                                   tale_model **out, tale_error *err)
+{
+    if (!out)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_model_open_buffer: out is NULL");
+    *out = NULL;
+    if (!data || size < 4)
+        return tale_error_set(err, TALE_BAD_MODEL, "<buffer>: too short for a model");
+    tale_status st = asr_ggml_open("<buffer>", data, size, out, err);
+    if (st == TALE_OK)
+        apply_params(*out, p);
+    return st;
+}
+
+void tale_model_free(tale_model *m)
+{
+    if (!m)
+        return;
+    if (m->ctc && m->ctc_free)
+        m->ctc_free(m->ctc);
+    asr_whisper_free(m->whisper);
+    free(m);
+}
+
+tale_model_type tale_model_kind(const tale_model *m) { return m ? m->kind : TALE_MODEL_WHISPER; }
+const char *tale_model_name(const tale_model *m) { return m ? m->name : ""; }
+int tale_model_n_mels(const tale_model *m)
+{
+    if (!m)
+        return 0;
+    return m->kind == TALE_MODEL_WHISPER && m->whisper ? m->whisper->hp.n_mels : m->ctc_n_mels;
+}
+
+
+/* ---- the Whisper builder ------------------------------------------------ */
+
+tale_status asr_whisper_hparams_check(const asr_whisper_hparams *hp, const char *what,
+                                      tale_error *err)
+{
+    struct { const char *name; int v, lo, hi; } f[] = {
+        {"n_vocab", hp->n_vocab, 51865, 51866}, /* the multilingual layouts */
+        {"n_audio_ctx", hp->n_audio_ctx, 1, 1500},
+        {"n_audio_state", hp->n_audio_state, 1, 8192},
+        {"n_audio_head", hp->n_audio_head, 1, 256},
+        {"n_audio_layer", hp->n_audio_layer, 1, 128},
+        {"n_text_ctx", hp->n_text_ctx, 8, 448},
+        {"n_text_state", hp->n_text_state, 1, 8192},
+        {"n_text_head", hp->n_text_head, 1, 256},
+        {"n_text_layer", hp->n_text_layer, 1, 128},
+        {"n_mels", hp->n_mels, 1, 256},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (f[i].v < f[i].lo || f[i].v > f[i].hi)
+            return tale_error_set(err, f[i].name[0] == 'n' && i == 0 ? TALE_UNSUPPORTED
+                                                                     : TALE_BAD_MODEL,
+                                  "%s: %s = %d out of range %d..%d", what, f[i].name, f[i].v,
+                                  f[i].lo, f[i].hi);
+    if (hp->n_audio_state % hp->n_audio_head || hp->n_text_state % hp->n_text_head)
+        return tale_error_set(err, TALE_BAD_MODEL, "%s: heads do not divide the state size",
+                              what);
+    if (hp->n_audio_state != hp->n_text_state)
+        return tale_error_set(err, TALE_BAD_MODEL, "%s: n_audio_state %d != n_text_state %d",
+                              what, hp->n_audio_state, hp->n_text_state);
+    return TALE_OK;
+}
+
+typedef struct builder {
+    asr_tensor_set *ts;
+    tale_error *err;
+} builder;
+
+#define F32_MASK 0u /* any dtype may be converted to f32 */
+
+/* An f32 copy (or the original when already aligned f32) of a tensor with
+ * numel n.  Accepts [n], [n][1] and [1][n] for vectors. */
+static tale_status get_f32(builder *b, const char *name, int n_dims, const int64_t *dims,
+                           const float **out)
+{
+    const asr_tensor *t;
+    tale_status st = asr_tensor_expect(b->ts, name, n_dims, dims, F32_MASK, &t, b->err);
+    if (st == TALE_BAD_MODEL && n_dims == 1) {
+        /* ggml stores some biases as [n][1] (or [1][n]) */
+        const asr_tensor *t2 = asr_tensor_set_find(b->ts, name);
+        if (t2 && t2->n_dims == 2 &&
+            ((t2->dims[0] == dims[0] && t2->dims[1] == 1) ||
+             (t2->dims[0] == 1 && t2->dims[1] == dims[0]))) {
+            t = t2;
+            st = TALE_OK;
+        }
+    }
+    if (st)
+        return st;
+    if (t->dtype == ASR_F32 && ((uintptr_t)t->data % 32) == 0) {
+        *out = t->data;
+        return TALE_OK;
+    }
+    uint64_t n = asr_tensor_numel(t);
+    float *buf = NULL;
+    if (posix_memalign((void **)&buf, 64, (size_t)n * sizeof *buf) != 0)
+        return tale_error_set(b->err, TALE_NO_MEMORY, "%s: tensor %s: out of memory",
+                              b->ts->path, name);
+    if ((st = asr_tensor_set_adopt(b->ts, buf, b->err)))
+        return st;
+    if ((st = asr_tensor_to_f32(t, buf, (size_t)n, b->err)))
+        return st;
+    *out = buf;
+    return TALE_OK;
+}
+
+static tale_status get_vec(builder *b, const char *name, int64_t n, const float **out)
+{
+    return get_f32(b, name, 1, &n, out);
+}
+
+/* A weight matrix [rows][cols]: f32 and f16 are used as they are (copied
+ * if unaligned); every other type is converted to f16 once, at load. */
+static tale_status get_mat(builder *b, const char *name, int64_t rows, int64_t cols,
+                           asr_mat *m)
+{
+    const asr_tensor *t;
+    int64_t d[2] = {rows, cols};
+    tale_status st = asr_tensor_expect(b->ts, name, 2, d, 0, &t, b->err);
+    if (st)
+        return st;
+    m->rows = (int)rows;
+    m->cols = (int)cols;
+    if ((t->dtype == ASR_F32 || t->dtype == ASR_F16) && ((uintptr_t)t->data % 32) == 0) {
+        m->dtype = t->dtype;
+        m->data = t->data;
+        return TALE_OK;
+    }
+    size_t n = (size_t)rows * (size_t)cols;
+    void *buf = NULL;
+    size_t es = t->dtype == ASR_F32 ? 4 : 2;
+    if (posix_memalign(&buf, 64, n * es) != 0)
+        return tale_error_set(b->err, TALE_NO_MEMORY, "%s: tensor %s: out of memory",
+                              b->ts->path, name);
+    if ((st = asr_tensor_set_adopt(b->ts, buf, b->err)))
+        return st;
+    if (t->dtype == ASR_F32) {
+        m->dtype = ASR_F32;
+        st = asr_tensor_to_f32(t, buf, n, b->err);
+    } else {
+        m->dtype = ASR_F16;
+        st = asr_tensor_to_f16(t, buf, n, b->err);
+    }
+    m->data = buf;
+    return st;
+}
+
+static tale_status get_attn(builder *b, const char *pre, int64_t S, asr_attn_w *a)
+{
+    char n[160];
+    tale_status st;
+#define ATT(field, suffix)                                                                     \
+    snprintf(n, sizeof n, "%s.%s", pre, suffix);                                               \
+    if ((st = field))                                                                          \
+        return st;
+    ATT(get_mat(b, n, S, S, &a->q), "query.weight")
+    ATT(get_vec(b, n, S, &a->bq), "query.bias")
+    ATT(get_mat(b, n, S, S, &a->k), "key.weight")
+    ATT(get_mat(b, n, S, S, &a->v), "value.weight")
+    ATT(get_vec(b, n, S, &a->bv), "value.bias")
+    ATT(get_mat(b, n, S, S, &a->o), "out.weight")
+    ATT(get_vec(b, n, S, &a->bo), "out.bias")
+#undef ATT
+    return TALE_OK;
+}
+
+static tale_status get_ln(builder *b, const char *pre, const char *ln, int64_t S,
+                          const float **w, const float **bias)
+{
+    char n[160];
+    tale_status st;
+    snprintf(n, sizeof n, "%s.%s.weight", pre, ln);
+    if ((st = get_vec(b, n, S, w)))
+        return st;
+    snprintf(n, sizeof n, "%s.%s.bias", pre, ln);
+    return get_vec(b, n, S, bias);
+}
+
+static tale_status get_mlp(builder *b, const char *pre, int64_t S, asr_mat *m0,
+                           const float **b0, asr_mat *m2, const float **b2)
+{
+    char n[160];
+    tale_status st;
+    snprintf(n, sizeof n, "%s.mlp.0.weight", pre);
+    if ((st = get_mat(b, n, 4 * S, S, m0)))
+        return st;
+    snprintf(n, sizeof n, "%s.mlp.0.bias", pre);
+    if ((st = get_vec(b, n, 4 * S, b0)))
+        return st;
+    snprintf(n, sizeof n, "%s.mlp.2.weight", pre);
+    if ((st = get_mat(b, n, S, 4 * S, m2)))
+        return st;
+    snprintf(n, sizeof n, "%s.mlp.2.bias", pre);
+    return get_vec(b, n, S, b2);
+}
+
+void asr_whisper_free(asr_whisper *w)
+{
+    if (!w)
+        return;
+    asr_tensor_set_free(w->ts);
+    asr_vocab_free(w->vocab);
+    free(w->enc);
+    free(w->dec);
+    free(w->suppress);
+    free(w->mel_filters);
+    free(w);
+}
+
+tale_status asr_whisper_from_tensors(const asr_whisper_hparams *hp, asr_tensor_set *ts,
+                                     asr_vocab *vocab, const asr_whisper_extras *extras,
+                                     struct tale_model **out, tale_error *err)
+{
+    *out = NULL;
+    tale_model *m = NULL;
+    asr_whisper *w = calloc(1, sizeof *w);
+    tale_status st;
+    const char *path = ts ? ts->path : "<tensors>";
+    if (!w || !ts || !vocab) {
+        st = tale_error_set(err, !w ? TALE_NO_MEMORY : TALE_INVALID_ARG,
+                            "%s: cannot build a Whisper model", path);
+        asr_tensor_set_free(ts);
+        asr_vocab_free(vocab);
+        free(w);
+        return st;
+    }
+    w->ts = ts;
+    w->vocab = vocab;
+    w->hp = *hp;
+    if ((st = asr_whisper_hparams_check(hp, path, err)))
+        goto fail;
+    asr_whisper_specials(hp->n_vocab, &w->sp);
+    if ((st = asr_vocab_finish(vocab, err)))
+        goto fail;
+    builder b = {ts, err};
+    const int64_t S = hp->n_audio_state, M = hp->n_mels, V = hp->n_vocab;
+    int64_t d3[3];
+    d3[0] = S; d3[1] = M; d3[2] = 3;
+    if ((st = get_f32(&b, "encoder.conv1.weight", 3, d3, &w->conv1_w)) ||
+        (st = get_vec(&b, "encoder.conv1.bias", S, &w->conv1_b)))
+        goto fail;
+    d3[1] = S;
+    if ((st = get_f32(&b, "encoder.conv2.weight", 3, d3, &w->conv2_w)) ||
+        (st = get_vec(&b, "encoder.conv2.bias", S, &w->conv2_b)))
+        goto fail;
+    int64_t dpos[2] = {hp->n_audio_ctx, S};
+    if ((st = get_f32(&b, "encoder.positional_embedding", 2, dpos, &w->enc_pos)))
+        goto fail;
+    w->enc = calloc((size_t)hp->n_audio_layer, sizeof *w->enc);
+    w->dec = calloc((size_t)hp->n_text_layer, sizeof *w->dec);
+    if (!w->enc || !w->dec) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+        goto fail;
+    }
+    char pre[96];
+    for (int l = 0; l < hp->n_audio_layer; l++) {
+        asr_enc_layer *L = &w->enc[l];
+        snprintf(pre, sizeof pre, "encoder.blocks.%d", l);
+        char a[128];
+        snprintf(a, sizeof a, "%s.attn", pre);
+        if ((st = get_ln(&b, pre, "attn_ln", S, &L->attn_ln_w, &L->attn_ln_b)) ||
+            (st = get_attn(&b, a, S, &L->attn)) ||
+            (st = get_ln(&b, pre, "mlp_ln", S, &L->mlp_ln_w, &L->mlp_ln_b)) ||
+            (st = get_mlp(&b, pre, S, &L->mlp0, &L->mlp0_b, &L->mlp2, &L->mlp2_b)))
+            goto fail;
+    }
+    if ((st = get_ln(&b, "encoder", "ln_post", S, &w->ln_post_w, &w->ln_post_b)))
+        goto fail;
+    if ((st = get_mat(&b, "decoder.token_embedding.weight", V, S, &w->tok_emb)))
+        goto fail;
+    dpos[0] = hp->n_text_ctx;
+    if ((st = get_f32(&b, "decoder.positional_embedding", 2, dpos, &w->dec_pos)))
+        goto fail;
+    for (int l = 0; l < hp->n_text_layer; l++) {
+        asr_dec_layer *L = &w->dec[l];
+        snprintf(pre, sizeof pre, "decoder.blocks.%d", l);
+        char a[128], c[128];
+        snprintf(a, sizeof a, "%s.attn", pre);
+        snprintf(c, sizeof c, "%s.cross_attn", pre);
+        if ((st = get_ln(&b, pre, "attn_ln", S, &L->attn_ln_w, &L->attn_ln_b)) ||
+            (st = get_attn(&b, a, S, &L->attn)) ||
+            (st = get_ln(&b, pre, "cross_attn_ln", S, &L->cross_ln_w, &L->cross_ln_b)) ||
+            (st = get_attn(&b, c, S, &L->cross)) ||
+            (st = get_ln(&b, pre, "mlp_ln", S, &L->mlp_ln_w, &L->mlp_ln_b)) ||
+            (st = get_mlp(&b, pre, S, &L->mlp0, &L->mlp0_b, &L->mlp2, &L->mlp2_b)))
+            goto fail;
+    }
+    if ((st = get_ln(&b, "decoder", "ln", S, &w->dec_ln_w, &w->dec_ln_b)))
+        goto fail;
+    if (extras && extras->mel_filters) {
+        size_t n = (size_t)hp->n_mels * 201;
+        w->mel_filters = malloc(n * sizeof(float));
+        if (!w->mel_filters) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+            goto fail;
+        }
+        memcpy(w->mel_filters, extras->mel_filters, n * sizeof(float));
+    }
+    if (extras && extras->n_suppress_tokens > 0) {
+        w->suppress = malloc((size_t)extras->n_suppress_tokens * sizeof(int32_t));
+        if (!w->suppress) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+            goto fail;
+        }
+        memcpy(w->suppress, extras->suppress_tokens,
+               (size_t)extras->n_suppress_tokens * sizeof(int32_t));
+        w->n_suppress = extras->n_suppress_tokens;
+    }
+    m = calloc(1, sizeof *m);
+    if (!m) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+        goto fail;
+    }
+    m->kind = TALE_MODEL_WHISPER;
+    m->whisper = w;
+    snprintf(m->name, sizeof m->name, "%s%swhisper %d+%d layers, d=%d, %d mels, vocab %d",
+             extras && extras->name ? extras->name : "", extras && extras->name ? ": " : "",
+             hp->n_audio_layer, hp->n_text_layer, hp->n_audio_state, hp->n_mels, hp->n_vocab);
+    *out = m;
+    return TALE_OK;
+fail:
+    asr_whisper_free(w);
+    return st;
+}

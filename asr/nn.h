@@ -1,0 +1,72 @@
+/*
+ * nn.h — small pure math kernels for the Whisper (and CTC) forward passes.
+ * No I/O, no allocation, no globals; inputs const, output buffers given.
+ * Matrices are row-major.  The only BLAS call in tale lives in asr_gemm().
+ */
+#ifndef ASR_NN_H
+#define ASR_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* C[M][N] = A[M][K] · op(B) + beta·C, op(B) = B[K][N] (trans_b = 0) or
+ * B[N][K]ᵀ (trans_b = 1).  lda/ldb/ldc are row strides in floats.  One
+ * cblas_sgemm call. */
+void asr_gemm(int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+              float beta, float *C, int ldc);
+/* The same as three plain loops (double accumulators): the reference the
+ * tests compare asr_gemm() with. */
+void asr_gemm_ref(int trans_b, int M, int N, int K, const float *A, int lda, const float *B,
+                  int ldb, float beta, float *C, int ldc);
+
+/* y[M][N] = x[M][K] · W[N][K]ᵀ with W in IEEE half, for small M (decoding:
+ * 1 token × beams).  Converts on the fly (F16C when present); rows n0..n1
+ * only, so callers can split the work across threads. */
+void asr_gemm_f16_rows(int M, int K, const float *x, int ldx, const uint16_t *W, int n0, int n1,
+                       float *y, int ldy);
+/* Same for f32 weights. */
+void asr_gemm_f32_rows(int M, int K, const float *x, int ldx, const float *W, int n0, int n1,
+                       float *y, int ldy);
+
+/* LayerNorm over the last axis of x[rows][n]: (x-mean)/sqrt(var+eps)·w + b.
+ * Whisper (PyTorch nn.LayerNorm) uses eps = 1e-5 with the biased variance.
+ * y may equal x. */
+void asr_layer_norm(const float *x, int rows, int n, const float *w, const float *b, float eps,
+                    float *y);
+
+/* GELU with the exact erf form 0.5·x·(1 + erf(x/√2)) (Whisper's nn.GELU()
+ * default), in place. */
+void asr_gelu(float *x, size_t n);
+
+/* Softmax of x[n] in place.  Subtracts the maximum first so exp() cannot
+ * overflow; -INFINITY entries get probability 0. */
+void asr_softmax(float *x, int n);
+
+/* log-softmax of x[n] into y[n] (y may equal x). */
+void asr_log_softmax(const float *x, float *y, int n);
+
+/* y[i] += b[i % n] for i < rows*n (bias broadcast over rows). */
+void asr_add_bias(float *y, int rows, int n, const float *b);
+
+/* One attention head: out[nq][d] = softmax(q·kᵀ·scale + mask)·v.
+ * q rows have stride ldq, k/v rows ldk/ldv, out rows ldo.  causal >= 0:
+ * query row i may see keys 0..causal+i (a KV cache of causal entries
+ * before the new rows); causal < 0: no mask.  scores is scratch of
+ * nq*nk floats. */
+void asr_attention_head(const float *q, int ldq, const float *k, int ldk, const float *v, int ldv,
+                        int nq, int nk, int d, float scale, int causal, float *scores, float *out,
+                        int ldo);
+
+/* im2col for a 1-D convolution with kernel kw, stride, zero padding pad:
+ * col[t][c*kw + j] = in(c, t*stride + j - pad) for t < t_out, where
+ * in(c, s) = in[c*c_stride + s*t_stride] (so channel-major and time-major
+ * inputs both work).  Then conv = col · W[out][C*kw]ᵀ. */
+void asr_im2col(const float *in, int C, int t_in, int c_stride, int t_stride, int kw, int stride,
+                int pad, int t_out, float *col);
+
+/* Reference 1-D convolution (naive loops) for tests: in[C][t_in] channel-
+ * major, w[O][C][kw], b[O] (may be NULL), out[t_out][O] time-major. */
+void asr_conv1d_ref(const float *in, int C, int t_in, const float *w, const float *b, int O,
+                    int kw, int stride, int pad, int t_out, float *out);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * whisper_internal.h — the Whisper engine's private structures, shared by
+ * model.c, ggml.c, encoder.c, decoder.c, tokenizer.c, whisper_decode.c and
+ * transcribe.c.  Not installed; not part of the public API.
+ */
+#ifndef ASR_WHISPER_INTERNAL_H
+#define ASR_WHISPER_INTERNAL_H
+
+#include "tale_asr.h"
+#include "tensors.h"
+
+/* A weight matrix of a Linear(in=cols, out=rows): y = x·Wᵀ + b.  Either f32
+ * or f16, row-major [rows][cols], 32-byte aligned. */
+typedef struct asr_mat {
+    asr_dtype dtype; /* ASR_F32 or ASR_F16 */
+    int rows, cols;
+    const void *data;
+} asr_mat;
+
+typedef struct asr_attn_w {
+    asr_mat q, k, v, o;          /* [S][S] */
+    const float *bq, *bv, *bo;   /* [S]; the key projection has no bias */
+} asr_attn_w;
+
+typedef struct asr_enc_layer {
+    const float *attn_ln_w, *attn_ln_b; /* [S] */
+    asr_attn_w attn;
+    const float *mlp_ln_w, *mlp_ln_b;   /* [S] */
+    asr_mat mlp0;                       /* [4S][S] */
+    const float *mlp0_b;                /* [4S] */
+    asr_mat mlp2;                       /* [S][4S] */
+    const float *mlp2_b;                /* [S] */
+} asr_enc_layer;
+
+typedef struct asr_dec_layer {
+    const float *attn_ln_w, *attn_ln_b;
+    asr_attn_w attn;                    /* causal self-attention */
+    const float *cross_ln_w, *cross_ln_b;
+    asr_attn_w cross;                   /* q from the decoder, k/v from the encoder */
+    const float *mlp_ln_w, *mlp_ln_b;
+    asr_mat mlp0;
+    const float *mlp0_b;
+    asr_mat mlp2;
+    const float *mlp2_b;
+} asr_dec_layer;
+
+/* Special token ids, derived from n_vocab (tokenizer.c). */
+typedef struct asr_specials {
+    int n_text;          /* regular tokens: 50257 */
+    int eot, sot;
+    int lang_first;      /* sot+1 */
+    int n_langs;         /* 99 or 100 */
+    int translate, transcribe, sot_lm, sot_prev, no_speech, no_timestamps;
+    int ts_begin;        /* <|0.00|>; timestamps run to n_vocab-1 */
+} asr_specials;
+
+typedef struct asr_whisper {
+    asr_whisper_hparams hp;
+    asr_tensor_set *ts;          /* owns the memory everything below points into */
+    const float *conv1_w;        /* [S][n_mels*3] (PyTorch [out][in][k], flattened) */
+    const float *conv1_b;        /* [S] */
+    const float *conv2_w;        /* [S][S*3] */
+    const float *conv2_b;        /* [S] */
+    const float *enc_pos;        /* [n_audio_ctx][S] */
+    asr_enc_layer *enc;          /* [n_audio_layer] */
+    const float *ln_post_w, *ln_post_b;
+    asr_mat tok_emb;             /* [n_vocab][S_text], also the output projection */
+    const float *dec_pos;        /* [n_text_ctx][S_text] */
+    asr_dec_layer *dec;          /* [n_text_layer] */
+    const float *dec_ln_w, *dec_ln_b;
+    asr_vocab *vocab;
+    asr_specials sp;
+    int32_t *suppress;           /* the model's own suppress_tokens (may be NULL) */
+    int n_suppress;
+    float *mel_filters;          /* [n_mels][201] from the file, or NULL */
+} asr_whisper;
+
+struct tale_model {
+    tale_model_type kind;
+    char name[160];
+    int n_threads;
+    asr_whisper *whisper;        /* kind == TALE_MODEL_WHISPER */
+    void *ctc;                   /* kind == TALE_MODEL_CTC (asr/ctc.c) */
+    void (*ctc_free)(void *ctc);
+    int ctc_n_mels;
+};
+
+/* ---- loaders (model.c dispatches) -------------------------------------- */
+/* whisper.cpp ggml container, from a file or from memory (copied). */
+tale_status asr_ggml_open(const char *path, const void *buf, size_t size, tale_model **out,
+                          tale_error *err);
+void asr_whisper_free(asr_whisper *w);
+
+#endif
+
+/* ---- tokenizer.c -------------------------------------------------------- */
+void asr_whisper_specials(int n_vocab, asr_specials *sp);
+/* Build the bytes → id index; call once after the last asr_vocab_set(). */
+tale_status asr_vocab_finish(asr_vocab *v, tale_error *err);
+int asr_vocab_n(const asr_vocab *v);
+/* Token bytes (not NUL-terminated) and length; NULL for ids out of range. */
+const char *asr_vocab_bytes(const asr_vocab *v, int id, size_t *len);
+/* Id of an exact byte string, or -1. */
+int asr_vocab_find(const asr_vocab *v, const void *bytes, size_t len);
+/* Whisper language code ↔ index (0 = "en", 26 = "da"); -1 / NULL when unknown. */
+int asr_lang_index(const char *code);
+const char *asr_lang_code(int index);
+/* Text → token ids (GPT-2 pre-tokenization, then byte-level BPE with the
+ * ranks = ids of the vocab).  Writes up to max ids, returns the count in
+ * *n (which may exceed max: then only max were written).  TALE_BAD_UTF8
+ * for invalid UTF-8. */
+tale_status asr_tokenize(const asr_vocab *v, const char *text, int32_t *ids, int max, int *n,
+                         tale_error *err);
+/* Append the bytes of the regular tokens among ids to *buf (grown with
+ * realloc; NUL-terminated).  Specials and timestamps are skipped.  Invalid
+ * UTF-8 (a character cut at the end) becomes U+FFFD when sanitize is set. */
+tale_status asr_detokenize(const asr_vocab *v, const int32_t *ids, int n, int sanitize,
+                           char **buf, size_t *len, size_t *cap);
+/* Replace invalid UTF-8 sequences in s[0..n) by U+FFFD into *out (malloc). */
+char *asr_utf8_sanitize(const char *s, size_t n);
+
+/* ---- forward pass state (encoder.c, decoder.c) ------------------------- */
+
+/* Scratch and caches for one transcriber: allocated once, reused for every
+ * window and token (nothing is allocated per frame or per token). */
+typedef struct asr_whisper_state {
+    const asr_whisper *w;
+    int n_threads;
+    int n_seq_max;      /* beams decoded as one batch */
+    /* encoder, T = n_audio_ctx, S = state */
+    float *enc_out;     /* [T][S] the audio features */
+    float *e_x;         /* [2T][S] residual stream (first used for conv1's 2T frames) */
+    float *e_h;         /* [2T][S] normalized input / conv1 output */
+    float *e_q, *e_k, *e_v; /* [T][S] */
+    float *e_att;       /* [T][S] */
+    float *e_mlp;       /* [T][4S] */
+    float *e_col;       /* [T][3S] im2col, or [2T][3·n_mels] */
+    float *e_scores;    /* [n_threads][chunk][T] attention scores */
+    float *w_conv;      /* f32 scratch for f16 weights: [conv_chunk] */
+    size_t w_conv_n;
+    /* decoder, R = rows in one call (≤ n_text_ctx), P = n_text_ctx */
+    int max_rows;
+    float *k_cache, *v_cache; /* [L][n_seq_max][P][S] */
+    float *ck, *cv;     /* [L][T][S] cross-attention keys/values of the window */
+    float *d_x, *d_h, *d_q, *d_k, *d_v, *d_att; /* [R][S] */
+    float *d_mlp;       /* [R][4S] */
+    float *d_scores;    /* [R][max(P, T)] */
+    float *logits;      /* [n_seq_max][n_vocab] */
+    float *d_last;      /* [n_seq_max][S] */
+} asr_whisper_state;
+
+tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_threads,
+                                  asr_whisper_state **out, tale_error *err);
+void asr_whisper_state_free(asr_whisper_state *st);
+
+/* y[M][W.rows] = x[M][W.cols]·Wᵀ (+ bias).  Picks sgemm (f32, or f16 converted
+ * in row blocks for large M) or the small-M f16 kernel. */
+void asr_linear(asr_whisper_state *st, const float *x, int M, const asr_mat *W,
+                const float *bias, float *y);
+
+/* Encoder: mel[n_mels][mel_stride] (the first 2·n_audio_ctx frames used) →
+ * st->enc_out, then the cross-attention K/V of every decoder layer. */
+tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
+                       tale_error *err);
+
+/* Decoder: n_seq sequences, each with n_tok new tokens (tokens[s*n_tok+i])
+ * at positions n_past .. n_past+n_tok-1, using and extending KV-cache slot s.
+ * Writes the logits of each sequence's last token to st->logits[s].
+ * n_seq*n_tok ≤ max_rows, n_past+n_tok ≤ n_text_ctx, n_seq ≤ n_seq_max. */
+tale_status asr_decode(asr_whisper_state *st, const int32_t *tokens, int n_seq, int n_tok,
+                       int n_past, tale_error *err);
+/* Copy KV-cache slot src to dst for positions [0, n_pos) (beam reordering). */
+void asr_kv_copy(asr_whisper_state *st, int dst, int src, int n_pos);
