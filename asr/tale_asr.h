@@ -176,6 +176,104 @@ TALE_API size_t tale_mel_stream_n_frames(const tale_mel_stream *s);
 /* == voice activity detection (asr/vad.c)                             == */
 /* ===================================================================== */
 
+/*
+ * Silero VAD v6 (the whisper.cpp ggml VAD file in data/models/): one speech
+ * probability per 512-sample chunk (32 ms at 16 kHz), then Silero's
+ * hysteresis turns probabilities into speech segments.
+ *
+ *   tale_vad *vad;
+ *   if (tale_vad_open(NULL, &vad, &err) != TALE_OK) ...     // NULL = bundled model
+ *   tale_vad_params vp = tale_vad_default_params();
+ *   tale_vad_segment *seg; size_t n;
+ *   tale_vad_segments(vad, samples, n_samples, &vp, &seg, &n, &err);
+ *   for (size_t i = 0; i < n; i++) printf("%lld-%lld\n", seg[i].start_ms, seg[i].end_ms);
+ *   tale_vad_segments_free(seg);
+ *   tale_vad_free(vad);
+ *
+ * Each chunk is fed to the network on its own (reflect-padded by 64 samples
+ * on each side, as whisper.cpp does), the LSTM state carries over between
+ * chunks, and a partial last chunk is zero-padded.  A tale_vad holds that
+ * state, so it belongs to one thread at a time.
+ */
+#define TALE_VAD_CHUNK_SAMPLES 512
+
+typedef struct tale_vad tale_vad;
+
+/* Defaults come from tale_vad_default_params() (Silero's own). */
+typedef struct tale_vad_params {
+    float threshold;    /* 0.5: speech starts at a chunk with prob >= threshold and
+                           ends below threshold - 0.15 */
+    int min_speech_ms;  /* 250: shorter segments are dropped */
+    int min_silence_ms; /* 100: silence must last this long to end a segment */
+    int speech_pad_ms;  /* 30: each segment is widened by this much on both sides */
+    float max_speech_s; /* 0 = no limit; else a longer segment is split (at a pause
+                           of >= 98 ms when there is one) */
+} tale_vad_params;
+
+TALE_API tale_vad_params tale_vad_default_params(void);
+
+typedef struct tale_vad_segment {
+    int64_t start_sample, end_sample; /* [start, end) in 16 kHz samples */
+    int64_t start_ms, end_ms;         /* the same, rounded to milliseconds */
+} tale_vad_segment;
+
+/* Load a Silero VAD ggml file; path NULL = data/models/silero-vad-v6.2.0-ggml.bin.
+ * Every header field, tensor name, shape, type and byte range is checked:
+ * TALE_IO (cannot read), TALE_BAD_MODEL (message names the file and tensor). */
+TALE_API tale_status tale_vad_open(const char *path, tale_vad **out, tale_error *err);
+/* The same from memory (copied); name is used in messages (NULL: "<buffer>"). */
+TALE_API tale_status tale_vad_open_buffer(const void *data, size_t size, const char *name,
+                                          tale_vad **out, tale_error *err);
+TALE_API void tale_vad_free(tale_vad *vad); /* NULL ok */
+
+/* Number of probabilities for n_samples: ceil(n_samples / 512). */
+TALE_API size_t tale_vad_n_chunks(size_t n_samples);
+
+/* Speech probability of every chunk of samples (mono 16 kHz, borrowed) into
+ * probs_out[tale_vad_n_chunks(n_samples)].  Starts from a zero LSTM state. */
+TALE_API tale_status tale_vad_probs(tale_vad *vad, const float *samples, size_t n_samples,
+                                    float *probs_out, tale_error *err);
+
+/* Segments from probabilities (any source); *out is malloc()ed: free with
+ * tale_vad_segments_free().  Zero segments: *out NULL, *n_out 0, TALE_OK.
+ * p NULL = defaults. */
+TALE_API tale_status tale_vad_segments_from_probs(const float *probs, size_t n_probs,
+                                                  const tale_vad_params *p,
+                                                  tale_vad_segment **out, size_t *n_out,
+                                                  tale_error *err);
+/* tale_vad_probs + tale_vad_segments_from_probs. */
+TALE_API tale_status tale_vad_segments(tale_vad *vad, const float *samples, size_t n_samples,
+                                       const tale_vad_params *p, tale_vad_segment **out,
+                                       size_t *n_out, tale_error *err);
+TALE_API void tale_vad_segments_free(tale_vad_segment *segs);
+
+/*
+ * Streaming, for dictation: push audio as it arrives (any number of
+ * samples), pop segments as soon as they are final.  The segments popped
+ * over a whole stream equal tale_vad_segments() on the concatenated audio;
+ * a segment is final once min_silence_ms of silence plus max(200 ms,
+ * 2·speech_pad_ms) of look-ahead have passed (the merge and padding rules
+ * need that much).  The stream uses vad's network and state: while a stream
+ * is open, do not call tale_vad_probs() on the same vad.
+ */
+typedef struct tale_vad_stream tale_vad_stream;
+
+/* p NULL = defaults (copied). */
+TALE_API tale_status tale_vad_stream_new(tale_vad *vad, const tale_vad_params *p,
+                                         tale_vad_stream **out, tale_error *err);
+TALE_API void tale_vad_stream_free(tale_vad_stream *s); /* NULL ok */
+TALE_API tale_status tale_vad_stream_push(tale_vad_stream *s, const float *samples,
+                                          size_t n_samples, tale_error *err);
+/* End of input: scores the zero-padded partial chunk, closes an open segment. */
+TALE_API tale_status tale_vad_stream_finish(tale_vad_stream *s, tale_error *err);
+/* 1 and *seg filled when a final segment is ready, else 0. */
+TALE_API int tale_vad_stream_pop(tale_vad_stream *s, tale_vad_segment *seg);
+/* 1 while the detector is inside speech (for live "listening" feedback). */
+TALE_API int tale_vad_stream_in_speech(const tale_vad_stream *s);
+/* Probability of the last scored chunk (0 before the first). */
+TALE_API float tale_vad_stream_last_prob(const tale_vad_stream *s);
+
+
 
 /* ===================================================================== */
 /* == models and the Whisper engine (asr/model*.c, nn.c, encoder.c,    == */
