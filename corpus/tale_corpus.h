@@ -30,6 +30,123 @@ extern "C" {
 /* == word n-gram language models (corpus/lm.c)                        == */
 /* ===================================================================== */
 
+/*
+ * Word n-gram language models: build with interpolated modified Kneser-Ney
+ * (Chen & Goodman 1998, discounts D1, D2, D3+ per order), write and read the
+ * ARPA format (so models made by KenLM plug in), and score words with a small
+ * state that remembers the context, for decoders.
+ *
+ * Words are normalized by tale_lm_normalize() the same way for building and
+ * for decoding (the CTC alphabet): see docs/LM.md.
+ *
+ * Probabilities in this API are log10, as in ARPA files.  A tale_lm is
+ * read-only after building/opening and may be shared between threads.
+ */
+#define TALE_LM_MAX_ORDER 6
+
+typedef struct tale_lm tale_lm;
+
+/* The context a decoder carries from word to word: the most recent words
+ * (newest first) that the model can still use.  Plain value, copy freely. */
+typedef struct tale_lm_state {
+    uint32_t n;                            /* number of valid words */
+    uint32_t words[TALE_LM_MAX_ORDER - 1]; /* word ids, words[0] newest */
+} tale_lm_state;
+
+/*
+ * Normalize text to the CTC/LM alphabet: lowercase; letters a-z, æ, ø, å,
+ * digits 0-9 and the apostrophe kept; é/è/ê/ë→e, á/à/â→a, ä→æ, ö→ø, ü→y,
+ * other common Latin accents stripped (see docs/LM.md); typographic
+ * apostrophes → '; every other character (punctuation, hyphen, symbols,
+ * whitespace) separates words.  Words are joined by single spaces with no
+ * leading/trailing space.  *out is malloc'd (caller frees).  Invalid UTF-8:
+ * TALE_BAD_UTF8 with the byte offset.
+ */
+TALE_API tale_status tale_lm_normalize(const char *text, size_t len, char **out, tale_error *err);
+
+/* Defaults come from tale_lm_build_default_params(). */
+typedef struct tale_lm_build_params {
+    int order;                        /* 1..TALE_LM_MAX_ORDER (default 3) */
+    /* prune[k]: drop (k+1)-grams whose count (raw count for the highest
+     * order and for n-grams starting with <s>, Kneser-Ney continuation count
+     * otherwise) is <= prune[k], as KenLM's --prune does.  Default 0 (keep
+     * all).  prune[0] must be 0: unigrams are never pruned.  The mass of
+     * pruned n-grams goes to their context's back-off weight, so each
+     * distribution still sums to 1.  Prefixes and suffixes of kept n-grams
+     * are always kept (ARPA needs them). */
+    int prune[TALE_LM_MAX_ORDER];
+    tale_progress_fn on_progress;     /* lines read so far (total 0) */
+    void *user_data;
+} tale_lm_build_params;
+
+TALE_API tale_lm_build_params tale_lm_build_default_params(void);
+
+typedef struct tale_lm_builder tale_lm_builder;
+
+TALE_API tale_status tale_lm_builder_new(const tale_lm_build_params *params,
+                                         tale_lm_builder **out, tale_error *err);
+/* Add text: one sentence per line (each line is normalized, then counted
+ * with <s> ... </s>).  Empty lines are skipped. */
+TALE_API tale_status tale_lm_builder_add_text(tale_lm_builder *b, const char *text, size_t len,
+                                              tale_error *err);
+/* Add a text file (one sentence per line).  A .csv file from the Leipzig
+ * collection ("id<TAB>sentence[<TAB>...]") uses the second column. */
+TALE_API tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path,
+                                              tale_error *err);
+/* Sentences never to count (held-out test text): a text file with one
+ * sentence per line, or a CoNLL-U file whose "# text = " lines are used.
+ * Compared after normalization.  Call before adding text. */
+TALE_API tale_status tale_lm_builder_exclude_file(tale_lm_builder *b, const char *path,
+                                                  tale_error *err);
+/* Sentences added so far, and how many of them were excluded. */
+TALE_API void tale_lm_builder_stats(const tale_lm_builder *b, size_t *n_sentences,
+                                    size_t *n_excluded, size_t *n_tokens);
+/* Estimate the model.  The builder stays valid (and may be freed). */
+TALE_API tale_status tale_lm_builder_finish(tale_lm_builder *b, tale_lm **out, tale_error *err);
+TALE_API void tale_lm_builder_free(tale_lm_builder *b); /* NULL ok */
+
+/* Read an ARPA file (tale's or KenLM's; plain text).  Errors name the file
+ * and line: TALE_BAD_DATA for malformed content, TALE_IO if unreadable. */
+TALE_API tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *err);
+/* Write ARPA atomically (path "-": stdout). */
+TALE_API tale_status tale_lm_write_arpa(const tale_lm *lm, const char *path, tale_error *err);
+TALE_API void tale_lm_free(tale_lm *lm); /* NULL ok */
+
+TALE_API int tale_lm_order(const tale_lm *lm);
+/* Number of n-grams of order n (1..order). */
+TALE_API size_t tale_lm_count(const tale_lm *lm, int n);
+
+/* Word id of a (normalized) word; unknown words get tale_lm_unk_id(). */
+TALE_API uint32_t tale_lm_word_id(const tale_lm *lm, const char *word, size_t len);
+/* The id of <unk> (an id that scores as <unk>, or with unk_logp10 supplied
+ * by the caller when the model has no <unk> entry). */
+TALE_API uint32_t tale_lm_unk_id(const tale_lm *lm);
+/* 1 if the model has an explicit <unk> unigram. */
+TALE_API int tale_lm_has_unk(const tale_lm *lm);
+/* The word of an id ("<unk>" for the unknown id).  Belongs to lm. */
+TALE_API const char *tale_lm_word(const tale_lm *lm, uint32_t id);
+
+/* The state after "<s>" (sentence start). */
+TALE_API void tale_lm_begin_state(const tale_lm *lm, tale_lm_state *state);
+/* The empty context (no history). */
+TALE_API void tale_lm_null_state(tale_lm_state *state);
+
+/* log10 P(word | state) with ARPA back-off; *next is the state after word
+ * (next may alias in).  An unknown word without <unk> in the model scores
+ * unk_logp10 and resets the context. */
+TALE_API float tale_lm_score(const tale_lm *lm, const tale_lm_state *in, uint32_t word,
+                             float unk_logp10, tale_lm_state *next);
+/* log10 P(</s> | state). */
+TALE_API float tale_lm_score_end(const tale_lm *lm, const tale_lm_state *in);
+
+/* Perplexity over text (one sentence per line, normalized here, </s>
+ * included; OOV words count, scored as <unk> or unk_logp10).  n_words/n_oov
+ * may be NULL. */
+TALE_API tale_status tale_lm_perplexity(const tale_lm *lm, const char *text, size_t len,
+                                        float unk_logp10, double *ppl, size_t *n_words,
+                                        size_t *n_oov, tale_error *err);
+
+
 
 #ifdef __cplusplus
 }
