@@ -39,7 +39,7 @@ typedef struct asr_ctc_model {
     asr_whisper *w;        /* encoder weights (owns the tensor set) */
     const float *head_w;   /* [V][S] */
     const float *head_b;   /* [V] */
-    int n_vocab, blank;
+    int n_vocab, blank, delimiter; /* delimiter: id of " " or -1 */
     char **tokens;         /* [V] UTF-8, NUL-terminated */
 } asr_ctc_model;
 
@@ -361,6 +361,7 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
     }
     c->n_vocab = hp.n_vocab;
     c->blank = blank;
+    c->delimiter = -1;
     for (int i = 0; i < hp.n_vocab; i++) {
         const tale_jval *tok = tale_jarr_at(vocab, (size_t)i);
         const char *s = tale_jval_str(tok);
@@ -372,6 +373,8 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
             st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", dir);
             goto fail;
         }
+        if (i != blank && !strcmp(s, " "))
+            c->delimiter = i;
     }
     asr_whisper *w = c->w;
     w->hp = hp;
@@ -419,22 +422,20 @@ fail:
 
 /* ---- public: vocabulary, default model ------------------------------------ */
 
-int tale_ctc_n_vocab(const tale_model *m)
+int tale_ctc_model_vocab(const tale_model *m, tale_ctc_vocab *out)
 {
     const asr_ctc_model *c = ctc_of(m);
-    return c ? c->n_vocab : 0;
-}
-
-int tale_ctc_blank(const tale_model *m)
-{
-    const asr_ctc_model *c = ctc_of(m);
-    return c ? c->blank : -1;
-}
-
-const char *tale_ctc_token(const tale_model *m, int id)
-{
-    const asr_ctc_model *c = ctc_of(m);
-    return c && id >= 0 && id < c->n_vocab ? c->tokens[id] : NULL;
+    if (!out)
+        return 0;
+    memset(out, 0, sizeof *out);
+    out->delimiter_id = -1;
+    if (!c)
+        return 0;
+    out->tokens = (const char *const *)c->tokens;
+    out->n_vocab = c->n_vocab;
+    out->blank_id = c->blank;
+    out->delimiter_id = c->delimiter;
+    return 1;
 }
 
 tale_status tale_ctc_default_model(char *buf, size_t size, tale_error *err)
@@ -618,4 +619,23 @@ tale_status tale_ctc_logprobs(tale_ctc_runner *r, const float *samples, size_t n
     *logprobs = r->out;
     *n_frames = (int)total;
     return TALE_OK;
+}
+
+tale_status tale_ctc_transcribe(tale_ctc_runner *r, const float *samples, size_t n_samples,
+                                const tale_ctc_decoder_params *params, tale_ctc_result **out,
+                                tale_error *err)
+{
+    if (!out)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_ctc_transcribe: out is NULL");
+    *out = NULL;
+    const float *lp;
+    int T;
+    tale_status st = tale_ctc_logprobs(r, samples, n_samples, &lp, &T, err);
+    if (st)
+        return st;
+    tale_ctc_vocab v;
+    tale_ctc_model_vocab(r->m, &v);
+    if (params && params->beam_width > 1)
+        return tale_ctc_beam(lp, (size_t)T, &v, params, out, err);
+    return tale_ctc_greedy(lp, (size_t)T, &v, out, err);
 }

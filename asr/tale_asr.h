@@ -515,12 +515,11 @@ TALE_API void tale_ctc_result_free(tale_ctc_result *r); /* NULL ok */
  * config.json).  TALE_IO when there is none. */
 TALE_API tale_status tale_ctc_default_model(char *buf, size_t size, tale_error *err);
 
-/* The vocabulary of a CTC model: number of classes (0 for a model that is
- * not CTC), the blank id (-1 likewise), the UTF-8 text of class id ("" for
- * the blank; NULL when id is out of range).  Owned by the model. */
-TALE_API int tale_ctc_n_vocab(const tale_model *m);
-TALE_API int tale_ctc_blank(const tale_model *m);
-TALE_API const char *tale_ctc_token(const tale_model *m, int id);
+/* The vocabulary of a CTC model, ready for tale_ctc_greedy()/tale_ctc_beam():
+ * tokens[id] is UTF-8 ("" for the blank), the word delimiter is " ".  The
+ * strings belong to m.  Returns 1, or 0 (and *out zeroed) when m is not a
+ * CTC model. */
+TALE_API int tale_ctc_model_vocab(const tale_model *m, tale_ctc_vocab *out);
 
 /* Work buffers to run a CTC model: one thread at a time; the model must
  * outlive it.  n_threads 0 = the model's setting. */
@@ -536,6 +535,14 @@ TALE_API void tale_ctc_runner_free(tale_ctc_runner *r); /* NULL ok */
 TALE_API tale_status tale_ctc_logprobs(tale_ctc_runner *r, const float *samples,
                                        size_t n_samples, const float **logprobs, int *n_frames,
                                        tale_error *err);
+/* Log-probs and decoding in one call: tale_ctc_beam() with params when
+ * params->beam_width > 1 (and params->lm when set), else tale_ctc_greedy().
+ * params NULL: greedy.  Word and token frames are 20 ms each.  On failure
+ * *out is NULL. */
+TALE_API tale_status tale_ctc_transcribe(tale_ctc_runner *r, const float *samples,
+                                         size_t n_samples,
+                                         const tale_ctc_decoder_params *params,
+                                         tale_ctc_result **out, tale_error *err);
 /* The same from a normalised log-mel [n_mels][n_mel_frames] (row stride
  * n_mel_frames, at most 3000 frames, from tale_mel_compute()); n_frames =
  * n_mel_frames / 2 (the last frame of an odd count is not used). */

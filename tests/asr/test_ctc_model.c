@@ -99,26 +99,16 @@ static tale_model *open_default(void)
 }
 
 /* Greedy CTC: best class per frame, repeats merged, blanks dropped. */
+/* Greedy CTC through the decoder of asr/ctc.c. */
 static void greedy(const tale_model *m, const float *lp, int T, char *out, size_t size)
 {
-    int V = tale_ctc_n_vocab(m), prev = -1;
-    size_t n = 0;
-    out[0] = 0;
-    for (int t = 0; t < T; t++) {
-        int best = 0;
-        for (int v = 1; v < V; v++)
-            if (lp[(size_t)t * V + v] > lp[(size_t)t * V + best])
-                best = v;
-        if (best != prev && best != tale_ctc_blank(m)) {
-            const char *s = tale_ctc_token(m, best);
-            size_t k = strlen(s);
-            if (n + k < size) {
-                memcpy(out + n, s, k + 1);
-                n += k;
-            }
-        }
-        prev = best;
-    }
+    tale_ctc_vocab v;
+    assert_int_equal(tale_ctc_model_vocab(m, &v), 1);
+    tale_ctc_result *res;
+    tale_error e;
+    assert_int_equal(tale_ctc_greedy(lp, (size_t)T, &v, &res, &e), TALE_OK);
+    snprintf(out, size, "%s", res->text);
+    tale_ctc_result_free(res);
 }
 
 static void test_model_vocab(void **state)
@@ -127,17 +117,21 @@ static void test_model_vocab(void **state)
     tale_model *m = open_default();
     assert_int_equal(tale_model_kind(m), TALE_MODEL_CTC);
     assert_int_equal(tale_model_n_mels(m), 80);
-    assert_int_equal(tale_ctc_n_vocab(m), 42);
-    assert_int_equal(tale_ctc_blank(m), 0);
-    assert_string_equal(tale_ctc_token(m, 0), "");
-    assert_string_equal(tale_ctc_token(m, 1), " ");
-    assert_string_equal(tale_ctc_token(m, 29), "æ");
-    assert_string_equal(tale_ctc_token(m, 30), "ø");
-    assert_string_equal(tale_ctc_token(m, 31), "å");
-    assert_null(tale_ctc_token(m, 42));
-    assert_null(tale_ctc_token(m, -1));
+    tale_ctc_vocab v;
+    assert_int_equal(tale_ctc_model_vocab(m, &v), 1);
+    assert_int_equal(v.n_vocab, 42);
+    assert_int_equal(v.blank_id, 0);
+    assert_int_equal(v.delimiter_id, 1);
+    assert_string_equal(v.tokens[0], "");
+    assert_string_equal(v.tokens[1], " ");
+    assert_string_equal(v.tokens[2], "'");
+    assert_string_equal(v.tokens[29], "æ");
+    assert_string_equal(v.tokens[30], "ø");
+    assert_string_equal(v.tokens[31], "å");
+    assert_string_equal(v.tokens[41], "9");
     assert_non_null(strstr(tale_model_name(m), "ctc 4 layers"));
-    assert_int_equal(tale_ctc_n_vocab(NULL), 0);
+    assert_int_equal(tale_ctc_model_vocab(NULL, &v), 0);
+    assert_int_equal(v.n_vocab, 0);
     tale_model_free(m);
 }
 
