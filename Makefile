@@ -15,7 +15,7 @@ SAN     ?=
 OPT     ?= -O2
 CC      ?= cc
 
-PKGS    := fftw3f sndfile samplerate icu-uc icu-i18n portaudio-2.0 libcurl libcrypto
+PKGS    := fftw3f sndfile samplerate icu-uc icu-i18n portaudio-2.0 libcurl libcrypto zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)

@@ -29,6 +29,8 @@ struct tale_audio {
     int src_rate_hz;
     int channels;
     int64_t src_frames;   /* from the header; -1 unknown */
+    int frames_exact;     /* src_frames is exact (not an MP3 estimate) */
+    long long claimed_bytes, actual_bytes; /* data chunk: header vs file */
     int target_rate_hz;
     char format[160];
 
@@ -99,6 +101,27 @@ void tale_audio_close(tale_audio *a)
     free(a);
 }
 
+/* A WAV/AIFF/… whose header promises more data than the file holds is opened
+ * by libsndfile without complaint: it shortens the length to what is there
+ * and notes "data : 352800 (should be 99956)" in its log.  Find that note so
+ * the truncation can be reported once the audio that is there was read. */
+static void find_short_data_chunk(tale_audio *a)
+{
+    char log[8192];
+    log[0] = 0;
+    sf_command(a->sf, SFC_GET_LOG_INFO, log, sizeof log);
+    for (char *line = log; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        long long claimed, actual;
+        char tag[8];
+        if (sscanf(line, "%7s : %lld (should be %lld)", tag, &claimed, &actual) == 3 &&
+            (strcmp(tag, "data") == 0 || strcmp(tag, "SSND") == 0) && actual < claimed) {
+            a->claimed_bytes = claimed;
+            a->actual_bytes = actual;
+            return;
+        }
+    }
+}
+
 static tale_status open_sndfile(tale_audio *a, const char *path, tale_error *err)
 {
     struct stat st;
@@ -141,6 +164,9 @@ static tale_status open_sndfile(tale_audio *a, const char *path, tale_error *err
     a->src_rate_hz = info.samplerate;
     a->channels = info.channels;
     a->src_frames = (info.frames > 0 && info.frames < SF_COUNT_MAX) ? (int64_t)info.frames : -1;
+    /* libsndfile estimates an MP3's length from its size and bit rate */
+    a->frames_exact = (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
+    find_short_data_chunk(a);
     return TALE_OK;
 }
 
@@ -294,9 +320,20 @@ static void fill_mono(tale_audio *a)
             if (e != SF_ERR_NO_ERROR) {
                 a->pending = TALE_BAD_AUDIO;
                 snprintf(a->pending_msg, sizeof a->pending_msg,
-                         "%s: corrupt audio data at %.2f s (%s)", a->name, seconds_in(a),
+                         "%s: corrupt or truncated audio data at %.2f s (%s)", a->name, seconds_in(a),
                          sf_strerror(a->sf));
-            } else if (a->src_frames > 0 && (int64_t)a->frames_in < a->src_frames) {
+            } else if (a->claimed_bytes > 0) {
+                a->pending = TALE_BAD_AUDIO;
+                snprintf(a->pending_msg, sizeof a->pending_msg,
+                         "%s: truncated: header promises %lld bytes of audio, file holds %lld "
+                         "(audio ends at %.2f s)",
+                         a->name, a->claimed_bytes, a->actual_bytes, seconds_in(a));
+            } else if (a->frames_in == 0) {
+                a->pending = TALE_BAD_AUDIO;
+                snprintf(a->pending_msg, sizeof a->pending_msg,
+                         "%s: no audio could be decoded (corrupt or truncated)", a->name);
+            } else if (a->frames_exact && a->src_frames > 0 &&
+                       (int64_t)a->frames_in < a->src_frames) {
                 a->pending = TALE_BAD_AUDIO;
                 snprintf(a->pending_msg, sizeof a->pending_msg,
                          "%s: truncated: header promises %.2f s, audio ends at %.2f s", a->name,

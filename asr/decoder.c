@@ -36,6 +36,12 @@ void asr_kv_copy(asr_whisper_state *st, int dst, int src, int n_pos)
 tale_status asr_decode(asr_whisper_state *st, const int32_t *tokens, int n_seq, int n_tok,
                        int n_past, tale_error *err)
 {
+    return asr_decode_slots(st, tokens, n_seq, n_tok, n_past, NULL, err);
+}
+
+tale_status asr_decode_slots(asr_whisper_state *st, const int32_t *tokens, int n_seq, int n_tok,
+                             int n_past, const int *slots, tale_error *err)
+{
     const asr_whisper *w = st->w;
     const asr_whisper_hparams *hp = &w->hp;
     int S = hp->n_text_state, T = hp->n_audio_ctx, H = hp->n_text_head, d = S / H;
@@ -45,6 +51,10 @@ tale_status asr_decode(asr_whisper_state *st, const int32_t *tokens, int n_seq, 
         return tale_error_set(err, TALE_INVALID_ARG,
                               "whisper: decode of %d×%d tokens at position %d exceeds the context",
                               n_seq, n_tok, n_past);
+    for (int s = 0; slots && s < n_seq; s++)
+        if (slots[s] < 0 || slots[s] >= st->n_seq_max)
+            return tale_error_set(err, TALE_INVALID_ARG, "whisper: cache slot %d out of range",
+                                  slots[s]);
     float *x = st->d_x, *h = st->d_h;
     for (int r = 0; r < R; r++) {
         int tok = tokens[r], pos = n_past + r % n_tok;
@@ -69,7 +79,8 @@ tale_status asr_decode(asr_whisper_state *st, const int32_t *tokens, int n_seq, 
         asr_linear(st, h, R, &L->attn.k, NULL, st->d_k);
         asr_linear(st, h, R, &L->attn.v, L->attn.bv, st->d_v);
         for (int s = 0; s < n_seq; s++) {
-            float *kc = kv_slot(st, st->k_cache, l, s), *vc = kv_slot(st, st->v_cache, l, s);
+            int slot = slots ? slots[s] : s;
+            float *kc = kv_slot(st, st->k_cache, l, slot), *vc = kv_slot(st, st->v_cache, l, slot);
             memcpy(kc + (size_t)n_past * S, st->d_k + (size_t)s * n_tok * S,
                    (size_t)n_tok * S * sizeof(float));
             memcpy(vc + (size_t)n_past * S, st->d_v + (size_t)s * n_tok * S,

@@ -15,6 +15,7 @@
 #include "whisper_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,44 @@ static int map_type(int32_t t)
     case 30: return ASR_BF16;
     default: return -1;
     }
+}
+
+/* whisper.cpp's converter stored every token that is not valid UTF-8 on
+ * its own (a byte of a split character: "\xc3", " \xd0", …) as U+FFFD, so
+ * such files cannot rebuild "å" from two tokens.  When the file shows that
+ * damage and tiktoken's ranks file is at hand (make models), take the real
+ * byte strings from it, after checking that every undamaged token agrees. */
+static asr_vocab *repair_vocab(asr_vocab *v, int n_tok)
+{
+    int damaged = 0;
+    for (int i = 0; i < n_tok && i < asr_vocab_n(v); i++) {
+        size_t l;
+        const char *b = asr_vocab_bytes(v, i, &l);
+        if (b && l >= 3 && memmem(b, l, "\xef\xbf\xbd", 3))
+            damaged++;
+    }
+    if (!damaged)
+        return v;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/models/whisper-assets/multilingual.tiktoken", tale_data_dir());
+    asr_vocab *t = NULL;
+    if (asr_vocab_from_tiktoken(path, &t, NULL) != TALE_OK) {
+        tale_log(TALE_LOG_WARN, "ggml vocab has %d damaged tokens and %s is missing: split "
+                 "characters will show as U+FFFD", damaged, path);
+        return v;
+    }
+    for (int i = 0; i < n_tok && i < asr_vocab_n(v); i++) {
+        size_t l1, l2;
+        const char *a = asr_vocab_bytes(v, i, &l1), *b = asr_vocab_bytes(t, i, &l2);
+        if (!a || (l1 >= 3 && memmem(a, l1, "\xef\xbf\xbd", 3)) || l1 == 0)
+            continue;
+        if (!b || l1 != l2 || memcmp(a, b, l1) != 0) {
+            asr_vocab_free(t);
+            return v; /* a different vocabulary: keep the file's */
+        }
+    }
+    asr_vocab_free(v);
+    return t;
 }
 
 static tale_status load(src *s, tale_model **out, tale_error *err)
@@ -159,6 +198,8 @@ static tale_status load(src *s, tale_model **out, tale_error *err)
                 goto fail;
         }
     }
+
+    vocab = repair_vocab(vocab, n_tok);
 
     /* tensors */
     ts = asr_tensor_set_new(s->name);
@@ -287,4 +328,174 @@ tale_status asr_ggml_open(const char *path, const void *buf, size_t size, tale_m
     tale_status st = load(&s, out, err);
     close(s.fd);
     return st;
+}
+
+/* ---- writer for random-weight files ------------------------------------ */
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t rng_next(rng *r)
+{
+    /* splitmix64 */
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static float rng_normal(rng *r)
+{
+    /* Box–Muller */
+    double u1 = ((double)(rng_next(r) >> 11) + 1.0) / 9007199254740993.0;
+    double u2 = (double)(rng_next(r) >> 11) / 9007199254740992.0;
+    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+}
+
+static void w32(FILE *fp, int32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    fwrite(b, 1, 4, fp);
+}
+
+/* One tensor: dims slowest first (PyTorch order); values mean + sd·N(0,1)
+ * (sinusoids when sinus is set). */
+static int write_tensor(FILE *fp, rng *r, const char *name, int nd, const int64_t *dims,
+                        asr_dtype t, float mean, float sd, int sinus)
+{
+    size_t n = 1;
+    for (int i = 0; i < nd; i++)
+        n *= (size_t)dims[i];
+    if (t == ASR_Q8_0 && n % 32)
+        t = ASR_F16;
+    int32_t gt = t == ASR_F32 ? 0 : t == ASR_F16 ? 1 : 8;
+    w32(fp, nd);
+    w32(fp, (int32_t)strlen(name));
+    w32(fp, gt);
+    for (int i = nd - 1; i >= 0; i--)
+        w32(fp, (int32_t)dims[i]);
+    fwrite(name, 1, strlen(name), fp);
+    float blk[32];
+    size_t cols = (size_t)dims[nd - 1];
+    for (size_t i = 0; i < n; i += 32) {
+        size_t k = n - i < 32 ? n - i : 32;
+        for (size_t j = 0; j < k; j++) {
+            if (sinus) {
+                /* Whisper's encoder positions: [sin(t·inv) | cos(t·inv)] */
+                size_t row = (i + j) / cols, c = (i + j) % cols, half = cols / 2;
+                double inv = exp(-(double)(c % half) * log(10000.0) / (double)(half - 1));
+                blk[j] = (float)(c < half ? sin((double)row * inv) : cos((double)row * inv));
+            } else {
+                blk[j] = mean + sd * rng_normal(r);
+            }
+        }
+        if (t == ASR_F32) {
+            fwrite(blk, 4, k, fp);
+        } else if (t == ASR_F16) {
+            uint16_t h[32];
+            for (size_t j = 0; j < k; j++)
+                h[j] = asr_f32_to_f16(blk[j]);
+            fwrite(h, 2, k, fp);
+        } else { /* q8_0: scale = max|x| / 127 */
+            float amax = 0;
+            for (int j = 0; j < 32; j++)
+                amax = fmaxf(amax, fabsf(blk[j]));
+            float d = amax / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
+            uint16_t dh = asr_f32_to_f16(d);
+            int8_t q[32];
+            for (int j = 0; j < 32; j++)
+                q[j] = (int8_t)lrintf(blk[j] * id);
+            fwrite(&dh, 2, 1, fp);
+            fwrite(q, 1, 32, fp);
+        }
+    }
+    return ferror(fp) ? -1 : 0;
+}
+
+tale_status asr_ggml_write_random(FILE *fp, const asr_whisper_hparams *hp, asr_dtype wtype,
+                                  uint64_t seed, const asr_vocab *vocab, tale_error *err)
+{
+    tale_status st = asr_whisper_hparams_check(hp, "random model", err);
+    if (st)
+        return st;
+    if (wtype != ASR_F32 && wtype != ASR_F16 && wtype != ASR_Q8_0)
+        return tale_error_set(err, TALE_INVALID_ARG, "random model: weight type %s",
+                              asr_dtype_name(wtype));
+    rng r = {seed};
+    int32_t ftype = wtype == ASR_F32 ? 0 : wtype == ASR_F16 ? 1 : 7;
+    int32_t h[12] = {(int32_t)GGML_MAGIC, hp->n_vocab, hp->n_audio_ctx, hp->n_audio_state,
+                     hp->n_audio_head, hp->n_audio_layer, hp->n_text_ctx, hp->n_text_state,
+                     hp->n_text_head, hp->n_text_layer, hp->n_mels, ftype};
+    for (int i = 0; i < 12; i++)
+        w32(fp, h[i]);
+    w32(fp, hp->n_mels);
+    w32(fp, 201);
+    for (int i = 0; i < hp->n_mels * 201; i++) {
+        float f = 0.01f; /* not used by tale's front end */
+        fwrite(&f, 4, 1, fp);
+    }
+    int n_tok = vocab ? asr_vocab_n(vocab) : 256;
+    w32(fp, n_tok);
+    for (int i = 0; i < n_tok; i++) {
+        size_t len = 1;
+        uint8_t byte = (uint8_t)i;
+        const char *b = vocab ? asr_vocab_bytes(vocab, i, &len) : (const char *)&byte;
+        if (!b)
+            len = 0;
+        w32(fp, (int32_t)len);
+        fwrite(b, 1, len, fp);
+    }
+    const int64_t S = hp->n_audio_state, M = hp->n_mels, V = hp->n_vocab;
+    const float rs = 1.0f / sqrtf((float)S);
+    int bad = 0;
+    char n[128];
+    int64_t d[3];
+#define T1(name, len, mean, sd) (d[0] = (len), bad |= write_tensor(fp, &r, name, 1, d, ASR_F32, mean, sd, 0))
+#define T2(name, a, b, t, sd) (d[0] = (a), d[1] = (b), bad |= write_tensor(fp, &r, name, 2, d, t, 0, sd, 0))
+    d[0] = hp->n_audio_ctx; d[1] = S;
+    bad |= write_tensor(fp, &r, "encoder.positional_embedding", 2, d, ASR_F32, 0, 0, 1);
+    d[0] = S; d[1] = M; d[2] = 3;
+    bad |= write_tensor(fp, &r, "encoder.conv1.weight", 3, d, wtype == ASR_F32 ? ASR_F32 : ASR_F16, 0, 1.0f / sqrtf(3.0f * (float)M), 0);
+    T1("encoder.conv1.bias", S, 0, 0.02f);
+    d[0] = S; d[1] = S; d[2] = 3;
+    bad |= write_tensor(fp, &r, "encoder.conv2.weight", 3, d, wtype == ASR_F32 ? ASR_F32 : ASR_F16, 0, 1.0f / sqrtf(3.0f * (float)S), 0);
+    T1("encoder.conv2.bias", S, 0, 0.02f);
+    for (int side = 0; side < 2; side++) {
+        int nl = side ? hp->n_text_layer : hp->n_audio_layer;
+        const char *pfx = side ? "decoder" : "encoder";
+        if (side) {
+            T2("decoder.token_embedding.weight", V, S, wtype, 2.0f * rs);
+            d[0] = hp->n_text_ctx; d[1] = S;
+            bad |= write_tensor(fp, &r, "decoder.positional_embedding", 2, d, ASR_F32, 0, 1.0f, 0);
+        }
+        for (int l = 0; l < nl; l++) {
+            const char *att[2] = {"attn", "cross_attn"};
+            for (int a = 0; a < 1 + side; a++) {
+                float qk = a ? 3.0f * rs : side ? rs : 2.0f * rs;
+                snprintf(n, sizeof n, "%s.blocks.%d.%s_ln.weight", pfx, l, att[a]); T1(n, S, 1.0f, 0.1f);
+                snprintf(n, sizeof n, "%s.blocks.%d.%s_ln.bias", pfx, l, att[a]); T1(n, S, 0, 0.05f);
+                snprintf(n, sizeof n, "%s.blocks.%d.%s.query.weight", pfx, l, att[a]); T2(n, S, S, wtype, qk);
+                snprintf(n, sizeof n, "%s.blocks.%d.%s.query.bias", pfx, l, att[a]); T1(n, S, 0, 0.02f);
+                snprintf(n, sizeof n, "%s.blocks.%d.%s.key.weight", pfx, l, att[a]); T2(n, S, S, wtype, qk);
+                snprintf(n, sizeof n, "%s.blocks.%d.%s.value.weight", pfx, l, att[a]); T2(n, S, S, wtype, rs);
+                snprintf(n, sizeof n, "%s.blocks.%d.%s.value.bias", pfx, l, att[a]); T1(n, S, 0, 0.02f);
+                snprintf(n, sizeof n, "%s.blocks.%d.%s.out.weight", pfx, l, att[a]); T2(n, S, S, wtype, rs);
+                snprintf(n, sizeof n, "%s.blocks.%d.%s.out.bias", pfx, l, att[a]); T1(n, S, 0, 0.02f);
+            }
+            snprintf(n, sizeof n, "%s.blocks.%d.mlp_ln.weight", pfx, l); T1(n, S, 1.0f, 0.1f);
+            snprintf(n, sizeof n, "%s.blocks.%d.mlp_ln.bias", pfx, l); T1(n, S, 0, 0.05f);
+            snprintf(n, sizeof n, "%s.blocks.%d.mlp.0.weight", pfx, l); T2(n, 4 * S, S, wtype, rs);
+            snprintf(n, sizeof n, "%s.blocks.%d.mlp.0.bias", pfx, l); T1(n, 4 * S, 0, 0.02f);
+            snprintf(n, sizeof n, "%s.blocks.%d.mlp.2.weight", pfx, l); T2(n, S, 4 * S, wtype, 0.5f * rs);
+            snprintf(n, sizeof n, "%s.blocks.%d.mlp.2.bias", pfx, l); T1(n, S, 0, 0.02f);
+        }
+        snprintf(n, sizeof n, side ? "decoder.ln.weight" : "encoder.ln_post.weight"); T1(n, S, 1.0f, 0.1f);
+        snprintf(n, sizeof n, side ? "decoder.ln.bias" : "encoder.ln_post.bias"); T1(n, S, 0, 0.05f);
+    }
+#undef T1
+#undef T2
+    if (bad || ferror(fp))
+        return tale_error_set(err, TALE_IO, "random model: write failed");
+    return TALE_OK;
 }

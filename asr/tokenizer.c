@@ -193,7 +193,7 @@ tale_status asr_vocab_from_tiktoken(const char *path, asr_vocab **out, tale_erro
         long n = b64decode(line, (size_t)(sp - line), bytes, sizeof bytes);
         char *end;
         long rank = strtol(sp + 1, &end, 10);
-        if (n <= 0 || end == sp + 1 || rank < 0) {
+        if (n < 0 || end == sp + 1 || rank < 0) {
             st = tale_error_set(err, TALE_BAD_MODEL, "%s:%ld: bad token line", path, lineno);
             goto done;
         }

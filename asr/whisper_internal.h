@@ -6,6 +6,7 @@
 #ifndef ASR_WHISPER_INTERNAL_H
 #define ASR_WHISPER_INTERNAL_H
 
+#include <stdio.h>
 #include "tale_asr.h"
 #include "tensors.h"
 
@@ -169,5 +170,66 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
  * n_seq*n_tok ≤ max_rows, n_past+n_tok ≤ n_text_ctx, n_seq ≤ n_seq_max. */
 tale_status asr_decode(asr_whisper_state *st, const int32_t *tokens, int n_seq, int n_tok,
                        int n_past, tale_error *err);
+/* The same with row s using KV-cache slot slots[s] (NULL: slot s). */
+tale_status asr_decode_slots(asr_whisper_state *st, const int32_t *tokens, int n_seq, int n_tok,
+                             int n_past, const int *slots, tale_error *err);
 /* Copy KV-cache slot src to dst for positions [0, n_pos) (beam reordering). */
 void asr_kv_copy(asr_whisper_state *st, int dst, int src, int n_pos);
+
+/* ---- random-weight ggml files (ggml.c; tests and bench) ---------------- */
+/* Write a complete ggml Whisper file with random weights at the dims of hp
+ * (weight matrices in wtype: ASR_F32, ASR_F16 or ASR_Q8_0; the rest f32),
+ * distributed like the test vectors' models so logits are sane.  vocab may
+ * be NULL (then 256 single-byte tokens are stored). */
+tale_status asr_ggml_write_random(FILE *fp, const asr_whisper_hparams *hp, asr_dtype wtype,
+                                  uint64_t seed, const asr_vocab *vocab, tale_error *err);
+
+/* ---- one 30-s window of decoding (whisper_decode.c) --------------------- */
+
+#define ASR_MAX_WINDOW_TOKENS 448
+
+typedef struct asr_window_opts {
+    int lang_id;               /* index into the language list (26 = da) */
+    int translate;
+    int no_timestamps;
+    int beam_size;             /* 1 = greedy / sampling */
+    float patience;
+    int best_of;               /* sequences sampled when temperature > 0 */
+    float temperature;
+    int suppress_blank;
+    int suppress_nst;
+    float max_initial_ts;      /* seconds */
+    int max_tokens;            /* sampled tokens per window */
+    const int32_t *context;    /* previous text / prompt (after <|startofprev|>) */
+    int n_context;
+    int content_frames;        /* 10-ms frames of real audio in this window */
+    uint64_t *rng;             /* sampling state */
+    tale_abort_fn should_abort;
+    void *user_data;
+} asr_window_opts;
+
+typedef struct asr_window_result {
+    int32_t tokens[ASR_MAX_WINDOW_TOKENS]; /* sampled tokens (no prompt, no eot) */
+    float p[ASR_MAX_WINDOW_TOKENS];        /* probability of each when chosen */
+    int n;
+    int ended_eot;             /* 1 if the decoder produced eot */
+    double sum_logprob;
+    float avg_logprob;
+    float no_speech_prob;      /* at the last prompt position */
+    int ts_first_best;         /* most probable timestamp at the first step (offset from ts_begin) */
+    float temperature;
+} asr_window_result;
+
+/* Encode must have run for this window. */
+tale_status asr_decode_window(asr_whisper_state *st, const asr_window_opts *o,
+                              asr_window_result *r, tale_error *err);
+/* Language index with the highest probability after <|startoftranscript|>
+ * (encode first); probs (may be NULL) receives n_langs probabilities. */
+tale_status asr_detect_language(asr_whisper_state *st, int *lang_id, float *probs,
+                                tale_error *err);
+/* gzip-style compression ratio of text (bytes / deflated bytes). */
+float asr_compression_ratio(const char *text, size_t len);
+/* The logit rules for a sequence that has sampled seq[0..n), then
+ * log-softmax, in place on lg[n_vocab] (exposed for tests). */
+void asr_filter_logprobs(const asr_whisper *w, const asr_window_opts *o, const int32_t *seq,
+                         int n, float *lg);

@@ -1,0 +1,106 @@
+/*
+ * hf.h — private: safetensors files, Hugging Face Whisper folders, and the
+ * writers used by `tale models convert` and tools/gen_whisper_model.
+ * (asr/safetensors.c, asr/hf.c, asr/hf_tokenizer.c, asr/convert.c)
+ */
+#ifndef ASR_HF_H
+#define ASR_HF_H
+
+#include "tensors.h"
+#include "tale_json.h"
+
+/* ---- safetensors (asr/safetensors.c) ------------------------------------ */
+
+/* Add every tensor of one .safetensors file to ts.  The first file added to
+ * a set is memory-mapped (the set owns the map); further files (shards) are
+ * read into heap buffers the set owns.  A tensor whose data is not aligned
+ * to its element size is copied.  Checks: header length within the file,
+ * the header is a JSON object, dtype F32/F16/BF16 (others:
+ * TALE_UNSUPPORTED), shape of 1–4 positive dims (a scalar [] becomes [1]),
+ * numel·size without overflow, data_offsets [begin, end] with begin ≤ end ≤
+ * data size and end − begin = the shape's bytes, no two tensors overlapping,
+ * names < 96 bytes and unique. */
+tale_status asr_safetensors_add(asr_tensor_set *ts, const char *path, tale_error *err);
+
+/* Load a folder's weights: model.safetensors, or the shards listed in
+ * model.safetensors.index.json ("weight_map": name → file; file names must
+ * be plain names inside dir, every listed tensor must be in its shard). */
+tale_status asr_safetensors_load_dir(const char *dir, asr_tensor_set **out, tale_error *err);
+
+/* Write tensors (F32/F16/BF16) as one safetensors file, atomically.
+ * meta: NULL or pairs {key, value, key, value, …, NULL} for "__metadata__". */
+tale_status asr_safetensors_write(const char *path, const asr_tensor *t, size_t n,
+                                  const char *const *meta, tale_error *err);
+
+/* ---- Hugging Face Whisper folders (asr/hf.c) ----------------------------- */
+
+/* Everything a Hugging Face Whisper folder holds, with tensors renamed to
+ * the OpenAI/ggml names asr_whisper_from_tensors() expects. */
+typedef struct asr_hf_model {
+    asr_whisper_hparams hp;
+    asr_tensor_set *ts;      /* OpenAI names; owned */
+    asr_vocab *vocab;        /* regular tokens; owned */
+    int32_t *suppress;       /* generation_config suppress_tokens (may be NULL) */
+    int n_suppress;
+    int32_t *begin_suppress; /* begin_suppress_tokens (may be NULL) */
+    int n_begin_suppress;
+    int32_t *align_heads;    /* alignment_heads as (layer, head) pairs */
+    int n_align_heads;
+    int lang_da_id;          /* lang_to_id["<|da|>"], or -1 */
+    char name[160];
+} asr_hf_model;
+
+/* Read dir (or dir/config.json): config.json, weights, tokenizer,
+ * generation_config.json (optional). */
+tale_status asr_hf_read(const char *dir, asr_hf_model **out, tale_error *err);
+void asr_hf_model_free(asr_hf_model *m);
+
+/* tale_model_open() calls this for a folder (or a config.json path). */
+struct tale_model;
+tale_status asr_hf_open(const char *dir, struct tale_model **out, tale_error *err);
+
+/* HF tensor name → OpenAI name into buf; 0 when the name is not part of a
+ * Whisper checkpoint we use (then *skip says whether it may be ignored,
+ * e.g. "proj_out.weight" tied to the embedding). */
+int asr_hf_to_openai(const char *hf, char *buf, size_t size, int *skip);
+/* OpenAI name → HF name (for writing folders). */
+int asr_openai_to_hf(const char *oa, char *buf, size_t size);
+
+/* ---- tokenizer files (asr/hf_tokenizer.c) -------------------------------- */
+
+/* Regular-token vocab (ids < 50257) from dir/vocab.json (+ merges.txt must
+ * exist beside it) or dir/tokenizer.json (model.vocab; added_tokens are
+ * checked against the Whisper special-token layout for n_vocab). */
+tale_status asr_hf_tokenizer_read(const char *dir, int n_vocab, asr_vocab **out, tale_error *err);
+/* Write vocab.json, merges.txt, tokenizer_config.json and
+ * special_tokens_map.json / added_tokens.json for v into dir. */
+tale_status asr_hf_tokenizer_write(const char *dir, const asr_vocab *v, int n_vocab,
+                                   tale_error *err);
+
+/* ---- conversion (asr/convert.c) ------------------------------------------ */
+
+typedef enum asr_out_dtype { ASR_OUT_F32 = 0, ASR_OUT_F16, ASR_OUT_BF16 } asr_out_dtype;
+
+/* A Whisper checkpoint in memory, independent of its file format: OpenAI
+ * names, the vocab, the mel filters.  Used by convert and the generator. */
+typedef struct asr_ckpt {
+    asr_whisper_hparams hp;
+    asr_tensor_set *ts;   /* OpenAI names */
+    asr_vocab *vocab;
+    float *mel_filters;   /* [n_mels][201] or NULL */
+    int32_t *suppress;    /* may be NULL */
+    int n_suppress;
+} asr_ckpt;
+
+void asr_ckpt_free(asr_ckpt *c);
+/* Read a ggml file or HF folder into a checkpoint (no model is built). */
+tale_status asr_ckpt_read(const char *path, asr_ckpt **out, tale_error *err);
+/* Write as a whisper.cpp ggml file (dtype F32 or F16; 1-D tensors and the
+ * convolution/positional tensors stay f32 as whisper.cpp expects). */
+tale_status asr_ckpt_write_ggml(const asr_ckpt *c, const char *path, asr_out_dtype dt,
+                                tale_error *err);
+/* Write as a Hugging Face folder (created if missing). */
+tale_status asr_ckpt_write_hf(const asr_ckpt *c, const char *dir, asr_out_dtype dt,
+                              tale_error *err);
+
+#endif

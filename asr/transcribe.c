@@ -1,0 +1,549 @@
+/*
+ * transcribe.c — the whole chain, window by window:
+ *
+ *   samples ─(30-s window at seek)→ log-mel ─encoder→ features
+ *   ─decode (temperature fallback)→ tokens ─segments→ text with times
+ *
+ * Long files stream: at most one 30-s window of samples is held, so memory
+ * does not grow with the file.  Each window's mel is normalised on its own
+ * (OpenAI and whisper.cpp normalise over the whole file; for the first
+ * window of audio up to 30 s the two are identical).
+ */
+#include "nn.h"
+#include "whisper_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WIN_SAMPLES 480000 /* 30 s */
+#define WIN_FRAMES 3000
+#define SAMPLES_PER_CS 160 /* one 10-ms frame = one centisecond */
+#define MIN_TAIL_SAMPLES 3200 /* stop when less than 0.2 s is left */
+#define MAX_CONTEXT 224
+
+typedef struct seg_store {
+    tale_segment pub;
+    char *text;
+    int32_t *ids;
+    float *p;
+} seg_store;
+
+struct tale_transcriber {
+    const tale_model *m;
+    const asr_whisper *w;
+    tale_transcribe_params p;
+    char *language, *prompt, *vad_model;
+    int lang_id;      /* -1: detect */
+    int used_lang;
+    asr_whisper_state *st;
+    tale_mel *mel;
+    float *melbuf;    /* [n_mels][3000] */
+    float *win;       /* [WIN_SAMPLES] streaming buffer */
+    int32_t *prompt_ids;
+    int n_prompt_ids;
+    int32_t ctx[MAX_CONTEXT + ASR_MAX_WINDOW_TOKENS];
+    int n_ctx;
+    seg_store *segs;
+    size_t n_segs, cap_segs;
+    int64_t duration_ms;
+    uint64_t rng;
+    tale_vad *vad;
+    float *vad_probs;
+};
+
+tale_transcribe_params tale_transcribe_default_params(void)
+{
+    tale_transcribe_params p;
+    memset(&p, 0, sizeof p);
+    p.language = "da";
+    p.beam_size = 1;
+    p.patience = 1.0f;
+    p.temperature = 0.0f;
+    p.temperature_inc = 0.2f;
+    p.fallback = 1;
+    p.best_of = 5;
+    p.compression_ratio_threshold = 2.4f;
+    p.logprob_threshold = -1.0f;
+    p.no_speech_threshold = 0.6f;
+    p.max_initial_timestamp = 1.0f;
+    p.suppress_blank = 1;
+    p.seed = 0x7a1e;
+    return p;
+}
+
+static void clear_segments(tale_transcriber *tr)
+{
+    for (size_t i = 0; i < tr->n_segs; i++) {
+        free(tr->segs[i].text);
+        free(tr->segs[i].ids);
+        free(tr->segs[i].p);
+    }
+    tr->n_segs = 0;
+}
+
+void tale_transcriber_free(tale_transcriber *tr)
+{
+    if (!tr)
+        return;
+    clear_segments(tr);
+    free(tr->segs);
+    free(tr->language);
+    free(tr->prompt);
+    free(tr->vad_model);
+    asr_whisper_state_free(tr->st);
+    tale_mel_free(tr->mel);
+    free(tr->melbuf);
+    free(tr->win);
+    free(tr->prompt_ids);
+    tale_vad_free(tr->vad);
+    free(tr->vad_probs);
+    free(tr);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_params *p,
+                                 tale_transcriber **out, tale_error *err)
+{
+    if (!out)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_transcriber_new: out is NULL");
+    *out = NULL;
+    if (!m)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_transcriber_new: model is NULL");
+    if (m->kind != TALE_MODEL_WHISPER || !m->whisper)
+        return tale_error_set(err, TALE_UNSUPPORTED,
+                              "%s: not a Whisper model (use the CTC transcriber)", m->name);
+    tale_transcribe_params d = tale_transcribe_default_params();
+    if (!p)
+        p = &d;
+    const char *lang = p->language ? p->language : "da";
+    int lang_id = -1;
+    if (strcmp(lang, "auto") != 0) {
+        lang_id = asr_lang_index(lang);
+        if (lang_id < 0 || lang_id >= m->whisper->sp.n_langs)
+            return tale_error_set(err, TALE_INVALID_ARG, "unknown language code '%.32s'", lang);
+    }
+    if (p->beam_size < 1 || p->beam_size > 16)
+        return tale_error_set(err, TALE_INVALID_ARG, "beam size %d (1..16)", p->beam_size);
+    if (p->best_of < 1 || p->best_of > 16)
+        return tale_error_set(err, TALE_INVALID_ARG, "best_of %d (1..16)", p->best_of);
+    if (!(p->temperature >= 0 && p->temperature <= 2) || !(p->temperature_inc >= 0))
+        return tale_error_set(err, TALE_INVALID_ARG, "temperature %g", (double)p->temperature);
+    tale_status st;
+    tale_transcriber *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    tr->m = m;
+    tr->w = m->whisper;
+    tr->p = *p;
+    tr->lang_id = lang_id;
+    tr->language = strdup(lang);
+    tr->prompt = dup_or_null(p->prompt);
+    tr->vad_model = dup_or_null(p->vad_model);
+    tr->p.language = tr->language;
+    tr->p.prompt = tr->prompt;
+    tr->p.vad_model = tr->vad_model;
+    tr->rng = p->seed;
+    if (!tr->language || (p->prompt && !tr->prompt) || (p->vad_model && !tr->vad_model)) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+        goto fail;
+    }
+    int n_seq = p->beam_size;
+    if ((p->temperature > 0 || (p->fallback && p->temperature_inc > 0)) && p->best_of > n_seq)
+        n_seq = p->best_of;
+    int threads = p->n_threads > 0 ? p->n_threads : m->n_threads;
+    if ((st = asr_whisper_state_new(tr->w, n_seq, threads, &tr->st, err)))
+        goto fail;
+    tale_mel_params mp = tale_mel_default_params();
+    mp.n_mels = tr->w->hp.n_mels;
+    if ((st = tale_mel_new(&mp, &tr->mel, err)))
+        goto fail;
+    tr->melbuf = malloc((size_t)mp.n_mels * WIN_FRAMES * sizeof(float));
+    tr->win = malloc(WIN_SAMPLES * sizeof(float));
+    if (!tr->melbuf || !tr->win) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+        goto fail;
+    }
+    if (p->prompt && *p->prompt) {
+        int n;
+        int32_t tmp[1];
+        if ((st = asr_tokenize(tr->w->vocab, p->prompt, tmp, 0, &n, err)))
+            goto fail;
+        tr->prompt_ids = malloc(((size_t)n + 1) * sizeof *tr->prompt_ids);
+        if (!tr->prompt_ids) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+            goto fail;
+        }
+        if ((st = asr_tokenize(tr->w->vocab, p->prompt, tr->prompt_ids, n, &n, err)))
+            goto fail;
+        tr->n_prompt_ids = n;
+    }
+    if (p->vad) {
+        if ((st = tale_vad_open(tr->vad_model, &tr->vad, err)))
+            goto fail;
+        tr->vad_probs = malloc(tale_vad_n_chunks(WIN_SAMPLES) * sizeof(float));
+        if (!tr->vad_probs) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+            goto fail;
+        }
+    }
+    *out = tr;
+    return TALE_OK;
+fail:
+    tale_transcriber_free(tr);
+    return st;
+}
+
+size_t tale_transcriber_n_segments(const tale_transcriber *tr) { return tr ? tr->n_segs : 0; }
+
+const tale_segment *tale_transcriber_segment(const tale_transcriber *tr, size_t i)
+{
+    return tr && i < tr->n_segs ? &tr->segs[i].pub : NULL;
+}
+
+const char *tale_transcriber_language(const tale_transcriber *tr)
+{
+    if (!tr)
+        return "";
+    const char *c = asr_lang_code(tr->used_lang);
+    return c ? c : tr->language;
+}
+
+int64_t tale_transcriber_duration_ms(const tale_transcriber *tr) { return tr ? tr->duration_ms : 0; }
+
+/* ---- segments ---------------------------------------------------------- */
+
+static tale_status add_segment(tale_transcriber *tr, int64_t start_ms, int64_t end_ms,
+                               const int32_t *ids, const float *p, int n,
+                               const asr_window_result *r, tale_error *err)
+{
+    if (tr->n_segs == tr->cap_segs) {
+        size_t cap = tr->cap_segs ? tr->cap_segs * 2 : 16;
+        seg_store *ns = realloc(tr->segs, cap * sizeof *ns);
+        if (!ns)
+            return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+        tr->segs = ns;
+        tr->cap_segs = cap;
+    }
+    seg_store *s = &tr->segs[tr->n_segs];
+    memset(s, 0, sizeof *s);
+    size_t len = 0, cap = 0;
+    if (asr_detokenize(tr->w->vocab, ids, n, 1, &s->text, &len, &cap) != TALE_OK ||
+        !(s->ids = malloc(((size_t)n + 1) * sizeof *s->ids)) ||
+        !(s->p = malloc(((size_t)n + 1) * sizeof *s->p))) {
+        free(s->text);
+        free(s->ids);
+        return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    }
+    memcpy(s->ids, ids, (size_t)n * sizeof *ids);
+    memcpy(s->p, p, (size_t)n * sizeof *p);
+    s->pub.start_ms = start_ms;
+    s->pub.end_ms = end_ms < start_ms ? start_ms : end_ms;
+    s->pub.text = s->text;
+    s->pub.n_tokens = n;
+    s->pub.token_ids = s->ids;
+    s->pub.token_p = s->p;
+    s->pub.avg_logprob = r->avg_logprob;
+    s->pub.no_speech_prob = r->no_speech_prob;
+    s->pub.temperature = r->temperature;
+    tr->n_segs++;
+    if (tr->p.on_segment)
+        tr->p.on_segment(&s->pub, tr->p.user_data);
+    return TALE_OK;
+}
+
+/* Cut a repetition loop: if an n-gram (n ≤ 8) repeats more than 4 times in
+ * a row at the end, keep only its first occurrence.  Returns the new length. */
+static int cut_loop(const int32_t *t, int n)
+{
+    for (int g = 1; g <= 8; g++) {
+        int reps = 1, i = n - g;
+        while (i - g >= 0 && memcmp(t + i - g, t + i, (size_t)g * sizeof *t) == 0) {
+            reps++;
+            i -= g;
+        }
+        if (reps > 4)
+            return i + g;
+    }
+    return n;
+}
+
+/* Turn a window's tokens into segments; returns the seek advance in samples. */
+static tale_status emit_window(tale_transcriber *tr, int64_t seek, int64_t n_win,
+                               asr_window_result *r, int64_t *advance, tale_error *err)
+{
+    const asr_specials *sp = &tr->w->sp;
+    int64_t seek_ms = seek / 16, end_ms = (seek + n_win) / 16;
+    tale_status st;
+    if (tr->p.fallback)
+        r->n = cut_loop(r->tokens, r->n);
+    if (tr->p.no_timestamps) {
+        *advance = n_win;
+        if (r->n == 0)
+            return TALE_OK;
+        return add_segment(tr, seek_ms, end_ms, r->tokens, r->p, r->n, r, err);
+    }
+    /* timestamps: a segment closes at each timestamp that follows text and
+     * lists its tokens from the first text token through that timestamp */
+    int64_t t0 = seek_ms + 20 * (int64_t)r->ts_first_best;
+    int first = -1, last_ts = -1;
+    for (int i = 0; i < r->n; i++) {
+        int tok = r->tokens[i];
+        if (tok >= sp->ts_begin) {
+            int64_t t = seek_ms + 20 * (int64_t)(tok - sp->ts_begin);
+            last_ts = tok;
+            if (first >= 0) {
+                if ((st = add_segment(tr, t0, t, r->tokens + first, r->p + first, i + 1 - first,
+                                      r, err)))
+                    return st;
+                first = -1;
+            }
+            t0 = t; /* the next segment opens here */
+        } else if (first < 0) {
+            first = i;
+        }
+    }
+    if (first >= 0 &&
+        (st = add_segment(tr, t0, end_ms, r->tokens + first, r->p + first, r->n - first, r, err)))
+        return st;
+    if (last_ts >= 0 && r->n > 0 && !(first >= 0 && !r->ended_eot && r->n >= 1 &&
+                                       r->tokens[r->n - 1] < sp->ts_begin && r->n >= tr->p.max_tokens &&
+                                       tr->p.max_tokens > 0)) {
+        int64_t adv = (int64_t)(last_ts - sp->ts_begin) * 2 * SAMPLES_PER_CS;
+        *advance = adv > 0 ? adv : n_win;
+    } else {
+        *advance = n_win;
+    }
+    return TALE_OK;
+}
+
+/* ---- the window loop --------------------------------------------------- */
+
+typedef struct source {
+    const float *mem;  /* in-memory samples, or NULL */
+    size_t n_mem;
+    tale_audio *audio; /* streaming file */
+    int64_t buf_start; /* sample index of tr->win[0] */
+    int64_t buf_n;
+    int eof;
+} source;
+
+/* Make tr->win hold samples [seek, seek + WIN_SAMPLES) where available;
+ * *win points at them, *n their count (short at the end). */
+static tale_status fill(tale_transcriber *tr, source *s, int64_t seek, const float **win,
+                        int64_t *n, tale_error *err)
+{
+    if (s->mem) {
+        int64_t left = (int64_t)s->n_mem - seek;
+        *n = left < 0 ? 0 : left > WIN_SAMPLES ? WIN_SAMPLES : left;
+        *win = s->mem + (seek < (int64_t)s->n_mem ? seek : 0);
+        return TALE_OK;
+    }
+    /* drop what lies before seek, then read until the window is full */
+    int64_t drop = seek - s->buf_start;
+    if (drop >= s->buf_n) {
+        /* skip samples we never held */
+        int64_t skip = drop - s->buf_n;
+        s->buf_start += s->buf_n;
+        s->buf_n = 0;
+        while (skip > 0 && !s->eof) {
+            size_t got;
+            size_t want = skip > WIN_SAMPLES ? WIN_SAMPLES : (size_t)skip;
+            tale_status st = tale_audio_read(s->audio, tr->win, want, &got, err);
+            if (st)
+                return st;
+            if (got == 0)
+                s->eof = 1;
+            skip -= (int64_t)got;
+            s->buf_start += (int64_t)got;
+        }
+    } else if (drop > 0) {
+        memmove(tr->win, tr->win + drop, (size_t)(s->buf_n - drop) * sizeof(float));
+        s->buf_n -= drop;
+        s->buf_start = seek;
+    }
+    while (s->buf_n < WIN_SAMPLES && !s->eof) {
+        size_t got;
+        tale_status st = tale_audio_read(s->audio, tr->win + s->buf_n,
+                                         (size_t)(WIN_SAMPLES - s->buf_n), &got, err);
+        if (st)
+            return st;
+        if (got == 0)
+            s->eof = 1;
+        s->buf_n += (int64_t)got;
+    }
+    *win = tr->win;
+    *n = s->buf_start == seek ? s->buf_n : 0;
+    return TALE_OK;
+}
+
+static tale_status run(tale_transcriber *tr, source *src, int64_t total, tale_error *err)
+{
+    const asr_whisper *w = tr->w;
+    const tale_transcribe_params *p = &tr->p;
+    tale_status st = TALE_OK;
+    clear_segments(tr);
+    tr->n_ctx = 0;
+    tr->duration_ms = 0;
+    tr->used_lang = tr->lang_id >= 0 ? tr->lang_id : 0;
+    int detected = tr->lang_id >= 0;
+    int64_t seek = 0;
+    asr_window_result *r = malloc(sizeof *r);
+    char *text = NULL;
+    size_t tcap = 0;
+    if (!r)
+        return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    for (;;) {
+        if (p->should_abort && p->should_abort(p->user_data)) {
+            st = tale_error_set(err, TALE_ABORTED, "transcription aborted");
+            break;
+        }
+        const float *win;
+        int64_t n_win;
+        if ((st = fill(tr, src, seek, &win, &n_win, err)))
+            break;
+        if (seek + n_win > tr->duration_ms * 16)
+            tr->duration_ms = (seek + n_win) / 16;
+        if (p->on_progress)
+            p->on_progress((double)seek / 16.0, total > 0 ? (double)total / 16.0 : -1.0,
+                           p->user_data);
+        if (n_win < MIN_TAIL_SAMPLES)
+            break;
+        if (tr->vad) {
+            /* skip to the first speech in the window, or past it entirely */
+            size_t nch = tale_vad_n_chunks((size_t)n_win);
+            tale_vad_segment *vs = NULL;
+            size_t nvs = 0;
+            if ((st = tale_vad_probs(tr->vad, win, (size_t)n_win, tr->vad_probs, err)) ||
+                (st = tale_vad_segments_from_probs(tr->vad_probs, nch, NULL, &vs, &nvs, err)))
+                break;
+            int64_t first = nvs ? vs[0].start_sample : -1;
+            tale_vad_segments_free(vs);
+            if (first < 0) {
+                seek += n_win;
+                continue;
+            }
+            if (first > 16000) { /* more than 1 s of silence first: move the window */
+                seek += first - 3200;
+                continue;
+            }
+        }
+        if ((st = tale_mel_compute(tr->mel, win, (size_t)n_win, WIN_FRAMES, tr->melbuf, err)) ||
+            (st = asr_encode(tr->st, tr->melbuf, WIN_FRAMES, err)))
+            break;
+        if (!detected) {
+            if ((st = asr_detect_language(tr->st, &tr->used_lang, NULL, err)))
+                break;
+            detected = 1;
+        }
+        asr_window_opts o;
+        memset(&o, 0, sizeof o);
+        o.lang_id = tr->used_lang;
+        o.translate = p->translate;
+        o.no_timestamps = p->no_timestamps;
+        o.beam_size = p->beam_size;
+        o.patience = p->patience;
+        o.best_of = p->best_of;
+        o.suppress_blank = p->suppress_blank;
+        o.suppress_nst = p->suppress_nst;
+        o.max_initial_ts = p->max_initial_timestamp;
+        o.max_tokens = p->max_tokens;
+        o.content_frames = (int)(n_win / SAMPLES_PER_CS);
+        o.rng = &tr->rng;
+        o.should_abort = p->should_abort;
+        o.user_data = p->user_data;
+        /* context: the prompt, then what the previous windows said */
+        int32_t ctx[MAX_CONTEXT + ASR_MAX_WINDOW_TOKENS];
+        int nc = 0;
+        for (int i = 0; i < tr->n_prompt_ids && nc < MAX_CONTEXT; i++)
+            ctx[nc++] = tr->prompt_ids[i];
+        if (!p->no_context)
+            for (int i = 0; i < tr->n_ctx; i++)
+                ctx[nc++] = tr->ctx[i];
+        o.context = ctx;
+        o.n_context = nc;
+        int silent = 0;
+        for (float t = p->temperature;; t += p->temperature_inc) {
+            o.temperature = t;
+            if ((st = asr_decode_window(tr->st, &o, r, err)))
+                goto done;
+            size_t tl = 0;
+            if (asr_detokenize(w->vocab, r->tokens, r->n, 0, &text, &tl, &tcap) != TALE_OK) {
+                st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+                goto done;
+            }
+            float cr = asr_compression_ratio(text, tl);
+            int bad = cr > p->compression_ratio_threshold || r->avg_logprob < p->logprob_threshold;
+            if (r->no_speech_prob > p->no_speech_threshold && r->avg_logprob < p->logprob_threshold) {
+                silent = 1; /* nothing said here: skip rather than retry */
+                break;
+            }
+            if (!p->fallback || !bad || t + p->temperature_inc > 1.0f + 1e-6f ||
+                p->temperature_inc <= 0)
+                break;
+        }
+        int64_t adv = n_win;
+        if (!silent && (st = emit_window(tr, seek, n_win, r, &adv, err)))
+            break;
+        /* remember this window's text for the next one (not after a hot retry) */
+        if (!p->no_context && !silent && r->temperature <= 0.5f) {
+            for (int i = 0; i < r->n; i++) {
+                if (tr->n_ctx == MAX_CONTEXT) {
+                    memmove(tr->ctx, tr->ctx + 1, (MAX_CONTEXT - 1) * sizeof *tr->ctx);
+                    tr->n_ctx--;
+                }
+                tr->ctx[tr->n_ctx++] = r->tokens[i];
+            }
+        } else if (!p->no_context) {
+            tr->n_ctx = 0;
+        }
+        seek += adv > 0 ? adv : n_win;
+        if (src->mem && seek >= (int64_t)src->n_mem)
+            break;
+        if (!src->mem && src->eof && seek >= src->buf_start + src->buf_n)
+            break;
+    }
+done:
+    if (st == TALE_OK && p->on_progress)
+        p->on_progress((double)tr->duration_ms, (double)tr->duration_ms, p->user_data);
+    free(text);
+    free(r);
+    return st;
+}
+
+tale_status tale_transcribe_samples(tale_transcriber *tr, const float *samples, size_t n_samples,
+                                    tale_error *err)
+{
+    if (!tr || (!samples && n_samples))
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_transcribe_samples: NULL argument");
+    source s;
+    memset(&s, 0, sizeof s);
+    static const float zero = 0.0f;
+    s.mem = samples ? samples : &zero;
+    s.n_mem = n_samples;
+    tale_status st = run(tr, &s, (int64_t)n_samples, err);
+    tr->duration_ms = (int64_t)n_samples / 16;
+    return st;
+}
+
+tale_status tale_transcribe_file(tale_transcriber *tr, const char *path, tale_error *err)
+{
+    if (!tr || !path)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_transcribe_file: NULL argument");
+    source s;
+    memset(&s, 0, sizeof s);
+    tale_audio_params ap = tale_audio_default_params();
+    ap.target_rate_hz = TALE_SAMPLE_RATE_HZ;
+    tale_status st = tale_audio_open(path, &ap, &s.audio, err);
+    if (st)
+        return st;
+    double dur = tale_audio_duration_s(s.audio);
+    st = run(tr, &s, dur > 0 ? (int64_t)(dur * 16000.0) : -1, err);
+    tr->duration_ms = (int64_t)(tale_audio_samples_read(s.audio) / 16);
+    tale_audio_close(s.audio);
+    return st;
+}

@@ -1,0 +1,206 @@
+/* test_nn.c — the math kernels against naive double-precision loops. */
+#include "tale_test.h"
+#include "nn.h"
+#include "tensors.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static float frand(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (float)((*s >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static float *rnd(size_t n, unsigned seed)
+{
+    float *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = frand(&seed);
+    return x;
+}
+
+static double maxdiff(const float *a, const float *b, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, fabs((double)a[i] - b[i]));
+    return m;
+}
+
+static void test_gemm(void **state)
+{
+    (void)state;
+    int M = 37, N = 53, K = 129;
+    float *A = rnd((size_t)M * K, 1), *B = rnd((size_t)N * K, 2), *C = rnd((size_t)M * N, 3);
+    float *R = malloc((size_t)M * N * sizeof *R);
+    memcpy(R, C, (size_t)M * N * sizeof *R);
+    for (int tb = 0; tb < 2; tb++) {
+        float beta = tb ? 0.5f : 0.0f;
+        memcpy(R, C, (size_t)M * N * sizeof *R);
+        float *C2 = malloc((size_t)M * N * sizeof *C2);
+        memcpy(C2, C, (size_t)M * N * sizeof *C2);
+        asr_gemm(tb, M, N, K, A, K, B, tb ? K : N, beta, C2, N);
+        asr_gemm_ref(tb, M, N, K, A, K, B, tb ? K : N, beta, R, N);
+        assert_true(maxdiff(C2, R, (size_t)M * N) < 1e-4);
+        free(C2);
+    }
+    /* f16 weights, small M: every tail length of K and N */
+    for (int k = 1; k < 40; k += 3) {
+        uint16_t *W = malloc((size_t)N * k * 2);
+        float *Wf = malloc((size_t)N * k * 4);
+        float *x = rnd((size_t)3 * k, 9);
+        for (int i = 0; i < N * k; i++) {
+            W[i] = asr_f32_to_f16(frand(&(unsigned){(unsigned)i + 77}));
+            Wf[i] = asr_f16_to_f32(W[i]);
+        }
+        float y[3 * 53], yr[3 * 53];
+        asr_gemm_f16_rows(3, k, x, k, W, 0, N, y, N);
+        asr_gemm_ref(1, 3, N, k, x, k, Wf, k, 0.0f, yr, N);
+        assert_true(maxdiff(y, yr, (size_t)3 * N) < 1e-4);
+        /* a sub-range of rows leaves the others alone */
+        float z[3 * 53];
+        for (int i = 0; i < 3 * N; i++)
+            z[i] = 123.0f;
+        asr_gemm_f16_rows(3, k, x, k, W, 5, 11, z, N);
+        assert_float_equal(z[4], 123.0f, 0);
+        assert_float_equal(z[11], 123.0f, 0);
+        assert_float_equal(z[7], yr[7], 1e-4);
+        asr_gemm_f32_rows(3, k, x, k, Wf, 0, N, y, N);
+        assert_true(maxdiff(y, yr, (size_t)3 * N) < 1e-4);
+        free(W);
+        free(Wf);
+        free(x);
+    }
+    free(A);
+    free(B);
+    free(C);
+    free(R);
+}
+
+static void test_layer_norm_gelu_softmax(void **state)
+{
+    (void)state;
+    int rows = 3, n = 384;
+    float *x = rnd((size_t)rows * n, 4), *w = rnd((size_t)n, 5), *b = rnd((size_t)n, 6);
+    for (int i = 0; i < rows * n; i++)
+        x[i] = x[i] * 3.0f + 10.0f; /* a large mean tests the two-pass variance */
+    float *y = malloc((size_t)rows * n * sizeof *y);
+    asr_layer_norm(x, rows, n, w, b, 1e-5f, y);
+    for (int r = 0; r < rows; r++) {
+        double m = 0, v = 0;
+        for (int i = 0; i < n; i++)
+            m += x[r * n + i];
+        m /= n;
+        for (int i = 0; i < n; i++)
+            v += (x[r * n + i] - m) * (x[r * n + i] - m);
+        v /= n;
+        for (int i = 0; i < n; i++) {
+            double want = (x[r * n + i] - m) / sqrt(v + 1e-5) * w[i] + b[i];
+            assert_true(fabs(want - y[r * n + i]) < 1e-4);
+        }
+    }
+    /* exact GELU: 0.5·x·(1+erf(x/√2)), not the tanh form */
+    float g[5] = {-3.0f, -1.0f, 0.0f, 0.5f, 2.0f};
+    float g0[5];
+    memcpy(g0, g, sizeof g);
+    asr_gelu(g, 5);
+    for (int i = 0; i < 5; i++)
+        assert_true(fabs(g[i] - 0.5 * g0[i] * (1 + erf(g0[i] / sqrt(2.0)))) < 1e-6);
+    assert_true(fabs(g[4] - 1.9544997361f) < 1e-6); /* tanh form gives 1.9545977 */
+    /* softmax: stable with huge logits, masked entries get 0 */
+    float s[4] = {1000.0f, 1001.0f, -INFINITY, 999.0f};
+    asr_softmax(s, 4);
+    double e0 = exp(-1.0), e2 = exp(-2.0), z = e0 + 1 + e2;
+    assert_float_equal(s[0], e0 / z, 1e-6);
+    assert_float_equal(s[1], 1 / z, 1e-6);
+    assert_float_equal(s[2], 0.0f, 0);
+    assert_float_equal(s[0] + s[1] + s[2] + s[3], 1.0f, 1e-6);
+    float ls[3] = {0.0f, 1.0f, 2.0f}, lo[3];
+    asr_log_softmax(ls, lo, 3);
+    assert_float_equal(lo[2], 2.0 - log(1 + exp(1.0) + exp(2.0)), 1e-6);
+    free(x);
+    free(w);
+    free(b);
+    free(y);
+}
+
+static void test_attention(void **state)
+{
+    (void)state;
+    int nq = 5, nk = 9, d = 16, ld = 48; /* one head inside a 3-head row */
+    float *q = rnd((size_t)nq * ld, 7), *k = rnd((size_t)nk * ld, 8), *v = rnd((size_t)nk * ld, 9);
+    float scores[5 * 9], out[5 * 48];
+    for (int causal = -1; causal <= 4; causal += 5) {
+        asr_attention_head(q + 16, ld, k + 16, ld, v + 16, ld, nq, nk, d, 0.25f, causal, scores,
+                           out + 16, ld);
+        for (int i = 0; i < nq; i++) {
+            int vis = causal < 0 ? nk : causal + i + 1;
+            if (vis > nk)
+                vis = nk;
+            double p[9], mx = -1e300, z = 0;
+            for (int j = 0; j < vis; j++) {
+                double s = 0;
+                for (int t = 0; t < d; t++)
+                    s += (double)q[i * ld + 16 + t] * k[j * ld + 16 + t];
+                p[j] = s * 0.25;
+                mx = fmax(mx, p[j]);
+            }
+            for (int j = 0; j < vis; j++)
+                z += (p[j] = exp(p[j] - mx));
+            for (int t = 0; t < d; t++) {
+                double o = 0;
+                for (int j = 0; j < vis; j++)
+                    o += p[j] / z * v[j * ld + 16 + t];
+                assert_true(fabs(o - out[i * ld + 16 + t]) < 1e-5);
+            }
+        }
+    }
+    free(q);
+    free(k);
+    free(v);
+}
+
+static void test_conv(void **state)
+{
+    (void)state;
+    int C = 7, T = 20, O = 5;
+    float *in = rnd((size_t)C * T, 10), *w = rnd((size_t)O * C * 3, 11), *b = rnd((size_t)O, 12);
+    for (int stride = 1; stride <= 2; stride++) {
+        int to = stride == 1 ? T : T / 2;
+        float *col = malloc((size_t)to * C * 3 * sizeof *col);
+        float *y = malloc((size_t)to * O * sizeof *y), *r = malloc((size_t)to * O * sizeof *r);
+        asr_im2col(in, C, T, T, 1, 3, stride, 1, to, col);
+        asr_gemm(1, to, O, C * 3, col, C * 3, w, C * 3, 0.0f, y, O);
+        asr_add_bias(y, to, O, b);
+        asr_conv1d_ref(in, C, T, w, b, O, 3, stride, 1, to, r);
+        assert_true(maxdiff(y, r, (size_t)to * O) < 1e-5);
+        /* the same input stored time-major gives the same columns */
+        float *tm = malloc((size_t)C * T * sizeof *tm), *col2 = malloc((size_t)to * C * 3 * sizeof *col2);
+        for (int c = 0; c < C; c++)
+            for (int t = 0; t < T; t++)
+                tm[t * C + c] = in[c * T + t];
+        asr_im2col(tm, C, T, 1, C, 3, stride, 1, to, col2);
+        assert_memory_equal(col, col2, (size_t)to * C * 3 * sizeof *col);
+        free(tm);
+        free(col2);
+        free(col);
+        free(y);
+        free(r);
+    }
+    free(in);
+    free(w);
+    free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gemm),
+        cmocka_unit_test(test_layer_norm_gelu_softmax),
+        cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_conv),
+    };
+    return cmocka_run_group_tests_name("asr_nn", tests, NULL, NULL);
+}
