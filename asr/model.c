@@ -1,5 +1,6 @@
 /* model.c — tale_model_open(): detect the format and call its loader. */
 #include "whisper_internal.h"
+#include "ctc_model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,11 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
     if (S_ISDIR(sb.st_mode)) {
         /* Hugging Face / tale folders are handled by their loaders (see the
          * table below once they exist). */
-        st = tale_error_set(err, TALE_UNSUPPORTED, "%s: model folders are not supported yet",
-                            path);
+        if (asr_ctc_is_model_dir(path))
+            st = asr_ctc_model_open(path, out, err); /* tale CTC model (ctc_model.c) */
+        else
+            st = tale_error_set(err, TALE_UNSUPPORTED,
+                                "%s: model folders are not supported yet", path);
     } else {
         uint8_t magic[4] = {0};
         FILE *fp = fopen(path, "rb");
