@@ -142,12 +142,36 @@ static void test_coral(void **state)
                            TALE_SOURCE_DIR, d, d) != 0, 1);
 }
 
+static void test_synthetic(void **state)
+{
+    (void)state;
+    if (!tt_have_cmd("espeak-ng") || !tt_have_cmd("sox"))
+        skip();
+    const char *d = tt_tmp("syn");
+    assert_int_equal(tt_sh("rm -rf '%s' && mkdir -p '%s'", d, d), 0);
+    write_text(sub(d, "s.txt"), "# a comment\nGod morgen.\n\nDer er enogtyve sager på bordet.\n");
+    assert_int_equal(tt_sh("sh '%s/bench/datasets/synthetic_da.sh' '%s/s.txt' '%s/out' 2>/dev/null",
+                           TALE_SOURCE_DIR, d, d), 0);
+    tale_manifest *m;
+    tale_error e;
+    assert_int_equal(tale_manifest_load(sub(d, "out/manifest.tsv"), &m, &e), TALE_OK);
+    assert_int_equal(tale_manifest_count(m), 2);
+    assert_string_equal(tale_manifest_entry_at(m, 1)->text, "Der er enogtyve sager på bordet.");
+    assert_true(tale_manifest_entry_at(m, 1)->duration_s > 0.5);
+    assert_true(tale_manifest_entry_at(m, 1)->duration_s < 10);
+    tale_manifest_free(m);
+    write_text(sub(d, "empty.txt"), "# nothing\n");
+    assert_int_equal(tt_sh("sh '%s/bench/datasets/synthetic_da.sh' '%s/empty.txt' '%s/out2' 2>/dev/null",
+                           TALE_SOURCE_DIR, d, d) != 0, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fleurs),
         cmocka_unit_test(test_commonvoice),
         cmocka_unit_test(test_coral),
+        cmocka_unit_test(test_synthetic),
     };
     return cmocka_run_group_tests_name("bench_datasets", tests, NULL, NULL);
 }
