@@ -154,7 +154,6 @@ static int bench_asr(int argc, char **argv)
     tale_error err;
     tale_manifest *man = NULL;
     tale_bench_asr_model *models = calloc(n_sys, sizeof *models);
-    size_t n_done = 0;
     if (!models) {
         cli_errorf("out of memory");
         return CLI_FAIL;
@@ -180,7 +179,6 @@ static int bench_asr(int argc, char **argv)
             goto out;
         }
         models[i].run = run;
-        n_done++;
         tale_asr_eval *ev = NULL;
         if (tale_asr_eval_new(&norm, &ev, &err) != TALE_OK) {
             cli_report(&err);
@@ -239,7 +237,6 @@ out:
         tale_bench_asr_run_free((tale_bench_asr_run *)models[i].run);
         tale_asr_eval_free((tale_asr_eval *)models[i].eval);
     }
-    (void)n_done;
     free(models);
     tale_manifest_free(man);
     return rc;
