@@ -1,5 +1,6 @@
 /* model.c — tale_model_open(): detect the format and call its loader. */
 #include "whisper_internal.h"
+#include "ctc_model.h"
 #include "hf.h" /* [hfvad] asr_hf_open */
 
 #include <stdio.h>
@@ -36,8 +37,10 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
         return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
     tale_status st;
     size_t plen = strlen(path);
-    if (S_ISDIR(sb.st_mode) ||
-        (plen >= 11 && strcmp(path + plen - 11, "config.json") == 0)) {
+    if (S_ISDIR(sb.st_mode) && asr_ctc_is_model_dir(path)) {
+        st = asr_ctc_model_open(path, out, err); /* tale CTC model (ctc_model.c) */
+    } else if (S_ISDIR(sb.st_mode) ||
+               (plen >= 11 && strcmp(path + plen - 11, "config.json") == 0)) {
         /* [hfvad] Hugging Face Whisper folder (or its config.json): asr/hf.c */
         st = asr_hf_open(path, out, err);
     } else {

@@ -549,6 +549,61 @@ TALE_API void tale_ctc_result_free(tale_ctc_result *r); /* NULL ok */
 
 
 
+/* ---- CTC acoustic models (asr/ctc_model.c) ---------------------------
+ * tale's own CTC models (a Whisper-style encoder with a linear CTC head; the
+ * default is models/tale-da-ctc-small, docs/DEMO-MODEL.md) turn 16 kHz audio
+ * into per-frame log-probabilities over a character vocabulary, 50 frames a
+ * second; the decoders of this section turn those into text.
+ *
+ *   tale_ctc_runner *r;   const float *lp;   int T;
+ *   tale_ctc_runner_new(model, 2, &r, &err);
+ *   tale_ctc_logprobs(r, samples, n_samples, &lp, &T, &err);  // lp[T][n_vocab]
+ */
+#define TALE_CTC_DEFAULT_MODEL "tale-da-ctc-small"
+#define TALE_CTC_FRAMES_PER_SECOND 50
+
+/* Path of the default model folder into buf: $TALE_MODEL when set, else
+ * <source tree>/models/tale-da-ctc-small, else
+ * <tale_data_dir()>/models/tale-da-ctc-small (the first holding a tale CTC
+ * config.json).  TALE_IO when there is none. */
+TALE_API tale_status tale_ctc_default_model(char *buf, size_t size, tale_error *err);
+
+/* The vocabulary of a CTC model, ready for tale_ctc_greedy()/tale_ctc_beam():
+ * tokens[id] is UTF-8 ("" for the blank), the word delimiter is " ".  The
+ * strings belong to m.  Returns 1, or 0 (and *out zeroed) when m is not a
+ * CTC model. */
+TALE_API int tale_ctc_model_vocab(const tale_model *m, tale_ctc_vocab *out);
+
+/* Work buffers to run a CTC model: one thread at a time; the model must
+ * outlive it.  n_threads 0 = the model's setting. */
+typedef struct tale_ctc_runner tale_ctc_runner;
+TALE_API tale_status tale_ctc_runner_new(const tale_model *m, int n_threads,
+                                         tale_ctc_runner **out, tale_error *err);
+TALE_API void tale_ctc_runner_free(tale_ctc_runner *r); /* NULL ok */
+/* Log-probabilities of mono 16 kHz samples: *logprobs is [n_frames][n_vocab]
+ * row-major, owned by r, valid until r's next call.  Frame t covers samples
+ * [320t, 320t+320).  Audio longer than 30 s is run in windows cut at quiet
+ * points; each window's log-mel is normalised on its own (docs/DEMO-MODEL.md).
+ * Fewer than 320 samples give 0 frames. */
+TALE_API tale_status tale_ctc_logprobs(tale_ctc_runner *r, const float *samples,
+                                       size_t n_samples, const float **logprobs, int *n_frames,
+                                       tale_error *err);
+/* Log-probs and decoding in one call: tale_ctc_beam() with params when
+ * params->beam_width > 1 (and params->lm when set), else tale_ctc_greedy().
+ * params NULL: greedy.  Word and token frames are 20 ms each.  On failure
+ * *out is NULL. */
+TALE_API tale_status tale_ctc_transcribe(tale_ctc_runner *r, const float *samples,
+                                         size_t n_samples,
+                                         const tale_ctc_decoder_params *params,
+                                         tale_ctc_result **out, tale_error *err);
+/* The same from a normalised log-mel [n_mels][n_mel_frames] (row stride
+ * n_mel_frames, at most 3000 frames, from tale_mel_compute()); n_frames =
+ * n_mel_frames / 2 (the last frame of an odd count is not used). */
+TALE_API tale_status tale_ctc_logprobs_mel(tale_ctc_runner *r, const float *mel,
+                                           int n_mel_frames, const float **logprobs,
+                                           int *n_frames, tale_error *err);
+
+
 /* ===================================================================== */
 /* == model registry and downloads (asr/registry.c, asr/download.c)    == */
 /* ===================================================================== */

@@ -154,7 +154,6 @@ static int bench_asr(int argc, char **argv)
     tale_error err;
     tale_manifest *man = NULL;
     tale_bench_asr_model *models = calloc(n_sys, sizeof *models);
-    size_t n_done = 0;
     if (!models) {
         cli_errorf("out of memory");
         return CLI_FAIL;
@@ -180,7 +179,6 @@ static int bench_asr(int argc, char **argv)
             goto out;
         }
         models[i].run = run;
-        n_done++;
         tale_asr_eval *ev = NULL;
         if (tale_asr_eval_new(&norm, &ev, &err) != TALE_OK) {
             cli_report(&err);
@@ -239,7 +237,6 @@ out:
         tale_bench_asr_run_free((tale_bench_asr_run *)models[i].run);
         tale_asr_eval_free((tale_asr_eval *)models[i].eval);
     }
-    (void)n_done;
     free(models);
     tale_manifest_free(man);
     return rc;
@@ -248,7 +245,7 @@ out:
 /* ---- tale bench speed --------------------------------------------------------- */
 
 static const cli_opt speed_opts[] = {
-    {"model", 'm', "MODEL", "the model to time (random weights are fine)"},
+    {"model", 'm', "MODEL", "Whisper model file, or random:tiny|base|small|medium|large-v3"},
     {"threads", 't', "N", "threads (default: all cores)"},
     {"json", 0, NULL, "print JSON"},
     {"seconds", 0, "S", "minimum seconds per measurement (default 1)"},
@@ -281,9 +278,9 @@ static int bench_speed(int argc, char **argv)
             break;
         case S_HELP:
             cli_print_help(stdout, usage,
-                           "Machine and model speed: sgemm GFLOP/s (1024³ and the Whisper-tiny "
-                           "encoder shape 1500×1536×384),\nmel, encoder and decoder timings. "
-                           "See docs/BENCH.md.", speed_opts);
+                           "Machine and model speed: sgemm GFLOP/s (1024³ and the encoder MLP "
+                           "shape), mel,\nencoder (one 30-s window) and decoder (greedy, 5 beams) "
+                           "timings. See docs/BENCH.md.", speed_opts);
             return CLI_OK;
         case CLI_POSITIONAL:
             fprintf(stderr, "tale bench speed: unexpected argument '%s'\n", val);
@@ -293,15 +290,13 @@ static int bench_speed(int argc, char **argv)
         }
     }
     tale_error err;
-    double g_big, g_enc;
-    if (tale_bench_sgemm(1024, 1024, 1024, (int)threads, seconds, &g_big, &err) != TALE_OK ||
-        tale_bench_sgemm(1500, 1536, 384, (int)threads, seconds, &g_enc, &err) != TALE_OK) {
+    tale_bench_speed_result r;
+    if (tale_bench_speed(model, (int)threads, seconds, &r, &err) != TALE_OK) {
         cli_report(&err);
         return CLI_FAIL;
     }
     tale_sysinfo si;
     tale_sysinfo_get(&si);
-    const char *missing = "the Whisper engine is not merged into this build";
     if (json) {
         tale_json *j = tale_json_writer_new(stdout, 0);
         tale_json_obj_begin(j);
@@ -311,37 +306,58 @@ static int bench_speed(int argc, char **argv)
         tale_json_str(j, "speed");
         tale_json_key(j, "model");
         tale_json_str(j, model);
+        tale_json_key(j, "model_desc");
+        tale_json_str(j, r.model);
         tale_json_key(j, "threads");
         tale_json_int(j, threads);
         tale_json_key(j, "cpu");
         tale_json_str(j, si.cpu_model);
         tale_json_key(j, "cores");
         tale_json_int(j, si.n_cores);
+        tale_json_key(j, "load_ms");
+        tale_json_num(j, r.load_ms, 6);
         tale_json_key(j, "sgemm_gflops");
-        tale_json_num(j, g_big, 5);
-        tale_json_key(j, "sgemm_1500x1536x384_gflops");
-        tale_json_num(j, g_enc, 5);
-        tale_json_key(j, "encode_ms");
-        tale_json_null(j);
-        tale_json_key(j, "encoder_gflops");
-        tale_json_null(j);
-        tale_json_key(j, "encoder_fraction_of_sgemm");
-        tale_json_null(j);
-        tale_json_key(j, "decode_ms_per_token");
-        tale_json_null(j);
-        tale_json_key(j, "beam5_ms_per_step");
-        tale_json_null(j);
+        tale_json_num(j, r.sgemm_gflops, 5);
+        tale_json_key(j, "sgemm_mlp_shape");
+        tale_json_arr_begin(j);
+        tale_json_int(j, r.mlp_m);
+        tale_json_int(j, r.mlp_n);
+        tale_json_int(j, r.mlp_k);
+        tale_json_arr_end(j);
+        tale_json_key(j, "sgemm_mlp_gflops");
+        tale_json_num(j, r.sgemm_mlp_gflops, 5);
         tale_json_key(j, "mel_ms_per_audio_s");
-        tale_json_null(j);
-        tale_json_key(j, "missing");
-        tale_json_str(j, missing);
+        tale_json_num(j, r.mel_ms_per_audio_s, 5);
+        tale_json_key(j, "encode_ms");
+        tale_json_num(j, r.encode_ms, 6);
+        tale_json_key(j, "encoder_gflops");
+        tale_json_num(j, r.encoder_gflops, 5);
+        tale_json_key(j, "encoder_fraction_of_sgemm");
+        tale_json_num(j, r.encoder_fraction, 4);
+        tale_json_key(j, "decode_ms_per_token");
+        tale_json_num(j, r.decode_ms_per_token, 5);
+        tale_json_key(j, "beam5_ms_per_step");
+        tale_json_num(j, r.beam5_ms_per_step, 5);
+        tale_json_key(j, "decode_steps");
+        tale_json_int(j, r.decode_steps);
         tale_json_obj_end(j);
         tale_json_writer_free(j);
     } else {
-        printf("cpu: %s, %d cores, threads %ld\n", si.cpu_model, si.n_cores, threads);
-        printf("sgemm 1024x1024x1024:  %8.1f GFLOP/s\n", g_big);
-        printf("sgemm 1500x1536x384:   %8.1f GFLOP/s\n", g_enc);
-        printf("encoder, decoder, mel: not measured (%s)\n", missing);
+        printf("cpu: %s, %d cores, threads %ld%s%s\n", si.cpu_model, si.n_cores, threads,
+               model ? ", model " : "", model ? r.model : "");
+        printf("sgemm 1024x1024x1024:        %8.1f GFLOP/s\n", r.sgemm_gflops);
+        printf("sgemm %dx%dx%d (enc MLP): %8.1f GFLOP/s\n", r.mlp_m, r.mlp_n, r.mlp_k,
+               r.sgemm_mlp_gflops);
+        printf("mel:                         %8.3f ms per audio second\n", r.mel_ms_per_audio_s);
+        if (model) {
+            printf("load:                        %8.1f ms\n", r.load_ms);
+            printf("encoder (30-s window):       %8.1f ms, %.1f GFLOP/s = %.0f%% of sgemm\n",
+                   r.encode_ms, r.encoder_gflops, 100 * r.encoder_fraction);
+            printf("decoder greedy:              %8.2f ms/token\n", r.decode_ms_per_token);
+            printf("decoder beam 5 (batched):    %8.2f ms/step\n", r.beam5_ms_per_step);
+        } else {
+            printf("encoder, decoder: give a model (-m FILE or -m random:tiny|base|small)\n");
+        }
     }
     return CLI_OK;
 }

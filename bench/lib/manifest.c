@@ -409,7 +409,8 @@ static tale_status load_dir(const char *path, tale_manifest *m, tale_error *err)
     }
     if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
         goto fail;
-    qsort(names, n, sizeof *names, cmp_str);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n; i++) {
         char *audio = join_path(path, names[i]);
         if (!audio)

@@ -23,10 +23,18 @@ static double model_rtf(const tale_bench_asr_run *r)
     return r->process_ms / r->audio_ms;
 }
 
-static const char *base_name(const char *p)
+/* A label for plots and headings: the last two path components
+ * ("case-a/model.bin"), so models named alike in different folders differ. */
+static const char *short_name(const char *p)
 {
-    const char *s = strrchr(p, '/');
-    return (s && s[1]) ? s + 1 : p;
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    int slashes = 0;
+    for (size_t i = n; i > 0; i--)
+        if (p[i - 1] == '/' && ++slashes == 2)
+            return p + i;
+    return p;
 }
 
 static void json_counts(tale_json *j, const tale_edit_counts *c)
@@ -310,7 +318,7 @@ tale_status tale_bench_asr_write_markdown(const tale_bench_asr_report *r, FILE *
             r->bootstrap.n_resamples, (unsigned long long)r->bootstrap.seed);
     for (size_t k = 0; k < r->n_models; k++) {
         const tale_bench_asr_model *m = &r->models[k];
-        fprintf(fp, "\n## %s\n\n", base_name(m->run->model));
+        fprintf(fp, "\n## %s\n\n", short_name(m->run->model));
         const tale_edit_counts *c = &m->wer.counts;
         fprintf(fp, "Words: %zu reference, %zu substitutions, %zu insertions, %zu deletions.",
                 c->ref_units, c->subs, c->ins, c->dels);
@@ -437,7 +445,7 @@ tale_status tale_bench_asr_write_plot(const tale_bench_asr_report *r, const char
         if (isnan(w))
             continue;
         fprintf(gp, "%.6g %.6g %.6g %.6g ", x, w, isnan(lo) ? w : lo, isnan(hi) ? w : hi);
-        gp_str(gp, base_name(m->run->model));
+        gp_str(gp, short_name(m->run->model));
         fputc('\n', gp);
     }
     fprintf(gp, "EOD\n");

@@ -277,6 +277,30 @@ TALE_API tale_status tale_bench_asr_write_dir(const tale_bench_asr_report *r, co
 TALE_API tale_status tale_bench_sgemm(int m, int n, int k, int n_threads, double min_seconds,
                                       double *gflops, tale_error *err);
 
+/* Speed of this machine and of one Whisper model (tale bench speed). */
+typedef struct tale_bench_speed_result {
+    char model[160];           /* tale_model_name(), "" without a model */
+    int n_threads;             /* as asked (0 = library default) */
+    double load_ms;            /* model open (or random-weight build) */
+    double sgemm_gflops;       /* cblas_sgemm 1024×1024×1024 */
+    int mlp_m, mlp_n, mlp_k;   /* encoder MLP shape: n_audio_ctx × 4S × S */
+    double sgemm_mlp_gflops;   /* cblas_sgemm at that shape */
+    double mel_ms_per_audio_s; /* tale_mel_compute on a 30-s window */
+    double encode_ms;          /* asr_encode of one 30-s window */
+    double encoder_gflops;     /* matmul FLOPs of one encode / encode time */
+    double encoder_fraction;   /* encoder_gflops / sgemm_mlp_gflops */
+    double decode_ms_per_token;/* greedy: one sequence, one token per step */
+    double beam5_ms_per_step;  /* five sequences decoded as one batch per step */
+    int decode_steps;          /* steps timed per pass */
+} tale_bench_speed_result;
+
+/* model: a model path, "random:tiny|base|small|medium|large-v3" (random
+ * f16 weights at real dims, built in memory) or NULL (machine only).  Fields
+ * that do not apply are NaN.  Each timing repeats for min_seconds after a
+ * warm-up. */
+TALE_API tale_status tale_bench_speed(const char *model, int n_threads, double min_seconds,
+                                      tale_bench_speed_result *out, tale_error *err);
+
 /* ===================================================================== */
 /* == end of ASR evaluation                                            == */
 /* ===================================================================== */

@@ -190,6 +190,30 @@ static void test_speed(void **state)
     assert_non_null(strstr(out, "\"decode_ms_per_token\":"));
     assert_non_null(strstr(out, "\"beam5_ms_per_step\":"));
     assert_non_null(strstr(out, "\"mel_ms_per_audio_s\":"));
+    assert_null(strstr(out, "\"mel_ms_per_audio_s\":null"));
+    assert_non_null(strstr(out, "\"encode_ms\":null")); /* no model given */
+    free(out);
+    assert_int_equal(run_tale("bench speed -m random:enorm --seconds 0"), 1);
+    char *err = slurp("err.txt");
+    assert_non_null(strstr(err, "random:enorm: unknown size"));
+    free(err);
+    const char *model = "testvectors/whisper/case-a/model.bin";
+    if (!tt_have_data(model))
+        return;
+    char args[2400];
+    snprintf(args, sizeof args, "bench speed -m '%s' --seconds 0 --json -t 1", tt_data(model));
+    assert_int_equal(run_tale(args), 0);
+    out = slurp("out.txt");
+    static const char *keys[] = {"encode_ms", "encoder_gflops", "encoder_fraction_of_sgemm",
+                                 "decode_ms_per_token", "beam5_ms_per_step", "sgemm_gflops",
+                                 "mel_ms_per_audio_s"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        char key[64];
+        snprintf(key, sizeof key, "\"%s\":null", keys[k]);
+        if (strstr(out, key))
+            fail_msg("%s is null with a model: %s", keys[k], out);
+    }
+    assert_non_null(strstr(out, "\"sgemm_mlp_shape\":[1500,256,64]")); /* T × 4S × S of case-a */
     free(out);
 }
 
