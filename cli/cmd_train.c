@@ -139,6 +139,21 @@ int cmd_train(int argc, char **argv)
                 np.epochs = (int)epochs;
             np.seed = (uint32_t)seed;
             np.names_dir = names ? names : def_names;
+            /* plain Danish text for the case profile (never DDT test text) */
+            static const char *const rel[] = {
+                "corpus/text/leipzig/dan_mixed_2014_10K-sentences.csv",
+                "corpus/text/leipzig/dan_newscrawl_2011_10K-sentences.csv",
+                "corpus/text/libreoffice-help-da.txt", "corpus/text/debian-edu-manual-da.txt"};
+            static char bufs[4][4096];
+            const char *texts[5] = {0};
+            int nt = 0;
+            for (int i = 0; i < 4; i++) {
+                snprintf(bufs[i], sizeof bufs[i], "%s/%s", dd, rel[i]);
+                struct stat sb;
+                if (stat(bufs[i], &sb) == 0)
+                    texts[nt++] = bufs[i];
+            }
+            np.case_texts = texts;
             np.on_progress = cli_progress_update;
             np.user_data = prog;
             tale_ner_report rep;

@@ -20,9 +20,9 @@ static size_t case_apply(int op, const char *s, size_t n, char *out, size_t cap)
         return k;
     }
     if (op == 1)
-        return nlp_lower(s, n, out, cap);
+        return nlp_ap_lower(s, n, out, cap);
     size_t first = nlp_prefix_len(s, n, 1);
-    size_t o = nlp_lower(s, first, out, cap);
+    size_t o = nlp_ap_lower(s, first, out, cap);
     size_t rest = n - first;
     if (o + rest >= cap)
         rest = cap - 1 - o;
@@ -235,7 +235,7 @@ tale_status nlp_lemma_train(const tale_conllu *train, int epochs, uint32_t seed,
             }
             gold[w] = id;
             size_t fl = strlen(x->form);
-            nlp_lower(x->form, fl, low, sizeof low);
+            nlp_ap_lower(x->form, fl, low, sizeof low);
             char k1[3 * LOWBUF];
             snprintf(k1, sizeof k1, "%s\t%s\t%s", x->form, x->upos, x->feats);
             pairs[np++] = (kv){strdup(k1), x->lemma};
@@ -276,6 +276,49 @@ tale_status nlp_lemma_train(const tale_conllu *train, int epochs, uint32_t seed,
     }
     nlp_wbuf_strings(lex_out, keys, nlex);
     nlp_wbuf_strings(lex_out, vals, nlex);
+    /* the classifier only learns rules seen with at least two different
+     * words: one-off rules ("Chr." → "Christian") are the lexicon's job and
+     * would otherwise glue odd endings onto unknown words */
+    {
+        rule_set seen = {0};
+        uint32_t *types = calloc(rs.n, sizeof *types);
+        int *remap = malloc(rs.n * sizeof *remap);
+        int bad = !types || !remap;
+        w = 0;
+        for (size_t s = 0; !bad && s < train->n_sents; s++)
+            for (size_t i = 0; !bad && i < train->sents[s].n_words; i++, w++) {
+                char key[2 * LOWBUF];
+                snprintf(key, sizeof key, "%d\t%s", gold[w], train->sents[s].words[i].form);
+                uint32_t before = seen.n;
+                if (rule_id(&seen, key) < 0)
+                    bad = 1;
+                else if (seen.n > before)
+                    types[gold[w]]++;
+            }
+        uint32_t kept = 0;
+        for (uint32_t r = 0; !bad && r < rs.n; r++) {
+            if (r == 0 || types[r] >= 2) {
+                remap[r] = (int)kept;
+                rs.s[kept++] = rs.s[r];
+            } else {
+                remap[r] = -1;
+                free(rs.s[r]);
+            }
+        }
+        if (!bad) {
+            rs.n = kept;
+            for (size_t q = 0; q < nw; q++)
+                gold[q] = remap[gold[q]];
+        }
+        for (uint32_t i = 0; i < seen.n; i++)
+            free(seen.s[i]);
+        free(seen.s);
+        free(seen.slot);
+        free(types);
+        free(remap);
+        if (bad)
+            goto fail;
+    }
     nlp_wbuf_strings(rules_out, (const char *const *)rs.s, rs.n);
 
     /* classifier over rules */
@@ -321,9 +364,11 @@ tale_status nlp_lemma_train(const tale_conllu *train, int epochs, uint32_t seed,
             order[j] = t;
         }
         for (size_t q = 0; q < nw; q++) {
+            if (gold[order[q]] < 0)
+                continue;
             const tale_conllu_word *x = words[order[q]];
             size_t fl = strlen(x->form);
-            size_t ll = nlp_lower(x->form, fl, low, sizeof low);
+            size_t ll = nlp_ap_lower(x->form, fl, low, sizeof low);
             size_t nf = lemma_features(low, ll, x->form, fl, x->upos, x->feats,
                                        initial[order[q]], fv);
             memset(scores, 0, rs.n * sizeof *scores);
@@ -433,7 +478,7 @@ const char *nlp_lemma_apply(const nlp_lemmatizer *lz, const char *form, size_t f
         if ((hit = lex_get(&lz->lex, key)))
             return hit;
     }
-    size_t ll = nlp_lower(form, fl, low, sizeof low);
+    size_t ll = nlp_ap_lower(form, fl, low, sizeof low);
     if (fl < LOWBUF - 1) {
         snprintf(key, sizeof key, "\001%s\t%s", low, upos);
         if ((hit = lex_get(&lz->lex, key)))

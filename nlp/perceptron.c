@@ -183,23 +183,34 @@ void nlp_ap_free(nlp_ap *m)
     free(m->cls);
     free(m->w);
     free(m->slot);
+    free(m->ent);
     memset(m, 0, sizeof *m);
 }
 
+/* The lookup layout: key and entry range side by side in one slot, the
+ * (class, weight) pairs packed, so a feature costs two cache misses, and
+ * nlp_ap_score() prefetches them for all features at once. */
 static int build_slots(nlp_ap *m)
 {
     uint32_t cap = 16;
     while (cap < 2 * (uint64_t)m->n_keys + 1)
         cap *= 2;
     m->slot = calloc(cap, sizeof *m->slot);
-    if (!m->slot)
+    m->ent = malloc(((size_t)m->n_entries + 1) * sizeof *m->ent);
+    if (!m->slot || !m->ent)
         return -1;
     m->cap = cap;
+    for (uint32_t j = 0; j < m->n_entries; j++) {
+        m->ent[j].cls = m->cls[j];
+        m->ent[j].w = m->w[j];
+    }
     for (uint32_t k = 0; k < m->n_keys; k++) {
         uint32_t i = m->keys[k] & (cap - 1);
-        while (m->slot[i])
+        while (m->slot[i].key)
             i = (i + 1) & (cap - 1);
-        m->slot[i] = k + 1;
+        m->slot[i].key = m->keys[k];
+        m->slot[i].begin = m->off[k];
+        m->slot[i].end = m->off[k + 1];
     }
     return 0;
 }
@@ -269,18 +280,31 @@ int nlp_ap_finish(nlp_ap_train *t, float min_abs, nlp_ap *out)
 void nlp_ap_score(const nlp_ap *m, const uint32_t *feats, size_t n, float *scores)
 {
     uint32_t mask = m->cap - 1;
-    for (size_t k = 0; k < n; k++) {
-        uint32_t key = feats[k];
-        for (uint32_t i = key & mask;; i = (i + 1) & mask) {
-            uint32_t s = m->slot[i];
-            if (!s)
-                break;
-            if (m->keys[s - 1] == key) {
-                for (uint32_t j = m->off[s - 1]; j < m->off[s]; j++)
-                    scores[m->cls[j]] += m->w[j];
-                break;
+    const struct nlp_ap_slot *hit[64];
+    while (n > 0) {
+        size_t c = n < 64 ? n : 64;
+        for (size_t k = 0; k < c; k++)
+            __builtin_prefetch(&m->slot[feats[k] & mask]);
+        for (size_t k = 0; k < c; k++) {
+            uint32_t key = feats[k];
+            hit[k] = NULL;
+            for (uint32_t i = key & mask;; i = (i + 1) & mask) {
+                const struct nlp_ap_slot *s = &m->slot[i];
+                if (s->key == key) {
+                    hit[k] = s;
+                    __builtin_prefetch(&m->ent[s->begin]);
+                    break;
+                }
+                if (!s->key)
+                    break;
             }
         }
+        for (size_t k = 0; k < c; k++)
+            if (hit[k])
+                for (uint32_t j = hit[k]->begin; j < hit[k]->end; j++)
+                    scores[m->ent[j].cls] += m->ent[j].w;
+        feats += c;
+        n -= c;
     }
 }
 
@@ -365,7 +389,7 @@ int nlp_rbuf_ap(nlp_rbuf *b, nlp_ap *m, int n_classes, const char **why)
 
 /* ---- UTF-8 helpers ---------------------------------------------------------- */
 
-size_t nlp_lower(const char *s, size_t n, char *out, size_t cap)
+size_t nlp_ap_lower(const char *s, size_t n, char *out, size_t cap)
 {
     size_t o = 0;
     int32_t i = 0, len = (int32_t)n;

@@ -66,7 +66,8 @@ typedef struct nlp_ap {
     uint16_t *cls;     /* [n_entries] */
     float *w;          /* [n_entries] */
     uint32_t cap;      /* lookup table size (power of 2) */
-    uint32_t *slot;    /* [cap] key index + 1, 0 = empty */
+    struct nlp_ap_slot { uint32_t key, begin, end; } *slot; /* [cap], key 0 = empty */
+    struct nlp_ap_ent { uint32_t cls; float w; } *ent;     /* [n_entries] */
 } nlp_ap;
 
 /* Averaged weights; entries with |w| < min_abs are dropped. */
@@ -148,7 +149,7 @@ const char *nlp_default_model_dir(void);
 
 /* ---- small UTF-8 helpers (utf8 lowercase with ICU) ---------------------- */
 /* Lowercase s[0..n) into out (cap bytes, NUL-terminated); returns length. */
-size_t nlp_lower(const char *s, size_t n, char *out, size_t cap);
+size_t nlp_ap_lower(const char *s, size_t n, char *out, size_t cap);
 /* Byte offset where the last k characters of s[0..n) begin (0 if shorter). */
 size_t nlp_suffix_start(const char *s, size_t n, int k);
 /* Byte length of the first k characters. */

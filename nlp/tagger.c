@@ -40,7 +40,7 @@ static uint64_t hstr(const char *s, size_t n)
 static void word_info(const char *form, size_t fl, winfo *w, int first)
 {
     char low[LOW_CAP], shape[64];
-    size_t ll = nlp_lower(form, fl, low, sizeof low);
+    size_t ll = nlp_ap_lower(form, fl, low, sizeof low);
     size_t sl = nlp_shape(form, fl, shape, sizeof shape);
     w->form = hstr(form, fl);
     w->low = hstr(low, ll);

@@ -220,6 +220,17 @@ typedef struct tale_tagger_report {
     size_t model_bytes;
 } tale_tagger_report;
 
+/* Tag every sentence of a doc (see the tokenizer section): sets the UPOS,
+ * FEATS and LEMMA fields of each token. */
+TALE_API tale_status tale_tagger_tag_doc(tale_tagger_ctx *c, tale_doc *doc, tale_error *err);
+
+/* Write a doc as CoNLL-U: "# sent_id", "# text", then ID FORM LEMMA UPOS
+ * XPOS FEATS HEAD DEPREL DEPS MISC with "_" for fields never set, HEAD and
+ * DEPREL "_" (no parser), MISC "NER=B-PER" when the NER field is set and
+ * "SpaceAfter=No" where no whitespace follows the token in the text. */
+TALE_API tale_status tale_doc_write_conllu(const tale_doc *doc, void *fp /* FILE * */,
+                                           tale_error *err);
+
 TALE_API tale_tagger_train_params tale_tagger_train_default_params(void);
 /* Train on train (UPOS, FEATS, LEMMA columns), select on dev, write the model
  * to out_path (atomically).  rep may be NULL. */
@@ -265,6 +276,9 @@ typedef struct tale_ner_report {
     int best_epoch;
     size_t model_bytes;
 } tale_ner_report;
+
+/* Sets the NER field of every token of a doc. */
+TALE_API tale_status tale_ner_tag_doc(tale_ner_ctx *c, tale_doc *doc, tale_error *err);
 
 TALE_API tale_ner_train_params tale_ner_train_default_params(void);
 TALE_API tale_status tale_ner_train(const struct tale_iob *train, const struct tale_iob *dev,
