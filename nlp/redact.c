@@ -52,6 +52,7 @@ tale_redact_params tale_redact_default_params(void)
 
 typedef struct strset {
     const char **key;
+    long *val; /* [cap] e.g. the number of persons with a first name */
     size_t cap, n;
 } strset;
 
@@ -63,26 +64,45 @@ static uint64_t hash_str(const char *s, size_t n)
     return h;
 }
 
-static int set_has(const strset *s, const char *k, size_t n)
+/* Returns the slot of k, or -1. */
+static long set_find(const strset *s, const char *k, size_t n)
 {
     if (!s->cap)
-        return 0;
+        return -1;
     size_t i = hash_str(k, n) & (s->cap - 1);
     while (s->key[i]) {
         if (strlen(s->key[i]) == n && memcmp(s->key[i], k, n) == 0)
-            return 1;
+            return (long)i;
         i = (i + 1) & (s->cap - 1);
     }
-    return 0;
+    return -1;
 }
 
-static int set_add(strset *s, nlp_arena *a, const char *k, size_t n)
+static int set_has(const strset *s, const char *k, size_t n) { return set_find(s, k, n) >= 0; }
+
+static long set_val(const strset *s, const char *k, size_t n)
 {
+    long i = set_find(s, k, n);
+    return i < 0 ? 0 : s->val[i];
+}
+
+/* Adds k (or adds v to its value). */
+static int set_add(strset *s, nlp_arena *a, const char *k, size_t n, long v)
+{
+    long f = set_find(s, k, n);
+    if (f >= 0) {
+        s->val[f] += v;
+        return 0;
+    }
     if (s->n + 1 > s->cap / 2) {
         size_t nc = s->cap ? s->cap * 2 : 1024;
         const char **nk = calloc(nc, sizeof *nk);
-        if (!nk)
+        long *nv = calloc(nc, sizeof *nv);
+        if (!nk || !nv) {
+            free(nk);
+            free(nv);
             return -1;
+        }
         for (size_t i = 0; i < s->cap; i++) {
             if (!s->key[i])
                 continue;
@@ -90,13 +110,14 @@ static int set_add(strset *s, nlp_arena *a, const char *k, size_t n)
             while (nk[j])
                 j = (j + 1) & (nc - 1);
             nk[j] = s->key[i];
+            nv[j] = s->val[i];
         }
         free(s->key);
+        free(s->val);
         s->key = nk;
+        s->val = nv;
         s->cap = nc;
     }
-    if (set_has(s, k, n))
-        return 0;
     char *c = nlp_arena_strdup(a, k, n);
     if (!c)
         return -1;
@@ -104,6 +125,7 @@ static int set_add(strset *s, nlp_arena *a, const char *k, size_t n)
     while (s->key[i])
         i = (i + 1) & (s->cap - 1);
     s->key[i] = c;
+    s->val[i] = v;
     s->n++;
     return 0;
 }
@@ -143,7 +165,7 @@ static const char *const ambiguous_names[] = {
     "hans", "per", "bo", "mark", "ask", "sol", "storm", "lærke", "rose", "dan", "bent", "ravn",
     "falk", "bjørn", "max", "august", "april", "juni", "maj", "sten", "mai", "liv", "tro", "gry",
     "alf", "vera", "karl", "frede", "glad", "lykke", "flora", "vinter", "sommer", "stjerne",
-    "as", "ea", "is", "nor", "elm", "rask", "sø", "skov", "eg", "hjem", "lise", NULL,
+    "as", "ea", "is", "nor", "elm", "rask", "sø", "skov", "eg", "hjem", "lise", "man", "sejr", "leon", NULL,
 };
 
 /* Sentence words that are never names even when capitalized. */
@@ -202,7 +224,7 @@ static tale_status load_names(tale_redactor *r, const char *path, tale_error *er
         size_t m = nlp_lower(line, n, low, sizeof low);
         if (m == (size_t)-1)
             continue;
-        if (set_add(&r->first, &r->arena, low, m)) {
+        if (set_add(&r->first, &r->arena, low, m, count)) {
             st = tale_error_set(err, TALE_NO_MEMORY, "first names: out of memory");
             break;
         }
@@ -260,6 +282,7 @@ void tale_redactor_free(tale_redactor *r)
         return;
     tale_tokenizer_free(r->tk);
     free(r->first.key);
+    free(r->first.val);
     nlp_arena_free(&r->arena);
     free(r);
 }
@@ -425,8 +448,18 @@ static int detect_cpr(scan *s)
     return 0;
 }
 
-static const char *const account_ctx[] = {"konto", "kontonr", "kontonummer", "reg", "registrering",
-                                          "bank", "nemkonto", "indbetal", "overfør", "udbetal", NULL};
+static const char *const account_ctx[] = {"konto", "kontonr", "kontonummer", "reg.", "reg.nr", "regnr",
+                                          "registrering", "bank", "nemkonto", "indbetal", "overfør",
+                                          "udbetal", NULL};
+
+/* "reg", "reg.nr", "regnr", "reg.-nr", "registreringsnummer" (lowercase,
+ * without the final period) — not "regionen" */
+static int is_reg_word(const char *w)
+{
+    static const char *const regs[] = {"reg", "reg.nr", "regnr", "reg.-nr", "reg-nr", "registreringsnummer",
+                                       "registreringsnr", NULL};
+    return in_list(regs, w);
+}
 
 static int detect_account(scan *s)
 {
@@ -471,7 +504,7 @@ static int detect_account(scan *s)
         if (pw == 0)
             continue;
         low_bare(s, pw - 1, buf, sizeof buf);
-        int reg_word = strncmp(buf, "reg", 3) == 0 || strcmp(buf, "registreringsnummer") == 0;
+        int reg_word = is_reg_word(buf);
         int acc_word = strncmp(buf, "konto", 5) == 0 || strcmp(buf, "nemkonto") == 0;
         if ((reg_word && n == 4) || (acc_word && n >= 6 && n <= 10))
             if (claim(s, i, i, TALE_PII_ACCOUNT) < 0)
@@ -482,6 +515,20 @@ static int detect_account(scan *s)
 
 static const char *const phone_yes[] = {"tlf", "telefon", "mobil", "ring", "nummer", "sms", "fax", NULL};
 static const char *const amount_words[] = {"kr", "kr.", "kroner", "dkk", "euro", "€", ",-", "mio", "mia", NULL};
+
+static int year4(const char *p) /* 1900..2099 */
+{
+    return all_digits(p, 4) && ((p[0] == '1' && p[1] == '9') || (p[0] == '2' && p[1] == '0'));
+}
+
+/* Two 4-digit years as one token "2008-2009" or two tokens "2008 2009". */
+static int looks_like_years(const scan *s, size_t j, size_t last)
+{
+    const char *p = tstr(s, j);
+    if (j == last)
+        return tlen(s, j) == 9 && year4(p) && year4(p + 5);
+    return last == j + 1 && tlen(s, j) == 4 && tlen(s, last) == 4 && year4(p) && year4(tstr(s, last));
+}
 
 static int detect_phone(scan *s)
 {
@@ -540,6 +587,8 @@ static int detect_phone(scan *s)
         }
         if (tstr(s, j)[0] == '0' || tstr(s, j)[0] == '1')
             continue; /* Danish subscriber numbers start with 2-9 */
+        if (looks_like_years(s, j, last))
+            continue; /* "2008 2009", "2008-2009" */
         if (!plus45) {
             int yes = context_before(s, j, 4, phone_yes);
             if (!yes && context_before(s, j, 2, number_no))
@@ -701,15 +750,21 @@ static int name_part(const scan *s, size_t i)
     return !in_list(not_name_words, buf) && (!has_street_suffix(s, i) || is_surname(s, i));
 }
 
-static int is_first_name(const scan *s, size_t i)
+/* Persons holding the first name at token i (possessive "Sofies" too). */
+static long first_count(const scan *s, size_t i)
 {
     char buf[128];
     low(s, i, buf, sizeof buf);
     size_t n = strlen(buf);
     if (n >= 2 && buf[n - 1] == 's' && !set_has(&s->r->first, buf, n))
-        n--; /* possessive "Sofies" */
-    return set_has(&s->r->first, buf, n);
+        n--;
+    return set_val(&s->r->first, buf, n);
 }
+
+static int is_first_name(const scan *s, size_t i) { return first_count(s, i) > 0; }
+
+/* A first name alone (no surname, no title) must be this common. */
+#define LONE_NAME_MIN_COUNT 150
 
 static int detect_names(scan *s)
 {
@@ -726,7 +781,10 @@ static int detect_names(scan *s)
             e++;
         low(s, i, buf, sizeof buf);
         if (!title && first && !sur && e == i) {
-            /* a lone first name: not a sentence-initial common word */
+            /* a lone first name: a common one ("Texas", "Paris" and "Man" are
+             * in the list too, held by few), not a sentence-initial word */
+            if (first_count(s, i) < LONE_NAME_MIN_COUNT)
+                continue;
             if (s->sent0[i] && in_list(ambiguous_names, buf))
                 continue;
         }

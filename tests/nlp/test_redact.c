@@ -103,7 +103,9 @@ static void test_names(void **state)
     expect("Hans mor er syg. Hans Jensen er rask.", "Hans mor er syg. [NAVN] er rask.");
     expect("Advokat Thomas Bach og tolken, Ahmad Rahimi, kom.", "Advokat [NAVN] og tolken, [NAVN], kom.");
     expect("Aarhus Kommune har 355.000 indbyggere.", "Aarhus Kommune har 355.000 indbyggere.");
-    expect("Æblet faldt. Øjvind og Åse kom.", "Æblet faldt. [NAVN] og [NAVN] kom.");
+    expect("Æblet faldt. Søren og Åse kom.", "Æblet faldt. [NAVN] og [NAVN] kom.");
+    /* rare list names alone are not redacted ("Texas" is held by 39 persons) */
+    expect("Han rejste til Texas og Paris.", "Han rejste til Texas og Paris.");
     assert_string_equal(tale_redactor_name_source(R), tt_have_data("corpus/names/FirstNames_2021_M.utf8.tsv")
                                                           ? "rules+first-names"
                                                           : "rules");
