@@ -258,6 +258,50 @@ static void test_caseworker_sets(void **state)
     assert_true(score_file(TALE_SOURCE_DIR "/tests/data/redact/caseworker-da-heldout.txt") > 0.90);
 }
 
+
+/* Random caseworker-like strings: spans sorted, disjoint, in range, and the
+ * redacted text has the right length (run under ASan by make asan). */
+static void test_random_invariants(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "Hr. ", "Jensen", " bor på ", "Vestergade ", "12", ", ", "2. th.", "8000 ", "Aarhus C", " tlf. ",
+        "23 45 67 89", "+45 ", "010190-1234", " ", ".", "reg.nr. ", "1234", " konto ", "0012345678",
+        "jens@x.dk", "Hans", " mor", "Søren", "\n", "2021", "-", "kr.", "Ø", "DK50", " 0040",
+    };
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    unsigned seed = 777;
+    char text[600];
+    for (int round = 0; round < 1500; round++) {
+        size_t len = 0;
+        int n = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 30;
+        for (int k = 0; k < n; k++) {
+            const char *p = pieces[((seed = seed * 1103515245u + 12345u) >> 16) % np];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof text)
+                break;
+            memcpy(text + len, p, pl);
+            len += pl;
+        }
+        tale_pii_span *sp;
+        size_t ns;
+        tale_error e;
+        assert_int_equal(tale_redact_find(R, text, len, &sp, &ns, &e), TALE_OK);
+        size_t prev = 0, want = len;
+        for (size_t i = 0; i < ns; i++) {
+            assert_true(sp[i].start >= prev && sp[i].end > sp[i].start && sp[i].end <= len);
+            prev = sp[i].end;
+            want = want - (sp[i].end - sp[i].start) + strlen(tale_pii_placeholder(sp[i].type));
+        }
+        char *out;
+        size_t out_len;
+        assert_int_equal(tale_redact_apply(text, len, sp, ns, &out, &out_len, &e), TALE_OK);
+        assert_int_equal(out_len, want);
+        free(out);
+        free(sp);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +309,7 @@ int main(void)
         cmocka_unit_test(test_email_account), cmocka_unit_test(test_address),
         cmocka_unit_test(test_names),         cmocka_unit_test(test_types_and_map),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_caseworker_sets),
+        cmocka_unit_test(test_random_invariants),
     };
     return cmocka_run_group_tests_name("nlp_redact", tests, setup, teardown);
 }
