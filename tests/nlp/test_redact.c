@@ -302,6 +302,46 @@ static void test_random_invariants(void **state)
     }
 }
 
+
+/* tale redact end to end: the binary of the source tree (skipped when not
+ * built), exit codes 0/1/2, the redacted text and a JSON map python reads. */
+static void test_cli(void **state)
+{
+    (void)state;
+    const char *bin = TALE_SOURCE_DIR "/tale";
+    if (tt_sh("test -x '%s'", bin) != 0)
+        skip();
+    const char *in = "Fru Sørensen (cpr 010190-1234) ringede fra 23 45 67 89.\n";
+    assert_int_equal(tt_write_file(tt_tmp("notat.txt"), in, strlen(in)), 0);
+    assert_int_equal(tt_sh("'%s' redact --map '%s' -o '%s' '%s'", bin, tt_tmp("map.json"), tt_tmp("out.txt"),
+                           tt_tmp("notat.txt")),
+                     0);
+    char *out = tt_read_file(tt_tmp("out.txt"), NULL);
+    assert_non_null(out);
+    assert_string_equal(out, "Fru [NAVN] (cpr [CPR]) ringede fra [TELEFON].\n");
+    free(out);
+    if (tt_have_cmd("python3"))
+        assert_int_equal(tt_sh("python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); "
+                               "assert m[\"schema\"]==1 and [i[\"text\"] for i in m[\"items\"]]=="
+                               "[\"Sørensen\",\"010190-1234\",\"23 45 67 89\"]' '%s'",
+                               tt_tmp("map.json")),
+                         0);
+    /* only CPR, from standard input, spans listing */
+    assert_int_equal(tt_sh("'%s' redact -t cpr --spans - < '%s' > '%s'", bin, tt_tmp("notat.txt"), tt_tmp("spans.tsv")), 0);
+    out = tt_read_file(tt_tmp("spans.tsv"), NULL);
+    assert_string_equal(out, "19\t30\tcpr\t010190-1234\n");
+    free(out);
+    /* usage errors exit 2, runtime failures 1 (missing file, bad UTF-8) */
+    assert_int_equal(tt_sh("'%s' redact -t nonsense x 2>/dev/null", bin), 2);
+    assert_int_equal(tt_sh("'%s' redact 2>/dev/null", bin), 2);
+    assert_int_equal(tt_sh("'%s' redact '%s' 2>/dev/null", bin, tt_tmp("missing.txt")), 1);
+    assert_int_equal(tt_write_file(tt_tmp("bad.txt"), "Ø\xff", 3), 0);
+    assert_int_equal(tt_sh("'%s' redact '%s' 2>'%s'", bin, tt_tmp("bad.txt"), tt_tmp("err.txt")), 1);
+    char *msg = tt_read_file(tt_tmp("err.txt"), NULL);
+    assert_non_null(strstr(msg, "byte 2"));
+    free(msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,7 +349,7 @@ int main(void)
         cmocka_unit_test(test_email_account), cmocka_unit_test(test_address),
         cmocka_unit_test(test_names),         cmocka_unit_test(test_types_and_map),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_caseworker_sets),
-        cmocka_unit_test(test_random_invariants),
+        cmocka_unit_test(test_random_invariants), cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests_name("nlp_redact", tests, setup, teardown);
 }
