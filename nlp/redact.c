@@ -45,6 +45,8 @@ tale_redact_params tale_redact_default_params(void)
     p.types = TALE_PII_ALL;
     p.names_dir = NULL;
     p.min_name_count = 20;
+    p.ner = NULL;
+    p.ner_user = NULL;
     return p;
 }
 
@@ -195,6 +197,8 @@ struct tale_redactor {
 
 const char *tale_redactor_name_source(const tale_redactor *r)
 {
+    if (r && r->p.ner)
+        return r->have_names ? "ner+rules+first-names" : "ner+rules";
     return r && r->have_names ? "rules+first-names" : "rules";
 }
 
@@ -268,7 +272,7 @@ tale_status tale_redactor_new(const tale_redact_params *params, tale_redactor **
             r->have_names = 1;
         }
     }
-    r->p.names_dir = NULL;
+    r->p.names_dir = NULL; /* not kept; ner/ner_user are */
     *out = r;
     return TALE_OK;
 fail:
@@ -797,6 +801,56 @@ static int detect_names(scan *s)
     return 0;
 }
 
+/* PER spans from the caller's entity tagger, sentence by sentence.
+ * Returns TALE_OK or the tagger's error. */
+static tale_status detect_ner_names(scan *s, tale_error *err)
+{
+    const tale_doc *d = s->d;
+    size_t maxn = 0;
+    for (size_t k = 0; k < d->n_sent; k++)
+        if (d->sent[k].n > maxn)
+            maxn = d->sent[k].n;
+    const char **forms = malloc((maxn + 1) * sizeof *forms), **tags = malloc((maxn + 1) * sizeof *tags);
+    size_t *lens = malloc((maxn + 1) * sizeof *lens);
+    tale_status st = TALE_OK;
+    if (!forms || !tags || !lens) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < d->n_sent && st == TALE_OK; k++) {
+        size_t f = d->sent[k].first, n = d->sent[k].n;
+        for (size_t i = 0; i < n; i++) {
+            forms[i] = tale_doc_form(d, f + i);
+            lens[i] = d->tok[f + i].end - d->tok[f + i].start;
+            tags[i] = NULL;
+        }
+        if ((st = s->r->p.ner(s->r->p.ner_user, forms, lens, n, tags, err)) != TALE_OK)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            if (!tags[i] || strcmp(tags[i], "B-PER") != 0)
+                continue;
+            size_t e = i;
+            while (e + 1 < n && tags[e + 1] && strcmp(tags[e + 1], "I-PER") == 0)
+                e++;
+            /* a title the tagger folded into the name stays visible */
+            size_t a = i;
+            char buf[64];
+            while (a < e && in_list(titles, low(s, f + a, buf, sizeof buf)))
+                a++;
+            if (claim(s, f + a, f + e, TALE_PII_NAME) < 0) {
+                st = tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
+                break;
+            }
+            i = e;
+        }
+    }
+done:
+    free(forms);
+    free(tags);
+    free(lens);
+    return st;
+}
+
 static int span_cmp(const void *a, const void *b)
 {
     const tale_pii_span *x = a, *y = b;
@@ -844,6 +898,8 @@ tale_status tale_redact_find(tale_redactor *r, const char *text, size_t len, tal
         goto oom;
     if ((ty & (1u << TALE_PII_ADDRESS)) && detect_address(&s))
         goto oom;
+    if ((ty & (1u << TALE_PII_NAME)) && r->p.ner && (st = detect_ner_names(&s, err)) != TALE_OK)
+        goto fail;
     if ((ty & (1u << TALE_PII_NAME)) && detect_names(&s))
         goto oom;
     if (s.n_sp > 1)
@@ -855,11 +911,13 @@ tale_status tale_redact_find(tale_redactor *r, const char *text, size_t len, tal
     *n = s.n_sp;
     return TALE_OK;
 oom:
+    st = tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
+fail:
     free(s.used);
     free(s.sent0);
     free(s.sp);
     tale_doc_free(d);
-    return tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
+    return st;
 }
 
 tale_status tale_redact_apply(const char *text, size_t len, tale_pii_span *spans, size_t n, char **out,

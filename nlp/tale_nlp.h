@@ -189,8 +189,9 @@ TALE_API int tale_tokenizer_is_abbrev(const tale_tokenizer *tk, const char *s, s
  * Names come from rules (see docs/NLP-TEXT.md): the Danmarks Statistik
  * first-name list (corpus/names/FirstNames_2021_{F,M}.utf8.tsv), a built-in
  * list of common Danish surnames, titles ("hr.", "fru", "advokat") and
- * capitalization.  The statistical NER is not used yet:
- * tale_redactor_name_source() says which source is active.
+ * capitalization; an entity tagger (tale_ner_tag from the NER section) is
+ * used too when params.ner is set.  tale_redactor_name_source() says which
+ * sources are active.
  */
 typedef enum tale_pii_type {
     TALE_PII_CPR = 0,
@@ -210,12 +211,22 @@ typedef struct tale_pii_span {
     size_t out_start, out_end; /* the placeholder in the redacted text (tale_redact_apply) */
 } tale_pii_span;
 
+/* An entity tagger for names: tag the n tokens of one sentence with IOB2
+ * tags ("B-PER", "I-PER", "O", other types ignored); the tag strings must
+ * outlive the call only until it returns to the redactor.  Same shape as
+ * tale_ner_tag() with user = its tale_ner_ctx. */
+typedef tale_status (*tale_redact_ner_fn)(void *user, const char *const *forms, const size_t *lens,
+                                          size_t n, const char **tags, tale_error *err);
+
 /* Defaults come from tale_redact_default_params(). */
 typedef struct tale_redact_params {
     unsigned types;        /* bit (1u << TALE_PII_*) per type to find; TALE_PII_ALL */
     const char *names_dir; /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL:
                               <tale_data_dir()>/corpus/names, skipped when absent */
     int min_name_count;    /* first names held by fewer persons are ignored (20) */
+    tale_redact_ner_fn ner; /* optional: PER spans become [NAVN] before the name
+                               rules run (NULL: rules only) */
+    void *ner_user;
 } tale_redact_params;
 
 typedef struct tale_redactor tale_redactor;
@@ -226,7 +237,7 @@ TALE_API tale_redact_params tale_redact_default_params(void);
 TALE_API tale_status tale_redactor_new(const tale_redact_params *params, tale_redactor **out,
                                        tale_error *err);
 TALE_API void tale_redactor_free(tale_redactor *r); /* NULL ok */
-/* "rules+first-names" or "rules" (no name list found). */
+/* "ner+rules+first-names", "rules+first-names", "ner+rules" or "rules". */
 TALE_API const char *tale_redactor_name_source(const tale_redactor *r);
 
 /* Find the spans: sorted by start, never overlapping.  *spans is malloc'd

@@ -342,6 +342,58 @@ static void test_cli(void **state)
     free(msg);
 }
 
+/* A stand-in entity tagger: "Zyx" starts a person, "Qor" continues one,
+ * "Niels" (inside a street name) is a person too; "Fejl" makes it fail. */
+static tale_status fake_ner(void *user, const char *const *forms, const size_t *lens, size_t n,
+                            const char **tags, tale_error *err)
+{
+    int *calls = user;
+    (*calls)++;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(strlen(forms[i]), lens[i]);
+        if (strcmp(forms[i], "Fejl") == 0)
+            return tale_error_set(err, TALE_BAD_MODEL, "fake NER failed");
+        tags[i] = strcmp(forms[i], "Zyx") == 0 || strcmp(forms[i], "Niels") == 0 ? "B-PER"
+                  : strcmp(forms[i], "Qor") == 0                                  ? "I-PER"
+                  : strcmp(forms[i], "Fru") == 0                                  ? "B-PER"
+                                                                                  : "O";
+        if (strcmp(forms[i], "Fru") == 0 && i + 1 < n && strcmp(forms[i + 1], "Zyx") == 0) {
+            tags[i + 1] = "I-PER";
+            i++;
+        }
+    }
+    return TALE_OK;
+}
+
+static void test_ner_hook(void **state)
+{
+    (void)state;
+    int calls = 0;
+    tale_redact_params p = tale_redact_default_params();
+    p.ner = fake_ner;
+    p.ner_user = &calls;
+    tale_redactor *r;
+    tale_error e;
+    assert_int_equal(tale_redactor_new(&p, &r, &e), TALE_OK);
+    assert_non_null(strstr(tale_redactor_name_source(r), "ner+rules"));
+    const char *text = "Zyx Qor bor på Niels Juels Gade 5. Fru Zyx kom. Hr. Jensen også.";
+    tale_pii_span *sp;
+    size_t n;
+    assert_int_equal(tale_redact_find(r, text, strlen(text), &sp, &n, &e), TALE_OK);
+    assert_int_equal(calls, 3); /* once per sentence */
+    char *out;
+    assert_int_equal(tale_redact_apply(text, strlen(text), sp, n, &out, NULL, &e), TALE_OK);
+    /* the address wins over the tagger's "Niels"; the title stays; rules still run */
+    assert_string_equal(out, "[NAVN] bor på [ADRESSE]. Fru [NAVN] kom. Hr. [NAVN] også.");
+    free(out);
+    free(sp);
+    sp = (tale_pii_span *)1;
+    assert_int_equal(tale_redact_find(r, "Det er en Fejl.", 15, &sp, &n, &e), TALE_BAD_MODEL);
+    assert_null(sp);
+    assert_string_equal(e.msg, "fake NER failed");
+    tale_redactor_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -350,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_names),         cmocka_unit_test(test_types_and_map),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_caseworker_sets),
         cmocka_unit_test(test_random_invariants), cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_ner_hook),
     };
     return cmocka_run_group_tests_name("nlp_redact", tests, setup, teardown);
 }
