@@ -188,6 +188,21 @@ tale_status tale_keywords_new(const tale_keywords_params *params, tale_keywords 
         st = tale_error_set(err, TALE_IO, "%s: no stop-word lists (*.txt)", dir);
         goto fail;
     }
+    /* Danish documents quote English (manuals, UI texts): its function words
+     * would otherwise look like rare, strong keywords against a Danish corpus */
+    static const char *const english[] = {
+        "the", "and", "of", "to", "in", "is", "you", "this", "that", "for", "with", "on", "it", "be",
+        "are", "as", "or", "your", "from", "by", "can", "not", "will", "an", "at", "if", "use", "all",
+        "have", "has", "was", "were", "which", "their", "there", "these", "those", "then", "than",
+        "into", "out", "about", "more", "other", "some", "such", "only", "also", "when", "where",
+        "what", "who", "how", "its", "they", "them", "we", "our", "may", "would", "should", "could",
+        "been", "being", "do", "does", "using", "used", "new", "see", NULL,
+    };
+    for (int i = 0; english[i]; i++)
+        if (nlp_map_put(&kw->stop, english[i], strlen(english[i]), 1, 0)) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "keywords: out of memory");
+            goto fail;
+        }
     if (kw->p.corpus_path)
         snprintf(path, sizeof path, "%s", kw->p.corpus_path);
     else

@@ -438,6 +438,13 @@ static int detect_cpr(scan *s)
             memcpy(d, p, 6);
             memcpy(d + 6, tstr(s, i + 1), 4);
             last = i + 1;
+        } else if (n == 6 && all_digits(p, 6) && i + 2 < s->n && gap_is(s, i, "") && gap_is(s, i + 1, "") &&
+                   tlen(s, i + 1) == 3 && memcmp(tstr(s, i + 1), "\xE2\x80\x93", 3) == 0 &&
+                   tok_digits(s, i + 2, 4)) {
+            /* an en dash from a word processor: 010190–1234 */
+            memcpy(d, p, 6);
+            memcpy(d + 6, tstr(s, i + 2), 4);
+            last = i + 2;
         } else
             continue;
         d[10] = '\0';

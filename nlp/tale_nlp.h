@@ -300,7 +300,8 @@ TALE_API const char *tale_lix_band(double lix, int danish);
  * Document frequencies come from a reference corpus, one document per line
  * (default <data>/corpus/text/ddt-sentences.txt); words are lowercased,
  * Snowball-stemmed (libstemmer "danish") and stop words (snowball + ISO
- * lists, Latin-1 or UTF-8) are dropped.  score = tf * (ln((N + 1) / (df + 1)) + 1). */
+ * lists, Latin-1 or UTF-8, plus a built-in list of English function words)
+ * are dropped.  score = tf * (ln((N + 1) / (df + 1)) + 1). */
 typedef struct tale_keywords tale_keywords;
 
 /* Defaults come from tale_keywords_default_params(). */

@@ -52,7 +52,7 @@ static void test_cpr(void **state)
 {
     (void)state;
     expect("CPR-nr. 010190-1234 og 2412851237.", "CPR-nr. [CPR] og [CPR].");
-    expect("Født 150378 1119 i Odense.", "Født [CPR] i Odense.");
+    expect("Født 150378 1119 i Odense, søsteren 150380–1118.", "Født [CPR] i Odense, søsteren [CPR].");
     /* invalid dates are no CPR numbers: 31 April, 29 Feb 1921 */
     expect("Tallene 310421-1234 og 2902211234 er ugyldige.", "Tallene 310421-1234 og 2902211234 er ugyldige.");
     /* 29 Feb 2000 is valid (7th digit 4 → 2000) */
