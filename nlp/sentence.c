@@ -180,8 +180,9 @@ static int break_before(const tale_tokenizer *tk, const tale_doc *d, size_t t, s
         return icu && (nx->flags & TALE_TOKF_UPPER) && !(nx->flags & TALE_TOKF_ALLCAPS && n <= 3);
     }
     /* all-caps headline run "NEDSAT MOMS" followed by "Regeringen" */
-    int opens_quote = is_quote_cp(nf) && (nx->flags & TALE_TOKF_SPACE_AFTER) == 0 && t + 1 < d->n_tok &&
-                      (d->tok[t + 1].flags & TALE_TOKF_UPPER);
+    int opens_quote = (is_quote_cp(nf) || is_dash(d, t)) && t + 1 < d->n_tok &&
+                      (d->tok[t + 1].flags & TALE_TOKF_UPPER) &&
+                      ((nx->flags & TALE_TOKF_SPACE_AFTER) == 0 || is_dash(d, t));
     if (((nx->flags & TALE_TOKF_UPPER) && !(nx->flags & TALE_TOKF_ALLCAPS) && is_word(d, t)) ||
         opens_quote) {
         size_t words = 0, letters = 0, ok = 1;
