@@ -2,7 +2,10 @@
  * gold file with inline spans ([[TYPE:text]], see
  * tests/data/redact/caseworker-da.txt).
  *
- *   build/bench/bench_redact [--errors] [FILE]
+ *   build/bench/bench_redact [--errors] [--ner MODEL [--ner-only]] [FILE]
+ *
+ * --ner MODEL also runs the entity tagger (tale_ner_open) and redacts its
+ * PER spans before the name rules; --ner-only turns the name rules off.
  *
  * A system span is correct when its type and its exact byte span match a
  * gold span.  Also prints the speed of tale_redact_find (CPU time).
@@ -15,6 +18,12 @@
 #include <time.h>
 
 #define MAX_SPANS 64
+
+static tale_status ner_tag(void *user, const char *const *forms, const size_t *lens, size_t n,
+                           const char **tags, tale_error *err)
+{
+    return tale_ner_tag(user, forms, lens, n, tags, err);
+}
 
 typedef struct {
     char text[4096];
@@ -73,14 +82,19 @@ static double cpu_s(void)
 int main(int argc, char **argv)
 {
     const char *path = TALE_SOURCE_DIR "/tests/data/redact/caseworker-da.txt";
-    int show = 0;
+    int show = 0, ner_only = 0;
+    const char *ner_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--errors") == 0)
             show = 1;
+        else if (strcmp(argv[i], "--ner") == 0 && i + 1 < argc)
+            ner_path = argv[++i];
+        else if (strcmp(argv[i], "--ner-only") == 0)
+            ner_only = 1;
         else if (argv[i][0] != '-')
             path = argv[i];
         else {
-            fprintf(stderr, "usage: bench_redact [--errors] [FILE]\n");
+            fprintf(stderr, "usage: bench_redact [--errors] [--ner MODEL [--ner-only]] [FILE]\n");
             return 2;
         }
     }
@@ -91,7 +105,19 @@ int main(int argc, char **argv)
     }
     tale_redactor *r;
     tale_error err;
-    if (tale_redactor_new(NULL, &r, &err) != TALE_OK) {
+    tale_redact_params rp = tale_redact_default_params();
+    tale_ner *ner = NULL;
+    tale_ner_ctx *nctx = NULL;
+    if (ner_path) {
+        if (tale_ner_open(ner_path, &ner, &err) != TALE_OK || !(nctx = tale_ner_ctx_new(ner))) {
+            fprintf(stderr, "bench_redact: %s\n", ner ? "out of memory" : err.msg);
+            return 1;
+        }
+        rp.ner = ner_tag;
+        rp.ner_user = nctx;
+        rp.name_rules = !ner_only;
+    }
+    if (tale_redactor_new(&rp, &r, &err) != TALE_OK) {
         fprintf(stderr, "bench_redact: %s\n", err.msg);
         return 1;
     }
@@ -158,5 +184,7 @@ int main(int argc, char **argv)
     printf("speed: %zu bytes in %.4f s CPU (%.2f MB/s, includes tokenization)\n", bytes, cpu,
            cpu > 0 ? bytes / cpu / 1e6 : 0.0);
     tale_redactor_free(r);
+    tale_ner_ctx_free(nctx);
+    tale_ner_free(ner);
     return 0;
 }

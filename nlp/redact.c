@@ -47,6 +47,7 @@ tale_redact_params tale_redact_default_params(void)
     p.min_name_count = 20;
     p.ner = NULL;
     p.ner_user = NULL;
+    p.name_rules = 1;
     return p;
 }
 
@@ -197,6 +198,8 @@ struct tale_redactor {
 
 const char *tale_redactor_name_source(const tale_redactor *r)
 {
+    if (r && r->p.ner && !r->p.name_rules)
+        return "ner";
     if (r && r->p.ner)
         return r->have_names ? "ner+rules+first-names" : "ner+rules";
     return r && r->have_names ? "rules+first-names" : "rules";
@@ -907,7 +910,7 @@ tale_status tale_redact_find(tale_redactor *r, const char *text, size_t len, tal
         goto oom;
     if ((ty & (1u << TALE_PII_NAME)) && r->p.ner && (st = detect_ner_names(&s, err)) != TALE_OK)
         goto fail;
-    if ((ty & (1u << TALE_PII_NAME)) && detect_names(&s))
+    if ((ty & (1u << TALE_PII_NAME)) && r->p.name_rules && detect_names(&s))
         goto oom;
     if (s.n_sp > 1)
         qsort(s.sp, s.n_sp, sizeof *s.sp, span_cmp);

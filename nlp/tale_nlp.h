@@ -347,6 +347,7 @@ typedef struct tale_redact_params {
     tale_redact_ner_fn ner; /* optional: PER spans become [NAVN] before the name
                                rules run (NULL: rules only) */
     void *ner_user;
+    int name_rules;        /* 1: the rule-based name detector runs (after the NER); 0: NER only */
 } tale_redact_params;
 
 typedef struct tale_redactor tale_redactor;
@@ -357,7 +358,7 @@ TALE_API tale_redact_params tale_redact_default_params(void);
 TALE_API tale_status tale_redactor_new(const tale_redact_params *params, tale_redactor **out,
                                        tale_error *err);
 TALE_API void tale_redactor_free(tale_redactor *r); /* NULL ok */
-/* "ner+rules+first-names", "rules+first-names", "ner+rules" or "rules". */
+/* "ner+rules+first-names", "rules+first-names", "ner+rules", "ner" or "rules". */
 TALE_API const char *tale_redactor_name_source(const tale_redactor *r);
 
 /* Find the spans: sorted by start, never overlapping.  *spans is malloc'd

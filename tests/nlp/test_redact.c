@@ -335,6 +335,14 @@ static void test_cli(void **state)
     assert_int_equal(tt_sh("'%s' redact -t nonsense x 2>/dev/null", bin), 2);
     assert_int_equal(tt_sh("'%s' redact 2>/dev/null", bin), 2);
     assert_int_equal(tt_sh("'%s' redact '%s' 2>/dev/null", bin, tt_tmp("missing.txt")), 1);
+    /* a NER model named explicitly must load; --no-ner uses the rules alone */
+    assert_int_equal(tt_sh("'%s' redact --ner '%s' '%s' >/dev/null 2>&1", bin, tt_tmp("no-model.tnlp"),
+                           tt_tmp("notat.txt")),
+                     1);
+    assert_int_equal(tt_sh("'%s' redact --no-ner -o '%s' '%s'", bin, tt_tmp("out2.txt"), tt_tmp("notat.txt")), 0);
+    out = tt_read_file(tt_tmp("out2.txt"), NULL);
+    assert_string_equal(out, "Fru [NAVN] (cpr [CPR]) ringede fra [TELEFON].\n");
+    free(out);
     assert_int_equal(tt_write_file(tt_tmp("bad.txt"), "Ø\xff", 3), 0);
     assert_int_equal(tt_sh("'%s' redact '%s' 2>'%s'", bin, tt_tmp("bad.txt"), tt_tmp("err.txt")), 1);
     char *msg = tt_read_file(tt_tmp("err.txt"), NULL);
