@@ -780,10 +780,26 @@ static int is_first_name(const scan *s, size_t i) { return first_count(s, i) > 0
 /* A first name alone (no surname, no title) must be this common. */
 #define LONE_NAME_MIN_COUNT 150
 
+/* A word in lowercase (chat, forum posts): "ida jensen". */
+static int lower_word(const scan *s, size_t i)
+{
+    size_t k = s->d->tok[i].start;
+    return !s->used[i] && tkind(s, i) == TALE_TOK_WORD && nlp_is_lower(nlp_utf8_next(s->t, s->d->len, &k));
+}
+
 static int detect_names(scan *s)
 {
     char buf[64];
     for (size_t i = 0; i < s->n; i++) {
+        /* all lowercase: a common first name and a listed surname */
+        if (lower_word(s, i) && i + 1 < s->n && lower_word(s, i + 1) && gap_is(s, i, " ") &&
+            first_count(s, i) >= LONE_NAME_MIN_COUNT && !in_list(ambiguous_names, low(s, i, buf, sizeof buf)) &&
+            is_surname(s, i + 1)) {
+            if (claim(s, i, i + 1, TALE_PII_NAME) < 0)
+                return -1;
+            i++;
+            continue;
+        }
         if (!name_part(s, i))
             continue;
         int title = i > 0 && in_list(titles, low(s, i - 1, buf, sizeof buf));
