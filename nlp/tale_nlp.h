@@ -309,8 +309,9 @@ TALE_API tale_status tale_ner_train(const struct tale_iob *train, const struct t
  * Names come from rules (see docs/NLP-TEXT.md): the Danmarks Statistik
  * first-name list (corpus/names/FirstNames_2021_{F,M}.utf8.tsv), a built-in
  * list of common Danish surnames, titles ("hr.", "fru", "advokat") and
- * capitalization.  The statistical NER is not used yet:
- * tale_redactor_name_source() says which source is active.
+ * capitalization; an entity tagger (tale_ner_tag from the NER section) is
+ * used too when params.ner is set.  tale_redactor_name_source() says which
+ * sources are active.
  */
 typedef enum tale_pii_type {
     TALE_PII_CPR = 0,
@@ -330,12 +331,23 @@ typedef struct tale_pii_span {
     size_t out_start, out_end; /* the placeholder in the redacted text (tale_redact_apply) */
 } tale_pii_span;
 
+/* An entity tagger for names: tag the n tokens of one sentence with IOB2
+ * tags ("B-PER", "I-PER", "O", other types ignored); the tag strings must
+ * outlive the call only until it returns to the redactor.  Same shape as
+ * tale_ner_tag() with user = its tale_ner_ctx. */
+typedef tale_status (*tale_redact_ner_fn)(void *user, const char *const *forms, const size_t *lens,
+                                          size_t n, const char **tags, tale_error *err);
+
 /* Defaults come from tale_redact_default_params(). */
 typedef struct tale_redact_params {
     unsigned types;        /* bit (1u << TALE_PII_*) per type to find; TALE_PII_ALL */
     const char *names_dir; /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL:
                               <tale_data_dir()>/corpus/names, skipped when absent */
     int min_name_count;    /* first names held by fewer persons are ignored (20) */
+    tale_redact_ner_fn ner; /* optional: PER spans become [NAVN] before the name
+                               rules run (NULL: rules only) */
+    void *ner_user;
+    int name_rules;        /* 1: the rule-based name detector runs (after the NER); 0: NER only */
 } tale_redact_params;
 
 typedef struct tale_redactor tale_redactor;
@@ -346,7 +358,7 @@ TALE_API tale_redact_params tale_redact_default_params(void);
 TALE_API tale_status tale_redactor_new(const tale_redact_params *params, tale_redactor **out,
                                        tale_error *err);
 TALE_API void tale_redactor_free(tale_redactor *r); /* NULL ok */
-/* "rules+first-names" or "rules" (no name list found). */
+/* "ner+rules+first-names", "rules+first-names", "ner+rules", "ner" or "rules". */
 TALE_API const char *tale_redactor_name_source(const tale_redactor *r);
 
 /* Find the spans: sorted by start, never overlapping.  *spans is malloc'd
@@ -376,6 +388,106 @@ TALE_API int tale_pii_parse(const char *name);
 /* ===================================================================== */
 /* == readability, keywords, sentiment (nlp/readability.c, ...)        == */
 /* ===================================================================== */
+/*
+ * Readability (LIX), keywords (TF-IDF on Snowball stems) and lexicon
+ * sentiment (AFINN-da, Sentida 2, with negation).  All work on a tale_doc
+ * from tale_tokenize().
+ *
+ * LIX = words / sentences + 100 * long_words / words, where a word is a
+ * token with a letter or digit and a long word has more than 6 letters.
+ * Bands (Björnsson): < 25 very easy, 25-34 easy, 35-44 medium, 45-54 hard,
+ * >= 55 very hard.
+ */
+typedef struct tale_text_stats {
+    size_t n_sentences;        /* sentences with at least one word */
+    size_t n_tokens;
+    size_t n_words;            /* tokens with a letter or digit */
+    size_t n_long_words;       /* words with more than 6 letters */
+    size_t n_letters;          /* letters in words */
+    size_t n_types;            /* distinct lowercased words */
+    double lix;                /* 0 when there are no words */
+    double words_per_sentence;
+    double letters_per_word;
+    double long_word_ratio;    /* n_long_words / n_words */
+    double type_token_ratio;   /* n_types / n_words */
+} tale_text_stats;
+
+TALE_API tale_status tale_text_stats_compute(const tale_doc *doc, tale_text_stats *out, tale_error *err);
+/* The LIX band: english "very easy" … "very hard"; danish "meget let", "let",
+ * "middel", "svær", "meget svær". */
+TALE_API const char *tale_lix_band(double lix, int danish);
+
+/* ---- keywords ----------------------------------------------------------
+ * Document frequencies come from a reference corpus, one document per line
+ * (default <data>/corpus/text/ddt-sentences.txt); words are lowercased,
+ * Snowball-stemmed (libstemmer "danish") and stop words (snowball + ISO
+ * lists, Latin-1 or UTF-8, plus a built-in list of English function words)
+ * are dropped.  score = tf * (ln((N + 1) / (df + 1)) + 1). */
+typedef struct tale_keywords tale_keywords;
+
+/* Defaults come from tale_keywords_default_params(). */
+typedef struct tale_keywords_params {
+    const char *corpus_path;    /* NULL: <data>/corpus/text/ddt-sentences.txt */
+    const char *stopwords_dir;  /* NULL: <data>/corpus/lexicons/stopwords (every *.txt) */
+    size_t max_corpus_lines;    /* 0: all */
+    int min_letters;            /* shorter words are no keywords (3) */
+} tale_keywords_params;
+
+typedef struct tale_keyword {
+    char term[64];   /* the most frequent surface form in the doc (case kept) */
+    char stem[64];
+    size_t count;    /* occurrences in the doc */
+    double score;
+} tale_keyword;
+
+TALE_API tale_keywords_params tale_keywords_default_params(void);
+/* Errors: TALE_IO (missing corpus/stop words), TALE_BAD_UTF8 (corpus),
+ * TALE_UNSUPPORTED (no Danish Snowball stemmer), TALE_NO_MEMORY. */
+TALE_API tale_status tale_keywords_new(const tale_keywords_params *params, tale_keywords **out,
+                                       tale_error *err);
+TALE_API void tale_keywords_free(tale_keywords *kw); /* NULL ok */
+/* Up to max keywords, best first, into out[]; *n gets the number written. */
+TALE_API tale_status tale_keywords_extract(tale_keywords *kw, const tale_doc *doc, tale_keyword *out,
+                                           size_t max, size_t *n, tale_error *err);
+/* Snowball Danish stem of a lowercase UTF-8 word into buf (NUL-terminated,
+ * truncated to size). */
+TALE_API void tale_keywords_stem(tale_keywords *kw, const char *word, size_t len, char *buf, size_t size);
+TALE_API int tale_keywords_is_stopword(const tale_keywords *kw, const char *lower_word);
+
+/* ---- sentiment ---------------------------------------------------------
+ * Word scores from AFINN-da (−5..+5, phrases up to three words, longest
+ * match first) and Sentida 2 (lemmas, −5..+5, matched on the word form, then
+ * on its Snowball stem).  A negator ("ikke", "aldrig", "ingen", …) within
+ * negation_window words before a scored word, in the same clause (no comma
+ * between), multiplies that word's score by negation_factor. */
+typedef struct tale_sentiment tale_sentiment;
+
+/* Defaults come from tale_sentiment_default_params(). */
+typedef struct tale_sentiment_params {
+    const char *afinn_path;   /* NULL: <data>/corpus/lexicons/afinn/AFINN-da-32.txt */
+    const char *sentida_path; /* NULL: <data>/corpus/lexicons/sentida2/sentidav2_lemmas.csv */
+    int negation_window;      /* 3 */
+    double negation_factor;   /* -0.75 (a negated "god" is less bad than "dårlig") */
+} tale_sentiment_params;
+
+typedef struct tale_sentiment_result {
+    size_t n_words;      /* words scored over */
+    size_t n_afinn_hits, n_sentida_hits, n_negated;
+    double afinn;        /* sum of AFINN scores */
+    double sentida;      /* sum of Sentida scores */
+    double afinn_per_word, sentida_per_word;
+    int polarity;        /* sign of afinn (sentida when afinn is 0): -1, 0, +1 */
+} tale_sentiment_result;
+
+TALE_API tale_sentiment_params tale_sentiment_default_params(void);
+/* Errors: TALE_IO, TALE_BAD_DATA (malformed line, named), TALE_NO_MEMORY. */
+TALE_API tale_status tale_sentiment_new(const tale_sentiment_params *params, tale_sentiment **out,
+                                        tale_error *err);
+TALE_API void tale_sentiment_free(tale_sentiment *s); /* NULL ok */
+/* Score tokens [first, first + n) of doc; use tale_doc_sentence() for one
+ * sentence, or 0 and tale_doc_n_tokens() for the whole doc. */
+TALE_API tale_status tale_sentiment_score(tale_sentiment *s, const tale_doc *doc, size_t first, size_t n,
+                                          tale_sentiment_result *out, tale_error *err);
 
 
 #ifdef __cplusplus
