@@ -48,7 +48,8 @@ extern "C" {
  */
 typedef struct tale_audio_params { /* defaults: tale_audio_default_params() */
     int target_rate_hz;      /* 16000 (any rate 1000..384000 works) */
-    int raw_rate_hz;         /* for "-" (raw PCM on stdin): required, 0 = unset */
+    int raw_rate_hz;         /* for "-": rate of raw PCM on stdin; 0 = stdin carries a
+                                self-describing stream (WAV, AU, Ogg, MP3; not FLAC) */
     int raw_channels;        /* 1; interleaved when more */
     const char *raw_format;  /* "s16le" (default), "s32le", "f32le", "u8" */
 } tale_audio_params;
@@ -57,7 +58,8 @@ TALE_API tale_audio_params tale_audio_default_params(void);
 
 typedef struct tale_audio tale_audio; /* streaming reader; one thread */
 
-/* Open path ("-" = raw PCM on standard input, described by p->raw_*).
+/* Open path ("-" = standard input: raw PCM described by p->raw_*, or, with
+ * raw_rate_hz 0, a WAV/AU/Ogg/MP3 stream).
  * p may be NULL (defaults).  On failure *out is NULL. */
 TALE_API tale_status tale_audio_open(const char *path, const tale_audio_params *p,
                                      tale_audio **out, tale_error *err);
@@ -170,6 +172,34 @@ TALE_API void tale_mel_stream_finish(tale_mel_stream *s);
 TALE_API int tale_mel_stream_next(tale_mel_stream *s, float *frame);
 /* Frames produced so far. */
 TALE_API size_t tale_mel_stream_n_frames(const tale_mel_stream *s);
+/* The stream's own tale_mel (filters, n_mels); owned by s. */
+TALE_API const tale_mel *tale_mel_stream_mel(const tale_mel_stream *s);
+
+/* A whole file summarised in one streaming pass (constant memory): what
+ * `tale info` prints.  Mel statistics are over every log10-mel value
+ * (tale_mel_compute_log10 scale, before Whisper's normalisation). */
+typedef struct tale_audio_info {
+    char format[160];          /* tale_audio_format() */
+    int source_rate_hz;
+    int source_channels;
+    double header_duration_s;  /* tale_audio_duration_s(): -1 if unknown */
+    uint64_t n_samples;        /* decoded, mono at target_rate_hz */
+    double duration_s;         /* n_samples / target_rate_hz */
+    double rms_dbfs;           /* RMS level of the decoded signal, dB full scale */
+    double peak;               /* max |sample| */
+    int n_mels;
+    uint64_t n_frames;         /* ceil(n_samples / 160) */
+    double mel_mean, mel_std, mel_min, mel_max;
+} tale_audio_info;
+
+/* Read path with tale_audio_open(ap) and the streaming log-mel (mp; NULL =
+ * defaults), filling *info.  progress (may be NULL) gets milliseconds of
+ * audio done / total (total -1 when unknown).  On a read error mid-file the
+ * call returns it and *info describes the audio read up to that point. */
+TALE_API tale_status tale_audio_info_read(const char *path, const tale_audio_params *ap,
+                                          const tale_mel_params *mp, tale_progress_fn progress,
+                                          void *user_data, tale_audio_info *info,
+                                          tale_error *err);
 
 
 /* ===================================================================== */
@@ -571,11 +601,16 @@ TALE_API tale_status tale_ctc_logprobs_mel(tale_ctc_runner *r, const float *mel,
  * Hugging Face LFS metadata (X-Linked-Etag / X-Linked-Size on the
  * un-redirected response) and verifies against that; when the server gives
  * none, the file is kept unverified and the result says so.
+ * A row whose url ends in "/resolve/<revision>/" and whose file column is a
+ * ';'-separated list of glob patterns ("*.json;*.safetensors") stands for
+ * every file of that Hugging Face repository matching a pattern: the list
+ * is read from <host>/api/models/<repo> at download time.
  */
 typedef struct tale_registry tale_registry;
 
 typedef struct tale_model_file {
-    const char *file;    /* path inside the model's cache folder, e.g. "config.json" */
+    const char *file;    /* path inside the model's cache folder, e.g. "config.json",
+                            or glob patterns (see above) */
     const char *url;
     int64_t size_bytes;  /* -1: unknown */
     const char *sha256;  /* 64 lowercase hex digits, or NULL: unknown */
@@ -661,6 +696,51 @@ TALE_API tale_status tale_sha256_file(const char *path, char hex[65], tale_error
 /* ===================================================================== */
 /* == microphone (asr/mic.c)                                           == */
 /* ===================================================================== */
+/*
+ * Live capture on PortAudio: mono float at 16 kHz (channel average and
+ * libsamplerate when the device runs at another rate).  The PortAudio
+ * callback only copies into a lock-free ring buffer; tale_mic_read() mixes,
+ * resamples and hands out samples on the caller's thread.  One thread per
+ * tale_mic.  Errors are TALE_DEVICE with a one-line reason ("no audio input
+ * device found …").  Backend chatter (ALSA, JACK) goes to tale_log at DEBUG,
+ * never to stderr.
+ */
+typedef struct tale_mic_params { /* defaults: tale_mic_default_params() */
+    int device;        /* PortAudio device index; -1 = the default input */
+    int rate_hz;       /* output rate: 16000 */
+    double buffer_s;   /* ring buffer: 30 s; audio arriving while it is full is dropped (counted) */
+} tale_mic_params;
+
+TALE_API tale_mic_params tale_mic_default_params(void);
+
+typedef struct tale_mic_device {
+    int index;                 /* for tale_mic_params.device */
+    char name[128];
+    char host_api[32];         /* "ALSA", "JACK Audio Connection Kit", … */
+    int max_input_channels;
+    double default_rate_hz;
+    int is_default;
+} tale_mic_device;
+
+/* Input devices (those with input channels): up to max into devs, the
+ * total count in *n.  No device is not an error (*n = 0). */
+TALE_API tale_status tale_mic_list(tale_mic_device *devs, int max, int *n, tale_error *err);
+
+typedef struct tale_mic tale_mic;
+
+/* Open and start capturing.  On failure *out is NULL. */
+TALE_API tale_status tale_mic_open(const tale_mic_params *p, tale_mic **out, tale_error *err);
+/* Wait until max_samples are ready or timeout_ms passes (-1: no limit),
+ * then copy what is there (*n_read may be less than max_samples, even 0). */
+TALE_API tale_status tale_mic_read(tale_mic *m, float *buf, size_t max_samples, int timeout_ms,
+                                   size_t *n_read, tale_error *err);
+/* Device frames dropped because the reader fell more than buffer_s behind. */
+TALE_API uint64_t tale_mic_dropped_frames(const tale_mic *m);
+/* The device actually opened (name, rate, channels). */
+TALE_API const char *tale_mic_device_name(const tale_mic *m);
+TALE_API int tale_mic_device_rate_hz(const tale_mic *m);
+TALE_API int tale_mic_device_channels(const tale_mic *m);
+TALE_API void tale_mic_close(tale_mic *m); /* stops capture; NULL ok */
 
 
 #ifdef __cplusplus

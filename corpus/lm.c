@@ -397,6 +397,7 @@ struct tale_lm {
     float *bow[TALE_LM_MAX_ORDER + 1];  /* log10 back-off, 0 if none */
     size_t pcap[TALE_LM_MAX_ORDER + 1];
     size_t bcap[TALE_LM_MAX_ORDER + 1];
+    uint8_t *is_ctx[TALE_LM_MAX_ORDER + 1]; /* 1: prefix of some longer n-gram */
 };
 
 void tale_lm_free(tale_lm *lm)
@@ -408,6 +409,7 @@ void tale_lm_free(tale_lm *lm)
         ngtab_free(&lm->t[n]);
         free(lm->prob[n]);
         free(lm->bow[n]);
+        free(lm->is_ctx[n]);
     }
     free(lm);
 }
@@ -449,6 +451,25 @@ static int lm_put(tale_lm *lm, int n, const uint32_t *key, float prob, float bow
     return 1;
 }
 
+/* Mark every n-gram that is the context of a longer one: decoder states
+ * keep only such words, so equivalent histories compare equal. */
+static int lm_mark_contexts(tale_lm *lm)
+{
+    for (int n = 1; n < lm->order; n++) {
+        free(lm->is_ctx[n]);
+        lm->is_ctx[n] = calloc(lm->t[n].count ? lm->t[n].count : 1, 1);
+        if (!lm->is_ctx[n])
+            return -1;
+    }
+    for (int n = 2; n <= lm->order; n++)
+        for (size_t e = 0; e < lm->t[n].count; e++) {
+            size_t c = ngtab_find(&lm->t[n - 1], lm->t[n].keys + e * n);
+            if (c != NO_ENTRY)
+                lm->is_ctx[n - 1][c] = 1;
+        }
+    return 0;
+}
+
 int tale_lm_order(const tale_lm *lm) { return lm ? lm->order : 0; }
 
 size_t tale_lm_count(const tale_lm *lm, int n)
@@ -485,7 +506,8 @@ void tale_lm_begin_state(const tale_lm *lm, tale_lm_state *state)
     if (bos == NO_ENTRY || lm->order < 2)
         return;
     uint32_t k = (uint32_t)bos;
-    if (ngtab_find(&lm->t[1], &k) == NO_ENTRY)
+    size_t e = ngtab_find(&lm->t[1], &k);
+    if (e == NO_ENTRY || !lm->is_ctx[1][e])
         return;
     state->n = 1;
     state->words[0] = k;
@@ -539,7 +561,8 @@ float tale_lm_score(const tale_lm *lm, const tale_lm_state *in, uint32_t word, f
         while (n > 0) {
             for (int j = 0; j < n; j++)
                 key[j] = st.words[n - 1 - j];
-            if (ngtab_find(&lm->t[n], key) != NO_ENTRY)
+            size_t e = ngtab_find(&lm->t[n], key);
+            if (e != NO_ENTRY && lm->is_ctx[n][e])
                 break;
             n--;
         }
@@ -560,6 +583,31 @@ float tale_lm_score_end(const tale_lm *lm, const tale_lm_state *in)
     return tale_lm_score(lm, in, (uint32_t)eos, 0.0f, &dummy);
 }
 
+/* Score one normalized sentence (with </s>). */
+static double score_sentence(const tale_lm *lm, const char *norm, float unk_logp10, size_t *nw,
+                             size_t *noov)
+{
+    double total = 0.0;
+    tale_lm_state s, ns;
+    tale_lm_begin_state(lm, &s);
+    for (const char *w = norm; *w;) {
+        const char *sp = strchr(w, ' ');
+        size_t wl = sp ? (size_t)(sp - w) : strlen(w);
+        uint32_t id = tale_lm_word_id(lm, w, wl);
+        if (id == UNK_ID)
+            (*noov)++;
+        total += tale_lm_score(lm, &s, id, unk_logp10, &ns);
+        s = ns;
+        (*nw)++;
+        w += wl;
+        if (*w == ' ')
+            w++;
+    }
+    total += tale_lm_score_end(lm, &s);
+    (*nw)++;
+    return total;
+}
+
 tale_status tale_lm_perplexity(const tale_lm *lm, const char *text, size_t len, float unk_logp10,
                                double *ppl, size_t *n_words, size_t *n_oov, tale_error *err)
 {
@@ -573,25 +621,8 @@ tale_status tale_lm_perplexity(const tale_lm *lm, const char *text, size_t len, 
         tale_status st = tale_lm_normalize(p, ll, &norm, err);
         if (st != TALE_OK)
             return st;
-        if (*norm) {
-            tale_lm_state s, ns;
-            tale_lm_begin_state(lm, &s);
-            for (char *w = norm; *w;) {
-                char *sp = strchr(w, ' ');
-                size_t wl = sp ? (size_t)(sp - w) : strlen(w);
-                uint32_t id = tale_lm_word_id(lm, w, wl);
-                if (id == UNK_ID)
-                    noov++;
-                total += tale_lm_score(lm, &s, id, unk_logp10, &ns);
-                s = ns;
-                nw++;
-                w += wl;
-                if (*w == ' ')
-                    w++;
-            }
-            total += tale_lm_score_end(lm, &s);
-            nw++;
-        }
+        if (*norm)
+            total += score_sentence(lm, norm, unk_logp10, &nw, &noov);
         free(norm);
         p += ll + (nl ? 1 : 0);
     }
@@ -862,6 +893,10 @@ tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *err)
         goto fail;
     }
 done:
+    if (lm_mark_contexts(lm) < 0) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+        goto fail;
+    }
     if (ferror(r.fp)) {
         st = tale_error_set(err, TALE_IO, "%s: read error", path);
         goto fail;
@@ -925,7 +960,7 @@ tale_status tale_lm_builder_new(const tale_lm_build_params *params, tale_lm_buil
                               TALE_LM_MAX_ORDER);
     if (p.prune[0] != 0)
         return tale_error_set(err, TALE_INVALID_ARG, "lm build: unigrams cannot be pruned");
-    for (int k = 0; k < TALE_LM_MAX_ORDER; k++)
+    for (int k = 0; k < p.order; k++)
         if (p.prune[k] < 0 || (k > 0 && p.prune[k] < p.prune[k - 1]))
             return tale_error_set(err, TALE_INVALID_ARG,
                                   "lm build: prune thresholds must be >= 0 and non-decreasing");
@@ -1321,6 +1356,8 @@ tale_status tale_lm_builder_finish(tale_lm_builder *b, tale_lm **out, tale_error
                 goto oom;
         }
     lm->has_unk = 1;
+    if (lm_mark_contexts(lm) < 0)
+        goto oom;
     *out = lm;
     lm = NULL;
     goto done;
@@ -1335,5 +1372,50 @@ done:
         free(cgam[n]);
         free(pint[n]);
     }
+    return st;
+}
+
+tale_status tale_lm_score_file(const tale_lm *lm, const char *path, float unk_logp10,
+                               double *log10_sum, size_t *n_words, size_t *n_oov, tale_error *err)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
+    int csv = ends_with(path, ".csv"), conllu = ends_with(path, ".conllu");
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t n;
+    tale_status st = TALE_OK;
+    while ((n = getline(&line, &cap, fp)) >= 0) {
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = 0;
+        size_t len = (size_t)n;
+        const char *t;
+        if (conllu) {
+            if (strncmp(line, "# text = ", 9) != 0)
+                continue;
+            t = line + 9;
+            len -= 9;
+        } else {
+            if (csv && lineno == 1 && strncmp(line, "number,", 7) == 0)
+                continue;
+            if (!line_text(line, &len, csv, &t))
+                continue;
+        }
+        char *norm;
+        tale_error e2;
+        if (tale_lm_normalize(t, len, &norm, &e2) != TALE_OK) {
+            st = tale_error_set(err, TALE_BAD_UTF8, "%s:%zu: %s", path, lineno, e2.msg);
+            break;
+        }
+        if (*norm)
+            *log10_sum += score_sentence(lm, norm, unk_logp10, n_words, n_oov);
+        free(norm);
+    }
+    if (st == TALE_OK && ferror(fp))
+        st = tale_error_set(err, TALE_IO, "%s: read error", path);
+    free(line);
+    fclose(fp);
     return st;
 }

@@ -22,6 +22,139 @@ extern "C" {
 /* ===================================================================== */
 /* == tokenizer and sentence splitter (nlp/tokenize.c, sentence.c)     == */
 /* ===================================================================== */
+/*
+ * A tale_doc holds a copy of the text, its sentences and its tokens.  Every
+ * token and sentence keeps byte offsets [start, end) into that text, which
+ * is byte-identical to the caller's input for tale_tokenize().
+ *
+ *   tale_tokenizer *tk;
+ *   tale_tokenizer_params p = tale_tokenizer_default_params();
+ *   if (tale_tokenizer_new(&p, &tk, &err) != TALE_OK) ...
+ *   tale_doc *doc;
+ *   if (tale_tokenize(tk, text, len, &doc, &err) != TALE_OK) ...
+ *   for (size_t s = 0; s < tale_doc_n_sentences(doc); s++) {
+ *       tale_span sp = tale_doc_sentence(doc, s);   // tokens [sp.first, sp.first + sp.n)
+ *       for (size_t t = sp.first; t < sp.first + sp.n; t++)
+ *           printf("%s\n", tale_doc_form(doc, t)); // NUL-terminated copy
+ *   }
+ *   tale_doc_free(doc);
+ *   tale_tokenizer_free(tk);
+ *
+ * Token indices are global within the doc (0 .. n_tokens-1); sentences are
+ * contiguous ranges of them.  A tokenizer is read-only after creation except
+ * for its ICU iterators: use one tokenizer per thread.
+ *
+ * Annotations: taggers, lemmatizers and NER attach one string per token and
+ * field with tale_doc_set_tag(); the doc copies the string (its storage lives
+ * as long as the doc).  tale_doc_tag() returns NULL for a field never set.
+ */
+typedef struct tale_tokenizer tale_tokenizer;
+typedef struct tale_doc tale_doc;
+
+/* Defaults come from tale_tokenizer_default_params(). */
+typedef struct tale_tokenizer_params {
+    int split_sentences;       /* 1: ICU sentence breaks + Danish rules; 0: one sentence */
+    int newline_breaks;        /* 1 (default): a line break ends a sentence unless the next
+                                  line starts with a lowercase letter or the line ends in a
+                                  hyphen; 0: single line breaks count as spaces and only
+                                  blank lines force a break */
+    const char *abbrev_path;   /* optional extra abbreviations, one per line ("stk.");
+                                  NULL: the built-in Danish list only */
+} tale_tokenizer_params;
+
+/* Token kinds (tale_token.kind). */
+typedef enum tale_token_kind {
+    TALE_TOK_WORD = 0,    /* letters, incl. hyphenated / apostrophe forms */
+    TALE_TOK_NUMBER = 1,  /* 10,5  1.000.000  2.500,-  12-05-2021 */
+    TALE_TOK_ORDINAL = 2, /* 1.  3.  (number + period used as ordinal) */
+    TALE_TOK_ABBREV = 3,  /* kl.  f.eks.  A/S  (ends in '.' or has internal '.' or '/') */
+    TALE_TOK_PUNCT = 4,   /* . , ! ? ... « » " – ( ) */
+    TALE_TOK_EMAIL = 5,
+    TALE_TOK_URL = 6,
+    TALE_TOK_SYMBOL = 7,  /* % § € $ + = & and other symbols */
+    TALE_TOK_OTHER = 8
+} tale_token_kind;
+
+/* tale_token.flags */
+#define TALE_TOKF_SPACE_AFTER 1u /* whitespace follows in the text (CoNLL-U: no SpaceAfter=No) */
+#define TALE_TOKF_UPPER 2u       /* first character is an uppercase letter */
+#define TALE_TOKF_ALLCAPS 4u     /* two or more letters, all uppercase */
+#define TALE_TOKF_NEWLINE_AFTER 8u /* the whitespace after contains a line break */
+
+typedef struct tale_token {
+    size_t start, end;  /* byte offsets [start, end) into tale_doc_text() */
+    uint32_t flags;     /* TALE_TOKF_* */
+    uint32_t kind;      /* tale_token_kind */
+} tale_token;
+
+/* A sentence: tokens [first, first + n) and bytes [start, end) of the text. */
+typedef struct tale_span {
+    size_t first, n;
+    size_t start, end;
+} tale_span;
+
+/* Annotation fields for tale_doc_set_tag()/tale_doc_tag(). */
+typedef enum tale_tag_field {
+    TALE_TAG_UPOS = 0,
+    TALE_TAG_XPOS = 1,
+    TALE_TAG_FEATS = 2,
+    TALE_TAG_LEMMA = 3,
+    TALE_TAG_NER = 4,   /* IOB2: "B-PER", "I-LOC", "O" */
+    TALE_TAG_MISC = 5,
+    TALE_TAG_N_FIELDS = 6
+} tale_tag_field;
+
+TALE_API tale_tokenizer_params tale_tokenizer_default_params(void);
+/* Opens the ICU iterators and loads the abbreviation list.  params may be
+ * NULL (defaults).  Errors: TALE_IO / TALE_BAD_DATA (abbrev_path),
+ * TALE_UNSUPPORTED (ICU failed), TALE_NO_MEMORY. */
+TALE_API tale_status tale_tokenizer_new(const tale_tokenizer_params *params, tale_tokenizer **out,
+                                        tale_error *err);
+TALE_API void tale_tokenizer_free(tale_tokenizer *tk); /* NULL ok */
+
+/* Tokenize len bytes of UTF-8 (need not be NUL-terminated).  Invalid UTF-8
+ * gives TALE_BAD_UTF8 with the byte offset in the message.  An empty or
+ * all-whitespace text gives a doc with zero sentences. */
+TALE_API tale_status tale_tokenize(tale_tokenizer *tk, const char *text, size_t len, tale_doc **out,
+                                   tale_error *err);
+
+/* Build a doc from pre-tokenized text: one sentence per line, tokens
+ * separated by single spaces, kept exactly (a run of spaces or a space at a
+ * line's edge is an error naming the line; blank lines are skipped; "\r\n"
+ * line ends are accepted).  Token kinds
+ * are guessed from their characters; SPACE_AFTER is set between tokens of a
+ * line.  TALE_BAD_UTF8 / TALE_BAD_DATA on bad input. */
+TALE_API tale_status tale_doc_from_pretokenized(const char *text, size_t len, tale_doc **out,
+                                                tale_error *err);
+
+/* Build a doc token by token (e.g. from CoNLL-U gold tokens).  The doc text
+ * becomes the forms joined by one space where space_after is nonzero. */
+TALE_API tale_status tale_doc_new(tale_doc **out, tale_error *err);
+TALE_API tale_status tale_doc_add_token(tale_doc *doc, const char *form, size_t len, int space_after,
+                                        tale_error *err);
+/* Ends the current sentence (no-op when it has no tokens). */
+TALE_API tale_status tale_doc_end_sentence(tale_doc *doc, tale_error *err);
+
+TALE_API void tale_doc_free(tale_doc *doc); /* NULL ok */
+
+TALE_API const char *tale_doc_text(const tale_doc *doc, size_t *len); /* NUL-terminated copy */
+TALE_API size_t tale_doc_n_sentences(const tale_doc *doc);
+TALE_API size_t tale_doc_n_tokens(const tale_doc *doc);
+/* s < n_sentences, t < n_tokens (out-of-range: a zeroed span / NULL). */
+TALE_API tale_span tale_doc_sentence(const tale_doc *doc, size_t s);
+TALE_API const tale_token *tale_doc_token(const tale_doc *doc, size_t t);
+/* The token's text as a NUL-terminated string owned by the doc. */
+TALE_API const char *tale_doc_form(const tale_doc *doc, size_t t);
+
+/* Attach / read annotations (see above).  value NULL clears.  Errors:
+ * TALE_INVALID_ARG (bad index/field), TALE_NO_MEMORY. */
+TALE_API tale_status tale_doc_set_tag(tale_doc *doc, size_t t, tale_tag_field field, const char *value,
+                                      tale_error *err);
+TALE_API const char *tale_doc_tag(const tale_doc *doc, size_t t, tale_tag_field field);
+
+/* 1 if the lowercased token (e.g. "stk.", "f.eks.") is in the built-in
+ * Danish abbreviation list or the tokenizer's extra list. */
+TALE_API int tale_tokenizer_is_abbrev(const tale_tokenizer *tk, const char *s, size_t len);
 
 
 /* ===================================================================== */
@@ -37,6 +170,87 @@ extern "C" {
 /* ===================================================================== */
 /* == redaction (nlp/redact.c)                                         == */
 /* ===================================================================== */
+/*
+ * Personal-data redaction for Danish text.  Finds CPR numbers (valid dates,
+ * with or without hyphen, context-checked), phone numbers (+45 and 8-digit
+ * forms), e-mail addresses, street addresses with postcodes, bank accounts
+ * (reg.nr. + account, IBAN) and person names, and replaces each with a typed
+ * placeholder ([CPR], [TELEFON], [EMAIL], [ADRESSE], [KONTO], [NAVN]).
+ *
+ *   tale_redactor *r;
+ *   tale_redactor_new(NULL, &r, &err);
+ *   tale_pii_span *spans; size_t n;
+ *   tale_redact_find(r, text, len, &spans, &n, &err);
+ *   char *out; size_t out_len;
+ *   tale_redact_apply(text, len, spans, n, &out, &out_len, &err);  // fills out_start/out_end
+ *   tale_redact_write_map(fp, "notat.txt", text, spans, n, &err);   // optional, for reversal
+ *   free(out); free(spans); tale_redactor_free(r);
+ *
+ * Names come from rules (see docs/NLP-TEXT.md): the Danmarks Statistik
+ * first-name list (corpus/names/FirstNames_2021_{F,M}.utf8.tsv), a built-in
+ * list of common Danish surnames, titles ("hr.", "fru", "advokat") and
+ * capitalization.  The statistical NER is not used yet:
+ * tale_redactor_name_source() says which source is active.
+ */
+typedef enum tale_pii_type {
+    TALE_PII_CPR = 0,
+    TALE_PII_PHONE = 1,
+    TALE_PII_EMAIL = 2,
+    TALE_PII_ADDRESS = 3,
+    TALE_PII_ACCOUNT = 4,
+    TALE_PII_NAME = 5,
+    TALE_PII_N_TYPES = 6
+} tale_pii_type;
+
+#define TALE_PII_ALL ((1u << TALE_PII_N_TYPES) - 1u)
+
+typedef struct tale_pii_span {
+    size_t start, end;         /* bytes [start, end) of the input text */
+    tale_pii_type type;
+    size_t out_start, out_end; /* the placeholder in the redacted text (tale_redact_apply) */
+} tale_pii_span;
+
+/* Defaults come from tale_redact_default_params(). */
+typedef struct tale_redact_params {
+    unsigned types;        /* bit (1u << TALE_PII_*) per type to find; TALE_PII_ALL */
+    const char *names_dir; /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL:
+                              <tale_data_dir()>/corpus/names, skipped when absent */
+    int min_name_count;    /* first names held by fewer persons are ignored (20) */
+} tale_redact_params;
+
+typedef struct tale_redactor tale_redactor;
+
+TALE_API tale_redact_params tale_redact_default_params(void);
+/* Errors: TALE_IO (an explicit names_dir without the files), TALE_BAD_DATA
+ * (malformed name file), TALE_NO_MEMORY, tokenizer errors. */
+TALE_API tale_status tale_redactor_new(const tale_redact_params *params, tale_redactor **out,
+                                       tale_error *err);
+TALE_API void tale_redactor_free(tale_redactor *r); /* NULL ok */
+/* "rules+first-names" or "rules" (no name list found). */
+TALE_API const char *tale_redactor_name_source(const tale_redactor *r);
+
+/* Find the spans: sorted by start, never overlapping.  *spans is malloc'd
+ * (free() it; NULL when *n == 0).  TALE_BAD_UTF8 names the byte offset. */
+TALE_API tale_status tale_redact_find(tale_redactor *r, const char *text, size_t len,
+                                      tale_pii_span **spans, size_t *n, tale_error *err);
+/* Replace the spans (sorted, non-overlapping) with their placeholders; *out
+ * is malloc'd and NUL-terminated.  Fills each span's out_start/out_end. */
+TALE_API tale_status tale_redact_apply(const char *text, size_t len, tale_pii_span *spans, size_t n,
+                                       char **out, size_t *out_len, tale_error *err);
+/* Write the reversal map as JSON to fp (a FILE *):
+ *   {"schema":1,"tale":"0.1.0","type":"redaction-map","input":NAME,
+ *    "items":[{"type":"cpr","placeholder":"[CPR]","start":..,"end":..,
+ *              "out_start":..,"out_end":..,"text":"010190-1234"}, ...]}
+ * Offsets are bytes; call tale_redact_apply first.  The map holds the
+ * personal data in clear: store it as securely as the original. */
+TALE_API tale_status tale_redact_write_map(void *fp, const char *input_name, const char *text,
+                                           const tale_pii_span *spans, size_t n, tale_error *err);
+/* "[CPR]", "[TELEFON]", "[EMAIL]", "[ADRESSE]", "[KONTO]", "[NAVN]"; "cpr",
+ * "telefon", "email", "adresse", "konto", "navn".  NULL when out of range. */
+TALE_API const char *tale_pii_placeholder(tale_pii_type type);
+TALE_API const char *tale_pii_name(tale_pii_type type);
+/* Parse a type name (as tale_pii_name, case-insensitive); -1 when unknown. */
+TALE_API int tale_pii_parse(const char *name);
 
 
 /* ===================================================================== */
