@@ -423,6 +423,12 @@ typedef struct tale_transcribe_params {
     tale_progress_fn on_progress;  /* done/total in milliseconds of audio */
     tale_abort_fn should_abort;    /* nonzero: stop with TALE_ABORTED */
     void *user_data;               /* passed to the three callbacks */
+    /* CTC models only (tale-da-ctc-small, …): beam_size 1 = greedy, more =
+     * prefix beam search of that width; language, prompt, temperatures and
+     * VAD do not apply. */
+    const char *lm_path;           /* word n-gram LM (ARPA) for the beam search, or NULL */
+    float lm_alpha;                /* LM weight (0.5) */
+    float lm_beta;                 /* word insertion bonus (1.0) */
 } tale_transcribe_params;
 
 TALE_API tale_transcribe_params tale_transcribe_default_params(void);
