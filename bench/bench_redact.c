@@ -141,6 +141,13 @@ static int score_iob(tale_redactor *r, const char *path, int show)
             if (!hit && show)
                 printf("  false navn [%.*s]   in: %s\n", (int)(sp[k].end - sp[k].start), text + sp[k].start, text);
         }
+        for (size_t g = 0; g < ng && show; g++) {
+            int hit = 0;
+            for (size_t k = 0; k < ns; k++)
+                hit |= gs[g] == sp[k].start && ge[g] == sp[k].end;
+            if (!hit)
+                printf("  missed navn [%.*s]   in: %s\n", (int)(ge[g] - gs[g]), text + gs[g], text);
+        }
         for (size_t t = 0; t < ntok; t++) {
             int cov = 0;
             for (size_t k = 0; k < ns; k++)

@@ -168,7 +168,7 @@ static const char *const ambiguous_names[] = {
     "hans", "per", "bo", "mark", "ask", "sol", "storm", "lærke", "rose", "dan", "bent", "ravn",
     "falk", "bjørn", "max", "august", "april", "juni", "maj", "sten", "mai", "liv", "tro", "gry",
     "alf", "vera", "karl", "frede", "glad", "lykke", "flora", "vinter", "sommer", "stjerne",
-    "as", "ea", "is", "nor", "elm", "rask", "sø", "skov", "eg", "hjem", "lise", "man", "sejr", "leon", NULL,
+    "as", "ea", "is", "nor", "elm", "rask", "sø", "skov", "eg", "hjem", "lise", "man", "sejr", "leon", "jo", NULL,
 };
 
 /* Sentence words that are never names even when capitalized. */
@@ -780,6 +780,21 @@ static int is_first_name(const scan *s, size_t i) { return first_count(s, i) > 0
 /* A first name alone (no surname, no title) must be this common. */
 #define LONE_NAME_MIN_COUNT 150
 
+/* "H.", "H.L.": uppercase letters each followed by a period. */
+static int is_initial_tok(const scan *s, size_t i)
+{
+    const char *p = tstr(s, i);
+    size_t n = tlen(s, i), k = 0;
+    if (s->used[i] || tkind(s, i) != TALE_TOK_ABBREV || n > 8)
+        return 0;
+    while (k < n) {
+        if (!nlp_is_upper(nlp_utf8_next(p, n, &k)) || k >= n || p[k] != '.')
+            return 0;
+        k++;
+    }
+    return 1;
+}
+
 /* A word in lowercase (chat, forum posts): "ida jensen". */
 static int lower_word(const scan *s, size_t i)
 {
@@ -799,6 +814,21 @@ static int detect_names(scan *s)
                 return -1;
             i++;
             continue;
+        }
+        /* initials before a capitalized word: "H. C. Andersen", "H.L. Hansen" */
+        if (is_initial_tok(s, i)) {
+            size_t j = i;
+            while (j + 1 < s->n && is_initial_tok(s, j + 1) && gap_is(s, j, " "))
+                j++;
+            if (j + 1 < s->n && name_part(s, j + 1) && tkind(s, j + 1) == TALE_TOK_WORD && gap_is(s, j, " ")) {
+                size_t e = j + 1;
+                while (e + 1 < s->n && e - j < 3 && name_part(s, e + 1) && gap_is(s, e, " ") && !s->sent0[e + 1])
+                    e++;
+                if (claim(s, i, e, TALE_PII_NAME) < 0)
+                    return -1;
+                i = e;
+                continue;
+            }
         }
         if (!name_part(s, i))
             continue;

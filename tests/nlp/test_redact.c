@@ -103,6 +103,7 @@ static void test_names(void **state)
     expect("Hans mor er syg. Hans Jensen er rask.", "Hans mor er syg. [NAVN] er rask.");
     expect("Advokat Thomas Bach og tolken, Ahmad Rahimi, kom.", "Advokat [NAVN] og tolken, [NAVN], kom.");
     expect("Aarhus Kommune har 355.000 indbyggere.", "Aarhus Kommune har 355.000 indbyggere.");
+    expect("Eventyret skrev H. C. Andersen, og H.L. Hansen læste det.", "Eventyret skrev [NAVN], og [NAVN] læste det.");
     /* forum style: all lowercase, a first name and a listed surname */
     expect("hej ida jensen og mette her", "hej [NAVN] og mette her");
     expect("Æblet faldt. Søren og Åse kom.", "Æblet faldt. [NAVN] og [NAVN] kom.");
