@@ -1,6 +1,7 @@
 /* test_nn.c — the math kernels against naive double-precision loops. */
 #include "tale_test.h"
 #include "nn.h"
+#include "pool.h"
 #include "tensors.h"
 
 #include <math.h>
@@ -197,6 +198,44 @@ static void test_conv(void **state)
     free(b);
 }
 
+typedef struct count_job {
+    int hits[8];
+    int n;
+} count_job;
+
+static void count_task(void *arg, int ith, int nth)
+{
+    count_job *j = arg;
+    j->hits[ith]++;
+    j->n = nth;
+}
+
+/* The pool runs every share exactly once per job, including a job issued
+ * before the workers have started (a lost-wakeup regression). */
+static void test_pool(void **state)
+{
+    (void)state;
+    for (int nt = 1; nt <= 3; nt++)
+        for (int rep = 0; rep < 20; rep++) {
+            asr_pool *p = asr_pool_new(nt);
+            assert_non_null(p);
+            count_job j;
+            memset(&j, 0, sizeof j);
+            for (int k = 0; k < 200; k++)
+                asr_pool_run(p, count_task, &j);
+            assert_int_equal(j.n, nt);
+            for (int i = 0; i < nt; i++)
+                assert_int_equal(j.hits[i], 200);
+            asr_pool_free(p);
+        }
+    int lo, hi;
+    asr_split(100, 1, 3, 16, &lo, &hi);
+    assert_int_equal(lo, 32);
+    assert_int_equal(hi, 64);
+    asr_split(100, 2, 3, 16, &lo, &hi);
+    assert_int_equal(hi, 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_layer_norm_gelu_softmax),
         cmocka_unit_test(test_attention),
         cmocka_unit_test(test_conv),
+        cmocka_unit_test(test_pool),
     };
     return cmocka_run_group_tests_name("asr_nn", tests, NULL, NULL);
 }
