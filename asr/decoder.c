@@ -16,7 +16,7 @@
 
 #define LN_EPS 1e-5f
 
-static float *kv_slot(const asr_whisper_state *st, float *cache, int layer, int seq)
+static uint16_t *kv_slot(const asr_whisper_state *st, uint16_t *cache, int layer, int seq)
 {
     const asr_whisper_hparams *hp = &st->w->hp;
     size_t P = (size_t)hp->n_text_ctx, S = (size_t)hp->n_text_state;
@@ -27,7 +27,7 @@ void asr_kv_copy(asr_whisper_state *st, int dst, int src, int n_pos)
 {
     if (dst == src || n_pos <= 0)
         return;
-    size_t n = (size_t)n_pos * st->w->hp.n_text_state * sizeof(float);
+    size_t n = (size_t)n_pos * st->w->hp.n_text_state * sizeof(uint16_t);
     for (int l = 0; l < st->w->hp.n_text_layer; l++) {
         memcpy(kv_slot(st, st->k_cache, l, dst), kv_slot(st, st->k_cache, l, src), n);
         memcpy(kv_slot(st, st->v_cache, l, dst), kv_slot(st, st->v_cache, l, src), n);
@@ -52,13 +52,15 @@ static void att_task(void *arg, int ith, int nth)
     int P = hp->n_text_ctx, R = j->n_seq * j->n_tok;
     float scale = 1.0f / sqrtf((float)d);
     float *scores = st->d_scores + (size_t)ith * st->max_rows * (P > T ? P : T);
+    float *kv32 = st->d_kv32 + (size_t)ith * 2 * (P > T ? P : T) * d;
     if (j->cross) {
-        const float *ck = st->ck + (size_t)j->layer * T * S, *cv = st->cv + (size_t)j->layer * T * S;
+        const uint16_t *ck = st->ck + (size_t)j->layer * T * S;
+        const uint16_t *cv = st->cv + (size_t)j->layer * T * S;
         int h0, h1;
         asr_split(H, ith, nth, 1, &h0, &h1);
         for (int hh = h0; hh < h1; hh++)
-            asr_attention_head(st->d_q + hh * d, S, ck + hh * d, S, cv + hh * d, S, R, T, d, scale,
-                               -1, scores, st->d_att + hh * d, S);
+            asr_attention_head_f16(st->d_q + hh * d, S, ck + hh * d, S, cv + hh * d, S, R, T, d,
+                                   scale, -1, scores, kv32, st->d_att + hh * d, S);
         return;
     }
     int n_kv = j->n_past + j->n_tok;
@@ -67,11 +69,11 @@ static void att_task(void *arg, int ith, int nth)
     for (int pi = p0; pi < p1; pi++) {
         int s = pi / H, hh = pi % H;
         int slot = j->slots ? j->slots[s] : s;
-        float *kc = kv_slot(st, st->k_cache, j->layer, slot);
-        float *vc = kv_slot(st, st->v_cache, j->layer, slot);
-        asr_attention_head(st->d_q + (size_t)s * j->n_tok * S + hh * d, S, kc + hh * d, S,
-                           vc + hh * d, S, j->n_tok, n_kv, d, scale, j->n_past, scores,
-                           st->d_att + (size_t)s * j->n_tok * S + hh * d, S);
+        const uint16_t *kc = kv_slot(st, st->k_cache, j->layer, slot);
+        const uint16_t *vc = kv_slot(st, st->v_cache, j->layer, slot);
+        asr_attention_head_f16(st->d_q + (size_t)s * j->n_tok * S + hh * d, S, kc + hh * d, S,
+                               vc + hh * d, S, j->n_tok, n_kv, d, scale, j->n_past, scores, kv32,
+                               st->d_att + (size_t)s * j->n_tok * S + hh * d, S);
     }
 }
 
@@ -120,11 +122,11 @@ tale_status asr_decode_slots(asr_whisper_state *st, const int32_t *tokens, int n
         asr_linear(st, h, R, &L->attn.v, L->attn.bv, st->d_v);
         for (int s = 0; s < n_seq; s++) {
             int slot = slots ? slots[s] : s;
-            float *kc = kv_slot(st, st->k_cache, l, slot), *vc = kv_slot(st, st->v_cache, l, slot);
-            memcpy(kc + (size_t)n_past * S, st->d_k + (size_t)s * n_tok * S,
-                   (size_t)n_tok * S * sizeof(float));
-            memcpy(vc + (size_t)n_past * S, st->d_v + (size_t)s * n_tok * S,
-                   (size_t)n_tok * S * sizeof(float));
+            uint16_t *kc = kv_slot(st, st->k_cache, l, slot), *vc = kv_slot(st, st->v_cache, l, slot);
+            asr_f32_to_f16_row(st->d_k + (size_t)s * n_tok * S, kc + (size_t)n_past * S,
+                               (size_t)n_tok * S);
+            asr_f32_to_f16_row(st->d_v + (size_t)s * n_tok * S, vc + (size_t)n_past * S,
+                               (size_t)n_tok * S);
         }
         att_job aj = {st, l, n_seq, n_tok, n_past, slots, 0};
         asr_pool_run(st->pool, att_task, &aj);

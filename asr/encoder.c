@@ -34,9 +34,9 @@ void asr_whisper_state_free(asr_whisper_state *st)
 {
     if (!st)
         return;
-    float *bufs[] = {st->enc_out, st->e_x, st->e_h, st->e_q, st->e_k, st->e_v, st->e_att,
+    void *bufs[] = {st->enc_out, st->e_x, st->e_h, st->e_q, st->e_k, st->e_v, st->e_att,
                      st->e_mlp, st->e_col, st->e_scores, st->w_conv, st->k_cache, st->v_cache,
-                     st->ck, st->cv, st->d_x, st->d_h, st->d_q, st->d_k, st->d_v, st->d_att,
+                     st->ck, st->cv, st->d_kv32, st->d_x, st->d_h, st->d_q, st->d_k, st->d_v, st->d_att,
                      st->d_mlp, st->d_scores, st->logits, st->d_last};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
@@ -76,10 +76,13 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     st->w_conv = amalloc(nt * st->w_conv_n, &fail);
     st->max_rows = (int)(P > (size_t)n_seq_max ? P : (size_t)n_seq_max);
     size_t R = (size_t)st->max_rows;
-    st->k_cache = amalloc(L * n_seq_max * P * S, &fail);
-    st->v_cache = amalloc(L * n_seq_max * P * S, &fail);
-    st->ck = amalloc(L * T * S, &fail);
-    st->cv = amalloc(L * T * S, &fail);
+    /* halves: amalloc counts floats */
+    st->k_cache = amalloc((L * n_seq_max * P * S + 1) / 2, &fail);
+    st->v_cache = amalloc((L * n_seq_max * P * S + 1) / 2, &fail);
+    st->ck = amalloc((L * T * S + 1) / 2, &fail);
+    st->cv = amalloc((L * T * S + 1) / 2, &fail);
+    size_t hd = S / (size_t)hp->n_text_head;
+    st->d_kv32 = amalloc(nt * 2 * (P > T ? P : T) * hd, &fail);
     st->d_x = amalloc(R * S, &fail);
     st->d_h = amalloc(R * S, &fail);
     st->d_q = amalloc(R * S, &fail);
@@ -249,8 +252,10 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
     /* cross-attention keys and values: once per window, shared by all beams */
     for (int l = 0; l < hp->n_text_layer; l++) {
         const asr_dec_layer *D = &w->dec[l];
-        asr_linear(st, st->enc_out, T, &D->cross.k, NULL, st->ck + (size_t)l * T * S);
-        asr_linear(st, st->enc_out, T, &D->cross.v, D->cross.bv, st->cv + (size_t)l * T * S);
+        asr_linear(st, st->enc_out, T, &D->cross.k, NULL, st->e_q);
+        asr_f32_to_f16_row(st->e_q, st->ck + (size_t)l * T * S, (size_t)T * S);
+        asr_linear(st, st->enc_out, T, &D->cross.v, D->cross.bv, st->e_q);
+        asr_f32_to_f16_row(st->e_q, st->cv + (size_t)l * T * S, (size_t)T * S);
     }
     return TALE_OK;
 }

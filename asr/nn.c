@@ -409,3 +409,96 @@ const char *asr_blas_corename(void)
     const char *c = openblas_get_corename();
     return c ? c : "?";
 }
+
+/* ---- attention over half-precision keys/values -------------------------- */
+
+#ifdef NN_X86
+/* scores[i][j] = q_i · k_j for nq ≤ 8 rows; k_j converted once per j. */
+__attribute__((target("avx2,fma,f16c"))) static void qk_f16(const float *q, int ldq,
+                                                            const uint16_t *k, int ldk, int nq,
+                                                            int nk, int d, float *scores)
+{
+    for (int j = 0; j < nk; j++) {
+        const uint16_t *kj = k + (size_t)j * ldk;
+        for (int i = 0; i < nq; i++) {
+            const float *qi = q + (size_t)i * ldq;
+            __m256 acc = _mm256_setzero_ps();
+            int t = 0;
+            for (; t + 8 <= d; t += 8)
+                acc = _mm256_fmadd_ps(_mm256_loadu_ps(qi + t),
+                                      _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kj + t))), acc);
+            float s = hsum256(acc);
+            for (; t < d; t++)
+                s += qi[t] * asr_f16_to_f32(kj[t]);
+            scores[(size_t)i * nk + j] = s;
+        }
+    }
+}
+
+/* out_i = Σ_j p_ij v_j; v_j converted once per j. */
+__attribute__((target("avx2,fma,f16c"))) static void pv_f16(const float *p, const uint16_t *v,
+                                                            int ldv, int nq, int nk, int d,
+                                                            float *out, int ldo)
+{
+    for (int i = 0; i < nq; i++)
+        memset(out + (size_t)i * ldo, 0, (size_t)d * sizeof *out);
+    int d8 = d & ~7;
+    for (int j = 0; j < nk; j++) {
+        const uint16_t *vj = v + (size_t)j * ldv;
+        for (int t = 0; t < d8; t += 8) {
+            __m256 vv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + t)));
+            for (int i = 0; i < nq; i++) {
+                float *o = out + (size_t)i * ldo + t;
+                __m256 pi = _mm256_set1_ps(p[(size_t)i * nk + j]);
+                _mm256_storeu_ps(o, _mm256_fmadd_ps(pi, vv, _mm256_loadu_ps(o)));
+            }
+        }
+        for (int t = d8; t < d; t++) {
+            float f = asr_f16_to_f32(vj[t]);
+            for (int i = 0; i < nq; i++)
+                out[(size_t)i * ldo + t] += p[(size_t)i * nk + j] * f;
+        }
+    }
+}
+#endif
+
+static void mask_softmax_rows(float *scores, int nq, int nk, float scale, int causal)
+{
+    for (int i = 0; i < nq; i++) {
+        float *s = scores + (size_t)i * nk;
+        int vis = causal >= 0 ? causal + i + 1 : nk;
+        if (vis > nk)
+            vis = nk;
+        for (int j = 0; j < vis; j++)
+            s[j] *= scale;
+        for (int j = vis; j < nk; j++)
+            s[j] = -INFINITY;
+        asr_softmax(s, nk);
+    }
+}
+
+void asr_attention_head_f16(const float *q, int ldq, const uint16_t *k, int ldk,
+                            const uint16_t *v, int ldv, int nq, int nk, int d, float scale,
+                            int causal, float *scores, float *kv32, float *out, int ldo)
+{
+#ifdef NN_X86
+    if (nq < 16 && have_avx2() && __builtin_cpu_supports("f16c")) {
+        for (int i0 = 0; i0 < nq; i0 += 8) {
+            int n = nq - i0 < 8 ? nq - i0 : 8;
+            qk_f16(q + (size_t)i0 * ldq, ldq, k, ldk, n, nk, d, scores + (size_t)i0 * nk);
+        }
+        mask_softmax_rows(scores, nq, nk, scale, causal);
+        for (int i0 = 0; i0 < nq; i0 += 8) {
+            int n = nq - i0 < 8 ? nq - i0 : 8;
+            pv_f16(scores + (size_t)i0 * nk, v, ldv, n, nk, d, out + (size_t)i0 * ldo, ldo);
+        }
+        return;
+    }
+#endif
+    float *k32 = kv32, *v32 = kv32 + (size_t)nk * d;
+    for (int j = 0; j < nk; j++) {
+        asr_f16_to_f32_row(k + (size_t)j * ldk, k32 + (size_t)j * d, (size_t)d);
+        asr_f16_to_f32_row(v + (size_t)j * ldv, v32 + (size_t)j * d, (size_t)d);
+    }
+    asr_attention_head(q, ldq, k32, d, v32, d, nq, nk, d, scale, causal, scores, out, ldo);
+}

@@ -166,6 +166,41 @@ static void test_attention(void **state)
     free(v);
 }
 
+/* Half-precision keys/values: both the fused path (few queries) and the
+ * convert-then-sgemm path agree with the f32 kernel on the rounded values. */
+static void test_attention_f16(void **state)
+{
+    (void)state;
+    int nk = 37, d = 24, ld = 72;
+    for (int nq = 1; nq <= 20; nq += 19) {
+        float *q = rnd((size_t)nq * ld, 20), *k = rnd((size_t)nk * ld, 21), *v = rnd((size_t)nk * ld, 22);
+        uint16_t *k16 = malloc((size_t)nk * ld * 2), *v16 = malloc((size_t)nk * ld * 2);
+        for (int i = 0; i < nk * ld; i++) {
+            k16[i] = asr_f32_to_f16(k[i]);
+            v16[i] = asr_f32_to_f16(v[i]);
+            k[i] = asr_f16_to_f32(k16[i]);
+            v[i] = asr_f16_to_f32(v16[i]);
+        }
+        float *sc = malloc((size_t)nq * nk * sizeof *sc), *kv32 = malloc((size_t)2 * nk * d * sizeof *kv32);
+        float *o1 = calloc((size_t)nq * ld, sizeof *o1), *o2 = calloc((size_t)nq * ld, sizeof *o2);
+        for (int causal = -1; causal <= 5; causal += 6) {
+            asr_attention_head(q + 24, ld, k + 24, ld, v + 24, ld, nq, nk, d, 0.3f, causal, sc, o1 + 24, ld);
+            asr_attention_head_f16(q + 24, ld, k16 + 24, ld, v16 + 24, ld, nq, nk, d, 0.3f, causal, sc,
+                                   kv32, o2 + 24, ld);
+            assert_true(maxdiff(o1, o2, (size_t)nq * ld) < 1e-5);
+        }
+        free(q); free(k); free(v); free(k16); free(v16); free(sc); free(kv32); free(o1); free(o2);
+    }
+    /* bulk f32 → f16 agrees with the scalar rounding */
+    float x[19];
+    uint16_t h[19];
+    for (int i = 0; i < 19; i++)
+        x[i] = (float)i * 0.3337f - 3.0f;
+    asr_f32_to_f16_row(x, h, 19);
+    for (int i = 0; i < 19; i++)
+        assert_int_equal(h[i], asr_f32_to_f16(x[i]));
+}
+
 static void test_conv(void **state)
 {
     (void)state;
@@ -242,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_layer_norm_gelu_softmax),
         cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_attention_f16),
         cmocka_unit_test(test_conv),
         cmocka_unit_test(test_pool),
     };
