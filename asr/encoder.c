@@ -34,8 +34,8 @@ void asr_whisper_state_free(asr_whisper_state *st)
 {
     if (!st)
         return;
-    void *bufs[] = {st->enc_out, st->e_x, st->e_h, st->e_q, st->e_k, st->e_v, st->e_att,
-                     st->e_mlp, st->e_col, st->e_scores, st->w_conv, st->k_cache, st->v_cache,
+    void *bufs[] = {st->enc_out, st->e_x, st->e_h, st->e_q, st->e_att,
+                     st->e_mlp, st->e_scores, st->w_conv, st->k_cache, st->v_cache,
                      st->ck, st->cv, st->d_kv32, st->d_x, st->d_h, st->d_q, st->d_k, st->d_v, st->d_att,
                      st->d_mlp, st->d_scores, st->logits, st->d_last};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -61,15 +61,16 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     size_t P = (size_t)hp->n_text_ctx, L = (size_t)hp->n_text_layer, V = (size_t)hp->n_vocab;
     int fail = 0;
     st->enc_out = amalloc(T * S, &fail);
-    st->e_x = amalloc(2 * T * S, &fail);
-    st->e_h = amalloc(2 * T * S, &fail);
-    st->e_q = amalloc(T * S, &fail);
-    st->e_k = amalloc(T * S, &fail);
-    st->e_v = amalloc(T * S, &fail);
+    st->e_x = amalloc(T * S, &fail);
+    st->e_h = amalloc(T * S, &fail);
+    /* q, k, v in one block that also holds the convolutions' im2col columns
+     * ([2T][3·n_mels], then [T][3S]); conv1's output goes to e_mlp */
+    size_t qkv = 3 * T * S > 2 * T * 3 * M ? 3 * T * S : 2 * T * 3 * M;
+    st->e_q = amalloc(qkv, &fail);
+    st->e_k = st->e_q ? st->e_q + T * S : NULL;
+    st->e_v = st->e_q ? st->e_q + 2 * T * S : NULL;
     st->e_att = amalloc(T * S, &fail);
     st->e_mlp = amalloc(T * 4 * S, &fail);
-    size_t col = 2 * T * 3 * M > T * 3 * S ? 2 * T * 3 * M : T * 3 * S;
-    st->e_col = amalloc(col, &fail);
     size_t nt = (size_t)st->n_threads;
     st->e_scores = amalloc(nt * ATT_CHUNK * T, &fail);
     st->w_conv_n = WCONV_FLOATS > 4 * S ? WCONV_FLOATS : 4 * S;
@@ -216,15 +217,16 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
     if (mel_stride < F)
         return tale_error_set(err, TALE_INVALID_ARG, "whisper: mel has %d frames, need %d",
                               mel_stride, F);
-    /* conv1: [F][3M] · [S][3M]ᵀ → e_h [F][S] */
-    asr_im2col(mel, M, F, mel_stride, 1, 3, 1, 1, F, st->e_col);
+    /* conv1: [F][3M] · [S][3M]ᵀ → e_mlp [F][S] (columns in the q/k/v block) */
+    float *col = st->e_q, *c1out = st->e_mlp;
+    asr_im2col(mel, M, F, mel_stride, 1, 3, 1, 1, F, col);
     asr_mat c1 = {ASR_F32, S, 3 * M, w->conv1_w};
-    asr_linear(st, st->e_col, F, &c1, w->conv1_b, st->e_h);
-    asr_gelu_par(st, st->e_h, (size_t)F * S);
-    /* conv2 (stride 2) on the time-major e_h → e_x [T][S] */
-    asr_im2col(st->e_h, S, F, 1, S, 3, 2, 1, T, st->e_col);
+    asr_linear(st, col, F, &c1, w->conv1_b, c1out);
+    asr_gelu_par(st, c1out, (size_t)F * S);
+    /* conv2 (stride 2) on the time-major conv1 output → e_x [T][S] */
+    asr_im2col(c1out, S, F, 1, S, 3, 2, 1, T, col);
     asr_mat c2 = {ASR_F32, S, 3 * S, w->conv2_w};
-    asr_linear(st, st->e_col, T, &c2, w->conv2_b, st->e_x);
+    asr_linear(st, col, T, &c2, w->conv2_b, st->e_x);
     asr_gelu_par(st, st->e_x, (size_t)T * S);
     float *x = st->e_x, *h = st->e_h;
     for (size_t i = 0; i < (size_t)T * S; i++)

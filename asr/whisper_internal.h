@@ -132,12 +132,11 @@ typedef struct asr_whisper_state {
     int n_seq_max;      /* beams decoded as one batch */
     /* encoder, T = n_audio_ctx, S = state */
     float *enc_out;     /* [T][S] the audio features */
-    float *e_x;         /* [2T][S] residual stream (first used for conv1's 2T frames) */
-    float *e_h;         /* [2T][S] normalized input / conv1 output */
-    float *e_q, *e_k, *e_v; /* [T][S] */
+    float *e_x;         /* [T][S] residual stream */
+    float *e_h;         /* [T][S] normalized input */
+    float *e_q, *e_k, *e_v; /* [T][S] each, one block (also the im2col columns) */
     float *e_att;       /* [T][S] */
-    float *e_mlp;       /* [T][4S] */
-    float *e_col;       /* [T][3S] im2col, or [2T][3·n_mels] */
+    float *e_mlp;       /* [T][4S] (also conv1's [2T][S] output) */
     float *e_scores;    /* [n_threads][chunk][T] attention scores */
     float *w_conv;      /* [n_threads][w_conv_n] f32 scratch for f16 weights */
     size_t w_conv_n;
