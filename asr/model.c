@@ -38,8 +38,9 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
         return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
     tale_status st;
     if (S_ISDIR(sb.st_mode)) {
-        /* Hugging Face / tale folders are handled by their loaders (see the
-         * table below once they exist). */
+        /* Hugging Face / tale folders: their loader builds an asr_tensor_set
+         * with OpenAI names and calls asr_whisper_from_tensors(); hook it in
+         * here (hfvad branch: asr_hf_open). */
         st = tale_error_set(err, TALE_UNSUPPORTED, "%s: model folders are not supported yet",
                             path);
     } else {
