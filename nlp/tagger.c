@@ -12,12 +12,13 @@
 #include "perceptron.h"
 #include "lemma.h"
 #include "corpus_io.h"
+#include "hunspell.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FEATS 64
+#define MAX_FEATS 96
 #define LOW_CAP 256
 
 /* ---- per-word precomputed hashes --------------------------------------------- */
@@ -27,18 +28,33 @@ typedef struct winfo {
     uint64_t suf[5]; /* suffixes of 1..4 characters of the lowercased form */
     uint64_t pre[4]; /* prefixes of 1..3 */
     uint32_t flags;  /* 1 upper initial, 2 has digit, 4 has hyphen, 8 first word */
+    uint32_t nh;     /* hunspell analyses used (<= 4) */
+    uint64_t hm[4], hf[4]; /* their morphology and stem-flag hashes */
 } winfo;
 
-static const winfo PAD_L = {11, 11, 11, 11, {11, 11, 11, 11, 11}, {11, 11, 11, 11}, 16};
-static const winfo PAD_R = {13, 13, 13, 13, {13, 13, 13, 13, 13}, {13, 13, 13, 13}, 32};
+#define MAX_HUN 6
+
+static const winfo PAD_L = {11, 11, 11, 11, {11, 11, 11, 11, 11}, {11, 11, 11, 11}, 16, 0, {0}, {0}};
+static const winfo PAD_R = {13, 13, 13, 13, {13, 13, 13, 13, 13}, {13, 13, 13, 13}, 32, 0, {0}, {0}};
 
 static uint64_t hstr(const char *s, size_t n)
 {
     return nlp_hash_bytes(1469598103934665603ULL, s, n);
 }
 
-static void word_info(const char *form, size_t fl, winfo *w, int first)
+/* Word hashes; with hs, also its hunspell analyses (into ha, *nha). */
+static void word_info(const char *form, size_t fl, winfo *w, int first, const nlp_hunspell *hs,
+                      nlp_hun_analysis *ha, size_t *nha)
 {
+    size_t na = hs ? nlp_hunspell_analyze(hs, form, fl, ha, MAX_HUN) : 0;
+    if (nha)
+        *nha = na;
+    w->nh = 0;
+    for (size_t k = 0; k < na && w->nh < 4; k++) {
+        w->hm[w->nh] = hstr(ha[k].morph, strlen(ha[k].morph));
+        w->hf[w->nh] = hstr(ha[k].flags, strlen(ha[k].flags));
+        w->nh++;
+    }
     char low[LOW_CAP], shape[64];
     size_t ll = nlp_ap_lower(form, fl, low, sizeof low);
     size_t sl = nlp_shape(form, fl, shape, sizeof shape);
@@ -80,6 +96,7 @@ typedef struct hist {
     const int *up;  /* stage F: final UPOS of the whole sentence */
     const int *upos_of; /* stage F: joint label → UPOS id */
     size_t n;
+    int hun; /* hunspell features on */
 } hist;
 
 static int lab_at(const int *lab, size_t n, long i) { return i < 0 ? -1 : i >= (long)n ? -2 : lab[i]; }
@@ -127,6 +144,15 @@ static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint3
     f[k++] = F2(26, wm1->low, wp1->low);
     for (long j = i + 1; j <= i + 4 && j < (long)n; j++)
         f[k++] = F2(30, w0->low, wi[j].suf[2]);
+    if (h->hun) {
+        f[k++] = F1(31, w0->nh);
+        for (uint32_t a = 0; a < w0->nh; a++) {
+            f[k++] = F1(32, w0->hm[a]);
+            f[k++] = F1(33, w0->hf[a]);
+            f[k++] = F2(34, w0->hm[a], w0->hf[a]);
+        }
+        f[k++] = F2(35, wp1->nh ? wp1->hm[0] : 0, wp1->nh);
+    }
     if (h->p1) {
         int n1 = lab_at(h->p1, n, i + 1), n2 = lab_at(h->p1, n, i + 2);
         int c0 = h->p1[i];
@@ -177,6 +203,10 @@ static size_t features_f(const winfo *wi, size_t n, long i, const hist *h, uint3
     f[k++] = F2(114, u0, w0->pre[3]);
     if (w0->hyph)
         f[k++] = F2(115, u0, w0->hyph);
+    for (uint32_t a = 0; h->hun && a < w0->nh; a++) {
+        f[k++] = F2(116, u0, w0->hm[a]);
+        f[k++] = F2(117, u0 * 31 + w0->hm[a], w0->hf[a]);
+    }
     return k;
 }
 
@@ -191,6 +221,8 @@ struct tale_tagger {
     int *upos_of;            /* label → UPOS id */
     uint32_t *by_upos, *by_upos_off; /* labels grouped by UPOS */
     int two_pass;
+    int hunspell;        /* the model uses the hunspell-da lexicon */
+    nlp_hunspell *hs;
     nlp_ap ap1, ap2, apf;
     nlp_lemmatizer lem;
 };
@@ -200,6 +232,8 @@ struct tale_tagger_ctx {
     size_t cap;
     winfo *wi;
     int *lab, *p1, *up;
+    nlp_hun_analysis *ha; /* [cap][MAX_HUN] */
+    size_t *nha;
     float *scores;
     char *lemma_buf;
     size_t lemma_cap;
@@ -221,6 +255,7 @@ void tale_tagger_free(tale_tagger *t)
     nlp_ap_free(&t->ap2);
     nlp_ap_free(&t->apf);
     nlp_lemma_free(&t->lem);
+    nlp_hunspell_free(t->hs);
     nlp_model_file_free(&t->file);
     free(t);
 }
@@ -288,7 +323,8 @@ static tale_status tagger_from_file(nlp_model_file *file, const char *path, tale
     sec = "CONF";
     b = nlp_model_file_section(&t->file, "CONF");
     t->two_pass = (int)nlp_rbuf_u32(&b);
-    if (b.bad || t->two_pass > 1) {
+    t->hunspell = (int)nlp_rbuf_u32(&b);
+    if (b.bad || t->two_pass > 1 || t->hunspell > 1) {
         why = "missing or malformed configuration";
         goto bad;
     }
@@ -316,6 +352,16 @@ static tale_status tagger_from_file(nlp_model_file *file, const char *path, tale
     }
     if ((why = nlp_lemma_read(&t->lem, &r1, &r2, &r3)))
         goto bad;
+    if (t->hunspell) {
+        tale_error he;
+        if (nlp_hunspell_open(NULL, &t->hs, &he) != TALE_OK) {
+            tale_status code = he.code;
+            tale_error_set(err, code, "%s: this model uses the Danish hunspell dictionary "
+                           "(Debian package hunspell-da; or set TALE_HUNSPELL_DIR): %s", path, he.msg);
+            tale_tagger_free(t);
+            return code;
+        }
+    }
     *out = t;
     return TALE_OK;
 bad:
@@ -365,6 +411,8 @@ void tale_tagger_ctx_free(tale_tagger_ctx *c)
     free(c->lab);
     free(c->p1);
     free(c->up);
+    free(c->ha);
+    free(c->nha);
     free(c->scores);
     free(c->lemma_buf);
     free(c);
@@ -389,7 +437,13 @@ static int ctx_reserve(tale_tagger_ctx *c, size_t n)
     int *u = realloc(c->up, nc * sizeof *u);
     if (u)
         c->up = u;
-    if (!wi || !a || !b || !u)
+    nlp_hun_analysis *ha = realloc(c->ha, nc * MAX_HUN * sizeof *ha);
+    if (ha)
+        c->ha = ha;
+    size_t *nha = realloc(c->nha, nc * sizeof *nha);
+    if (nha)
+        c->nha = nha;
+    if (!wi || !a || !b || !u || !ha || !nha)
         return -1;
     c->cap = nc;
     return 0;
@@ -431,6 +485,10 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
     h->lab = lab;
     h->n = n;
     for (size_t i = 0; i < n; i++) {
+        if (h->up && c->off[h->up[i] + 1] - c->off[h->up[i]] == 1) {
+            lab[i] = (int)c->by_upos[c->off[h->up[i]]]; /* e.g. PUNCT has one FEATS value */
+            continue;
+        }
         size_t nf = h->up ? features_f(wi, n, (long)i, h, fv) : features_u(wi, n, (long)i, h, fv);
         memset(scores, 0, c->n_classes * sizeof *scores);
         nlp_ap_score(ap, fv, nf, scores);
@@ -443,14 +501,17 @@ static void tag_words(const tale_tagger *t, const winfo *wi, size_t n, int *up, 
 {
     cands cu = {NULL, NULL, t->n_upos}, cf = {t->by_upos, t->by_upos_off, t->n_labels};
     hist h = {0};
+    h.hun = t->hunspell;
     run_stage(&t->ap1, wi, n, &h, up, &cu, scores);
     if (t->two_pass) {
         memcpy(p1, up, n * sizeof *up);
         h = (hist){0};
+        h.hun = t->hunspell;
         h.p1 = p1;
         run_stage(&t->ap2, wi, n, &h, up, &cu, scores);
     }
     h = (hist){0};
+    h.hun = t->hunspell;
     h.up = up;
     h.upos_of = t->upos_of;
     run_stage(&t->apf, wi, n, &h, joint, &cf, scores);
@@ -474,7 +535,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         if (corpus_utf8_invalid_at(forms[i], fl) != (size_t)-1)
             return tale_error_set(err, TALE_BAD_UTF8, "tagger: word %zu is not valid UTF-8",
                                   i + 1);
-        word_info(forms[i], fl, &c->wi[i], i == 0);
+        word_info(forms[i], fl, &c->wi[i], i == 0, t->hs, c->ha + i * MAX_HUN, &c->nha[i]);
         need += fl + 80;
     }
     if (need > c->lemma_cap) {
@@ -493,7 +554,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         out[i].feats = t->feats_of[l];
         size_t cap = fl + 80;
         out[i].lemma = nlp_lemma_apply(&t->lem, forms[i], fl, out[i].upos, out[i].feats, i == 0,
-                                       c->lemma_buf + pos, cap);
+                                       c->ha + i * MAX_HUN, c->nha[i], c->lemma_buf + pos, cap);
         pos += cap;
     }
     return TALE_OK;
@@ -509,6 +570,7 @@ tale_tagger_train_params tale_tagger_train_default_params(void)
     p.lemma_epochs = 6;
     p.seed = 1;
     p.two_pass = 1;
+    p.use_hunspell = 1;
     return p;
 }
 
@@ -567,8 +629,10 @@ static void tdata_free(tdata *d)
     free(d->gold_j);
 }
 
-static int tdata_build(const tale_conllu *c, const strset *upos, const strset *labels, tdata *d)
+static int tdata_build(const tale_conllu *c, const strset *upos, const strset *labels,
+                       const nlp_hunspell *hs, tdata *d)
 {
+    nlp_hun_analysis ha[MAX_HUN];
     memset(d, 0, sizeof *d);
     d->n_sents = c->n_sents;
     d->n_words = c->n_words;
@@ -586,7 +650,7 @@ static int tdata_build(const tale_conllu *c, const strset *upos, const strset *l
         d->len[s] = c->sents[s].n_words;
         for (size_t i = 0; i < c->sents[s].n_words; i++, w++) {
             const tale_conllu_word *x = &c->sents[s].words[i];
-            word_info(x->form, strlen(x->form), &d->wi[w], i == 0);
+            word_info(x->form, strlen(x->form), &d->wi[w], i == 0, hs, ha, NULL);
             d->gold_u[w] = strset_find(upos, x->upos);
             snprintf(buf, sizeof buf, "%s|%s", x->upos, x->feats);
             d->gold_j[w] = strset_find(labels, buf);
@@ -620,6 +684,7 @@ typedef struct stage {
     const int *gold;
     const int *upos_of;
     cands c;
+    int hun;
 } stage;
 
 static int train_epoch(nlp_ap_train *tr, const tdata *d, const size_t *order, size_t n_order,
@@ -628,7 +693,7 @@ static int train_epoch(nlp_ap_train *tr, const tdata *d, const size_t *order, si
     uint32_t fv[MAX_FEATS];
     for (size_t q = 0; q < n_order; q++) {
         size_t s = order[q], st = d->start[s], n = d->len[s];
-        hist h = {lab, sg->p1 ? sg->p1 + st : NULL, sg->up ? sg->up + st : NULL, sg->upos_of, n};
+        hist h = {lab, sg->p1 ? sg->p1 + st : NULL, sg->up ? sg->up + st : NULL, sg->upos_of, n, sg->hun};
         for (size_t i = 0; i < n; i++) {
             const winfo *wi = d->wi + st;
             size_t nf = h.up ? features_f(wi, n, (long)i, &h, fv) : features_u(wi, n, (long)i, &h, fv);
@@ -650,6 +715,7 @@ static void predict_all(const nlp_ap *ap, const tdata *d, const stage *sg, float
     for (size_t s = 0; s < d->n_sents; s++) {
         size_t st = d->start[s];
         hist h = {0};
+        h.hun = sg->hun;
         h.p1 = sg->p1 ? sg->p1 + st : NULL;
         h.up = sg->up ? sg->up + st : NULL;
         h.upos_of = sg->upos_of;
@@ -745,6 +811,9 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
                                       "tagger training: %s sentence %zu has more than 4000 words",
                                       k ? "dev" : "train", s + 1);
     tale_status st = TALE_OK;
+    nlp_hunspell *hs = NULL;
+    if (p.use_hunspell && (st = nlp_hunspell_open(NULL, &hs, err)) != TALE_OK)
+        return st;
     strset upos = {0}, labels = {0};
     tdata dt = {0}, dd = {0};
     int *p1_tr = NULL, *p1_dev = NULL, *up_tr = NULL, *up_dev = NULL, *upos_of = NULL;
@@ -780,8 +849,8 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     upos_of = calloc(labels.n, sizeof *upos_of);
     by = calloc(labels.n, sizeof *by);
     by_off = calloc(upos.n + 1, sizeof *by_off);
-    if (!upos_of || !by || !by_off || tdata_build(train, &upos, &labels, &dt) ||
-        tdata_build(dev, &upos, &labels, &dd)) {
+    if (!upos_of || !by || !by_off || tdata_build(train, &upos, &labels, hs, &dt) ||
+        tdata_build(dev, &upos, &labels, hs, &dd)) {
         st = oom(err);
         goto fail;
     }
@@ -814,7 +883,8 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     const int K = 4;
     double prog = 0, total = p.epochs * (p.two_pass ? K + 3.0 : 2.0);
     cands cu = {NULL, NULL, upos.n}, cf = {by, by_off, labels.n};
-    stage s1 = {NULL, NULL, dt.gold_u, NULL, cu}, s1d = {NULL, NULL, dd.gold_u, NULL, cu};
+    int hu = p.use_hunspell;
+    stage s1 = {NULL, NULL, dt.gold_u, NULL, cu, hu}, s1d = {NULL, NULL, dd.gold_u, NULL, cu, hu};
     int ep = train_stage(&dt, all, dt.n_sents, &s1, &dd, &s1d, p.epochs, p.seed, &ap1, "UPOS pass 1",
                          &p, &prog, total);
     if (ep < 0) {
@@ -836,6 +906,7 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
         }
         for (size_t s = (size_t)k; s < dt.n_sents; s += K) {
             hist h = {0};
+            h.hun = p.use_hunspell;
             run_stage(&m, dt.wi + dt.start[s], dt.len[s], &h, p1_tr + dt.start[s], &cu, scores);
         }
         nlp_ap_free(&m);
@@ -844,7 +915,7 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     memcpy(up_tr, p1_tr, dt.n_words * sizeof *up_tr);
     memcpy(up_dev, p1_dev, dd.n_words * sizeof *up_dev);
     if (p.two_pass) {
-        stage s2 = {p1_tr, NULL, dt.gold_u, NULL, cu}, s2d = {p1_dev, NULL, dd.gold_u, NULL, cu};
+        stage s2 = {p1_tr, NULL, dt.gold_u, NULL, cu, hu}, s2d = {p1_dev, NULL, dd.gold_u, NULL, cu, hu};
         int ep2 = train_stage(&dt, all, dt.n_sents, &s2, &dd, &s2d, p.epochs, p.seed + 99, &ap2,
                               "UPOS pass 2", &p, &prog, total);
         if (ep2 < 0) {
@@ -856,13 +927,13 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
         /* train-side pass-2 UPOS: the jackknifed pass-1 output is close enough
          * (it has the error rate the FEATS stage will see) */
     }
-    stage sf = {NULL, up_tr, dt.gold_j, upos_of, cf}, sfd = {NULL, up_dev, dd.gold_j, upos_of, cf};
+    stage sf = {NULL, up_tr, dt.gold_j, upos_of, cf, hu}, sfd = {NULL, up_dev, dd.gold_j, upos_of, cf, hu};
     if (train_stage(&dt, all, dt.n_sents, &sf, &dd, &sfd, p.epochs, p.seed + 7, &apf, "FEATS",
                     &p, &prog, total) < 0) {
         st = oom(err);
         goto fail;
     }
-    st = nlp_lemma_train(train, p.lemma_epochs, p.seed, &lr, &ll, &lw, err);
+    st = nlp_lemma_train(train, p.lemma_epochs, p.seed, hs, &lr, &ll, &lw, err);
     if (st != TALE_OK)
         goto fail;
     /* assemble the file */
@@ -875,6 +946,7 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     nlp_model_writer_section(&w, "LABL", &wb);
     wb.len = 0;
     nlp_wbuf_u32(&wb, (uint32_t)p.two_pass);
+    nlp_wbuf_u32(&wb, (uint32_t)(p.use_hunspell != 0));
     nlp_model_writer_section(&w, "CONF", &wb);
     wb.len = 0;
     nlp_wbuf_ap(&wb, &ap1);
@@ -967,5 +1039,6 @@ fail:
     free(by_off);
     strset_free(&upos);
     strset_free(&labels);
+    nlp_hunspell_free(hs);
     return st;
 }

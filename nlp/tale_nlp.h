@@ -209,6 +209,8 @@ typedef struct tale_tagger_train_params {
     int lemma_epochs;  /* passes for the lemma classifier */
     uint32_t seed;     /* shuffling order */
     int two_pass;      /* 1: a second pass sees first-pass tags to the right */
+    int use_hunspell;  /* 1: use the hunspell-da dictionary (/usr/share/hunspell or
+                          $TALE_HUNSPELL_DIR) as an extra lexicon; the model then needs it */
     tale_progress_fn on_progress; /* done/total in epochs; may be NULL */
     void *user_data;
 } tale_tagger_train_params;
