@@ -500,7 +500,7 @@ void nlp_lemma_free(nlp_lemmatizer *lz)
 
 const char *nlp_lemma_apply(const nlp_lemmatizer *lz, const char *form, size_t fl,
                             const char *upos, const char *feats, int sent_initial,
-                            const nlp_hun_analysis *ha, size_t nha, char *buf, size_t cap)
+                            const nlp_hunspell *hs, char *buf, size_t cap)
 {
     char key[3 * LOWBUF], low[LOWBUF];
     const char *hit;
@@ -528,8 +528,11 @@ const char *nlp_lemma_apply(const nlp_lemmatizer *lz, const char *form, size_t f
     }
     uint32_t fv[MAX_FEATS];
     size_t nf = lemma_features(low, ll, form, fl, upos, feats, sent_initial, fv);
-    if (ha)
+    if (hs) {
+        nlp_hun_analysis ha[6];
+        size_t nha = nlp_hunspell_analyze(hs, form, fl, ha, 6);
         nf += hun_features(form, upos, ha, nha, fv + nf);
+    }
     float stack_scores[2048];
     float *scores = lz->n_rules <= 2048 ? stack_scores : malloc(lz->n_rules * sizeof *scores);
     if (!scores) {

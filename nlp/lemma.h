@@ -42,10 +42,11 @@ tale_status nlp_lemma_train(const struct tale_conllu *train, int epochs, uint32_
                             nlp_wbuf *weights, tale_error *err);
 /* Lemma of one word into buf (cap bytes).  Returns the lemma (buf or a
  * lexicon string). */
-/* ha[0..nha): hunspell analyses of the form (may be none). */
+/* hs: the hunspell lexicon when the model was trained with it, else NULL
+ * (consulted only for words the lexicon lacks). */
 const char *nlp_lemma_apply(const nlp_lemmatizer *lz, const char *form, size_t len,
                             const char *upos, const char *feats, int sent_initial,
-                            const nlp_hun_analysis *ha, size_t nha, char *buf, size_t cap);
+                            const nlp_hunspell *hs, char *buf, size_t cap);
 /* Reads the three sections (strings point into their memory, which must
  * outlive lz); returns NULL or a static reason. */
 const char *nlp_lemma_read(nlp_lemmatizer *lz, nlp_rbuf *rules, nlp_rbuf *lex, nlp_rbuf *weights);

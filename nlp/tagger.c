@@ -42,19 +42,33 @@ static uint64_t hstr(const char *s, size_t n)
     return nlp_hash_bytes(1469598103934665603ULL, s, n);
 }
 
-/* Word hashes; with hs, also its hunspell analyses (into ha, *nha). */
-static void word_info(const char *form, size_t fl, winfo *w, int first, const nlp_hunspell *hs,
-                      nlp_hun_analysis *ha, size_t *nha)
+/* Hunspell part of a word's info: morphology and flag hashes of up to 4
+ * analyses. */
+static void hun_info(const nlp_hunspell *hs, const char *form, size_t fl, winfo *w)
 {
+    nlp_hun_analysis ha[MAX_HUN];
     size_t na = hs ? nlp_hunspell_analyze(hs, form, fl, ha, MAX_HUN) : 0;
-    if (nha)
-        *nha = na;
     w->nh = 0;
     for (size_t k = 0; k < na && w->nh < 4; k++) {
         w->hm[w->nh] = hstr(ha[k].morph, strlen(ha[k].morph));
         w->hf[w->nh] = hstr(ha[k].flags, strlen(ha[k].flags));
         w->nh++;
     }
+}
+
+/* A direct-mapped cache of hun_info by form hash: analyses cost far more
+ * than the tagger's lookups, and text repeats its words. */
+#define HCACHE 16384
+typedef struct hcache_ent {
+    uint64_t key; /* form hash + 1; 0 = empty */
+    uint32_t nh;
+    uint64_t hm[4], hf[4];
+} hcache_ent;
+
+/* Word hashes, and with hs its hunspell part (through cache when given). */
+static void word_info(const char *form, size_t fl, winfo *w, int first, const nlp_hunspell *hs,
+                      hcache_ent *cache)
+{
     char low[LOW_CAP], shape[64];
     size_t ll = nlp_ap_lower(form, fl, low, sizeof low);
     size_t sl = nlp_shape(form, fl, shape, sizeof shape);
@@ -70,6 +84,23 @@ static void word_info(const char *form, size_t fl, winfo *w, int first, const nl
     const char *h = memrchr(low, '-', ll);
     w->hyph = h && h + 1 < low + ll ? hstr(h + 1, (size_t)(low + ll - h - 1)) : 0;
     w->flags = (uint32_t)nlp_is_upper_initial(form, fl) | (first ? 8u : 0u);
+    w->nh = 0;
+    if (hs) {
+        hcache_ent *e = cache ? &cache[w->form & (HCACHE - 1)] : NULL;
+        if (e && e->key == w->form + 1) {
+            w->nh = e->nh;
+            memcpy(w->hm, e->hm, sizeof w->hm);
+            memcpy(w->hf, e->hf, sizeof w->hf);
+        } else {
+            hun_info(hs, form, fl, w);
+            if (e) {
+                e->key = w->form + 1;
+                e->nh = w->nh;
+                memcpy(e->hm, w->hm, sizeof w->hm);
+                memcpy(e->hf, w->hf, sizeof w->hf);
+            }
+        }
+    }
     for (size_t i = 0; i < fl; i++) {
         if (form[i] >= '0' && form[i] <= '9')
             w->flags |= 2;
@@ -232,8 +263,7 @@ struct tale_tagger_ctx {
     size_t cap;
     winfo *wi;
     int *lab, *p1, *up;
-    nlp_hun_analysis *ha; /* [cap][MAX_HUN] */
-    size_t *nha;
+    hcache_ent *cache;    /* [HCACHE] */
     float *scores;
     char *lemma_buf;
     size_t lemma_cap;
@@ -396,7 +426,10 @@ tale_tagger_ctx *tale_tagger_ctx_new(const tale_tagger *t)
         return NULL;
     c->t = t;
     c->scores = malloc((t->n_labels + t->n_upos) * sizeof *c->scores);
-    if (!c->scores) {
+    c->cache = t->hs ? calloc(HCACHE, sizeof *c->cache) : NULL;
+    if (!c->scores || (t->hs && !c->cache)) {
+        free(c->scores);
+        free(c->cache);
         free(c);
         return NULL;
     }
@@ -411,8 +444,7 @@ void tale_tagger_ctx_free(tale_tagger_ctx *c)
     free(c->lab);
     free(c->p1);
     free(c->up);
-    free(c->ha);
-    free(c->nha);
+    free(c->cache);
     free(c->scores);
     free(c->lemma_buf);
     free(c);
@@ -437,13 +469,7 @@ static int ctx_reserve(tale_tagger_ctx *c, size_t n)
     int *u = realloc(c->up, nc * sizeof *u);
     if (u)
         c->up = u;
-    nlp_hun_analysis *ha = realloc(c->ha, nc * MAX_HUN * sizeof *ha);
-    if (ha)
-        c->ha = ha;
-    size_t *nha = realloc(c->nha, nc * sizeof *nha);
-    if (nha)
-        c->nha = nha;
-    if (!wi || !a || !b || !u || !ha || !nha)
+    if (!wi || !a || !b || !u)
         return -1;
     c->cap = nc;
     return 0;
@@ -535,7 +561,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         if (corpus_utf8_invalid_at(forms[i], fl) != (size_t)-1)
             return tale_error_set(err, TALE_BAD_UTF8, "tagger: word %zu is not valid UTF-8",
                                   i + 1);
-        word_info(forms[i], fl, &c->wi[i], i == 0, t->hs, c->ha + i * MAX_HUN, &c->nha[i]);
+        word_info(forms[i], fl, &c->wi[i], i == 0, t->hs, c->cache);
         need += fl + 80;
     }
     if (need > c->lemma_cap) {
@@ -554,7 +580,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         out[i].feats = t->feats_of[l];
         size_t cap = fl + 80;
         out[i].lemma = nlp_lemma_apply(&t->lem, forms[i], fl, out[i].upos, out[i].feats, i == 0,
-                                       c->ha + i * MAX_HUN, c->nha[i], c->lemma_buf + pos, cap);
+                                       t->hs, c->lemma_buf + pos, cap);
         pos += cap;
     }
     return TALE_OK;
@@ -632,7 +658,6 @@ static void tdata_free(tdata *d)
 static int tdata_build(const tale_conllu *c, const strset *upos, const strset *labels,
                        const nlp_hunspell *hs, tdata *d)
 {
-    nlp_hun_analysis ha[MAX_HUN];
     memset(d, 0, sizeof *d);
     d->n_sents = c->n_sents;
     d->n_words = c->n_words;
@@ -650,7 +675,7 @@ static int tdata_build(const tale_conllu *c, const strset *upos, const strset *l
         d->len[s] = c->sents[s].n_words;
         for (size_t i = 0; i < c->sents[s].n_words; i++, w++) {
             const tale_conllu_word *x = &c->sents[s].words[i];
-            word_info(x->form, strlen(x->form), &d->wi[w], i == 0, hs, ha, NULL);
+            word_info(x->form, strlen(x->form), &d->wi[w], i == 0, hs, NULL);
             d->gold_u[w] = strset_find(upos, x->upos);
             snprintf(buf, sizeof buf, "%s|%s", x->upos, x->feats);
             d->gold_j[w] = strset_find(labels, buf);
@@ -760,7 +785,9 @@ static int train_stage(const tdata *tr_d, const size_t *sents, size_t n_sents, c
         if (!dev && ep + 1 < epochs)
             continue;
         nlp_ap m;
-        if (nlp_ap_finish(tr, 1e-3f, &m))
+        /* weights below 0.1 change no decision on dev (measured) and
+         * would only fill the file and the cache */
+        if (nlp_ap_finish(tr, 0.1f, &m))
             goto fail;
         double a = 0;
         if (dev) {

@@ -269,6 +269,7 @@ typedef struct tale_ner_train_params {
     uint32_t seed;
     const char *names_dir; /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL: none */
     const char *const *case_texts; /* NULL-terminated plain-text files for case profiles; may be NULL */
+    int use_hunspell; /* 1: hunspell-da analyses as features (the model then needs them) */
     tale_progress_fn on_progress;
     void *user_data;
 } tale_ner_train_params;
