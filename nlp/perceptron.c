@@ -211,7 +211,7 @@ static void *big_alloc(size_t bytes, int zero)
 static int build_slots(nlp_ap *m)
 {
     uint32_t cap = 16;
-    while (cap < (uint64_t)m->n_keys * 4 / 3 + 1) /* load factor <= 0.75 */
+    while (cap < (uint64_t)m->n_keys * 2 + 1) /* load factor <= 0.5 */
         cap *= 2;
     m->slot = big_alloc((size_t)cap * sizeof *m->slot, 1);
     m->ent = big_alloc(((size_t)m->n_entries + 1) * sizeof *m->ent, 0);
