@@ -195,8 +195,11 @@ static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint3
         f[k++] = F1(45, V(c0));
         f[k++] = F2(46, V(c0), w0->low);
         f[k++] = F2(47, w0->low, V(n1) * 64 + V(n2));
-        for (long j = i + 1; j <= i + 5 && j < (long)n; j++)
+        for (long j = i + 1; j <= i + 5 && j < (long)n; j++) {
             f[k++] = F2(48, w0->low, V(h->p1[j]));
+            if (h->hun && wi[j].nh)
+                f[k++] = F2(50, w0->low, wi[j].hm[0]);
+        }
         for (long j = i - 1; j >= i - 4 && j >= 0; j--)
             f[k++] = F2(49, w0->low, V(h->lab[j]));
     }
