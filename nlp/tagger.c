@@ -133,17 +133,11 @@ typedef struct hist {
 static int lab_at(const int *lab, size_t n, long i) { return i < 0 ? -1 : i >= (long)n ? -2 : lab[i]; }
 #define V(x) ((uint64_t)((x) + 3))
 
-/* Stage U (UPOS) features: word, affixes, shape, ±2 words, previous UPOS,
- * a bag of the endings of the next four words; in pass 2 also the first
- * pass's UPOS to the right. */
-static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint32_t *f)
+/* The part of the stage-U features that depends on the word alone: its
+ * scores can be cached per word form (see run_stage). */
+static size_t features_uw(const winfo *w0, int hun, uint32_t *f)
 {
     size_t k = 0;
-    const winfo *w0 = &wi[i];
-    const winfo *wm1 = i >= 1 ? &wi[i - 1] : &PAD_L, *wm2 = i >= 2 ? &wi[i - 2] : &PAD_L;
-    const winfo *wp1 = i + 1 < (long)n ? &wi[i + 1] : &PAD_R;
-    const winfo *wp2 = i + 2 < (long)n ? &wi[i + 2] : &PAD_R;
-    int u1 = lab_at(h->lab, n, i - 1), u2 = lab_at(h->lab, n, i - 2);
     f[k++] = F1(0, 0);
     f[k++] = F1(1, w0->form);
     f[k++] = F1(2, w0->low);
@@ -152,6 +146,28 @@ static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint3
     for (int s = 1; s <= 3; s++)
         f[k++] = F1(4, w0->pre[s]);
     f[k++] = F1(5, w0->shape);
+    if (w0->hyph)
+        f[k++] = F1(23, w0->hyph);
+    if (hun) {
+        f[k++] = F1(31, w0->nh);
+        for (uint32_t a = 0; a < w0->nh; a++) {
+            f[k++] = F1(32, w0->hm[a]);
+            f[k++] = F1(33, w0->hf[a]);
+            f[k++] = F2(34, w0->hm[a], w0->hf[a]);
+        }
+    }
+    return k;
+}
+
+/* The rest: position, context words and labels. */
+static size_t features_uc(const winfo *wi, size_t n, long i, const hist *h, uint32_t *f)
+{
+    size_t k = 0;
+    const winfo *w0 = &wi[i];
+    const winfo *wm1 = i >= 1 ? &wi[i - 1] : &PAD_L, *wm2 = i >= 2 ? &wi[i - 2] : &PAD_L;
+    const winfo *wp1 = i + 1 < (long)n ? &wi[i + 1] : &PAD_R;
+    const winfo *wp2 = i + 2 < (long)n ? &wi[i + 2] : &PAD_R;
+    int u1 = lab_at(h->lab, n, i - 1), u2 = lab_at(h->lab, n, i - 2);
     f[k++] = F2(6, w0->shape, w0->flags);
     f[k++] = F1(7, wm1->low);
     f[k++] = F1(8, wm2->low);
@@ -168,22 +184,13 @@ static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint3
     f[k++] = F2(20, V(u1), w0->suf[3]);
     f[k++] = F2(21, w0->suf[2], wp1->suf[2]);
     f[k++] = F2(22, w0->flags, w0->suf[4]);
-    if (w0->hyph)
-        f[k++] = F1(23, w0->hyph);
     f[k++] = F1(24, wm1->shape);
     f[k++] = F2(25, V(u1), wp1->low);
     f[k++] = F2(26, wm1->low, wp1->low);
     for (long j = i + 1; j <= i + 4 && j < (long)n; j++)
         f[k++] = F2(30, w0->low, wi[j].suf[2]);
-    if (h->hun) {
-        f[k++] = F1(31, w0->nh);
-        for (uint32_t a = 0; a < w0->nh; a++) {
-            f[k++] = F1(32, w0->hm[a]);
-            f[k++] = F1(33, w0->hf[a]);
-            f[k++] = F2(34, w0->hm[a], w0->hf[a]);
-        }
+    if (h->hun)
         f[k++] = F2(35, wp1->nh ? wp1->hm[0] : 0, wp1->nh);
-    }
     if (h->p1) {
         int n1 = lab_at(h->p1, n, i + 1), n2 = lab_at(h->p1, n, i + 2);
         int c0 = h->p1[i];
@@ -204,6 +211,16 @@ static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint3
             f[k++] = F2(49, w0->low, V(h->lab[j]));
     }
     return k;
+}
+
+
+/* Stage U (UPOS) features: word, affixes, shape, ±2 words, previous UPOS,
+ * a bag of the endings of the next four words, hunspell analyses; in pass
+ * 2 also the first pass's UPOS to the right. */
+static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint32_t *f)
+{
+    size_t k = features_uw(&wi[i], h->hun, f);
+    return k + features_uc(wi, n, i, h, f + k);
 }
 
 /* Stage F (FEATS) features: the joint label is chosen among those of the
@@ -244,6 +261,15 @@ static size_t features_f(const winfo *wi, size_t n, long i, const hist *h, uint3
     return k;
 }
 
+/* Per-form cache of the word-only stage-U scores (features_uw), one per
+ * pass: a third of the lookups of a UPOS pass depend on the word alone. */
+#define UCACHE 16384
+#define UCACHE_MAX_UPOS 32
+typedef struct ucache_ent {
+    uint64_t key; /* form hash + 1; 0 = empty */
+    float s[UCACHE_MAX_UPOS];
+} ucache_ent;
+
 /* ---- the model ---------------------------------------------------------------------- */
 
 struct tale_tagger {
@@ -267,6 +293,7 @@ struct tale_tagger_ctx {
     winfo *wi;
     int *lab, *p1, *up;
     hcache_ent *cache;    /* [HCACHE] */
+    ucache_ent *uc1, *uc2; /* [UCACHE] each, NULL when there are too many UPOS */
     float *scores;
     char *lemma_buf;
     size_t lemma_cap;
@@ -430,9 +457,15 @@ tale_tagger_ctx *tale_tagger_ctx_new(const tale_tagger *t)
     c->t = t;
     c->scores = malloc((t->n_labels + t->n_upos) * sizeof *c->scores);
     c->cache = t->hs ? calloc(HCACHE, sizeof *c->cache) : NULL;
-    if (!c->scores || (t->hs && !c->cache)) {
+    if (t->n_upos <= UCACHE_MAX_UPOS) {
+        c->uc1 = calloc(UCACHE, sizeof *c->uc1);
+        c->uc2 = t->two_pass ? calloc(UCACHE, sizeof *c->uc2) : NULL;
+    }
+    if (!c->scores || (t->hs && !c->cache) || (t->n_upos <= UCACHE_MAX_UPOS && (!c->uc1 || (t->two_pass && !c->uc2)))) {
         free(c->scores);
         free(c->cache);
+        free(c->uc1);
+        free(c->uc2);
         free(c);
         return NULL;
     }
@@ -448,6 +481,8 @@ void tale_tagger_ctx_free(tale_tagger_ctx *c)
     free(c->p1);
     free(c->up);
     free(c->cache);
+    free(c->uc1);
+    free(c->uc2);
     free(c->scores);
     free(c->lemma_buf);
     free(c);
@@ -506,9 +541,10 @@ static int best_of(const float *s, const cands *c, int upos)
     return best;
 }
 
-/* Greedy left-to-right decoding of one stage into h->lab (writable). */
+/* Greedy left-to-right decoding of one stage into h->lab (writable).
+ * uc: the word-score cache for this pass (stage U only; may be NULL). */
 static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int *lab,
-                      const cands *c, float *scores)
+                      const cands *c, float *scores, ucache_ent *uc)
 {
     uint32_t fv[MAX_FEATS];
     h->lab = lab;
@@ -516,6 +552,20 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
     for (size_t i = 0; i < n; i++) {
         if (h->up && c->off[h->up[i] + 1] - c->off[h->up[i]] == 1) {
             lab[i] = (int)c->by_upos[c->off[h->up[i]]]; /* e.g. PUNCT has one FEATS value */
+            continue;
+        }
+        if (uc && !h->up) {
+            ucache_ent *e = &uc[wi[i].form & (UCACHE - 1)];
+            if (e->key != wi[i].form + 1) {
+                size_t nw = features_uw(&wi[i], h->hun, fv);
+                memset(e->s, 0, c->n_classes * sizeof *e->s);
+                nlp_ap_score(ap, fv, nw, e->s);
+                e->key = wi[i].form + 1;
+            }
+            memcpy(scores, e->s, c->n_classes * sizeof *scores);
+            size_t nf = features_uc(wi, n, (long)i, h, fv);
+            nlp_ap_score(ap, fv, nf, scores);
+            lab[i] = best_of(scores, c, 0);
             continue;
         }
         size_t nf = h->up ? features_f(wi, n, (long)i, h, fv) : features_u(wi, n, (long)i, h, fv);
@@ -526,24 +576,24 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
 }
 
 static void tag_words(const tale_tagger *t, const winfo *wi, size_t n, int *up, int *p1,
-                      int *joint, float *scores)
+                      int *joint, float *scores, ucache_ent *uc1, ucache_ent *uc2)
 {
     cands cu = {NULL, NULL, t->n_upos}, cf = {t->by_upos, t->by_upos_off, t->n_labels};
     hist h = {0};
     h.hun = t->hunspell;
-    run_stage(&t->ap1, wi, n, &h, up, &cu, scores);
+    run_stage(&t->ap1, wi, n, &h, up, &cu, scores, uc1);
     if (t->two_pass) {
         memcpy(p1, up, n * sizeof *up);
         h = (hist){0};
         h.hun = t->hunspell;
         h.p1 = p1;
-        run_stage(&t->ap2, wi, n, &h, up, &cu, scores);
+        run_stage(&t->ap2, wi, n, &h, up, &cu, scores, uc2);
     }
     h = (hist){0};
     h.hun = t->hunspell;
     h.up = up;
     h.upos_of = t->upos_of;
-    run_stage(&t->apf, wi, n, &h, joint, &cf, scores);
+    run_stage(&t->apf, wi, n, &h, joint, &cf, scores, NULL);
 }
 
 tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const size_t *lens,
@@ -574,7 +624,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         c->lemma_buf = nb;
         c->lemma_cap = need;
     }
-    tag_words(t, c->wi, n, c->up, c->p1, c->lab, c->scores);
+    tag_words(t, c->wi, n, c->up, c->p1, c->lab, c->scores, c->uc1, c->uc2);
     size_t pos = 0;
     for (size_t i = 0; i < n; i++) {
         int l = c->lab[i];
@@ -747,7 +797,7 @@ static void predict_all(const nlp_ap *ap, const tdata *d, const stage *sg, float
         h.p1 = sg->p1 ? sg->p1 + st : NULL;
         h.up = sg->up ? sg->up + st : NULL;
         h.upos_of = sg->upos_of;
-        run_stage(ap, d->wi + st, d->len[s], &h, out + st, &sg->c, scores);
+        run_stage(ap, d->wi + st, d->len[s], &h, out + st, &sg->c, scores, NULL);
     }
 }
 
@@ -937,7 +987,7 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
         for (size_t s = (size_t)k; s < dt.n_sents; s += K) {
             hist h = {0};
             h.hun = p.use_hunspell;
-            run_stage(&m, dt.wi + dt.start[s], dt.len[s], &h, p1_tr + dt.start[s], &cu, scores);
+            run_stage(&m, dt.wi + dt.start[s], dt.len[s], &h, p1_tr + dt.start[s], &cu, scores, NULL);
         }
         nlp_ap_free(&m);
     }
