@@ -170,6 +170,29 @@ static tale_status open_sndfile(tale_audio *a, const char *path, tale_error *err
     return TALE_OK;
 }
 
+/* Standard input through libsndfile, which reads WAV, AU, Ogg and MP3 (not
+ * FLAC) from a pipe. */
+static tale_status open_stdin_sndfile(tale_audio *a, tale_error *err)
+{
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    a->sf = sf_open_fd(STDIN_FILENO, SFM_READ, &info, 0); /* 0: sf_close leaves fd 0 open */
+    if (!a->sf)
+        return tale_error_set(err, TALE_BAD_AUDIO,
+                              "-: standard input is not audio libsndfile can read from a pipe (%s); "
+                              "for raw PCM give its sample rate (--rate)",
+                              sf_error_number(sf_error(NULL)));
+    describe_sf_format(a, info.format);
+    if (info.channels <= 0 || info.channels > MAX_CHANNELS || info.samplerate <= 0)
+        return tale_error_set(err, TALE_BAD_AUDIO, "-: corrupt header (%d channels at %d Hz)",
+                              info.channels, info.samplerate);
+    a->src_rate_hz = info.samplerate;
+    a->channels = info.channels;
+    a->src_frames = (info.frames > 0 && info.frames < SF_COUNT_MAX) ? (int64_t)info.frames : -1;
+    a->frames_exact = (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
+    return TALE_OK;
+}
+
 tale_status tale_audio_open(const char *path, const tale_audio_params *p, tale_audio **out,
                             tale_error *err)
 {
@@ -194,16 +217,21 @@ tale_status tale_audio_open(const char *path, const tale_audio_params *p, tale_a
     }
     a->target_rate_hz = p->target_rate_hz;
 
-    if (strcmp(path, "-") == 0) {
+    if (strcmp(path, "-") == 0 && p->raw_rate_hz == 0) {
+        /* no raw description: a self-describing stream (WAV, Ogg, MP3, AU …) */
+        st = open_stdin_sndfile(a, err);
+        if (st)
+            goto fail;
+    } else if (strcmp(path, "-") == 0) {
         if (parse_raw_format(p->raw_format, &a->raw_fmt, &a->raw_bytes) != 0) {
             st = tale_error_set(err, TALE_INVALID_ARG,
                                 "-: unknown raw PCM format '%s' (use s16le, s32le, f32le or u8)",
                                 p->raw_format);
             goto fail;
         }
-        if (p->raw_rate_hz <= 0 || p->raw_rate_hz > 1000000) {
-            st = tale_error_set(err, TALE_INVALID_ARG,
-                                "-: raw PCM on standard input needs its sample rate (--rate)");
+        if (p->raw_rate_hz < 0 || p->raw_rate_hz > 1000000) {
+            st = tale_error_set(err, TALE_INVALID_ARG, "-: raw PCM rate %d Hz out of range",
+                                p->raw_rate_hz);
             goto fail;
         }
         if (p->raw_channels <= 0 || p->raw_channels > MAX_CHANNELS) {

@@ -14,6 +14,7 @@
  * points on the 20-ms output grid.
  */
 #include "ctc_model.h"
+#include "hf.h"
 #include "nn.h"
 #include "tale_json.h"
 #include "whisper_internal.h"
@@ -70,134 +71,6 @@ static void ctc_free(void *p)
 static const asr_ctc_model *ctc_of(const tale_model *m)
 {
     return m && m->kind == TALE_MODEL_CTC ? m->ctc : NULL;
-}
-
-/* ---- safetensors ---------------------------------------------------------- */
-
-static int st_dtype(const char *s, asr_dtype *t)
-{
-    if (!s)
-        return 0;
-    if (!strcmp(s, "F32"))
-        *t = ASR_F32;
-    else if (!strcmp(s, "F16"))
-        *t = ASR_F16;
-    else if (!strcmp(s, "BF16"))
-        *t = ASR_BF16;
-    else
-        return 0;
-    return 1;
-}
-
-/* Read a safetensors file (whole, into memory the set owns).  Only the float
- * types a tale CTC model uses (F32, F16, BF16) are accepted. */
-static tale_status load_safetensors(const char *path, asr_tensor_set **out, tale_error *err)
-{
-    *out = NULL;
-    tale_status st = TALE_OK;
-    tale_jval *hdr = NULL;
-    unsigned char *buf = NULL;
-    asr_tensor_set *ts = asr_tensor_set_new(path);
-    FILE *fp = fopen(path, "rb");
-    if (!ts) {
-        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
-        goto fail;
-    }
-    if (!fp) {
-        st = tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
-        goto fail;
-    }
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) != 0 || sb.st_size < 8) {
-        st = tale_error_set(err, TALE_BAD_MODEL, "%s: too short for safetensors", path);
-        goto fail;
-    }
-    size_t size = (size_t)sb.st_size;
-    if (posix_memalign((void **)&buf, 64, size) != 0) {
-        buf = NULL;
-        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
-        goto fail;
-    }
-    void *owned = buf;
-    buf = NULL;
-    if ((st = asr_tensor_set_adopt(ts, owned, err)))
-        goto fail;
-    unsigned char *data = owned;
-    if (fread(data, 1, size, fp) != size) {
-        st = tale_error_set(err, TALE_IO, "%s: read failed", path);
-        goto fail;
-    }
-    uint64_t hlen = 0;
-    for (int i = 7; i >= 0; i--)
-        hlen = hlen << 8 | data[i];
-    if (hlen > size - 8) {
-        st = tale_error_set(err, TALE_BAD_MODEL, "%s: header length %llu beyond the file",
-                            path, (unsigned long long)hlen);
-        goto fail;
-    }
-    if ((st = tale_json_parse((const char *)data + 8, (size_t)hlen, &hdr, err))) {
-        char m[TALE_ERROR_MSG_SIZE];
-        snprintf(m, sizeof m, "%s", err ? err->msg : "");
-        st = tale_error_set(err, TALE_BAD_MODEL, "%s: header: %s", path, m);
-        goto fail;
-    }
-    if (tale_jval_type(hdr) != TALE_JOBJ) {
-        st = tale_error_set(err, TALE_BAD_MODEL, "%s: header is not a JSON object", path);
-        goto fail;
-    }
-    const unsigned char *base = data + 8 + hlen;
-    size_t n_data = size - 8 - (size_t)hlen;
-    for (size_t i = 0; i < tale_jval_len(hdr); i++) {
-        const tale_jval *v;
-        const char *name = tale_jobj_key_at(hdr, i, &v);
-        if (!strcmp(name, "__metadata__"))
-            continue;
-        asr_tensor t;
-        memset(&t, 0, sizeof t);
-        const tale_jval *shape = tale_jobj_get(v, "shape");
-        const tale_jval *offs = tale_jobj_get(v, "data_offsets");
-        long long b0, b1;
-        if (strlen(name) >= ASR_TENSOR_NAME_MAX ||
-            !st_dtype(tale_jval_str(tale_jobj_get(v, "dtype")), &t.dtype) ||
-            tale_jval_type(shape) != TALE_JARR || tale_jval_len(shape) > ASR_MAX_DIMS ||
-            tale_jval_len(offs) != 2 || !tale_jval_int(tale_jarr_at(offs, 0), &b0) ||
-            !tale_jval_int(tale_jarr_at(offs, 1), &b1) || b0 < 0 || b1 < b0 ||
-            (unsigned long long)b1 > n_data) {
-            st = tale_error_set(err, TALE_BAD_MODEL, "%s: tensor %.96s: bad header entry",
-                                path, name);
-            goto fail;
-        }
-        snprintf(t.name, sizeof t.name, "%s", name);
-        t.n_dims = (int)tale_jval_len(shape);
-        for (int d = 0; d < ASR_MAX_DIMS; d++)
-            t.dims[d] = 1;
-        for (int d = 0; d < t.n_dims; d++) {
-            long long x;
-            if (!tale_jval_int(tale_jarr_at(shape, (size_t)d), &x) || x < 1 || x > (1LL << 40)) {
-                st = tale_error_set(err, TALE_BAD_MODEL, "%s: tensor %.96s: bad shape", path,
-                                    name);
-                goto fail;
-            }
-            t.dims[d] = x;
-        }
-        if (t.n_dims == 0)
-            t.n_dims = 1;
-        t.data = base + b0;
-        t.nbytes = (size_t)(b1 - b0);
-        if ((st = asr_tensor_set_add(ts, &t, err)))
-            goto fail;
-    }
-    tale_jval_free(hdr);
-    fclose(fp);
-    *out = ts;
-    return TALE_OK;
-fail:
-    tale_jval_free(hdr);
-    free(buf);
-    if (fp)
-        fclose(fp);
-    asr_tensor_set_free(ts);
-    return st;
 }
 
 /* ---- loading ------------------------------------------------------------- */
@@ -378,7 +251,11 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
     }
     asr_whisper *w = c->w;
     w->hp = hp;
-    if ((st = load_safetensors(wpath, &w->ts, err)))
+    if (!(w->ts = asr_tensor_set_new(wpath))) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", dir);
+        goto fail;
+    }
+    if ((st = asr_safetensors_add(w->ts, wpath, err)))
         goto fail;
     asr_tensor_set *ts = w->ts;
     const int64_t S = hp.n_audio_state, M = hp.n_mels, V = hp.n_vocab;
@@ -638,4 +515,38 @@ tale_status tale_ctc_transcribe(tale_ctc_runner *r, const float *samples, size_t
     if (params && params->beam_width > 1)
         return tale_ctc_beam(lp, (size_t)T, &v, params, out, err);
     return tale_ctc_greedy(lp, (size_t)T, &v, out, err);
+}
+
+/* ---- for transcribe.c ------------------------------------------------------ */
+
+#define SEG_GAP_FRAMES 30 /* 0.6 s of silence between words starts a new segment */
+
+size_t asr_ctc_cut(const float *x, size_t n)
+{
+    return n < CTC_WIN_SAMPLES ? n : window_end(x, CTC_WIN_SAMPLES, 0);
+}
+
+tale_status asr_ctc_decode_window(tale_ctc_runner *r, const float *x, size_t n,
+                                  const tale_ctc_decoder_params *dp, int64_t offset,
+                                  asr_ctc_seg_fn fn, void *user_data, tale_error *err)
+{
+    tale_ctc_result *res;
+    tale_status st = tale_ctc_transcribe(r, x, n, dp, &res, err);
+    if (st)
+        return st;
+    int64_t off_ms = offset / 16, ms = 1000 / TALE_CTC_FRAMES_PER_SECOND;
+    double lp = res->acoustic_logp / (res->n_tokens ? (double)res->n_tokens : 1.0);
+    for (size_t i = 0; i < res->n_words && !st;) {
+        size_t j = i + 1;
+        while (j < res->n_words &&
+               res->words[j].start_frame - res->words[j - 1].end_frame < SEG_GAP_FRAMES)
+            j++;
+        const tale_ctc_word *a = &res->words[i], *b = &res->words[j - 1];
+        st = fn(user_data, off_ms + (int64_t)a->start_frame * ms,
+                off_ms + (int64_t)(b->end_frame + 1) * ms, res->text + a->text_offset,
+                b->text_offset + b->text_len - a->text_offset, (float)lp, err);
+        i = j;
+    }
+    tale_ctc_result_free(res);
+    return st;
 }

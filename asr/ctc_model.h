@@ -21,4 +21,23 @@ int asr_ctc_is_model_dir(const char *dir);
 /* Load the folder dir into a tale_model of kind TALE_MODEL_CTC. */
 tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *err);
 
+/* ---- for transcribe.c ---------------------------------------------------- */
+
+/* Where to end a window of n samples (at most 30 s) when more audio follows:
+ * the quietest 20 ms between 20 and 30 s, on the 320-sample grid; n when n
+ * is shorter than 30 s. */
+size_t asr_ctc_cut(const float *x, size_t n);
+
+/* One segment of text: times in ms of the input, text[0..len) UTF-8. */
+typedef tale_status (*asr_ctc_seg_fn)(void *user_data, int64_t start_ms, int64_t end_ms,
+                                      const char *text, size_t len, float avg_logprob,
+                                      tale_error *err);
+
+/* Decode one window (≤ 30 s) that starts at sample offset of the input:
+ * greedy, or beam search (with dp->lm) when dp->beam_width > 1.  The words
+ * are grouped into segments at pauses of 0.6 s or more, each passed to fn. */
+tale_status asr_ctc_decode_window(tale_ctc_runner *r, const float *x, size_t n,
+                                  const tale_ctc_decoder_params *dp, int64_t offset,
+                                  asr_ctc_seg_fn fn, void *user_data, tale_error *err);
+
 #endif

@@ -251,3 +251,19 @@ void asr_conv1d_ref(const float *in, int C, int t_in, const float *w, const floa
             out[(size_t)t * O + o] = (float)s;
         }
 }
+
+/* OpenBLAS exports these; declared here so no OpenBLAS-only header is needed. */
+extern void openblas_set_num_threads(int n);
+extern char *openblas_get_corename(void);
+
+void asr_blas_set_threads(int n)
+{
+    if (n > 0)
+        openblas_set_num_threads(n);
+}
+
+const char *asr_blas_corename(void)
+{
+    const char *c = openblas_get_corename();
+    return c ? c : "?";
+}

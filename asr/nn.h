@@ -70,3 +70,8 @@ void asr_conv1d_ref(const float *in, int C, int t_in, const float *w, const floa
                     int kw, int stride, int pad, int t_out, float *out);
 
 #endif
+
+/* OpenBLAS controls (process-wide): thread count for asr_gemm(), and the
+ * name of the kernel set it picked ("SkylakeX", "Haswell", …). */
+void asr_blas_set_threads(int n);
+const char *asr_blas_corename(void);

@@ -48,7 +48,8 @@ extern "C" {
  */
 typedef struct tale_audio_params { /* defaults: tale_audio_default_params() */
     int target_rate_hz;      /* 16000 (any rate 1000..384000 works) */
-    int raw_rate_hz;         /* for "-" (raw PCM on stdin): required, 0 = unset */
+    int raw_rate_hz;         /* for "-": rate of raw PCM on stdin; 0 = stdin carries a
+                                self-describing stream (WAV, AU, Ogg, MP3; not FLAC) */
     int raw_channels;        /* 1; interleaved when more */
     const char *raw_format;  /* "s16le" (default), "s32le", "f32le", "u8" */
 } tale_audio_params;
@@ -57,7 +58,8 @@ TALE_API tale_audio_params tale_audio_default_params(void);
 
 typedef struct tale_audio tale_audio; /* streaming reader; one thread */
 
-/* Open path ("-" = raw PCM on standard input, described by p->raw_*).
+/* Open path ("-" = standard input: raw PCM described by p->raw_*, or, with
+ * raw_rate_hz 0, a WAV/AU/Ogg/MP3 stream).
  * p may be NULL (defaults).  On failure *out is NULL. */
 TALE_API tale_status tale_audio_open(const char *path, const tale_audio_params *p,
                                      tale_audio **out, tale_error *err);
@@ -404,6 +406,12 @@ typedef struct tale_transcribe_params {
     tale_progress_fn on_progress;  /* done/total in milliseconds of audio */
     tale_abort_fn should_abort;    /* nonzero: stop with TALE_ABORTED */
     void *user_data;               /* passed to the three callbacks */
+    /* CTC models only (tale-da-ctc-small, …): beam_size 1 = greedy, more =
+     * prefix beam search of that width; language, prompt, temperatures and
+     * VAD do not apply. */
+    const char *lm_path;           /* word n-gram LM (ARPA) for the beam search, or NULL */
+    float lm_alpha;                /* LM weight (0.5) */
+    float lm_beta;                 /* word insertion bonus (1.0) */
 } tale_transcribe_params;
 
 TALE_API tale_transcribe_params tale_transcribe_default_params(void);
@@ -688,6 +696,51 @@ TALE_API tale_status tale_sha256_file(const char *path, char hex[65], tale_error
 /* ===================================================================== */
 /* == microphone (asr/mic.c)                                           == */
 /* ===================================================================== */
+/*
+ * Live capture on PortAudio: mono float at 16 kHz (channel average and
+ * libsamplerate when the device runs at another rate).  The PortAudio
+ * callback only copies into a lock-free ring buffer; tale_mic_read() mixes,
+ * resamples and hands out samples on the caller's thread.  One thread per
+ * tale_mic.  Errors are TALE_DEVICE with a one-line reason ("no audio input
+ * device found …").  Backend chatter (ALSA, JACK) goes to tale_log at DEBUG,
+ * never to stderr.
+ */
+typedef struct tale_mic_params { /* defaults: tale_mic_default_params() */
+    int device;        /* PortAudio device index; -1 = the default input */
+    int rate_hz;       /* output rate: 16000 */
+    double buffer_s;   /* ring buffer: 30 s; audio arriving while it is full is dropped (counted) */
+} tale_mic_params;
+
+TALE_API tale_mic_params tale_mic_default_params(void);
+
+typedef struct tale_mic_device {
+    int index;                 /* for tale_mic_params.device */
+    char name[128];
+    char host_api[32];         /* "ALSA", "JACK Audio Connection Kit", … */
+    int max_input_channels;
+    double default_rate_hz;
+    int is_default;
+} tale_mic_device;
+
+/* Input devices (those with input channels): up to max into devs, the
+ * total count in *n.  No device is not an error (*n = 0). */
+TALE_API tale_status tale_mic_list(tale_mic_device *devs, int max, int *n, tale_error *err);
+
+typedef struct tale_mic tale_mic;
+
+/* Open and start capturing.  On failure *out is NULL. */
+TALE_API tale_status tale_mic_open(const tale_mic_params *p, tale_mic **out, tale_error *err);
+/* Wait until max_samples are ready or timeout_ms passes (-1: no limit),
+ * then copy what is there (*n_read may be less than max_samples, even 0). */
+TALE_API tale_status tale_mic_read(tale_mic *m, float *buf, size_t max_samples, int timeout_ms,
+                                   size_t *n_read, tale_error *err);
+/* Device frames dropped because the reader fell more than buffer_s behind. */
+TALE_API uint64_t tale_mic_dropped_frames(const tale_mic *m);
+/* The device actually opened (name, rate, channels). */
+TALE_API const char *tale_mic_device_name(const tale_mic *m);
+TALE_API int tale_mic_device_rate_hz(const tale_mic *m);
+TALE_API int tale_mic_device_channels(const tale_mic *m);
+TALE_API void tale_mic_close(tale_mic *m); /* stops capture; NULL ok */
 
 
 #ifdef __cplusplus

@@ -11,7 +11,7 @@
 static const cli_opt opts[] = {
     {"json", 'j', NULL, "one JSON object per file (JSON Lines)"},
     {"mels", 0, "N", "mel bands: 80 (default) or 128"},
-    {"rate", 'r', "HZ", "sample rate of raw PCM on standard input ('-')"},
+    {"rate", 'r', "HZ", "raw PCM on standard input ('-') at this rate (without: WAV/Ogg/MP3 stream)"},
     {"channels", 'c', "N", "channels of raw PCM on standard input (default 1)"},
     {"format", 'f', "FMT", "raw PCM sample format: s16le (default), s32le, f32le, u8"},
     {"help", 'h', NULL, "show this help"},
@@ -87,8 +87,7 @@ static void print_json(const char *path, const tale_audio_info *in, const tale_e
     tale_json_key(j, "error");
     tale_json_str(j, err ? err->msg : NULL);
     tale_json_obj_end(j);
-    tale_json_writer_free(j);
-    putchar('\n');
+    tale_json_writer_free(j); /* ends the line */
 }
 
 int cmd_info(int argc, char **argv)

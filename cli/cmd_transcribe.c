@@ -1,14 +1,263 @@
-/* cmd_transcribe.c — tale transcribe (not implemented yet: this placeholder only reports so). */
+/* cmd_transcribe.c — tale transcribe: audio files → txt, srt, vtt, json, tsv. */
 #include "cli.h"
+#include "out.h"
+#include "tale_asr.h"
 
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+static const cli_opt OPTS[] = {
+    {"model", 'm', "MODEL", "whisper.cpp ggml file or Hugging Face Whisper folder"},
+    {"language", 'l', "LANG", "language code (default da); 'auto' detects it"},
+    {"format", 'f', "LIST", "output formats, comma-separated: txt,srt,vtt,json,tsv (default txt)"},
+    {"output", 'o', "DIR", "write DIR/<name>.<format> (default: standard output; '-' = stdout)"},
+    {"beam", 0, "N", "beam search with N beams (default 1 = greedy)"},
+    {"patience", 0, "X", "beam search patience (default 1.0)"},
+    {"best-of", 0, "N", "candidates sampled at temperature > 0 (default 5)"},
+    {"temperature", 0, "T", "first decoding temperature (default 0)"},
+    {"no-fallback", 0, NULL, "no retries at higher temperature on repetitive or unlikely text"},
+    {"no-context", 0, NULL, "do not condition a window on the previous window's text"},
+    {"no-timestamps", 0, NULL, "no timestamp tokens: one segment per 30-s window"},
+    {"prompt", 0, "TEXT", "initial prompt (spelling, names, style)"},
+    {"vad", 0, NULL, "skip non-speech with the Silero VAD"},
+    {"vad-model", 0, "FILE", "Silero VAD ggml file (default: the bundled one)"},
+    {"suppress-nst", 0, NULL, "suppress the model's non-speech tokens"},
+    {"max-tokens", 0, "N", "tokens per window (default 220)"},
+    {"threads", 't', "N", "threads (default: all cores)"},
+    {"stats", 0, NULL, "print real-time factor and peak memory to stderr"},
+    {"verbose", 'v', NULL, "log diagnostics to stderr"},
+    {"help", 'h', NULL, "show this help"},
+    {0, 0, 0, 0},
+};
+enum {
+    O_MODEL, O_LANG, O_FORMAT, O_OUTPUT, O_BEAM, O_PATIENCE, O_BESTOF, O_TEMP, O_NOFALLBACK,
+    O_NOCONTEXT, O_NOTS, O_PROMPT, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_THREADS, O_STATS,
+    O_VERBOSE, O_HELP
+};
+
+static const struct {
+    const char *name;
+    out_writer fn;
+} FORMATS[] = {{"txt", out_write_txt}, {"srt", out_write_srt}, {"vtt", out_write_vtt},
+               {"json", out_write_json}, {"tsv", out_write_tsv}};
+#define N_FORMATS (sizeof FORMATS / sizeof FORMATS[0])
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* "dir/møde.wav" → "møde" */
+static void stem(const char *path, char *buf, size_t size)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    snprintf(buf, size, "%s", *b ? b : "audio");
+    char *dot = strrchr(buf, '.');
+    if (dot && dot != buf)
+        *dot = 0;
+}
+
+static int write_outputs(const char *file, const char *model, const tale_transcriber *tr,
+                         const int *want, const char *outdir)
+{
+    out_doc d = {file, model, tr};
+    int rc = CLI_OK;
+    for (size_t f = 0; f < N_FORMATS; f++) {
+        if (!want[f])
+            continue;
+        char path[4096];
+        if (!outdir || strcmp(outdir, "-") == 0) {
+            snprintf(path, sizeof path, "-");
+        } else {
+            char s[1024];
+            stem(file, s, sizeof s);
+            snprintf(path, sizeof path, "%s/%s.%s", outdir, s, FORMATS[f].name);
+        }
+        tale_afile *af;
+        tale_error err;
+        if (tale_afile_open(path, &af, &err) != TALE_OK) {
+            cli_report(&err);
+            rc = CLI_FAIL;
+            continue;
+        }
+        if (FORMATS[f].fn(tale_afile_stream(af), &d) != 0) {
+            tale_afile_abort(af);
+            cli_errorf("%s: write failed", path);
+            rc = CLI_FAIL;
+            continue;
+        }
+        if (tale_afile_commit(af, &err) != TALE_OK) {
+            cli_report(&err);
+            rc = CLI_FAIL;
+        }
+    }
+    return rc;
+}
 
 int cmd_transcribe(int argc, char **argv)
 {
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: tale transcribe ...\n\n'tale transcribe' is not implemented yet.\n");
-        return CLI_OK;
+    const char *usage = "tale transcribe [-m MODEL] [-l da] [--beam N] [-f txt,srt,vtt,json,tsv] "
+                        "[-o DIR] [--stats] FILE...";
+    tale_transcribe_params tp = tale_transcribe_default_params();
+    tale_model_params mp = tale_model_default_params();
+    const char *model_path = NULL, *outdir = NULL, *formats = "txt";
+    int stats = 0;
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    int n_files = 0;
+    if (!files)
+        return CLI_FAIL;
+    cli_parser ps;
+    cli_parser_init(&ps, "tale transcribe", argc, argv, OPTS);
+    const char *v;
+    int k, rc = CLI_OK;
+    long lv;
+    double dv;
+    while ((k = cli_next(&ps, &v)) != CLI_END) {
+        switch (k) {
+        case CLI_ERROR: free(files); return CLI_USAGE;
+        case CLI_POSITIONAL: files[n_files++] = v; break;
+        case O_MODEL: model_path = v; break;
+        case O_LANG: tp.language = v; break;
+        case O_FORMAT: formats = v; break;
+        case O_OUTPUT: outdir = v; break;
+        case O_BEAM:
+            if (cli_parse_int(ps.cmd, "beam", v, 1, 16, &lv)) goto usage_err;
+            tp.beam_size = (int)lv;
+            break;
+        case O_PATIENCE:
+            if (cli_parse_double(ps.cmd, "patience", v, 0.1, 10, &dv)) goto usage_err;
+            tp.patience = (float)dv;
+            break;
+        case O_BESTOF:
+            if (cli_parse_int(ps.cmd, "best-of", v, 1, 16, &lv)) goto usage_err;
+            tp.best_of = (int)lv;
+            break;
+        case O_TEMP:
+            if (cli_parse_double(ps.cmd, "temperature", v, 0, 1, &dv)) goto usage_err;
+            tp.temperature = (float)dv;
+            break;
+        case O_NOFALLBACK: tp.fallback = 0; break;
+        case O_NOCONTEXT: tp.no_context = 1; break;
+        case O_NOTS: tp.no_timestamps = 1; break;
+        case O_PROMPT: tp.prompt = v; break;
+        case O_VAD: tp.vad = 1; break;
+        case O_VADMODEL: tp.vad_model = v; tp.vad = 1; break;
+        case O_NST: tp.suppress_nst = 1; break;
+        case O_MAXTOK:
+            if (cli_parse_int(ps.cmd, "max-tokens", v, 1, 440, &lv)) goto usage_err;
+            tp.max_tokens = (int)lv;
+            break;
+        case O_THREADS:
+            if (cli_parse_int(ps.cmd, "threads", v, 1, 256, &lv)) goto usage_err;
+            tp.n_threads = mp.n_threads = (int)lv;
+            break;
+        case O_STATS: stats = 1; break;
+        case O_VERBOSE: cli_enable_verbose(1); break;
+        case O_HELP:
+            cli_print_help(stdout, usage,
+                           "Transcribe audio files (any format libsndfile reads) with a Whisper "
+                           "model.\nDanish by default; long files are decoded window by window.",
+                           OPTS);
+            free(files);
+            return CLI_OK;
+        }
     }
-    cli_errorf("'transcribe' is not implemented yet");
-    return CLI_FAIL;
+    int want[N_FORMATS] = {0};
+    {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", formats);
+        for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            size_t f = 0;
+            while (f < N_FORMATS && strcmp(FORMATS[f].name, t) != 0)
+                f++;
+            if (f == N_FORMATS) {
+                fprintf(stderr, "tale transcribe: --format: unknown format '%s' (txt, srt, vtt, json, tsv)\n", t);
+                goto usage_err;
+            }
+            want[f] = 1;
+        }
+    }
+    if (n_files == 0) {
+        fprintf(stderr, "tale transcribe: no input files (see tale transcribe --help)\n");
+        goto usage_err;
+    }
+    if (!model_path) {
+        fprintf(stderr, "tale transcribe: no model: give -m MODEL (a whisper.cpp ggml .bin file "
+                        "or a Hugging Face Whisper folder); tale has no default model yet\n");
+        goto usage_err;
+    }
+    int n_want = 0;
+    for (size_t f = 0; f < N_FORMATS; f++)
+        n_want += want[f];
+    if ((!outdir || strcmp(outdir, "-") == 0) && (n_want > 1 || n_files > 1) &&
+        !(n_want == 1 && want[0])) {
+        fprintf(stderr, "tale transcribe: several outputs need -o DIR (only txt can be "
+                        "concatenated on standard output)\n");
+        goto usage_err;
+    }
+
+    if (outdir && strcmp(outdir, "-") != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+        cli_errorf("%s: cannot create directory: %s", outdir, strerror(errno));
+        free(files);
+        return CLI_FAIL;
+    }
+    tale_error err;
+    tale_model *m = NULL;
+    double t_load = now_s();
+    if (tale_model_open(model_path, &mp, &m, &err) != TALE_OK) {
+        cli_report(&err);
+        free(files);
+        return CLI_FAIL;
+    }
+    t_load = now_s() - t_load;
+    cli_progress *prog = cli_progress_new("transcribing");
+    tp.on_progress = cli_progress_update;
+    tp.user_data = prog;
+    tale_transcriber *tr = NULL;
+    if (tale_transcriber_new(m, &tp, &tr, &err) != TALE_OK) {
+        cli_report(&err);
+        rc = CLI_FAIL;
+        goto done;
+    }
+    for (int i = 0; i < n_files; i++) {
+        cli_progress_set_label(prog, files[i]);
+        double t0 = now_s();
+        tale_status st = tale_transcribe_file(tr, files[i], &err);
+        double dt = now_s() - t0;
+        if (st != TALE_OK) {
+            cli_progress_update(0, 0, prog);
+            cli_report(&err);
+            rc = CLI_FAIL;
+            continue;
+        }
+        if (write_outputs(files[i], tale_model_name(m), tr, want, outdir) != CLI_OK)
+            rc = CLI_FAIL;
+        if (stats) {
+            struct rusage ru;
+            getrusage(RUSAGE_SELF, &ru);
+            double audio_s = (double)tale_transcriber_duration_ms(tr) / 1000.0;
+            fprintf(stderr,
+                    "tale: stats: %s: audio %.2f s, transcribed in %.2f s, real-time factor %.3f, "
+                    "model load %.2f s, peak memory %.1f MiB, %zu segments\n",
+                    files[i], audio_s, dt, audio_s > 0 ? dt / audio_s : 0.0, t_load,
+                    (double)ru.ru_maxrss / 1024.0, tale_transcriber_n_segments(tr));
+        }
+    }
+done:
+    cli_progress_free(prog);
+    tale_transcriber_free(tr);
+    tale_model_free(m);
+    free(files);
+    return rc;
+usage_err:
+    free(files);
+    return CLI_USAGE;
 }

@@ -5,6 +5,7 @@
 #include "tale_asr.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -454,23 +455,86 @@ static void test_stdin_raw(void **state)
     free(s);
 }
 
+typedef struct {
+    int fd;
+    const char *bytes;
+    size_t size;
+} pipe_writer;
+
+static void *write_pipe(void *arg)
+{
+    pipe_writer *w = arg;
+    for (size_t pos = 0; pos < w->size;) {
+        size_t k = w->size - pos < 1000 ? w->size - pos : 1000; /* small pieces, like a pipe */
+        ssize_t r = write(w->fd, w->bytes + pos, k);
+        if (r <= 0)
+            break;
+        pos += (size_t)r;
+    }
+    close(w->fd);
+    return NULL;
+}
+
+/* A WAV and an Ogg Vorbis stream through a real pipe on fd 0, no --rate:
+ * libsndfile reads the header from the stream. */
+static void test_stdin_pipe_formats(void **state)
+{
+    (void)state;
+    size_t n = 22050;
+    float *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    for (size_t k = 0; k < n; k++)
+        x[k] = 0.5f * (float)sin(2 * M_PI * 1000.0 * k / 22050);
+    const char *files[2] = {tt_tmp("pipe.wav"), tt_tmp("pipe.ogg")};
+    write_sf(files[0], SF_FORMAT_WAV | SF_FORMAT_PCM_16, 22050, 1, x, n);
+    write_sf(files[1], SF_FORMAT_OGG | SF_FORMAT_VORBIS, 22050, 1, x, n);
+    free(x);
+    for (int i = 0; i < 2; i++) {
+        pipe_writer w;
+        w.bytes = tt_read_file(files[i], &w.size);
+        assert_non_null(w.bytes);
+        int fds[2];
+        assert_int_equal(pipe(fds), 0);
+        int saved = dup(0);
+        dup2(fds[0], 0);
+        close(fds[0]);
+        w.fd = fds[1];
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, write_pipe, &w), 0);
+        decoded d = read_all("-", NULL, 4096);
+        pthread_join(th, NULL);
+        dup2(saved, 0);
+        close(saved);
+        if (d.st)
+            fail_msg("%s through a pipe: %s", files[i], d.err.msg);
+        check_tone(&d, 1.0, 0.5, 0.001, i == 0 ? 0.005 : 0.03);
+        free(d.x);
+        free((void *)w.bytes);
+    }
+}
+
 static void test_stdin_errors(void **state)
 {
     (void)state;
     tale_audio_params p = tale_audio_default_params();
     tale_audio *a;
     tale_error e;
-    /* no rate */
+    /* no rate, and what arrives is no audio format: say that --rate is missing */
+    const char *txt = "Rå PCM uden header: æøå æøå æøå æøå æøå æøå æøå æøå æøå æøå\n";
+    decoded d = read_stdin(txt, strlen(txt), &p);
+    assert_int_equal(d.st, TALE_BAD_AUDIO);
+    if (!strstr(d.err.msg, "-: standard input is not audio") || !strstr(d.err.msg, "--rate"))
+        fail_msg("message: %s", d.err.msg);
+    p.raw_rate_hz = -5;
     assert_int_equal(tale_audio_open("-", &p, &a, &e), TALE_INVALID_ARG);
     assert_null(a);
-    assert_non_null(strstr(e.msg, "--rate"));
     p.raw_rate_hz = 16000;
     p.raw_format = "mp3";
     assert_int_equal(tale_audio_open("-", &p, &a, &e), TALE_INVALID_ARG);
     assert_non_null(strstr(e.msg, "mp3"));
     p.raw_format = "s16le";
     /* empty stdin */
-    decoded d = read_stdin("", 0, &p);
+    d = read_stdin("", 0, &p);
     assert_int_equal(d.st, TALE_BAD_AUDIO);
     assert_non_null(strstr(d.err.msg, "no audio"));
     free(d.x);
@@ -712,6 +776,7 @@ int main(void)
         cmocka_unit_test(test_chunking_invariant),
         cmocka_unit_test(test_bounded_memory),
         cmocka_unit_test(test_stdin_raw),
+        cmocka_unit_test(test_stdin_pipe_formats),
         cmocka_unit_test(test_stdin_errors),
         cmocka_unit_test(test_missing_and_unreadable),
         cmocka_unit_test(test_empty_unsupported_corrupt),

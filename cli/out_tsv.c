@@ -1,0 +1,18 @@
+/* out_tsv.c — tab-separated: start_ms, end_ms, text (header line first). */
+#include "out.h"
+
+#include <stdlib.h>
+
+int out_write_tsv(FILE *fp, const out_doc *d)
+{
+    fprintf(fp, "start_ms\tend_ms\ttext\n");
+    for (size_t i = 0; i < tale_transcriber_n_segments(d->tr); i++) {
+        const tale_segment *s = tale_transcriber_segment(d->tr, i);
+        char *t = out_flat_text(s->text);
+        if (!t)
+            return -1;
+        fprintf(fp, "%lld\t%lld\t%s\n", (long long)s->start_ms, (long long)s->end_ms, t);
+        free(t);
+    }
+    return ferror(fp) ? -1 : 0;
+}
