@@ -1,0 +1,12 @@
+/* tt_ctc_model.h — a random-weight tale CTC model for tests. */
+#ifndef TT_CTC_MODEL_H
+#define TT_CTC_MODEL_H
+
+#include <stdint.h>
+
+/* Write config.json and model.safetensors into the existing folder dir;
+ * the weights are a deterministic function of seed.  0 ok, -1 on an I/O
+ * error. */
+int tt_write_random_ctc_model(const char *dir, uint64_t seed);
+
+#endif
