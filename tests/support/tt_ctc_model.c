@@ -23,10 +23,19 @@ static float frand(uint64_t *rng)
 
 int tt_write_random_ctc_model(const char *dir, uint64_t seed)
 {
+    return tt_write_random_ctc_model_dims(dir, seed, 32, 2, 1);
+}
+
+int tt_write_random_ctc_model_dims(const char *dir, uint64_t seed, int state, int heads,
+                                   int layers)
+{
     uint64_t rng = seed;
-    enum { S = 32, M = 80, V = 42, CTX = 1500 };
-    char names[32][64];
-    st_tensor t[32];
+    enum { M = 80, V = 42, CTX = 1500, MAX_T = 8 + 16 * 8 };
+    const int64_t S = state;
+    if (state < 2 || heads < 1 || state % heads || layers < 1 || layers > 8)
+        return -1;
+    static char names[MAX_T][64];
+    st_tensor t[MAX_T];
     int n = 0;
 #define T(nm, r, a, b, c)                                                                      \
     do {                                                                                       \
@@ -39,27 +48,32 @@ int tt_write_random_ctc_model(const char *dir, uint64_t seed)
     T("encoder.conv2.weight", 3, S, S, 3);
     T("encoder.conv2.bias", 1, S, 0, 0);
     T("encoder.positional_embedding", 2, CTX, S, 0);
-    T("encoder.blocks.0.attn_ln.weight", 1, S, 0, 0);
-    T("encoder.blocks.0.attn_ln.bias", 1, S, 0, 0);
-    T("encoder.blocks.0.attn.query.weight", 2, S, S, 0);
-    T("encoder.blocks.0.attn.query.bias", 1, S, 0, 0);
-    T("encoder.blocks.0.attn.key.weight", 2, S, S, 0);
-    T("encoder.blocks.0.attn.value.weight", 2, S, S, 0);
-    T("encoder.blocks.0.attn.value.bias", 1, S, 0, 0);
-    T("encoder.blocks.0.attn.out.weight", 2, S, S, 0);
-    T("encoder.blocks.0.attn.out.bias", 1, S, 0, 0);
-    T("encoder.blocks.0.mlp_ln.weight", 1, S, 0, 0);
-    T("encoder.blocks.0.mlp_ln.bias", 1, S, 0, 0);
-    T("encoder.blocks.0.mlp.0.weight", 2, 4 * S, S, 0);
-    T("encoder.blocks.0.mlp.0.bias", 1, 4 * S, 0, 0);
-    T("encoder.blocks.0.mlp.2.weight", 2, S, 4 * S, 0);
-    T("encoder.blocks.0.mlp.2.bias", 1, S, 0, 0);
+    for (int l = 0; l < layers; l++) {
+        static const struct {
+            const char *suffix;
+            int rank, r, c; /* r, c in units of S (4 = 4*S); c 0 for vectors */
+        } blk[] = {
+            {"attn_ln.weight", 1, 1, 0},     {"attn_ln.bias", 1, 1, 0},
+            {"attn.query.weight", 2, 1, 1},  {"attn.query.bias", 1, 1, 0},
+            {"attn.key.weight", 2, 1, 1},    {"attn.value.weight", 2, 1, 1},
+            {"attn.value.bias", 1, 1, 0},    {"attn.out.weight", 2, 1, 1},
+            {"attn.out.bias", 1, 1, 0},      {"mlp_ln.weight", 1, 1, 0},
+            {"mlp_ln.bias", 1, 1, 0},        {"mlp.0.weight", 2, 4, 1},
+            {"mlp.0.bias", 1, 4, 0},         {"mlp.2.weight", 2, 1, 4},
+            {"mlp.2.bias", 1, 1, 0},
+        };
+        for (size_t k = 0; k < sizeof blk / sizeof *blk; k++) {
+            char nm[64];
+            snprintf(nm, sizeof nm, "encoder.blocks.%d.%s", l, blk[k].suffix);
+            T(nm, blk[k].rank, blk[k].r * S, blk[k].c * S, 0);
+        }
+    }
     T("encoder.ln_post.weight", 1, S, 0, 0);
     T("encoder.ln_post.bias", 1, S, 0, 0);
     T("ctc_head.weight", 2, V, S, 0);
     T("ctc_head.bias", 1, V, 0, 0);
 #undef T
-    char hdr[8192];
+    static char hdr[32768];
     size_t h = 0, off = 0;
     h += (size_t)snprintf(hdr + h, sizeof hdr - h, "{");
     for (int i = 0; i < n; i++) {
@@ -107,9 +121,10 @@ int tt_write_random_ctc_model(const char *dir, uint64_t seed)
     if (!f)
         return -1;
     fprintf(f, "{\"model_type\":\"tale-ctc\",\"name\":\"random-test\",\"n_mels\":80,"
-               "\"n_audio_state\":%d,\"n_audio_head\":2,\"n_audio_layer\":1,\"n_audio_ctx\":%d,"
-               "\"n_vocab\":%d,\"blank_id\":0,\"vocab\":[\"<blank>\",\" \",\"'\"",
-            S, CTX, V);
+               "\"n_audio_state\":%d,\"n_audio_head\":%d,\"n_audio_layer\":%d,"
+               "\"n_audio_ctx\":%d,\"n_vocab\":%d,\"blank_id\":0,"
+               "\"vocab\":[\"<blank>\",\" \",\"'\"",
+            state, heads, layers, CTX, V);
     for (char c = 'a'; c <= 'z'; c++)
         fprintf(f, ",\"%c\"", c);
     fprintf(f, ",\"æ\",\"ø\",\"å\"");

@@ -8,5 +8,9 @@
  * the weights are a deterministic function of seed.  0 ok, -1 on an I/O
  * error. */
 int tt_write_random_ctc_model(const char *dir, uint64_t seed);
+/* The same at other sizes (tale-da-ctc-small: state 192, 4 heads, 4
+ * layers); layers 1..8.  -1 for bad sizes. */
+int tt_write_random_ctc_model_dims(const char *dir, uint64_t seed, int state, int heads,
+                                   int layers);
 
 #endif
