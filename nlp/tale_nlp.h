@@ -493,6 +493,67 @@ TALE_API tale_status tale_sentiment_score(tale_sentiment *s, const tale_doc *doc
                                           tale_sentiment_result *out, tale_error *err);
 
 
+/* ===================================================================== */
+/* == punctuation for dictation (nlp/punctuate.c)                      == */
+/* ===================================================================== */
+/*
+ * Punctuation and capitals for recogniser text that has none (tale's CTC
+ * models write lowercase words only).  Rules, in order (docs/DICTATE.md):
+ *   1. optional: number words become digits (tale_normalize, TO_DIGITS);
+ *   2. spoken commands become symbols: "komma" → ",", "punktum" → ".",
+ *      "spørgsmålstegn" → "?", "udråbstegn" → "!", "kolon" → ":",
+ *      "semikolon" → ";", "ny linje" → a line break, "nyt afsnit" → a blank
+ *      line;
+ *   3. a sentence with no end mark before a line break or at the end of a
+ *      final utterance gets "?" when it starts with a question word
+ *      ("hvad", "hvornår", …) or with a finite verb followed by a subject
+ *      ("har du", "kommer hun"), else ".";
+ *   4. capitals: each sentence start; words that a case profile of Danish
+ *      text writes capitalised (names, places, "EU"); first names from
+ *      Danmarks Statistik's list that the case profile does not know as
+ *      ordinary lowercase words.
+ * A punctuator remembers whether the last final utterance ended inside a
+ * sentence (after "komma"), so that the next one continues in lowercase.
+ * It belongs to one thread at a time.
+ *
+ *   tale_punctuator *pn;  char *s;
+ *   tale_punctuator_new(NULL, &pn, &err);
+ *   tale_punctuate(pn, "hvornår kommer mette fra århus", SIZE_MAX, 1, &s, &err);
+ *   // s = "Hvornår kommer Mette fra Århus?"
+ */
+typedef struct tale_punctuator tale_punctuator;
+
+/* Defaults come from tale_punct_default_params(). */
+typedef struct tale_punct_params {
+    const char *names_dir;  /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL: <data>/corpus/names
+                               (no first names when absent); "": none */
+    const char *const *case_texts; /* NULL-terminated cased text files (one sentence a line, or
+                               Leipzig .csv) for the case profile; NULL: DDT sentences and the
+                               Leipzig samples under <data>/corpus/text (those present) */
+    int min_name_count;     /* 300: rarer first names are not capitalised */
+    int commands;           /* 1: spoken punctuation commands */
+    int question_marks;     /* 1: "?" for questions (else always ".") */
+    int digits;             /* 0: 1 = number words to digits */
+} tale_punct_params;
+
+TALE_API tale_punct_params tale_punct_default_params(void);
+/* Reads the word lists.  A file named explicitly that cannot be read is an
+ * error (TALE_IO); default files that are absent are skipped. */
+TALE_API tale_status tale_punctuator_new(const tale_punct_params *p, tale_punctuator **out,
+                                         tale_error *err);
+TALE_API void tale_punctuator_free(tale_punctuator *pn); /* NULL ok */
+/* Punctuate len bytes of UTF-8 (len SIZE_MAX: NUL-terminated).  final = 1:
+ * a complete utterance (gets its end mark, updates the continuation state);
+ * 0: a partial hypothesis (no end mark, state unchanged).  *out is
+ * malloc()ed (free() it).  Invalid UTF-8: TALE_BAD_UTF8. */
+TALE_API tale_status tale_punctuate(tale_punctuator *pn, const char *text, size_t len, int final,
+                                    char **out, tale_error *err);
+/* Forget the continuation state (next text starts a sentence). */
+TALE_API void tale_punctuator_reset(tale_punctuator *pn);
+/* Number of capitalised word forms known (case profile + first names). */
+TALE_API size_t tale_punctuator_n_names(const tale_punctuator *pn);
+
+
 #ifdef __cplusplus
 }
 #endif

@@ -187,7 +187,7 @@ static void test_dictate_from_recording(void **state)
         !tt_have_data("models/silero-vad-v6.2.0-ggml.bin"))
         skip();
     char args[2200];
-    snprintf(args, sizeof args, "dictate --json --input '%s'", tt_data(wav));
+    snprintf(args, sizeof args, "dictate --vad-only --fast --json --input '%s'", tt_data(wav));
     assert_int_equal(run_tale(NULL, args), 0);
     tale_jval *docs[16];
     size_t n = json_lines(docs, 16);
@@ -217,14 +217,14 @@ static void test_dictate_from_recording(void **state)
 
     /* noise only: no utterance */
     if (tt_have_data("testvectors/vad/noise.wav")) {
-        snprintf(args, sizeof args, "dictate --input '%s'", tt_data("testvectors/vad/noise.wav"));
+        snprintf(args, sizeof args, "dictate --vad-only --fast --input '%s'", tt_data("testvectors/vad/noise.wav"));
         assert_int_equal(run_tale(NULL, args), 0);
         char *out = slurp("out.txt");
         assert_string_equal(out, "");
         free(out);
     }
     /* text mode and --seconds: only the first second is read */
-    snprintf(args, sizeof args, "dictate --seconds 1 --input '%s'", tt_data(wav));
+    snprintf(args, sizeof args, "dictate --vad-only --fast --seconds 1 --input '%s'", tt_data(wav));
     assert_int_equal(run_tale(NULL, args), 0);
     char *out = slurp("out.txt");
     assert_non_null(strstr(out, "utterance 1: "));
