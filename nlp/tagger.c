@@ -128,6 +128,9 @@ typedef struct hist {
     const int *upos_of; /* stage F: joint label → UPOS id */
     size_t n;
     int hun; /* hunspell features on */
+    float *margin_out;   /* stage U: best minus second score per word, or NULL */
+    const float *margin; /* pass 2: pass 1's margins */
+    float skip;          /* pass 2: keep pass 1's label where its margin exceeds this (0: never) */
 } hist;
 
 static int lab_at(const int *lab, size_t n, long i) { return i < 0 ? -1 : i >= (long)n ? -2 : lab[i]; }
@@ -292,6 +295,7 @@ struct tale_tagger_ctx {
     size_t cap;
     winfo *wi;
     int *lab, *p1, *up;
+    float *margin;
     hcache_ent *cache;    /* [HCACHE] */
     ucache_ent *uc1, *uc2; /* [UCACHE] each, NULL when there are too many UPOS */
     float *scores;
@@ -481,6 +485,7 @@ void tale_tagger_ctx_free(tale_tagger_ctx *c)
     free(c->p1);
     free(c->up);
     free(c->cache);
+    free(c->margin);
     free(c->uc1);
     free(c->uc2);
     free(c->scores);
@@ -507,7 +512,10 @@ static int ctx_reserve(tale_tagger_ctx *c, size_t n)
     int *u = realloc(c->up, nc * sizeof *u);
     if (u)
         c->up = u;
-    if (!wi || !a || !b || !u)
+    float *mg = realloc(c->margin, nc * sizeof *mg);
+    if (mg)
+        c->margin = mg;
+    if (!wi || !a || !b || !u || !mg)
         return -1;
     c->cap = nc;
     return 0;
@@ -543,6 +551,15 @@ static int best_of(const float *s, const cands *c, int upos)
 
 /* Greedy left-to-right decoding of one stage into h->lab (writable).
  * uc: the word-score cache for this pass (stage U only; may be NULL). */
+static float margin_of(const float *s, uint32_t n, int best)
+{
+    float second = -1e30f;
+    for (uint32_t k = 0; k < n; k++)
+        if ((int)k != best && s[k] > second)
+            second = s[k];
+    return s[best] - second;
+}
+
 static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int *lab,
                       const cands *c, float *scores, ucache_ent *uc)
 {
@@ -550,6 +567,10 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
     h->lab = lab;
     h->n = n;
     for (size_t i = 0; i < n; i++) {
+        if (h->skip && h->margin[i] > h->skip) {
+            lab[i] = h->p1[i]; /* pass 1 was sure: keep its label */
+            continue;
+        }
         if (h->up && c->off[h->up[i] + 1] - c->off[h->up[i]] == 1) {
             lab[i] = (int)c->by_upos[c->off[h->up[i]]]; /* e.g. PUNCT has one FEATS value */
             continue;
@@ -566,6 +587,8 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
             size_t nf = features_uc(wi, n, (long)i, h, fv);
             nlp_ap_score(ap, fv, nf, scores);
             lab[i] = best_of(scores, c, 0);
+            if (h->margin_out)
+                h->margin_out[i] = margin_of(scores, c->n_classes, lab[i]);
             continue;
         }
         size_t nf = h->up ? features_f(wi, n, (long)i, h, fv) : features_u(wi, n, (long)i, h, fv);
@@ -576,17 +599,25 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
 }
 
 static void tag_words(const tale_tagger *t, const winfo *wi, size_t n, int *up, int *p1,
-                      int *joint, float *scores, ucache_ent *uc1, ucache_ent *uc2)
+                      int *joint, float *scores, ucache_ent *uc1, ucache_ent *uc2, float *margin)
 {
     cands cu = {NULL, NULL, t->n_upos}, cf = {t->by_upos, t->by_upos_off, t->n_labels};
     hist h = {0};
     h.hun = t->hunspell;
+    h.margin_out = uc1 ? margin : NULL;
     run_stage(&t->ap1, wi, n, &h, up, &cu, scores, uc1);
     if (t->two_pass) {
         memcpy(p1, up, n * sizeof *up);
         h = (hist){0};
         h.hun = t->hunspell;
         h.p1 = p1;
+        /* words pass 1 is sure of keep its label: margins above 40 never
+         * changed a decision of pass 2 on DDT dev, and skipping them makes
+         * tagging about 20% faster */
+        if (uc1) {
+            h.margin = margin;
+            h.skip = 40.0f;
+        }
         run_stage(&t->ap2, wi, n, &h, up, &cu, scores, uc2);
     }
     h = (hist){0};
@@ -624,7 +655,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         c->lemma_buf = nb;
         c->lemma_cap = need;
     }
-    tag_words(t, c->wi, n, c->up, c->p1, c->lab, c->scores, c->uc1, c->uc2);
+    tag_words(t, c->wi, n, c->up, c->p1, c->lab, c->scores, c->uc1, c->uc2, c->margin);
     size_t pos = 0;
     for (size_t i = 0; i < n; i++) {
         int l = c->lab[i];
@@ -771,7 +802,8 @@ static int train_epoch(nlp_ap_train *tr, const tdata *d, const size_t *order, si
     uint32_t fv[MAX_FEATS];
     for (size_t q = 0; q < n_order; q++) {
         size_t s = order[q], st = d->start[s], n = d->len[s];
-        hist h = {lab, sg->p1 ? sg->p1 + st : NULL, sg->up ? sg->up + st : NULL, sg->upos_of, n, sg->hun};
+        hist h = {.lab = lab, .p1 = sg->p1 ? sg->p1 + st : NULL, .up = sg->up ? sg->up + st : NULL,
+                  .upos_of = sg->upos_of, .n = n, .hun = sg->hun};
         for (size_t i = 0; i < n; i++) {
             const winfo *wi = d->wi + st;
             size_t nf = h.up ? features_f(wi, n, (long)i, &h, fv) : features_u(wi, n, (long)i, &h, fv);
