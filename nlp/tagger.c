@@ -273,6 +273,13 @@ typedef struct ucache_ent {
     float s[UCACHE_MAX_UPOS];
 } ucache_ent;
 
+/* Per-(form, label) cache of lemmas that fit in 56 bytes. */
+#define LCACHE 8192
+typedef struct lcache_ent {
+    uint64_t key; /* 0 = empty */
+    char lemma[56];
+} lcache_ent;
+
 /* ---- the model ---------------------------------------------------------------------- */
 
 struct tale_tagger {
@@ -296,6 +303,7 @@ struct tale_tagger_ctx {
     winfo *wi;
     int *lab, *p1, *up;
     float *margin;
+    lcache_ent *lcache;   /* [LCACHE] */
     hcache_ent *cache;    /* [HCACHE] */
     ucache_ent *uc1, *uc2; /* [UCACHE] each, NULL when there are too many UPOS */
     float *scores;
@@ -461,13 +469,15 @@ tale_tagger_ctx *tale_tagger_ctx_new(const tale_tagger *t)
     c->t = t;
     c->scores = malloc((t->n_labels + t->n_upos) * sizeof *c->scores);
     c->cache = t->hs ? calloc(HCACHE, sizeof *c->cache) : NULL;
+    c->lcache = calloc(LCACHE, sizeof *c->lcache);
     if (t->n_upos <= UCACHE_MAX_UPOS) {
         c->uc1 = calloc(UCACHE, sizeof *c->uc1);
         c->uc2 = t->two_pass ? calloc(UCACHE, sizeof *c->uc2) : NULL;
     }
-    if (!c->scores || (t->hs && !c->cache) || (t->n_upos <= UCACHE_MAX_UPOS && (!c->uc1 || (t->two_pass && !c->uc2)))) {
+    if (!c->scores || !c->lcache || (t->hs && !c->cache) || (t->n_upos <= UCACHE_MAX_UPOS && (!c->uc1 || (t->two_pass && !c->uc2)))) {
         free(c->scores);
         free(c->cache);
+        free(c->lcache);
         free(c->uc1);
         free(c->uc2);
         free(c);
@@ -485,6 +495,7 @@ void tale_tagger_ctx_free(tale_tagger_ctx *c)
     free(c->p1);
     free(c->up);
     free(c->cache);
+    free(c->lcache);
     free(c->margin);
     free(c->uc1);
     free(c->uc2);
@@ -663,8 +674,23 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         out[i].upos = t->upos_names[t->upos_of[l]];
         out[i].feats = t->feats_of[l];
         size_t cap = fl + 80;
-        out[i].lemma = nlp_lemma_apply(&t->lem, forms[i], fl, out[i].upos, out[i].feats, i == 0,
-                                       t->hs, c->lemma_buf + pos, cap);
+        /* the lemma depends on the form, the label and sentence-initial position */
+        uint64_t key = (c->wi[i].form ^ ((uint64_t)(l + 1) * 0x9E3779B97F4A7C15ULL)) * 2 + (i == 0) + 1;
+        lcache_ent *e = &c->lcache[(key >> 1) & (LCACHE - 1)];
+        if (e->key == key) {
+            /* copied out: a later word of this call may reuse the slot */
+            size_t ll = strlen(e->lemma);
+            memcpy(c->lemma_buf + pos, e->lemma, ll + 1);
+            out[i].lemma = c->lemma_buf + pos;
+        } else {
+            out[i].lemma = nlp_lemma_apply(&t->lem, forms[i], fl, out[i].upos, out[i].feats,
+                                           i == 0, t->hs, c->lemma_buf + pos, cap);
+            size_t ll = strlen(out[i].lemma);
+            if (ll < sizeof e->lemma) {
+                e->key = key;
+                memcpy(e->lemma, out[i].lemma, ll + 1);
+            }
+        }
         pos += cap;
     }
     return TALE_OK;
