@@ -170,6 +170,29 @@ static tale_status open_sndfile(tale_audio *a, const char *path, tale_error *err
     return TALE_OK;
 }
 
+/* Standard input through libsndfile, which reads WAV, AU, Ogg and MP3 (not
+ * FLAC) from a pipe. */
+static tale_status open_stdin_sndfile(tale_audio *a, tale_error *err)
+{
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    a->sf = sf_open_fd(STDIN_FILENO, SFM_READ, &info, 0); /* 0: sf_close leaves fd 0 open */
+    if (!a->sf)
+        return tale_error_set(err, TALE_BAD_AUDIO,
+                              "-: standard input is not audio libsndfile can read from a pipe (%s); "
+                              "for raw PCM give its sample rate (--rate)",
+                              sf_error_number(sf_error(NULL)));
+    describe_sf_format(a, info.format);
+    if (info.channels <= 0 || info.channels > MAX_CHANNELS || info.samplerate <= 0)
+        return tale_error_set(err, TALE_BAD_AUDIO, "-: corrupt header (%d channels at %d Hz)",
+                              info.channels, info.samplerate);
+    a->src_rate_hz = info.samplerate;
+    a->channels = info.channels;
+    a->src_frames = (info.frames > 0 && info.frames < SF_COUNT_MAX) ? (int64_t)info.frames : -1;
+    a->frames_exact = (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
+    return TALE_OK;
+}
+
 tale_status tale_audio_open(const char *path, const tale_audio_params *p, tale_audio **out,
                             tale_error *err)
 {
@@ -194,16 +217,21 @@ tale_status tale_audio_open(const char *path, const tale_audio_params *p, tale_a
     }
     a->target_rate_hz = p->target_rate_hz;
 
-    if (strcmp(path, "-") == 0) {
+    if (strcmp(path, "-") == 0 && p->raw_rate_hz == 0) {
+        /* no raw description: a self-describing stream (WAV, Ogg, MP3, AU …) */
+        st = open_stdin_sndfile(a, err);
+        if (st)
+            goto fail;
+    } else if (strcmp(path, "-") == 0) {
         if (parse_raw_format(p->raw_format, &a->raw_fmt, &a->raw_bytes) != 0) {
             st = tale_error_set(err, TALE_INVALID_ARG,
                                 "-: unknown raw PCM format '%s' (use s16le, s32le, f32le or u8)",
                                 p->raw_format);
             goto fail;
         }
-        if (p->raw_rate_hz <= 0 || p->raw_rate_hz > 1000000) {
-            st = tale_error_set(err, TALE_INVALID_ARG,
-                                "-: raw PCM on standard input needs its sample rate (--rate)");
+        if (p->raw_rate_hz < 0 || p->raw_rate_hz > 1000000) {
+            st = tale_error_set(err, TALE_INVALID_ARG, "-: raw PCM rate %d Hz out of range",
+                                p->raw_rate_hz);
             goto fail;
         }
         if (p->raw_channels <= 0 || p->raw_channels > MAX_CHANNELS) {
@@ -478,6 +506,94 @@ tale_status tale_audio_load(const char *path, const tale_audio_params *p, float 
     return TALE_OK;
 fail:
     free(buf);
+    tale_audio_close(a);
+    return st;
+}
+
+/* ---- whole-file summary ------------------------------------------------ */
+
+#define INFO_CHUNK 16000
+
+tale_status tale_audio_info_read(const char *path, const tale_audio_params *ap,
+                                 const tale_mel_params *mp, tale_progress_fn progress,
+                                 void *user_data, tale_audio_info *info, tale_error *err)
+{
+    tale_audio *a = NULL;
+    tale_mel_stream *ms = NULL;
+    float *buf = NULL, *frame = NULL;
+    tale_status st;
+    if (!info)
+        return tale_error_set(err, TALE_INVALID_ARG, "audio: NULL info");
+    memset(info, 0, sizeof *info);
+    info->header_duration_s = -1;
+    st = tale_audio_open(path, ap, &a, err);
+    if (st)
+        return st;
+    snprintf(info->format, sizeof info->format, "%s", a->format);
+    info->source_rate_hz = a->src_rate_hz;
+    info->source_channels = a->channels;
+    info->header_duration_s = tale_audio_duration_s(a);
+    st = tale_mel_stream_new(mp, &ms, err);
+    if (st)
+        goto done;
+    info->n_mels = tale_mel_n_mels(tale_mel_stream_mel(ms));
+    buf = malloc(INFO_CHUNK * sizeof *buf);
+    frame = malloc((size_t)info->n_mels * sizeof *frame);
+    if (!buf || !frame) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+        goto done;
+    }
+    double sum2 = 0, msum = 0, msum2 = 0, peak = 0;
+    double mmin = INFINITY, mmax = -INFINITY, total_ms = info->header_duration_s * 1000;
+    uint64_t n = 0, nv = 0;
+    for (;;) {
+        size_t k;
+        tale_status rst = tale_audio_read(a, buf, INFO_CHUNK, &k, err);
+        for (size_t i = 0; i < k; i++) {
+            sum2 += (double)buf[i] * buf[i];
+            if (fabsf(buf[i]) > peak)
+                peak = fabsf(buf[i]);
+        }
+        n += k;
+        if (k && (st = tale_mel_stream_push(ms, buf, k, err)) != TALE_OK)
+            break;
+        if (rst != TALE_OK || k == 0) /* end of what can be read */
+            tale_mel_stream_finish(ms);
+        while (tale_mel_stream_next(ms, frame)) {
+            for (int j = 0; j < info->n_mels; j++) {
+                double v = frame[j];
+                msum += v;
+                msum2 += v * v;
+                mmin = v < mmin ? v : mmin;
+                mmax = v > mmax ? v : mmax;
+            }
+            nv += (uint64_t)info->n_mels;
+        }
+        if (progress)
+            progress(n * 1000.0 / a->target_rate_hz, total_ms, user_data);
+        if (rst) {
+            st = rst;
+            break;
+        }
+        if (k == 0)
+            break;
+    }
+    info->n_samples = n;
+    info->duration_s = (double)n / a->target_rate_hz;
+    info->rms_dbfs = n && sum2 > 0 ? 10 * log10(sum2 / n) : -INFINITY;
+    info->peak = peak;
+    info->n_frames = tale_mel_stream_n_frames(ms);
+    if (nv) {
+        info->mel_mean = msum / nv;
+        double var = msum2 / nv - info->mel_mean * info->mel_mean;
+        info->mel_std = var > 0 ? sqrt(var) : 0;
+        info->mel_min = mmin;
+        info->mel_max = mmax;
+    }
+done:
+    free(buf);
+    free(frame);
+    tale_mel_stream_free(ms);
     tale_audio_close(a);
     return st;
 }

@@ -374,3 +374,8 @@ size_t tale_mel_stream_n_frames(const tale_mel_stream *s)
 {
     return s ? s->next_t : 0;
 }
+
+const tale_mel *tale_mel_stream_mel(const tale_mel_stream *s)
+{
+    return s->mel;
+}

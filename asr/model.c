@@ -1,6 +1,8 @@
 /* model.c — tale_model_open(): detect the format and call its loader. */
 #include "nn.h"
 #include "whisper_internal.h"
+#include "ctc_model.h"
+#include "hf.h" /* [hfvad] asr_hf_open */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,12 +39,13 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
     if (stat(path, &sb) != 0)
         return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
     tale_status st;
-    if (S_ISDIR(sb.st_mode)) {
-        /* Hugging Face / tale folders: their loader builds an asr_tensor_set
-         * with OpenAI names and calls asr_whisper_from_tensors(); hook it in
-         * here (hfvad branch: asr_hf_open). */
-        st = tale_error_set(err, TALE_UNSUPPORTED, "%s: model folders are not supported yet",
-                            path);
+    size_t plen = strlen(path);
+    if (S_ISDIR(sb.st_mode) && asr_ctc_is_model_dir(path)) {
+        st = asr_ctc_model_open(path, out, err); /* tale CTC model (ctc_model.c) */
+    } else if (S_ISDIR(sb.st_mode) ||
+               (plen >= 11 && strcmp(path + plen - 11, "config.json") == 0)) {
+        /* [hfvad] Hugging Face Whisper folder (or its config.json): asr/hf.c */
+        st = asr_hf_open(path, out, err);
     } else {
         uint8_t magic[4] = {0};
         FILE *fp = fopen(path, "rb");

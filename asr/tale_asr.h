@@ -48,7 +48,8 @@ extern "C" {
  */
 typedef struct tale_audio_params { /* defaults: tale_audio_default_params() */
     int target_rate_hz;      /* 16000 (any rate 1000..384000 works) */
-    int raw_rate_hz;         /* for "-" (raw PCM on stdin): required, 0 = unset */
+    int raw_rate_hz;         /* for "-": rate of raw PCM on stdin; 0 = stdin carries a
+                                self-describing stream (WAV, AU, Ogg, MP3; not FLAC) */
     int raw_channels;        /* 1; interleaved when more */
     const char *raw_format;  /* "s16le" (default), "s32le", "f32le", "u8" */
 } tale_audio_params;
@@ -57,7 +58,8 @@ TALE_API tale_audio_params tale_audio_default_params(void);
 
 typedef struct tale_audio tale_audio; /* streaming reader; one thread */
 
-/* Open path ("-" = raw PCM on standard input, described by p->raw_*).
+/* Open path ("-" = standard input: raw PCM described by p->raw_*, or, with
+ * raw_rate_hz 0, a WAV/AU/Ogg/MP3 stream).
  * p may be NULL (defaults).  On failure *out is NULL. */
 TALE_API tale_status tale_audio_open(const char *path, const tale_audio_params *p,
                                      tale_audio **out, tale_error *err);
@@ -170,6 +172,34 @@ TALE_API void tale_mel_stream_finish(tale_mel_stream *s);
 TALE_API int tale_mel_stream_next(tale_mel_stream *s, float *frame);
 /* Frames produced so far. */
 TALE_API size_t tale_mel_stream_n_frames(const tale_mel_stream *s);
+/* The stream's own tale_mel (filters, n_mels); owned by s. */
+TALE_API const tale_mel *tale_mel_stream_mel(const tale_mel_stream *s);
+
+/* A whole file summarised in one streaming pass (constant memory): what
+ * `tale info` prints.  Mel statistics are over every log10-mel value
+ * (tale_mel_compute_log10 scale, before Whisper's normalisation). */
+typedef struct tale_audio_info {
+    char format[160];          /* tale_audio_format() */
+    int source_rate_hz;
+    int source_channels;
+    double header_duration_s;  /* tale_audio_duration_s(): -1 if unknown */
+    uint64_t n_samples;        /* decoded, mono at target_rate_hz */
+    double duration_s;         /* n_samples / target_rate_hz */
+    double rms_dbfs;           /* RMS level of the decoded signal, dB full scale */
+    double peak;               /* max |sample| */
+    int n_mels;
+    uint64_t n_frames;         /* ceil(n_samples / 160) */
+    double mel_mean, mel_std, mel_min, mel_max;
+} tale_audio_info;
+
+/* Read path with tale_audio_open(ap) and the streaming log-mel (mp; NULL =
+ * defaults), filling *info.  progress (may be NULL) gets milliseconds of
+ * audio done / total (total -1 when unknown).  On a read error mid-file the
+ * call returns it and *info describes the audio read up to that point. */
+TALE_API tale_status tale_audio_info_read(const char *path, const tale_audio_params *ap,
+                                          const tale_mel_params *mp, tale_progress_fn progress,
+                                          void *user_data, tale_audio_info *info,
+                                          tale_error *err);
 
 
 /* ===================================================================== */
@@ -272,6 +302,23 @@ TALE_API int tale_vad_stream_pop(tale_vad_stream *s, tale_vad_segment *seg);
 TALE_API int tale_vad_stream_in_speech(const tale_vad_stream *s);
 /* Probability of the last scored chunk (0 before the first). */
 TALE_API float tale_vad_stream_last_prob(const tale_vad_stream *s);
+
+/* ---- model conversion (asr/convert.c) ---------------------------------
+ * (declared in this section to keep the shared header merge-clean)
+ * Converts a Whisper checkpoint between whisper.cpp's ggml file and a
+ * Hugging Face folder (config.json, generation_config.json,
+ * model.safetensors, vocab.json, merges.txt, added_tokens.json).  The
+ * input is fully validated by the normal loader first. */
+typedef struct tale_convert_params {
+    const char *format; /* "ggml" or "hf"; NULL = the other one than the input's */
+    const char *dtype;  /* "f32", "f16" or "bf16" (HF only); NULL = the input's
+                           (bf16 becomes f16 in a ggml file) */
+} tale_convert_params;
+
+TALE_API tale_convert_params tale_convert_default_params(void);
+/* p may be NULL.  TALE_INVALID_ARG for a bad format/dtype pair. */
+TALE_API tale_status tale_model_convert(const char *in, const char *out,
+                                        const tale_convert_params *p, tale_error *err);
 
 
 
@@ -376,6 +423,12 @@ typedef struct tale_transcribe_params {
     tale_progress_fn on_progress;  /* done/total in milliseconds of audio */
     tale_abort_fn should_abort;    /* nonzero: stop with TALE_ABORTED */
     void *user_data;               /* passed to the three callbacks */
+    /* CTC models only (tale-da-ctc-small, …): beam_size 1 = greedy, more =
+     * prefix beam search of that width; language, prompt, temperatures and
+     * VAD do not apply. */
+    const char *lm_path;           /* word n-gram LM (ARPA) for the beam search, or NULL */
+    float lm_alpha;                /* LM weight (0.5) */
+    float lm_beta;                 /* word insertion bonus (1.0) */
 } tale_transcribe_params;
 
 TALE_API tale_transcribe_params tale_transcribe_default_params(void);
@@ -416,15 +469,312 @@ TALE_API const char *tale_blas_core(void);
 /* == CTC decoding (asr/ctc.c)                                         == */
 /* ===================================================================== */
 
+/*
+ * CTC decoding: greedy (best path) and prefix beam search with an optional
+ * word n-gram language model (tale_lm, see tale_corpus.h).
+ *
+ * Input is a matrix of log-probabilities (natural log, e.g. log-softmax of
+ * the CTC head) laid out [n_frames][n_vocab], row-major.  The vocabulary maps
+ * each id to a UTF-8 string ("a", "ø", "'", " " ...); one id is the CTC blank
+ * and one (optional) id is the word delimiter, whose string is ignored and
+ * which separates words (tale's own model uses " "; wav2vec2 models use "|").
+ * Ids whose string is NULL or "" emit nothing (e.g. "<s>", "<pad>").
+ *
+ * Output text has words joined by single spaces, no leading/trailing space.
+ * Frame indices convert to time as ms = frame * frame_stride_ms (tale's CTC
+ * model and wav2vec2 both use 20 ms per frame).
+ *
+ * Beam search scores a prefix as
+ *     log P_ctc(prefix) + alpha * ln P_lm(words) + beta * n_words
+ * with the LM applied each time a word is completed (at a delimiter and at
+ * the end of the utterance, where </s> is scored too).  Words the LM does
+ * not know are scored as its <unk> (or a floor when the LM has none), so
+ * they remain possible.
+ */
+typedef struct tale_lm tale_lm; /* declared in corpus/tale_corpus.h */
+
+typedef struct tale_ctc_vocab {
+    const char *const *tokens; /* [n_vocab] UTF-8 string per id (borrowed) */
+    int n_vocab;
+    int blank_id;     /* CTC blank, 0 <= blank_id < n_vocab */
+    int delimiter_id; /* word delimiter (space or "|"), -1 if none */
+} tale_ctc_vocab;
+
+/* Defaults come from tale_ctc_default_params(). */
+typedef struct tale_ctc_decoder_params {
+    int beam_width;          /* prefixes kept after each frame (default 32) */
+    float token_min_logp;    /* per frame, skip tokens with log p below this (default -12) */
+    int max_tokens_per_frame;/* per frame, consider only the best N tokens (default 16; 0 = all) */
+    const tale_lm *lm;       /* NULL: no language model (borrowed) */
+    float lm_alpha;          /* weight of the LM's natural-log probability (default 0.5) */
+    float lm_beta;           /* word insertion bonus, natural log units (default 1.0);
+                                alpha and beta apply only when lm is set */
+    float unk_logp10;        /* log10 prob for an unknown word when the LM has no <unk> (default -10) */
+    float unk_penalty;       /* natural log, added once for each word the LM does not know, as
+                                soon as its spelling is no LM word's beginning (default -5;
+                                0 turns the lookahead off) */
+    float unk_char_penalty;  /* natural log per further character of such a word (default -1.5):
+                                a spelling model for unknown words, so that dropping word
+                                boundaries to make one long unknown word does not pay */
+    tale_abort_fn should_abort; /* checked every frame; NULL: never */
+    void *user_data;
+} tale_ctc_decoder_params;
+
+TALE_API tale_ctc_decoder_params tale_ctc_default_params(void);
+
+/* One emitted (non-blank, collapsed) token. */
+typedef struct tale_ctc_token {
+    int id;
+    int frame;     /* frame of its first emission */
+    int end_frame; /* last frame of its emission (inclusive), from the best alignment */
+} tale_ctc_token;
+
+/* One word of the result text. */
+typedef struct tale_ctc_word {
+    size_t text_offset; /* byte offset into result->text */
+    size_t text_len;    /* bytes */
+    int start_frame;    /* frame of the first character */
+    int end_frame;      /* last frame in which the last character was emitted (inclusive) */
+} tale_ctc_word;
+
+typedef struct tale_ctc_result {
+    char *text;             /* UTF-8, NUL-terminated */
+    tale_ctc_token *tokens; /* [n_tokens] including delimiters */
+    size_t n_tokens;
+    tale_ctc_word *words;   /* [n_words] */
+    size_t n_words;
+    double acoustic_logp;   /* ln P_ctc of the chosen labelling (beam) or best path (greedy) */
+    double lm_log10p;       /* LM log10 probability incl. </s> (0 without LM) */
+    double score;           /* acoustic_logp + alpha*ln(10)*lm_log10p + beta*n_words */
+} tale_ctc_result;
+
+/* Best path: argmax per frame, collapse repeats, drop blanks.  n_frames may
+ * be 0 (empty result).  On failure *out is NULL. */
+TALE_API tale_status tale_ctc_greedy(const float *log_probs, size_t n_frames,
+                                     const tale_ctc_vocab *vocab, tale_ctc_result **out,
+                                     tale_error *err);
+
+/* Prefix beam search (params NULL: defaults).  On failure *out is NULL. */
+TALE_API tale_status tale_ctc_beam(const float *log_probs, size_t n_frames,
+                                   const tale_ctc_vocab *vocab,
+                                   const tale_ctc_decoder_params *params,
+                                   tale_ctc_result **out, tale_error *err);
+
+TALE_API void tale_ctc_result_free(tale_ctc_result *r); /* NULL ok */
+
+/* -- CTC model side (declarations from the acoustic-model work follow) -- */
+
+
+
+/* ---- CTC acoustic models (asr/ctc_model.c) ---------------------------
+ * tale's own CTC models (a Whisper-style encoder with a linear CTC head; the
+ * default is models/tale-da-ctc-small, docs/DEMO-MODEL.md) turn 16 kHz audio
+ * into per-frame log-probabilities over a character vocabulary, 50 frames a
+ * second; the decoders of this section turn those into text.
+ *
+ *   tale_ctc_runner *r;   const float *lp;   int T;
+ *   tale_ctc_runner_new(model, 2, &r, &err);
+ *   tale_ctc_logprobs(r, samples, n_samples, &lp, &T, &err);  // lp[T][n_vocab]
+ */
+#define TALE_CTC_DEFAULT_MODEL "tale-da-ctc-small"
+#define TALE_CTC_FRAMES_PER_SECOND 50
+
+/* Path of the default model folder into buf: $TALE_MODEL when set, else
+ * <source tree>/models/tale-da-ctc-small, else
+ * <tale_data_dir()>/models/tale-da-ctc-small (the first holding a tale CTC
+ * config.json).  TALE_IO when there is none. */
+TALE_API tale_status tale_ctc_default_model(char *buf, size_t size, tale_error *err);
+
+/* The vocabulary of a CTC model, ready for tale_ctc_greedy()/tale_ctc_beam():
+ * tokens[id] is UTF-8 ("" for the blank), the word delimiter is " ".  The
+ * strings belong to m.  Returns 1, or 0 (and *out zeroed) when m is not a
+ * CTC model. */
+TALE_API int tale_ctc_model_vocab(const tale_model *m, tale_ctc_vocab *out);
+
+/* Work buffers to run a CTC model: one thread at a time; the model must
+ * outlive it.  n_threads 0 = the model's setting. */
+typedef struct tale_ctc_runner tale_ctc_runner;
+TALE_API tale_status tale_ctc_runner_new(const tale_model *m, int n_threads,
+                                         tale_ctc_runner **out, tale_error *err);
+TALE_API void tale_ctc_runner_free(tale_ctc_runner *r); /* NULL ok */
+/* Log-probabilities of mono 16 kHz samples: *logprobs is [n_frames][n_vocab]
+ * row-major, owned by r, valid until r's next call.  Frame t covers samples
+ * [320t, 320t+320).  Audio longer than 30 s is run in windows cut at quiet
+ * points; each window's log-mel is normalised on its own (docs/DEMO-MODEL.md).
+ * Fewer than 320 samples give 0 frames. */
+TALE_API tale_status tale_ctc_logprobs(tale_ctc_runner *r, const float *samples,
+                                       size_t n_samples, const float **logprobs, int *n_frames,
+                                       tale_error *err);
+/* Log-probs and decoding in one call: tale_ctc_beam() with params when
+ * params->beam_width > 1 (and params->lm when set), else tale_ctc_greedy().
+ * params NULL: greedy.  Word and token frames are 20 ms each.  On failure
+ * *out is NULL. */
+TALE_API tale_status tale_ctc_transcribe(tale_ctc_runner *r, const float *samples,
+                                         size_t n_samples,
+                                         const tale_ctc_decoder_params *params,
+                                         tale_ctc_result **out, tale_error *err);
+/* The same from a normalised log-mel [n_mels][n_mel_frames] (row stride
+ * n_mel_frames, at most 3000 frames, from tale_mel_compute()); n_frames =
+ * n_mel_frames / 2 (the last frame of an odd count is not used). */
+TALE_API tale_status tale_ctc_logprobs_mel(tale_ctc_runner *r, const float *mel,
+                                           int n_mel_frames, const float **logprobs,
+                                           int *n_frames, tale_error *err);
+
 
 /* ===================================================================== */
 /* == model registry and downloads (asr/registry.c, asr/download.c)    == */
 /* ===================================================================== */
 
+/*
+ * The model registry (models/registry.tsv) lists real checkpoints users can
+ * download: one row per file, several rows per model.  Columns (tab-separated,
+ * '#' starts a comment line, '-' means unknown):
+ *   name  kind  file  url  size_bytes  sha256  licence  wer_da  description
+ * kind: "whisper-ggml" (one ggml .bin), "hf-whisper" or "hf-ctc" (a Hugging
+ * Face folder).  When sha256 is '-', the download asks the server for the
+ * Hugging Face LFS metadata (X-Linked-Etag / X-Linked-Size on the
+ * un-redirected response) and verifies against that; when the server gives
+ * none, the file is kept unverified and the result says so.
+ * A row whose url ends in "/resolve/<revision>/" and whose file column is a
+ * ';'-separated list of glob patterns ("*.json;*.safetensors") stands for
+ * every file of that Hugging Face repository matching a pattern: the list
+ * is read from <host>/api/models/<repo> at download time.
+ */
+typedef struct tale_registry tale_registry;
+
+typedef struct tale_model_file {
+    const char *file;    /* path inside the model's cache folder, e.g. "config.json",
+                            or glob patterns (see above) */
+    const char *url;
+    int64_t size_bytes;  /* -1: unknown */
+    const char *sha256;  /* 64 lowercase hex digits, or NULL: unknown */
+} tale_model_file;
+
+typedef struct tale_model_entry {
+    const char *name;        /* e.g. "whisper-large-v3-turbo" */
+    const char *kind;
+    const char *licence;
+    const char *wer_da;      /* published Danish WER with its source, free text */
+    const char *description;
+    const tale_model_file *files; /* [n_files] */
+    size_t n_files;
+} tale_model_entry;
+
+/* path NULL: tale_registry_default_path().  Malformed rows give
+ * TALE_BAD_DATA naming the file and line. */
+TALE_API tale_status tale_registry_open(const char *path, tale_registry **out, tale_error *err);
+TALE_API void tale_registry_free(tale_registry *r); /* NULL ok */
+/* $TALE_REGISTRY, else <source dir>/models/registry.tsv. Never NULL. */
+TALE_API const char *tale_registry_default_path(void);
+TALE_API size_t tale_registry_count(const tale_registry *r);
+TALE_API const tale_model_entry *tale_registry_entry(const tale_registry *r, size_t i);
+/* NULL when no model has that name.  Entries belong to the registry. */
+TALE_API const tale_model_entry *tale_registry_find(const tale_registry *r, const char *name);
+
+/* The cache root: $TALE_CACHE_DIR, else $XDG_CACHE_HOME/tale, else
+ * $HOME/.cache/tale.  Writes into buf (NUL-terminated); TALE_INVALID_ARG
+ * when it does not fit or no home is known. */
+TALE_API tale_status tale_model_cache_dir(char *buf, size_t size, tale_error *err);
+/* <cache_dir>/<name> for a folder model, <cache_dir>/<name>/<file> for a
+ * one-file model (whisper-ggml).  cache_dir NULL: the default. */
+TALE_API tale_status tale_model_local_path(const tale_model_entry *e, const char *cache_dir,
+                                           char *buf, size_t size, tale_error *err);
+
+/* Defaults come from tale_download_default_params(). */
+typedef struct tale_download_params {
+    int resume;                /* continue a .part file with a Range request (default 1) */
+    long connect_timeout_s;    /* default 30 */
+    long low_speed_time_s;     /* abort when below 1 byte/s for this long (default 60) */
+    int keep_bad_checksum;     /* 1: keep a mismatching file as <dest>.bad (default 0: delete) */
+    tale_progress_fn on_progress; /* bytes done, bytes total (total 0 if unknown) */
+    tale_abort_fn should_abort;
+    void *user_data;
+} tale_download_params;
+
+TALE_API tale_download_params tale_download_default_params(void);
+
+/* What one download did. */
+typedef struct tale_download_info {
+    int64_t bytes;        /* final file size */
+    int64_t resumed_from; /* bytes already in the .part file that were kept */
+    int verified;         /* 1: sha256 checked (registry or server metadata) */
+    int already_present;  /* 1: dest existed and was not fetched again */
+    char sha256[65];      /* of the final file */
+} tale_download_info;
+
+/*
+ * Download url into dest: data goes to "<dest>.part" (resumed with a Range
+ * request when it exists and params->resume), then the sha256 is checked
+ * (expected_sha256, else server LFS metadata, else unverified) and the file
+ * is renamed to dest atomically.  Errors: TALE_NETWORK (connection, HTTP
+ * status >= 400 — the .part is kept so a later call resumes), TALE_CHECKSUM
+ * (the .part is deleted, or kept as "<dest>.bad"), TALE_IO.  If dest exists
+ * and matches expected_size/sha256 it is not fetched again.
+ * expected_size < 0 / expected_sha256 NULL: unknown.  info may be NULL.
+ */
+TALE_API tale_status tale_download_file(const char *url, const char *dest, int64_t expected_size,
+                                        const char *expected_sha256,
+                                        const tale_download_params *params,
+                                        tale_download_info *info, tale_error *err);
+
+/* Download every file of a registry entry into <cache_dir>/<name>/
+ * (cache_dir NULL: default), creating folders.  params NULL: defaults. */
+TALE_API tale_status tale_model_fetch(const tale_model_entry *e, const char *cache_dir,
+                                      const tale_download_params *params, tale_error *err);
+
+/* sha256 of a file as 64 lowercase hex digits + NUL. */
+TALE_API tale_status tale_sha256_file(const char *path, char hex[65], tale_error *err);
+
+
 
 /* ===================================================================== */
 /* == microphone (asr/mic.c)                                           == */
 /* ===================================================================== */
+/*
+ * Live capture on PortAudio: mono float at 16 kHz (channel average and
+ * libsamplerate when the device runs at another rate).  The PortAudio
+ * callback only copies into a lock-free ring buffer; tale_mic_read() mixes,
+ * resamples and hands out samples on the caller's thread.  One thread per
+ * tale_mic.  Errors are TALE_DEVICE with a one-line reason ("no audio input
+ * device found …").  Backend chatter (ALSA, JACK) goes to tale_log at DEBUG,
+ * never to stderr.
+ */
+typedef struct tale_mic_params { /* defaults: tale_mic_default_params() */
+    int device;        /* PortAudio device index; -1 = the default input */
+    int rate_hz;       /* output rate: 16000 */
+    double buffer_s;   /* ring buffer: 30 s; audio arriving while it is full is dropped (counted) */
+} tale_mic_params;
+
+TALE_API tale_mic_params tale_mic_default_params(void);
+
+typedef struct tale_mic_device {
+    int index;                 /* for tale_mic_params.device */
+    char name[128];
+    char host_api[32];         /* "ALSA", "JACK Audio Connection Kit", … */
+    int max_input_channels;
+    double default_rate_hz;
+    int is_default;
+} tale_mic_device;
+
+/* Input devices (those with input channels): up to max into devs, the
+ * total count in *n.  No device is not an error (*n = 0). */
+TALE_API tale_status tale_mic_list(tale_mic_device *devs, int max, int *n, tale_error *err);
+
+typedef struct tale_mic tale_mic;
+
+/* Open and start capturing.  On failure *out is NULL. */
+TALE_API tale_status tale_mic_open(const tale_mic_params *p, tale_mic **out, tale_error *err);
+/* Wait until max_samples are ready or timeout_ms passes (-1: no limit),
+ * then copy what is there (*n_read may be less than max_samples, even 0). */
+TALE_API tale_status tale_mic_read(tale_mic *m, float *buf, size_t max_samples, int timeout_ms,
+                                   size_t *n_read, tale_error *err);
+/* Device frames dropped because the reader fell more than buffer_s behind. */
+TALE_API uint64_t tale_mic_dropped_frames(const tale_mic *m);
+/* The device actually opened (name, rate, channels). */
+TALE_API const char *tale_mic_device_name(const tale_mic *m);
+TALE_API int tale_mic_device_rate_hz(const tale_mic *m);
+TALE_API int tale_mic_device_channels(const tale_mic *m);
+TALE_API void tale_mic_close(tale_mic *m); /* stops capture; NULL ok */
 
 
 #ifdef __cplusplus

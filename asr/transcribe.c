@@ -9,7 +9,9 @@
  * (OpenAI and whisper.cpp normalise over the whole file; for the first
  * window of audio up to 30 s the two are identical).
  */
+#include "ctc_model.h"
 #include "nn.h"
+#include "tale_corpus.h"
 #include "whisper_internal.h"
 
 #include <math.h>
@@ -50,6 +52,9 @@ struct tale_transcriber {
     uint64_t rng;
     tale_vad *vad;
     float *vad_probs;
+    tale_ctc_runner *ctc; /* CTC models (asr/ctc_model.c) */
+    tale_lm *lm;
+    char *lm_path;
 };
 
 tale_transcribe_params tale_transcribe_default_params(void)
@@ -69,6 +74,9 @@ tale_transcribe_params tale_transcribe_default_params(void)
     p.max_initial_timestamp = 1.0f;
     p.suppress_blank = 1;
     p.seed = 0x7a1e;
+    tale_ctc_decoder_params cp = tale_ctc_default_params();
+    p.lm_alpha = cp.lm_alpha;
+    p.lm_beta = cp.lm_beta;
     return p;
 }
 
@@ -98,12 +106,53 @@ void tale_transcriber_free(tale_transcriber *tr)
     free(tr->prompt_ids);
     tale_vad_free(tr->vad);
     free(tr->vad_probs);
+    tale_ctc_runner_free(tr->ctc);
+    tale_lm_free(tr->lm);
+    free(tr->lm_path);
     free(tr);
 }
 
 static char *dup_or_null(const char *s)
 {
     return s ? strdup(s) : NULL;
+}
+
+/* CTC models: a runner for the log-probs, the decoder settings, an LM. */
+static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcribe_params *p,
+                                       tale_transcriber **out, tale_error *err)
+{
+    tale_transcribe_params d = tale_transcribe_default_params();
+    if (!p)
+        p = &d;
+    if (p->beam_size < 1 || p->beam_size > 1024)
+        return tale_error_set(err, TALE_INVALID_ARG, "beam size %d (1..1024)", p->beam_size);
+    tale_status st;
+    tale_transcriber *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    tr->m = m;
+    tr->p = *p;
+    tr->language = strdup("da");
+    tr->lm_path = dup_or_null(p->lm_path);
+    tr->p.language = tr->language;
+    tr->p.prompt = NULL;
+    tr->p.vad_model = NULL;
+    tr->p.lm_path = tr->lm_path;
+    tr->lang_id = tr->used_lang = asr_lang_index("da");
+    tr->win = malloc(WIN_SAMPLES * sizeof(float));
+    if (!tr->language || !tr->win || (p->lm_path && !tr->lm_path)) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+        goto fail;
+    }
+    if ((st = tale_ctc_runner_new(m, p->n_threads, &tr->ctc, err)))
+        goto fail;
+    if (p->lm_path && (st = tale_lm_open(p->lm_path, &tr->lm, err)))
+        goto fail;
+    *out = tr;
+    return TALE_OK;
+fail:
+    tale_transcriber_free(tr);
+    return st;
 }
 
 tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_params *p,
@@ -114,6 +163,8 @@ tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_para
     *out = NULL;
     if (!m)
         return tale_error_set(err, TALE_INVALID_ARG, "tale_transcriber_new: model is NULL");
+    if (m->kind == TALE_MODEL_CTC)
+        return ctc_transcriber_new(m, p, out, err);
     if (m->kind != TALE_MODEL_WHISPER || !m->whisper)
         return tale_error_set(err, TALE_UNSUPPORTED,
                               "%s: not a Whisper model (use the CTC transcriber)", m->name);
@@ -381,8 +432,76 @@ static tale_status fill(tale_transcriber *tr, source *s, int64_t seek, const flo
     return TALE_OK;
 }
 
+/* A CTC segment: text only (no tokens of a text vocabulary). */
+static tale_status add_ctc_segment(void *ud, int64_t start_ms, int64_t end_ms, const char *text,
+                                   size_t len, float avg_logprob, tale_error *err)
+{
+    tale_transcriber *tr = ud;
+    if (tr->n_segs == tr->cap_segs) {
+        size_t cap = tr->cap_segs ? tr->cap_segs * 2 : 16;
+        seg_store *ns = realloc(tr->segs, cap * sizeof *ns);
+        if (!ns)
+            return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+        tr->segs = ns;
+        tr->cap_segs = cap;
+    }
+    seg_store *s = &tr->segs[tr->n_segs];
+    memset(s, 0, sizeof *s);
+    if (!(s->text = malloc(len + 1)))
+        return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    memcpy(s->text, text, len);
+    s->text[len] = 0;
+    s->pub.start_ms = start_ms;
+    s->pub.end_ms = end_ms < start_ms ? start_ms : end_ms;
+    s->pub.text = s->text;
+    s->pub.avg_logprob = avg_logprob;
+    tr->n_segs++;
+    if (tr->p.on_segment)
+        tr->p.on_segment(&s->pub, tr->p.user_data);
+    return TALE_OK;
+}
+
+/* CTC models: windows of up to 30 s cut at quiet points, each decoded on
+ * its own (asr/ctc_model.c); segments at pauses. */
+static tale_status run_ctc(tale_transcriber *tr, source *src, int64_t total, tale_error *err)
+{
+    const tale_transcribe_params *p = &tr->p;
+    tale_ctc_decoder_params dp = tale_ctc_default_params();
+    dp.beam_width = p->beam_size;
+    dp.lm = tr->lm;
+    dp.lm_alpha = p->lm_alpha;
+    dp.lm_beta = p->lm_beta;
+    dp.should_abort = p->should_abort;
+    dp.user_data = p->user_data;
+    clear_segments(tr);
+    tr->duration_ms = 0;
+    tale_status st = TALE_OK;
+    for (int64_t seek = 0;;) {
+        if (p->should_abort && p->should_abort(p->user_data))
+            return tale_error_set(err, TALE_ABORTED, "transcription aborted");
+        const float *win;
+        int64_t n_win;
+        if ((st = fill(tr, src, seek, &win, &n_win, err)))
+            return st;
+        if (seek + n_win > tr->duration_ms * 16)
+            tr->duration_ms = (seek + n_win) / 16;
+        if (p->on_progress)
+            p->on_progress((double)seek / 16.0, total > 0 ? (double)total / 16.0 : -1.0,
+                           p->user_data);
+        if (n_win <= 0)
+            break;
+        size_t n = asr_ctc_cut(win, (size_t)n_win);
+        if ((st = asr_ctc_decode_window(tr->ctc, win, n, &dp, seek, add_ctc_segment, tr, err)))
+            return st;
+        seek += (int64_t)n;
+    }
+    return TALE_OK;
+}
+
 static tale_status run(tale_transcriber *tr, source *src, int64_t total, tale_error *err)
 {
+    if (tr->ctc)
+        return run_ctc(tr, src, total, err);
     const asr_whisper *w = tr->w;
     const tale_transcribe_params *p = &tr->p;
     tale_status st = TALE_OK;

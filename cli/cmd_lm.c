@@ -1,14 +1,307 @@
-/* cmd_lm.c — tale lm (not implemented yet: this placeholder only reports so). */
+/* cmd_lm.c — tale lm build | ppl: word n-gram language models (ARPA). */
 #include "cli.h"
+#include "tale_corpus.h"
+#include "tale_json.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void lm_usage(FILE *fp)
+{
+    fprintf(fp, "usage: tale lm <build|ppl> [options]\n\n"
+                "  build   estimate a modified Kneser-Ney n-gram model from text, write ARPA\n"
+                "  ppl     perplexity of an ARPA model on text\n\n"
+                "Run 'tale lm build --help' or 'tale lm ppl --help' for the options.\n");
+}
+
+static const cli_opt build_opts[] = {
+    {"order", 'o', "N", "n-gram order, 1..6 (default 3)"},
+    {"prune", 0, "C1,C2,...", "per order, drop n-grams with count <= Ck (e.g. 0,1,1: singletons of 2/3-grams)"},
+    {"exclude", 'x', "FILE", "never count these sentences (text lines or CoNLL-U '# text =' lines); repeatable"},
+    {"output", 'O', "FILE", "ARPA file to write (required; '-' for stdout)"},
+    {"json", 0, NULL, "print a JSON summary on stdout"},
+    {"help", 'h', NULL, "show this help"},
+    {0},
+};
+
+static int parse_prune(const char *s, int *prune)
+{
+    int k = 0;
+    const char *p = s;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v > 1000000 || k >= TALE_LM_MAX_ORDER)
+            return -1;
+        prune[k++] = (int)v;
+        p = end;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
+    }
+    /* the last threshold carries on to higher orders */
+    for (int j = k; j < TALE_LM_MAX_ORDER && k > 0; j++)
+        prune[j] = prune[k - 1];
+    return k > 0 ? 0 : -1;
+}
+
+static int lm_build(int argc, char **argv)
+{
+    const char *cmd = "tale lm build";
+    tale_lm_build_params p = tale_lm_build_default_params();
+    const char *out_path = NULL;
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    const char **excl = calloc((size_t)argc + 1, sizeof *excl);
+    int n_in = 0, n_ex = 0, json = 0, rc = CLI_USAGE;
+    tale_lm_builder *b = NULL;
+    tale_lm *lm = NULL;
+    cli_progress *prog = NULL;
+    tale_error err;
+    cli_parser ps;
+    const char *val;
+    int k;
+    if (!inputs || !excl) {
+        cli_errorf("out of memory");
+        rc = CLI_FAIL;
+        goto done;
+    }
+    cli_parser_init(&ps, cmd, argc, argv, build_opts);
+    while ((k = cli_next(&ps, &val)) != CLI_END) {
+        if (k == CLI_ERROR)
+            goto done;
+        if (k == CLI_POSITIONAL) {
+            inputs[n_in++] = val;
+            continue;
+        }
+        const char *name = build_opts[k].name;
+        if (strcmp(name, "help") == 0) {
+            cli_print_help(stdout, "tale lm build [options] -O OUT.arpa TEXT...",
+                           "Builds an interpolated modified Kneser-Ney word n-gram model from text\n"
+                           "files (one sentence per line, Leipzig .csv rows, or the '# text =' lines of\n"
+                           "CoNLL-U files) and writes it in ARPA format.  Words are normalized to the\n"
+                           "CTC alphabet (docs/LM.md).",
+                           build_opts);
+            rc = CLI_OK;
+            goto done;
+        } else if (strcmp(name, "order") == 0) {
+            long v;
+            if (cli_parse_int(cmd, name, val, 1, TALE_LM_MAX_ORDER, &v) < 0)
+                goto done;
+            p.order = (int)v;
+        } else if (strcmp(name, "prune") == 0) {
+            if (parse_prune(val, p.prune) < 0 || p.prune[0] != 0) {
+                fprintf(stderr, "%s: --prune: expected comma-separated counts starting with 0 (unigrams are never pruned), got '%s'\n",
+                        cmd, val);
+                goto done;
+            }
+        } else if (strcmp(name, "exclude") == 0) {
+            excl[n_ex++] = val;
+        } else if (strcmp(name, "output") == 0) {
+            out_path = val;
+        } else if (strcmp(name, "json") == 0) {
+            json = 1;
+        }
+    }
+    if (!out_path || n_in == 0) {
+        fprintf(stderr, "%s: needs -O OUT.arpa and at least one text file (see %s --help)\n", cmd, cmd);
+        goto done;
+    }
+    if (json && strcmp(out_path, "-") == 0) {
+        fprintf(stderr, "%s: --json and -O - both write to stdout\n", cmd);
+        goto done;
+    }
+    rc = CLI_FAIL;
+    double t0 = now_s();
+    prog = cli_progress_new("counting");
+    p.on_progress = NULL; /* lines are counted, totals unknown: no bar */
+    if (tale_lm_builder_new(&p, &b, &err) != TALE_OK)
+        goto report;
+    for (int i = 0; i < n_ex; i++)
+        if (tale_lm_builder_exclude_file(b, excl[i], &err) != TALE_OK)
+            goto report;
+    for (int i = 0; i < n_in; i++) {
+        cli_progress_set_label(prog, inputs[i]);
+        cli_progress_update((double)i, (double)n_in, prog);
+        if (tale_lm_builder_add_file(b, inputs[i], &err) != TALE_OK)
+            goto report;
+    }
+    cli_progress_set_label(prog, "estimating");
+    cli_progress_update((double)n_in, (double)n_in, prog);
+    if (tale_lm_builder_finish(b, &lm, &err) != TALE_OK)
+        goto report;
+    if (tale_lm_write_arpa(lm, out_path, &err) != TALE_OK)
+        goto report;
+    cli_progress_free(prog);
+    prog = NULL;
+    double secs = now_s() - t0;
+    size_t ns, nx, nt;
+    tale_lm_builder_stats(b, &ns, &nx, &nt);
+    if (json) {
+        tale_json *j = tale_json_writer_new(stdout, 0);
+        tale_json_obj_begin(j);
+        tale_json_key(j, "schema");
+        tale_json_int(j, 1);
+        tale_json_key(j, "output");
+        tale_json_str(j, out_path);
+        tale_json_key(j, "order");
+        tale_json_int(j, p.order);
+        tale_json_key(j, "sentences");
+        tale_json_int(j, (long long)ns);
+        tale_json_key(j, "excluded_sentences");
+        tale_json_int(j, (long long)nx);
+        tale_json_key(j, "tokens");
+        tale_json_int(j, (long long)nt);
+        tale_json_key(j, "ngrams");
+        tale_json_arr_begin(j);
+        for (int n = 1; n <= p.order; n++)
+            tale_json_int(j, (long long)tale_lm_count(lm, n));
+        tale_json_arr_end(j);
+        tale_json_key(j, "seconds");
+        tale_json_num(j, secs, 3);
+        tale_json_obj_end(j);
+        tale_json_writer_free(j);
+    } else {
+        FILE *fp = strcmp(out_path, "-") == 0 ? stderr : stdout;
+        fprintf(fp, "%zu sentences (%zu excluded), %zu tokens; ngrams:", ns, nx, nt);
+        for (int n = 1; n <= p.order; n++)
+            fprintf(fp, " %d=%zu", n, tale_lm_count(lm, n));
+        fprintf(fp, "; %.1f s → %s\n", secs, out_path);
+    }
+    rc = CLI_OK;
+    goto done;
+report:
+    cli_progress_free(prog);
+    prog = NULL;
+    cli_report(&err);
+done:
+    cli_progress_free(prog);
+    tale_lm_builder_free(b);
+    tale_lm_free(lm);
+    free(inputs);
+    free(excl);
+    return rc;
+}
+
+static const cli_opt ppl_opts[] = {
+    {"lm", 'm', "FILE", "ARPA model (required)"},
+    {"unk", 0, "LOG10P", "log10 probability of an unknown word when the model has no <unk> (default -10)"},
+    {"json", 0, NULL, "print JSON"},
+    {"help", 'h', NULL, "show this help"},
+    {0},
+};
+
+static int lm_ppl(int argc, char **argv)
+{
+    const char *cmd = "tale lm ppl";
+    const char *lm_path = NULL;
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    int n_in = 0, json = 0, rc = CLI_USAGE;
+    double unk = -10.0;
+    tale_lm *lm = NULL;
+    tale_error err;
+    cli_parser ps;
+    const char *val;
+    int k;
+    if (!inputs) {
+        cli_errorf("out of memory");
+        return CLI_FAIL;
+    }
+    cli_parser_init(&ps, cmd, argc, argv, ppl_opts);
+    while ((k = cli_next(&ps, &val)) != CLI_END) {
+        if (k == CLI_ERROR)
+            goto done;
+        if (k == CLI_POSITIONAL) {
+            inputs[n_in++] = val;
+            continue;
+        }
+        const char *name = ppl_opts[k].name;
+        if (strcmp(name, "help") == 0) {
+            cli_print_help(stdout, "tale lm ppl -m MODEL.arpa TEXT...",
+                           "Perplexity per word (</s> included, OOVs counted) of the model on text\n"
+                           "files: one sentence per line, Leipzig .csv, or CoNLL-U ('# text =' lines).",
+                           ppl_opts);
+            rc = CLI_OK;
+            goto done;
+        } else if (strcmp(name, "lm") == 0) {
+            lm_path = val;
+        } else if (strcmp(name, "unk") == 0) {
+            if (cli_parse_double(cmd, name, val, -99.0, 0.0, &unk) < 0)
+                goto done;
+        } else if (strcmp(name, "json") == 0) {
+            json = 1;
+        }
+    }
+    if (!lm_path || n_in == 0) {
+        fprintf(stderr, "%s: needs -m MODEL.arpa and at least one text file (see %s --help)\n", cmd, cmd);
+        goto done;
+    }
+    rc = CLI_FAIL;
+    if (tale_lm_open(lm_path, &lm, &err) != TALE_OK) {
+        cli_report(&err);
+        goto done;
+    }
+    double sum = 0.0;
+    size_t nw = 0, noov = 0;
+    for (int i = 0; i < n_in; i++)
+        if (tale_lm_score_file(lm, inputs[i], (float)unk, &sum, &nw, &noov, &err) != TALE_OK) {
+            cli_report(&err);
+            goto done;
+        }
+    double ppl = nw ? pow(10.0, -sum / (double)nw) : 0.0;
+    if (json) {
+        tale_json *j = tale_json_writer_new(stdout, 0);
+        tale_json_obj_begin(j);
+        tale_json_key(j, "schema");
+        tale_json_int(j, 1);
+        tale_json_key(j, "lm");
+        tale_json_str(j, lm_path);
+        tale_json_key(j, "words");
+        tale_json_int(j, (long long)nw);
+        tale_json_key(j, "oov");
+        tale_json_int(j, (long long)noov);
+        tale_json_key(j, "log10_prob");
+        tale_json_num(j, sum, 6);
+        tale_json_key(j, "perplexity");
+        tale_json_num(j, ppl, 4);
+        tale_json_obj_end(j);
+        tale_json_writer_free(j);
+    } else {
+        printf("perplexity %.2f over %zu words (</s> included), %zu OOV (%.2f%%), log10 prob %.2f\n",
+               ppl, nw, noov, nw ? 100.0 * (double)noov / (double)nw : 0.0, sum);
+    }
+    rc = CLI_OK;
+done:
+    tale_lm_free(lm);
+    free(inputs);
+    return rc;
+}
 
 int cmd_lm(int argc, char **argv)
 {
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: tale lm ...\n\n'tale lm' is not implemented yet.\n");
+    if (argc < 2) {
+        lm_usage(stderr);
+        return CLI_USAGE;
+    }
+    const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 || strcmp(sub, "help") == 0) {
+        lm_usage(stdout);
         return CLI_OK;
     }
-    cli_errorf("'lm' is not implemented yet");
-    return CLI_FAIL;
+    if (strcmp(sub, "build") == 0)
+        return lm_build(argc - 1, argv + 1);
+    if (strcmp(sub, "ppl") == 0)
+        return lm_ppl(argc - 1, argv + 1);
+    fprintf(stderr, "tale lm: unknown subcommand '%s'\n\n", sub);
+    lm_usage(stderr);
+    return CLI_USAGE;
 }

@@ -10,6 +10,9 @@
 # ../shared/testvectors (no upstream) is linked as data/testvectors when present.
 set -u
 GROUP=${1:?usage: fetch_data.sh corpus|models}
+# FETCH_LENIENT=1 (used by make test/demo): a failed download is a warning, and
+# tests that need the file skip; make corpus/models alone fail on it.
+LENIENT=${FETCH_LENIENT:-0}
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 SHARED=${TALE_SHARED_DIR:-$ROOT/../shared}
@@ -46,9 +49,9 @@ while IFS="$(printf '\t')" read -r path sum url; do
         n_missing=$((n_missing + 1)); continue
     fi
     tmp="$dest.tmp.$$"
-    if ! curl -fsSL --retry 3 -o "$tmp" "$url"; then
+    if ! curl -fsSL --connect-timeout 15 --retry 2 -o "$tmp" "$url"; then
         echo "fetch_data: $path: download failed: $url" >&2
-        rm -f "$tmp"; fail=1; continue
+        rm -f "$tmp"; [ "$LENIENT" = 1 ] || fail=1; n_missing=$((n_missing + 1)); continue
     fi
     got=$(sha256sum "$tmp" | cut -d' ' -f1)
     if [ "$got" != "$sum" ]; then

@@ -5,6 +5,7 @@
 #include "tale_asr.h"
 
 #include <malloc.h>
+#include <pthread.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -14,6 +15,16 @@
 #include <unistd.h>
 
 #define RATE TALE_SAMPLE_RATE_HZ
+
+/* libsndfile 1.2.0 leaks its vorbis_info (5.8 kB, inside libvorbis) when an
+ * Ogg Vorbis file is cut so short that no audio decodes (test_truncated's
+ * stump.ogg); the leak is theirs, not tale's.  LeakSanitizer reads this hook
+ * when the suite runs under `make asan`. */
+const char *__lsan_default_suppressions(void);
+__attribute__((visibility("default"), used)) const char *__lsan_default_suppressions(void)
+{
+    return "leak:vorbis_info_init\n";
+}
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -369,6 +380,7 @@ static void test_bounded_memory(void **state)
     }
     tale_audio_close(a);
     assert_true(labs((long)total - 600L * 16000) <= 2);
+    print_message("heap in use while reading: at most %zu bytes above the start\n", peak);
     if (peak > (8u << 20))
         fail_msg("reader held %zu bytes while decoding a 10-minute file", peak);
 }
@@ -444,23 +456,86 @@ static void test_stdin_raw(void **state)
     free(s);
 }
 
+typedef struct {
+    int fd;
+    const char *bytes;
+    size_t size;
+} pipe_writer;
+
+static void *write_pipe(void *arg)
+{
+    pipe_writer *w = arg;
+    for (size_t pos = 0; pos < w->size;) {
+        size_t k = w->size - pos < 1000 ? w->size - pos : 1000; /* small pieces, like a pipe */
+        ssize_t r = write(w->fd, w->bytes + pos, k);
+        if (r <= 0)
+            break;
+        pos += (size_t)r;
+    }
+    close(w->fd);
+    return NULL;
+}
+
+/* A WAV and an Ogg Vorbis stream through a real pipe on fd 0, no --rate:
+ * libsndfile reads the header from the stream. */
+static void test_stdin_pipe_formats(void **state)
+{
+    (void)state;
+    size_t n = 22050;
+    float *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    for (size_t k = 0; k < n; k++)
+        x[k] = 0.5f * (float)sin(2 * M_PI * 1000.0 * k / 22050);
+    const char *files[2] = {tt_tmp("pipe.wav"), tt_tmp("pipe.ogg")};
+    write_sf(files[0], SF_FORMAT_WAV | SF_FORMAT_PCM_16, 22050, 1, x, n);
+    write_sf(files[1], SF_FORMAT_OGG | SF_FORMAT_VORBIS, 22050, 1, x, n);
+    free(x);
+    for (int i = 0; i < 2; i++) {
+        pipe_writer w;
+        w.bytes = tt_read_file(files[i], &w.size);
+        assert_non_null(w.bytes);
+        int fds[2];
+        assert_int_equal(pipe(fds), 0);
+        int saved = dup(0);
+        dup2(fds[0], 0);
+        close(fds[0]);
+        w.fd = fds[1];
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, write_pipe, &w), 0);
+        decoded d = read_all("-", NULL, 4096);
+        pthread_join(th, NULL);
+        dup2(saved, 0);
+        close(saved);
+        if (d.st)
+            fail_msg("%s through a pipe: %s", files[i], d.err.msg);
+        check_tone(&d, 1.0, 0.5, 0.001, i == 0 ? 0.005 : 0.03);
+        free(d.x);
+        free((void *)w.bytes);
+    }
+}
+
 static void test_stdin_errors(void **state)
 {
     (void)state;
     tale_audio_params p = tale_audio_default_params();
     tale_audio *a;
     tale_error e;
-    /* no rate */
+    /* no rate, and what arrives is no audio format: say that --rate is missing */
+    const char *txt = "Rå PCM uden header: æøå æøå æøå æøå æøå æøå æøå æøå æøå æøå\n";
+    decoded d = read_stdin(txt, strlen(txt), &p);
+    assert_int_equal(d.st, TALE_BAD_AUDIO);
+    if (!strstr(d.err.msg, "-: standard input is not audio") || !strstr(d.err.msg, "--rate"))
+        fail_msg("message: %s", d.err.msg);
+    p.raw_rate_hz = -5;
     assert_int_equal(tale_audio_open("-", &p, &a, &e), TALE_INVALID_ARG);
     assert_null(a);
-    assert_non_null(strstr(e.msg, "--rate"));
     p.raw_rate_hz = 16000;
     p.raw_format = "mp3";
     assert_int_equal(tale_audio_open("-", &p, &a, &e), TALE_INVALID_ARG);
     assert_non_null(strstr(e.msg, "mp3"));
     p.raw_format = "s16le";
     /* empty stdin */
-    decoded d = read_stdin("", 0, &p);
+    d = read_stdin("", 0, &p);
     assert_int_equal(d.st, TALE_BAD_AUDIO);
     assert_non_null(strstr(d.err.msg, "no audio"));
     free(d.x);
@@ -529,6 +604,13 @@ static void test_empty_unsupported_corrupt(void **state)
         flac[i] = (unsigned char)(i * 37);
     assert_int_equal(tt_write_file(tt_tmp("skrald.flac"), flac, sizeof flac), 0);
     expect_error(tt_tmp("skrald.flac"), TALE_BAD_AUDIO, "skrald.flac");
+}
+
+static void progress_count(double done, double total, void *user_data)
+{
+    double *calls = user_data;
+    assert_true(done >= 0 && done <= total + 1);
+    *calls += 1;
 }
 
 /* Cut a file to `keep` bytes. */
@@ -601,6 +683,89 @@ static void test_truncated(void **state)
     free(x);
 }
 
+
+/* ---- tale_audio_info_read ------------------------------------------------ */
+
+static void test_info_read(void **state)
+{
+    (void)state;
+    /* 1.5 s of a 0.5-amplitude 1 kHz tone at 22.05 kHz stereo */
+    size_t n = 33075;
+    float *x = malloc(n * 2 * sizeof *x);
+    assert_non_null(x);
+    for (size_t k = 0; k < n; k++)
+        x[2 * k] = x[2 * k + 1] = 0.5f * (float)sin(2 * M_PI * 1000.0 * k / 22050);
+    const char *path = tt_tmp("info_tone.wav");
+    write_sf(path, SF_FORMAT_WAV | SF_FORMAT_FLOAT, 22050, 2, x, n);
+    free(x);
+    tale_audio_info in;
+    tale_error e;
+    double calls = 0;
+    assert_int_equal(tale_audio_info_read(path, NULL, NULL, NULL, NULL, &in, &e), TALE_OK);
+    assert_int_equal(in.source_rate_hz, 22050);
+    assert_int_equal(in.source_channels, 2);
+    assert_float_equal(in.header_duration_s, 1.5, 1e-9);
+    assert_true(labs((long)in.n_samples - 24000) <= 1);
+    assert_float_equal(in.duration_s, in.n_samples / 16000.0, 1e-12);
+    assert_float_equal(in.rms_dbfs, 20 * log10(0.5 / sqrt(2)), 0.05);
+    assert_float_equal(in.peak, 0.5, 0.01);
+    assert_non_null(strstr(in.format, "WAV"));
+    /* mel statistics = those of the batch log10 mel of the decoded signal */
+    float *y;
+    size_t m;
+    assert_int_equal(tale_audio_load(path, NULL, &y, &m, &e), TALE_OK);
+    size_t nf = (m + 159) / 160;
+    assert_int_equal(in.n_frames, nf);
+    assert_int_equal(in.n_mels, 80);
+    tale_mel *mel;
+    assert_int_equal(tale_mel_new(NULL, &mel, &e), TALE_OK);
+    float *lm = malloc(80 * nf * sizeof *lm);
+    assert_non_null(lm);
+    assert_int_equal(tale_mel_compute_log10(mel, y, m, nf, lm, &e), TALE_OK);
+    double s = 0, s2 = 0, mn = 1e9, mx = -1e9;
+    for (size_t i = 0; i < 80 * nf; i++) {
+        s += lm[i];
+        s2 += (double)lm[i] * lm[i];
+        mn = lm[i] < mn ? lm[i] : mn;
+        mx = lm[i] > mx ? lm[i] : mx;
+    }
+    double mean = s / (80 * nf);
+    assert_float_equal(in.mel_mean, mean, 1e-9);
+    assert_float_equal(in.mel_std, sqrt(s2 / (80 * nf) - mean * mean), 1e-6);
+    assert_float_equal(in.mel_min, mn, 0);
+    assert_float_equal(in.mel_max, mx, 0);
+    free(lm);
+    free(y);
+    tale_mel_free(mel);
+
+    /* progress reaches the total; 128 bands on request */
+    tale_mel_params mp = {128};
+    assert_int_equal(tale_audio_info_read(path, NULL, &mp, progress_count, &calls, &in, &e),
+                     TALE_OK);
+    assert_true(calls >= 1);
+    assert_int_equal(in.n_mels, 128);
+
+    /* a truncated file: the error, and the statistics of what was read */
+    size_t k = 16000;
+    float *z = calloc(k, sizeof *z);
+    assert_non_null(z);
+    for (size_t i = 0; i < k; i++)
+        z[i] = 0.25f;
+    write_sf(tt_tmp("info_full.wav"), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, z, k);
+    free(z);
+    truncate_copy(tt_tmp("info_full.wav"), tt_tmp("info_kort.wav"), 44 + 8000);
+    assert_int_equal(tale_audio_info_read(tt_tmp("info_kort.wav"), NULL, NULL, NULL, NULL, &in, &e),
+                     TALE_BAD_AUDIO);
+    assert_non_null(strstr(e.msg, "info_kort.wav: truncated"));
+    assert_int_equal(in.n_samples, 4000);
+    assert_int_equal(in.n_frames, 25);
+    assert_float_equal(in.peak, 0.25, 1e-4);
+    /* and a missing one */
+    assert_int_equal(tale_audio_info_read(tt_tmp("væk.wav"), NULL, NULL, NULL, NULL, &in, &e),
+                     TALE_IO);
+    assert_int_equal(in.n_samples, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -612,10 +777,12 @@ int main(void)
         cmocka_unit_test(test_chunking_invariant),
         cmocka_unit_test(test_bounded_memory),
         cmocka_unit_test(test_stdin_raw),
+        cmocka_unit_test(test_stdin_pipe_formats),
         cmocka_unit_test(test_stdin_errors),
         cmocka_unit_test(test_missing_and_unreadable),
         cmocka_unit_test(test_empty_unsupported_corrupt),
         cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_info_read),
     };
     return cmocka_run_group_tests_name("asr_audio", tests, NULL, NULL);
 }

@@ -1,0 +1,552 @@
+/*
+ * ctc_model.c — tale's CTC acoustic models: load a model folder
+ * (config.json + model.safetensors), compute per-frame log-probabilities.
+ *
+ *   16 kHz samples ─mel.c (n_frames = n/160, normalised per window)→
+ *   log-mel [80][F] ─encoder.c asr_encode() on T = F/2 frames→ [T][S]
+ *   ─ctc_head (Linear S→V) + log-softmax→ log-probs [T][V], 50 per second
+ *
+ * The encoder is Whisper's: the weights are read into an asr_whisper with no
+ * decoder (n_text_layer = 0), and asr_encode() runs on a copy of its header
+ * whose n_audio_ctx is the utterance's frame count, so the positional
+ * embedding is sliced to the frames present and the work buffers (sized for
+ * 1500) are reused.  Audio longer than 30 s is cut into windows at quiet
+ * points on the 20-ms output grid.
+ */
+#include "ctc_model.h"
+#include "hf.h"
+#include "nn.h"
+#include "tale_json.h"
+#include "whisper_internal.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+extern void openblas_set_num_threads(int n);
+
+#define CTC_MAX_CTX 1500            /* encoder frames per window (30 s) */
+#define CTC_HOP 160                 /* mel hop, samples */
+#define CTC_OUT_HOP (2 * CTC_HOP)   /* samples per output frame (20 ms) */
+#define CTC_WIN_SAMPLES (2 * CTC_MAX_CTX * CTC_HOP)  /* 480000 = 30 s */
+#define CTC_MIN_CUT (20 * 16000)    /* a window is cut between 20 and 30 s */
+#define CTC_MAX_VOCAB 4096
+
+typedef struct asr_ctc_model {
+    asr_whisper *w;        /* encoder weights (owns the tensor set) */
+    const float *head_w;   /* [V][S] */
+    const float *head_b;   /* [V] */
+    int n_vocab, blank, delimiter; /* delimiter: id of " " or -1 */
+    char **tokens;         /* [V] UTF-8, NUL-terminated */
+} asr_ctc_model;
+
+struct tale_ctc_runner {
+    const tale_model *m;
+    const asr_ctc_model *c;
+    asr_whisper_state *st;
+    tale_mel *mel_fe;
+    int n_threads;
+    float *mel;            /* [80][3000] */
+    float *out;            /* [cap_frames][V] */
+    size_t cap_frames;
+};
+
+static void ctc_free(void *p)
+{
+    asr_ctc_model *c = p;
+    if (!c)
+        return;
+    if (c->tokens)
+        for (int i = 0; i < c->n_vocab; i++)
+            free(c->tokens[i]);
+    free(c->tokens);
+    asr_whisper_free(c->w);
+    free(c);
+}
+
+static const asr_ctc_model *ctc_of(const tale_model *m)
+{
+    return m && m->kind == TALE_MODEL_CTC ? m->ctc : NULL;
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+/* An aligned f32 copy of tensor name with the given shape (any float type). */
+static tale_status get_f32(asr_tensor_set *ts, const char *name, int n_dims,
+                           const int64_t *dims, const float **out, tale_error *err)
+{
+    const asr_tensor *t;
+    tale_status st = asr_tensor_expect(ts, name, n_dims, dims, 0, &t, err);
+    if (st)
+        return st;
+    size_t n = (size_t)asr_tensor_numel(t);
+    float *buf = NULL;
+    if (posix_memalign((void **)&buf, 64, n * sizeof *buf) != 0)
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: tensor %s: out of memory", ts->path,
+                              name);
+    if ((st = asr_tensor_set_adopt(ts, buf, err)))
+        return st;
+    if ((st = asr_tensor_to_f32(t, buf, n, err)))
+        return st;
+    *out = buf;
+    return TALE_OK;
+}
+
+static tale_status get_mat(asr_tensor_set *ts, const char *name, int64_t rows, int64_t cols,
+                           asr_mat *m, tale_error *err)
+{
+    int64_t d[2] = {rows, cols};
+    const float *p;
+    tale_status st = get_f32(ts, name, 2, d, &p, err);
+    if (st)
+        return st;
+    m->dtype = ASR_F32;
+    m->rows = (int)rows;
+    m->cols = (int)cols;
+    m->data = p;
+    return TALE_OK;
+}
+
+static tale_status get_vec(asr_tensor_set *ts, const char *name, int64_t n, const float **out,
+                           tale_error *err)
+{
+    return get_f32(ts, name, 1, &n, out, err);
+}
+
+static tale_status get_layer(asr_tensor_set *ts, int l, int64_t S, asr_enc_layer *L,
+                             tale_error *err)
+{
+    char n[128];
+    tale_status st;
+#define VEC(field, suffix, len)                                                                \
+    snprintf(n, sizeof n, "encoder.blocks.%d.%s", l, suffix);                                  \
+    if ((st = get_vec(ts, n, len, &L->field, err)))                                            \
+        return st;
+#define MAT(field, suffix, r, c)                                                               \
+    snprintf(n, sizeof n, "encoder.blocks.%d.%s", l, suffix);                                  \
+    if ((st = get_mat(ts, n, r, c, &L->field, err)))                                           \
+        return st;
+    VEC(attn_ln_w, "attn_ln.weight", S)
+    VEC(attn_ln_b, "attn_ln.bias", S)
+    MAT(attn.q, "attn.query.weight", S, S)
+    VEC(attn.bq, "attn.query.bias", S)
+    MAT(attn.k, "attn.key.weight", S, S)
+    MAT(attn.v, "attn.value.weight", S, S)
+    VEC(attn.bv, "attn.value.bias", S)
+    MAT(attn.o, "attn.out.weight", S, S)
+    VEC(attn.bo, "attn.out.bias", S)
+    VEC(mlp_ln_w, "mlp_ln.weight", S)
+    VEC(mlp_ln_b, "mlp_ln.bias", S)
+    MAT(mlp0, "mlp.0.weight", 4 * S, S)
+    VEC(mlp0_b, "mlp.0.bias", 4 * S)
+    MAT(mlp2, "mlp.2.weight", S, 4 * S)
+    VEC(mlp2_b, "mlp.2.bias", S)
+#undef VEC
+#undef MAT
+    return TALE_OK;
+}
+
+static int cfg_int(const tale_jval *cfg, const char *key, int lo, int hi, int *out)
+{
+    long long v;
+    if (!tale_jval_int(tale_jobj_get(cfg, key), &v) || v < lo || v > hi)
+        return 0;
+    *out = (int)v;
+    return 1;
+}
+
+int asr_ctc_is_model_dir(const char *dir)
+{
+    char path[4096];
+    if (!dir || snprintf(path, sizeof path, "%s/config.json", dir) >= (int)sizeof path)
+        return 0;
+    tale_jval *cfg = NULL;
+    tale_error e;
+    if (tale_json_parse_file(path, &cfg, &e) != TALE_OK)
+        return 0;
+    const char *t = tale_jval_str(tale_jobj_get(cfg, "model_type"));
+    int yes = t && !strcmp(t, "tale-ctc");
+    tale_jval_free(cfg);
+    return yes;
+}
+
+tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *err)
+{
+    *out = NULL;
+    char cpath[4096], wpath[4096];
+    if (snprintf(cpath, sizeof cpath, "%s/config.json", dir) >= (int)sizeof cpath ||
+        snprintf(wpath, sizeof wpath, "%s/model.safetensors", dir) >= (int)sizeof wpath)
+        return tale_error_set(err, TALE_INVALID_ARG, "%.200s: path too long", dir);
+    tale_jval *cfg = NULL;
+    asr_ctc_model *c = NULL;
+    tale_model *m = NULL;
+    tale_status st = tale_json_parse_file(cpath, &cfg, err);
+    if (st)
+        return st == TALE_IO ? st : tale_error_set(err, TALE_BAD_MODEL, "%s", err->msg);
+    const char *type = tale_jval_str(tale_jobj_get(cfg, "model_type"));
+    asr_whisper_hparams hp;
+    memset(&hp, 0, sizeof hp);
+    int blank = 0;
+    if (!type || strcmp(type, "tale-ctc")) {
+        st = tale_error_set(err, TALE_BAD_MODEL, "%s: model_type is not \"tale-ctc\"", cpath);
+        goto fail;
+    }
+    if (!cfg_int(cfg, "n_mels", 1, 256, &hp.n_mels) ||
+        !cfg_int(cfg, "n_audio_state", 1, 8192, &hp.n_audio_state) ||
+        !cfg_int(cfg, "n_audio_head", 1, 256, &hp.n_audio_head) ||
+        !cfg_int(cfg, "n_audio_layer", 1, 128, &hp.n_audio_layer) ||
+        !cfg_int(cfg, "n_audio_ctx", CTC_MAX_CTX, CTC_MAX_CTX, &hp.n_audio_ctx) ||
+        !cfg_int(cfg, "n_vocab", 2, CTC_MAX_VOCAB, &hp.n_vocab) ||
+        hp.n_audio_state % hp.n_audio_head) {
+        st = tale_error_set(err, TALE_BAD_MODEL,
+                            "%s: n_mels, n_audio_state/head/layer, n_audio_ctx (1500) or "
+                            "n_vocab missing or out of range",
+                            cpath);
+        goto fail;
+    }
+    if (hp.n_mels != 80) {
+        st = tale_error_set(err, TALE_UNSUPPORTED, "%s: n_mels %d (only 80 is supported)",
+                            cpath, hp.n_mels);
+        goto fail;
+    }
+    if (!cfg_int(cfg, "blank_id", 0, hp.n_vocab - 1, &blank))
+        blank = 0;
+    const tale_jval *vocab = tale_jobj_get(cfg, "vocab");
+    if (tale_jval_type(vocab) != TALE_JARR || (int)tale_jval_len(vocab) != hp.n_vocab) {
+        st = tale_error_set(err, TALE_BAD_MODEL, "%s: vocab is not an array of n_vocab (%d) "
+                            "strings", cpath, hp.n_vocab);
+        goto fail;
+    }
+    hp.n_text_ctx = 1; /* no decoder: the state's decoder buffers stay tiny */
+    hp.n_text_state = hp.n_audio_state;
+    hp.n_text_head = hp.n_audio_head;
+    hp.n_text_layer = 0;
+    c = calloc(1, sizeof *c);
+    if (!c || !(c->w = calloc(1, sizeof *c->w)) ||
+        !(c->tokens = calloc((size_t)hp.n_vocab, sizeof *c->tokens)) ||
+        !(c->w->enc = calloc((size_t)hp.n_audio_layer, sizeof *c->w->enc))) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", dir);
+        goto fail;
+    }
+    c->n_vocab = hp.n_vocab;
+    c->blank = blank;
+    c->delimiter = -1;
+    for (int i = 0; i < hp.n_vocab; i++) {
+        const tale_jval *tok = tale_jarr_at(vocab, (size_t)i);
+        const char *s = tale_jval_str(tok);
+        if (!s || strlen(s) != tale_jval_strlen(tok)) {
+            st = tale_error_set(err, TALE_BAD_MODEL, "%s: vocab[%d] is not a string", cpath, i);
+            goto fail;
+        }
+        if (!(c->tokens[i] = strdup(i == blank ? "" : s))) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", dir);
+            goto fail;
+        }
+        if (i != blank && !strcmp(s, " "))
+            c->delimiter = i;
+    }
+    asr_whisper *w = c->w;
+    w->hp = hp;
+    if (!(w->ts = asr_tensor_set_new(wpath))) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", dir);
+        goto fail;
+    }
+    if ((st = asr_safetensors_add(w->ts, wpath, err)))
+        goto fail;
+    asr_tensor_set *ts = w->ts;
+    const int64_t S = hp.n_audio_state, M = hp.n_mels, V = hp.n_vocab;
+    int64_t d3[3] = {S, M, 3}, dpos[2] = {hp.n_audio_ctx, S}, dh[2] = {V, S};
+    if ((st = get_f32(ts, "encoder.conv1.weight", 3, d3, &w->conv1_w, err)) ||
+        (st = get_vec(ts, "encoder.conv1.bias", S, &w->conv1_b, err)))
+        goto fail;
+    d3[1] = S;
+    if ((st = get_f32(ts, "encoder.conv2.weight", 3, d3, &w->conv2_w, err)) ||
+        (st = get_vec(ts, "encoder.conv2.bias", S, &w->conv2_b, err)) ||
+        (st = get_f32(ts, "encoder.positional_embedding", 2, dpos, &w->enc_pos, err)))
+        goto fail;
+    for (int l = 0; l < hp.n_audio_layer; l++)
+        if ((st = get_layer(ts, l, S, &w->enc[l], err)))
+            goto fail;
+    if ((st = get_vec(ts, "encoder.ln_post.weight", S, &w->ln_post_w, err)) ||
+        (st = get_vec(ts, "encoder.ln_post.bias", S, &w->ln_post_b, err)) ||
+        (st = get_f32(ts, "ctc_head.weight", 2, dh, &c->head_w, err)) ||
+        (st = get_vec(ts, "ctc_head.bias", V, &c->head_b, err)))
+        goto fail;
+    if (!(m = calloc(1, sizeof *m))) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", dir);
+        goto fail;
+    }
+    m->kind = TALE_MODEL_CTC;
+    m->ctc = c;
+    m->ctc_free = ctc_free;
+    m->ctc_n_mels = hp.n_mels;
+    const char *name = tale_jval_str(tale_jobj_get(cfg, "name"));
+    snprintf(m->name, sizeof m->name, "%.60s%sctc %d layers, d=%d, %d mels, vocab %d",
+             name ? name : "", name ? ": " : "", hp.n_audio_layer, hp.n_audio_state, hp.n_mels,
+             hp.n_vocab);
+    tale_jval_free(cfg);
+    *out = m;
+    return TALE_OK;
+fail:
+    ctc_free(c);
+    tale_jval_free(cfg);
+    return st;
+}
+
+/* ---- public: vocabulary, default model ------------------------------------ */
+
+int tale_ctc_model_vocab(const tale_model *m, tale_ctc_vocab *out)
+{
+    const asr_ctc_model *c = ctc_of(m);
+    if (!out)
+        return 0;
+    memset(out, 0, sizeof *out);
+    out->delimiter_id = -1;
+    if (!c)
+        return 0;
+    out->tokens = (const char *const *)c->tokens;
+    out->n_vocab = c->n_vocab;
+    out->blank_id = c->blank;
+    out->delimiter_id = c->delimiter;
+    return 1;
+}
+
+tale_status tale_ctc_default_model(char *buf, size_t size, tale_error *err)
+{
+    if (!buf || size == 0)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_ctc_default_model: no buffer");
+    const char *env = getenv("TALE_MODEL");
+    const char *roots[2] = {NULL, tale_data_dir()};
+#ifdef TALE_SOURCE_DIR
+    roots[0] = TALE_SOURCE_DIR;
+#endif
+    if (env && *env) {
+        if (snprintf(buf, size, "%s", env) >= (int)size)
+            return tale_error_set(err, TALE_INVALID_ARG, "TALE_MODEL: path too long");
+        return TALE_OK;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (!roots[i])
+            continue;
+        if (snprintf(buf, size, "%s/models/%s", roots[i], TALE_CTC_DEFAULT_MODEL) >= (int)size)
+            return tale_error_set(err, TALE_INVALID_ARG, "default model: path too long");
+        if (asr_ctc_is_model_dir(buf))
+            return TALE_OK;
+    }
+    return tale_error_set(err, TALE_IO, "default model %s not found in %s/models or %s/models",
+                          TALE_CTC_DEFAULT_MODEL, roots[0] ? roots[0] : "(no source tree)",
+                          roots[1]);
+}
+
+/* ---- running -------------------------------------------------------------- */
+
+void tale_ctc_runner_free(tale_ctc_runner *r)
+{
+    if (!r)
+        return;
+    asr_whisper_state_free(r->st);
+    tale_mel_free(r->mel_fe);
+    free(r->mel);
+    free(r->out);
+    free(r);
+}
+
+tale_status tale_ctc_runner_new(const tale_model *m, int n_threads, tale_ctc_runner **out,
+                                tale_error *err)
+{
+    if (!out)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_ctc_runner_new: out is NULL");
+    *out = NULL;
+    const asr_ctc_model *c = ctc_of(m);
+    if (!c)
+        return tale_error_set(err, TALE_INVALID_ARG, "%s: not a CTC model",
+                              m ? m->name : "(null)");
+    tale_ctc_runner *r = calloc(1, sizeof *r);
+    if (!r)
+        return tale_error_set(err, TALE_NO_MEMORY, "ctc: out of memory");
+    r->m = m;
+    r->c = c;
+    r->n_threads = n_threads > 0 ? n_threads : (m->n_threads > 0 ? m->n_threads : 0);
+    tale_mel_params mp = tale_mel_default_params();
+    mp.n_mels = c->w->hp.n_mels;
+    tale_status st = asr_whisper_state_new(c->w, 1, r->n_threads, &r->st, err);
+    if (!st)
+        st = tale_mel_new(&mp, &r->mel_fe, err);
+    if (!st && !(r->mel = malloc(sizeof(float) * (size_t)mp.n_mels * 2 * CTC_MAX_CTX)))
+        st = tale_error_set(err, TALE_NO_MEMORY, "ctc: out of memory");
+    if (st) {
+        tale_ctc_runner_free(r);
+        return st;
+    }
+    *out = r;
+    return TALE_OK;
+}
+
+static tale_status reserve(tale_ctc_runner *r, size_t frames, tale_error *err)
+{
+    if (frames <= r->cap_frames)
+        return TALE_OK;
+    size_t cap = r->cap_frames ? r->cap_frames : 256;
+    while (cap < frames)
+        cap *= 2;
+    float *p = realloc(r->out, cap * (size_t)r->c->n_vocab * sizeof(float));
+    if (!p)
+        return tale_error_set(err, TALE_NO_MEMORY, "ctc: out of memory for %zu frames", frames);
+    r->out = p;
+    r->cap_frames = cap;
+    return TALE_OK;
+}
+
+/* Encoder + head on mel[n_mels][stride] (first 2T frames) → out[T][V]. */
+static tale_status run_window(tale_ctc_runner *r, const float *mel, int stride, int T,
+                              float *out, tale_error *err)
+{
+    const asr_ctc_model *c = r->c;
+    asr_whisper hdr = *c->w; /* same weights, n_audio_ctx = this window's frames */
+    hdr.hp.n_audio_ctx = T;
+    r->st->w = &hdr;
+    if (r->n_threads > 0)
+        openblas_set_num_threads(r->n_threads);
+    tale_status st = asr_encode(r->st, mel, stride, err);
+    r->st->w = c->w;
+    if (st)
+        return st;
+    int S = c->w->hp.n_audio_state, V = c->n_vocab;
+    asr_gemm(1, T, V, S, r->st->enc_out, S, c->head_w, S, 0.0f, out, V);
+    asr_add_bias(out, T, V, c->head_b);
+    for (int t = 0; t < T; t++)
+        asr_log_softmax(out + (size_t)t * V, out + (size_t)t * V, V);
+    return TALE_OK;
+}
+
+tale_status tale_ctc_logprobs_mel(tale_ctc_runner *r, const float *mel, int n_mel_frames,
+                                  const float **logprobs, int *n_frames, tale_error *err)
+{
+    if (!r || !mel || !logprobs || !n_frames)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_ctc_logprobs_mel: NULL argument");
+    *logprobs = NULL;
+    *n_frames = 0;
+    if (n_mel_frames < 0 || n_mel_frames > 2 * CTC_MAX_CTX)
+        return tale_error_set(err, TALE_INVALID_ARG, "ctc: %d mel frames (at most %d)",
+                              n_mel_frames, 2 * CTC_MAX_CTX);
+    int T = n_mel_frames / 2;
+    tale_status st = reserve(r, (size_t)(T > 0 ? T : 1), err);
+    if (st)
+        return st;
+    if (T > 0 && (st = run_window(r, mel, n_mel_frames, T, r->out, err)))
+        return st;
+    *logprobs = r->out;
+    *n_frames = T;
+    return TALE_OK;
+}
+
+/* Where to end the window starting at s0: the whole rest when it fits in
+ * 30 s, else the centre of the quietest 20-ms block between 20 and 30 s,
+ * on the 320-sample output grid so frame times stay exact. */
+static size_t window_end(const float *x, size_t n, size_t s0)
+{
+    if (n - s0 <= CTC_WIN_SAMPLES)
+        return n;
+    size_t best = s0 + CTC_WIN_SAMPLES;
+    double best_e = DBL_MAX;
+    for (size_t b = s0 + CTC_MIN_CUT; b + CTC_OUT_HOP <= s0 + CTC_WIN_SAMPLES;
+         b += CTC_OUT_HOP) {
+        double e = 0;
+        for (size_t i = b; i < b + CTC_OUT_HOP; i++)
+            e += (double)x[i] * x[i];
+        if (e < best_e) {
+            best_e = e;
+            best = b + CTC_OUT_HOP;
+        }
+    }
+    return best;
+}
+
+tale_status tale_ctc_logprobs(tale_ctc_runner *r, const float *samples, size_t n_samples,
+                              const float **logprobs, int *n_frames, tale_error *err)
+{
+    if (!r || (!samples && n_samples) || !logprobs || !n_frames)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_ctc_logprobs: NULL argument");
+    *logprobs = NULL;
+    *n_frames = 0;
+    size_t total = 0;
+    tale_status st = reserve(r, n_samples / CTC_OUT_HOP + 1, err);
+    if (st)
+        return st;
+    for (size_t s0 = 0; s0 < n_samples;) {
+        size_t s1 = window_end(samples, n_samples, s0);
+        size_t F = (s1 - s0) / CTC_HOP;
+        int T = (int)(F / 2);
+        if (T > 0) {
+            if ((st = tale_mel_compute(r->mel_fe, samples + s0, s1 - s0, F, r->mel, err)))
+                return st;
+            st = run_window(r, r->mel, (int)F, T, r->out + total * (size_t)r->c->n_vocab, err);
+            if (st)
+                return st;
+            total += (size_t)T;
+        }
+        s0 = s1;
+    }
+    if (total > (size_t)INT32_MAX)
+        return tale_error_set(err, TALE_INVALID_ARG, "ctc: input too long");
+    *logprobs = r->out;
+    *n_frames = (int)total;
+    return TALE_OK;
+}
+
+tale_status tale_ctc_transcribe(tale_ctc_runner *r, const float *samples, size_t n_samples,
+                                const tale_ctc_decoder_params *params, tale_ctc_result **out,
+                                tale_error *err)
+{
+    if (!out)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_ctc_transcribe: out is NULL");
+    *out = NULL;
+    const float *lp;
+    int T;
+    tale_status st = tale_ctc_logprobs(r, samples, n_samples, &lp, &T, err);
+    if (st)
+        return st;
+    tale_ctc_vocab v;
+    tale_ctc_model_vocab(r->m, &v);
+    if (params && params->beam_width > 1)
+        return tale_ctc_beam(lp, (size_t)T, &v, params, out, err);
+    return tale_ctc_greedy(lp, (size_t)T, &v, out, err);
+}
+
+/* ---- for transcribe.c ------------------------------------------------------ */
+
+#define SEG_GAP_FRAMES 30 /* 0.6 s of silence between words starts a new segment */
+
+size_t asr_ctc_cut(const float *x, size_t n)
+{
+    return n < CTC_WIN_SAMPLES ? n : window_end(x, CTC_WIN_SAMPLES, 0);
+}
+
+tale_status asr_ctc_decode_window(tale_ctc_runner *r, const float *x, size_t n,
+                                  const tale_ctc_decoder_params *dp, int64_t offset,
+                                  asr_ctc_seg_fn fn, void *user_data, tale_error *err)
+{
+    tale_ctc_result *res;
+    tale_status st = tale_ctc_transcribe(r, x, n, dp, &res, err);
+    if (st)
+        return st;
+    int64_t off_ms = offset / 16, ms = 1000 / TALE_CTC_FRAMES_PER_SECOND;
+    double lp = res->acoustic_logp / (res->n_tokens ? (double)res->n_tokens : 1.0);
+    for (size_t i = 0; i < res->n_words && !st;) {
+        size_t j = i + 1;
+        while (j < res->n_words &&
+               res->words[j].start_frame - res->words[j - 1].end_frame < SEG_GAP_FRAMES)
+            j++;
+        const tale_ctc_word *a = &res->words[i], *b = &res->words[j - 1];
+        st = fn(user_data, off_ms + (int64_t)a->start_frame * ms,
+                off_ms + (int64_t)(b->end_frame + 1) * ms, res->text + a->text_offset,
+                b->text_offset + b->text_len - a->text_offset, (float)lp, err);
+        i = j;
+    }
+    tale_ctc_result_free(res);
+    return st;
+}

@@ -1,0 +1,43 @@
+/*
+ * ctc_model.h — tale's own CTC acoustic models (asr/ctc_model.c), private to
+ * the asr module: the loader model.c dispatches to, and what transcribe.c
+ * needs to run a CTC model.  The public side is the "CTC decoding" section
+ * of tale_asr.h.
+ *
+ * A tale CTC model is a folder (models/tale-da-ctc-small, docs/DEMO-MODEL.md):
+ *   config.json        "model_type": "tale-ctc", the encoder sizes, the vocabulary
+ *   model.safetensors  Whisper encoder tensors (encoder.conv1.weight, …,
+ *                      encoder.ln_post.bias) plus ctc_head.weight [V][S] and
+ *                      ctc_head.bias [V]
+ */
+#ifndef ASR_CTC_MODEL_H
+#define ASR_CTC_MODEL_H
+
+#include "tale_asr.h"
+
+/* 1 when dir holds a config.json whose model_type is "tale-ctc". */
+int asr_ctc_is_model_dir(const char *dir);
+
+/* Load the folder dir into a tale_model of kind TALE_MODEL_CTC. */
+tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *err);
+
+/* ---- for transcribe.c ---------------------------------------------------- */
+
+/* Where to end a window of n samples (at most 30 s) when more audio follows:
+ * the quietest 20 ms between 20 and 30 s, on the 320-sample grid; n when n
+ * is shorter than 30 s. */
+size_t asr_ctc_cut(const float *x, size_t n);
+
+/* One segment of text: times in ms of the input, text[0..len) UTF-8. */
+typedef tale_status (*asr_ctc_seg_fn)(void *user_data, int64_t start_ms, int64_t end_ms,
+                                      const char *text, size_t len, float avg_logprob,
+                                      tale_error *err);
+
+/* Decode one window (≤ 30 s) that starts at sample offset of the input:
+ * greedy, or beam search (with dp->lm) when dp->beam_width > 1.  The words
+ * are grouped into segments at pauses of 0.6 s or more, each passed to fn. */
+tale_status asr_ctc_decode_window(tale_ctc_runner *r, const float *x, size_t n,
+                                  const tale_ctc_decoder_params *dp, int64_t offset,
+                                  asr_ctc_seg_fn fn, void *user_data, tale_error *err);
+
+#endif

@@ -1,0 +1,397 @@
+/*
+ * bench_ctc.c — tale's CTC model on its held-out synthetic set: CER and WER
+ * for greedy, beam and beam + word 3-gram LM decoding, clean and at 10 dB
+ * SNR, and speed (× real time) with 1 and 2 threads.
+ *
+ *   build/bench/bench_ctc [--model DIR] [--eval DIR] [--limit N] [--lm ARPA]
+ *                         [--alpha A] [--beta B] [--beam W] [--speed-only]
+ *                         [--files WAV...]
+ *
+ * The held-out set (DDT test sentences never trained on × espeak-ng voices
+ * never trained on) is made by the recipe: `python3 models/ctc/synth.py data
+ * models/work 0` writes models/work/eval/{clean,snr10}/ and their .tsv lists.
+ * Without it, only the speed is measured (on a sentence synthesized now).
+ * The LM is built in-process from the corpus text (DDT sentences, Leipzig)
+ * with the DDT test sentences excluded, unless --lm gives an ARPA file.
+ * --files transcribes the given files with every decoder (no reference).
+ * All figures are on synthetic speech.
+ */
+#include "tale_asr.h"
+#include "tale_corpus.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* ---- edit distance over code points / words ---------------------------- */
+
+static size_t utf8_cps(const char *s, uint32_t **out)
+{
+    size_t n = strlen(s), k = 0;
+    uint32_t *cp = malloc((n + 1) * sizeof *cp);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        int len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        uint32_t v = len == 1 ? c : c & (0x3F >> (len - 1));
+        for (int j = 1; j < len && i + j < n; j++)
+            v = v << 6 | ((unsigned char)s[i + j] & 0x3F);
+        cp[k++] = v;
+        i += (size_t)len;
+    }
+    *out = cp;
+    return k;
+}
+
+static size_t edit_u32(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+    size_t *d = malloc((nb + 1) * sizeof *d);
+    for (size_t j = 0; j <= nb; j++)
+        d[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t prev = d[0];
+        d[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t cur = d[j];
+            size_t sub = prev + (a[i - 1] != b[j - 1]);
+            size_t del = d[j] + 1, ins = d[j - 1] + 1;
+            d[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            prev = cur;
+        }
+    }
+    size_t r = d[nb];
+    free(d);
+    return r;
+}
+
+/* Words as ids: a hash of each word, equal strings equal ids. */
+static size_t words_of(const char *s, uint32_t **out)
+{
+    size_t n = strlen(s), k = 0;
+    uint32_t *w = malloc((n / 2 + 2) * sizeof *w);
+    for (size_t i = 0; i < n;) {
+        while (i < n && s[i] == ' ')
+            i++;
+        if (i >= n)
+            break;
+        uint32_t h = 2166136261u;
+        while (i < n && s[i] != ' ')
+            h = (h ^ (unsigned char)s[i++]) * 16777619u;
+        w[k++] = h;
+    }
+    *out = w;
+    return k;
+}
+
+typedef struct score {
+    size_t ce, cn, we, wn;
+} score;
+
+static void add_score(score *sc, const char *ref, const char *hyp)
+{
+    uint32_t *a, *b;
+    size_t na = utf8_cps(ref, &a), nb = utf8_cps(hyp, &b);
+    sc->ce += edit_u32(a, na, b, nb);
+    sc->cn += na;
+    free(a);
+    free(b);
+    na = words_of(ref, &a);
+    nb = words_of(hyp, &b);
+    sc->we += edit_u32(a, na, b, nb);
+    sc->wn += na;
+    free(a);
+    free(b);
+}
+
+/* ---- data --------------------------------------------------------------- */
+
+typedef struct item {
+    char path[4096];
+    char ref[2048];
+} item;
+
+static item *read_list(const char *dir, const char *cond, int limit, size_t *n)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/%s.tsv", dir, cond);
+    FILE *fp = fopen(p, "r");
+    *n = 0;
+    if (!fp)
+        return NULL;
+    size_t cap = 64;
+    item *it = malloc(cap * sizeof *it);
+    char line[4096];
+    while (fgets(line, sizeof line, fp) && (limit <= 0 || *n < (size_t)limit)) {
+        char *t1 = strchr(line, '\t');
+        if (!t1)
+            continue;
+        *t1 = 0;
+        char *ref = t1 + 1, *t2 = strchr(ref, '\t');
+        if (t2)
+            *t2 = 0;
+        ref[strcspn(ref, "\r\n")] = 0;
+        if (*n == cap)
+            it = realloc(it, (cap *= 2) * sizeof *it);
+        snprintf(it[*n].path, sizeof it[*n].path, "%.2000s/%.100s/%.1000s", dir, cond, line);
+        snprintf(it[*n].ref, sizeof it[*n].ref, "%s", ref);
+        (*n)++;
+    }
+    fclose(fp);
+    return it;
+}
+
+static tale_lm *build_lm(tale_error *e)
+{
+    const char *d = tale_data_dir();
+    char p[4096];
+    tale_lm_build_params bp = tale_lm_build_default_params();
+    tale_lm_builder *b;
+    tale_lm *lm = NULL;
+    if (tale_lm_builder_new(&bp, &b, e))
+        return NULL;
+    snprintf(p, sizeof p, "%s/corpus/ud_ddt/da_ddt-ud-test.conllu", d);
+    tale_status st = tale_lm_builder_exclude_file(b, p, e);
+    const char *files[] = {"corpus/text/ddt-sentences.txt",
+                           "corpus/text/leipzig/dan_mixed_2014_10K-sentences.csv",
+                           "corpus/text/leipzig/dan_newscrawl_2011_10K-sentences.csv"};
+    for (size_t i = 0; !st && i < sizeof files / sizeof files[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", d, files[i]);
+        st = tale_lm_builder_add_file(b, p, e);
+    }
+    size_t ns, nx, nt;
+    tale_lm_builder_stats(b, &ns, &nx, &nt);
+    if (!st && !tale_lm_builder_finish(b, &lm, e))
+        printf("LM: 3-gram modified Kneser-Ney from %zu corpus sentences (%zu DDT test "
+               "sentences excluded), %zu tokens\n", ns - nx, nx, nt);
+    tale_lm_builder_free(b);
+    return lm;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+typedef struct opts {
+    const char *model, *eval, *lm;
+    int limit, beam, speed_only;
+    float alpha, beta;
+    char **files;
+    int n_files;
+} opts;
+
+static int speed(tale_model *m, const char *eval, tale_error *e)
+{
+    /* the first 20 held-out files, or a sentence synthesized now */
+    size_t n_items = 0;
+    item *it = read_list(eval, "clean", 20, &n_items);
+    float **x = calloc(n_items ? n_items : 1, sizeof *x);
+    size_t *nx = calloc(n_items ? n_items : 1, sizeof *nx);
+    double audio_s = 0;
+    if (n_items == 0) {
+        const char *wav = "build/tmp/bench_ctc_speed.wav";
+        if (system("mkdir -p build/tmp && espeak-ng -v da -w build/tmp/bench_ctc_speed.wav "
+                   "'Det er en dejlig dag i dag, og solen skinner over hele landet. Vi tager "
+                   "toget til Aarhus i morgen tidlig og kommer hjem igen på søndag.'") != 0) {
+            fprintf(stderr, "bench_ctc: espeak-ng failed\n");
+            return 1;
+        }
+        it = calloc(1, sizeof *it);
+        snprintf(it[0].path, sizeof it[0].path, "%s", wav);
+        n_items = 1;
+    }
+    for (size_t i = 0; i < n_items; i++) {
+        if (tale_audio_load(it[i].path, NULL, &x[i], &nx[i], e)) {
+            fprintf(stderr, "bench_ctc: %s\n", e->msg);
+            return 1;
+        }
+        audio_s += (double)nx[i] / TALE_SAMPLE_RATE_HZ;
+    }
+    for (int th = 1; th <= 2; th++) {
+        tale_ctc_runner *r;
+        if (tale_ctc_runner_new(m, th, &r, e)) {
+            fprintf(stderr, "bench_ctc: %s\n", e->msg);
+            return 1;
+        }
+        const float *lp;
+        int T;
+        tale_ctc_logprobs(r, x[0], nx[0], &lp, &T, e); /* warm-up */
+        double best = 1e30;
+        for (int rep = 0; rep < 3; rep++) {
+            double t0 = now_s();
+            for (size_t i = 0; i < n_items; i++)
+                if (tale_ctc_logprobs(r, x[i], nx[i], &lp, &T, e)) {
+                    fprintf(stderr, "bench_ctc: %s\n", e->msg);
+                    return 1;
+                }
+            double dt = now_s() - t0;
+            if (dt < best)
+                best = dt;
+        }
+        /* greedy decoding on top, for the whole pipeline */
+        double t0 = now_s();
+        for (size_t i = 0; i < n_items; i++) {
+            tale_ctc_result *res;
+            if (tale_ctc_transcribe(r, x[i], nx[i], NULL, &res, e) == TALE_OK)
+                tale_ctc_result_free(res);
+        }
+        double full = now_s() - t0;
+        printf("speed (synthetic, %.1f s of audio, %d thread%s): log-probs %.1f× real time; "
+               "load-free pipeline with greedy decoding %.1f× real time\n",
+               audio_s, th, th > 1 ? "s" : "", audio_s / best, audio_s / full);
+        tale_ctc_runner_free(r);
+    }
+    for (size_t i = 0; i < n_items; i++)
+        free(x[i]);
+    free(x);
+    free(nx);
+    free(it);
+    return 0;
+}
+
+static int accuracy(tale_model *m, const opts *o, tale_error *e)
+{
+    tale_lm *lm = NULL;
+    if (o->lm) {
+        if (tale_lm_open(o->lm, &lm, e)) {
+            fprintf(stderr, "bench_ctc: %s\n", e->msg);
+            return 1;
+        }
+    } else if (!(lm = build_lm(e))) {
+        fprintf(stderr, "bench_ctc: LM: %s\n", e->msg);
+        return 1;
+    }
+    tale_ctc_runner *r;
+    if (tale_ctc_runner_new(m, 2, &r, e)) {
+        fprintf(stderr, "bench_ctc: %s\n", e->msg);
+        return 1;
+    }
+    tale_ctc_vocab v;
+    tale_ctc_model_vocab(m, &v);
+    tale_ctc_decoder_params bp = tale_ctc_default_params();
+    bp.beam_width = o->beam;
+    tale_ctc_decoder_params lp_p = bp;
+    lp_p.lm = lm;
+    lp_p.lm_alpha = o->alpha;
+    lp_p.lm_beta = o->beta;
+    const char *conds[] = {"clean", "snr10"};
+    const char *names[] = {"greedy", "beam", "beam+LM"};
+    int rc = 0;
+    for (int c = 0; c < (o->n_files ? 1 : 2); c++) {
+        size_t n = 0;
+        item *it;
+        if (o->n_files) {
+            n = (size_t)o->n_files;
+            it = calloc(n, sizeof *it);
+            for (size_t i = 0; i < n; i++)
+                snprintf(it[i].path, sizeof it[i].path, "%s", o->files[i]);
+        } else {
+            it = read_list(o->eval, conds[c], o->limit, &n);
+        }
+        if (!n) {
+            printf("no held-out set at %s/%s.tsv (make it: python3 models/ctc/synth.py data "
+                   "models/work 0)\n", o->eval, conds[c]);
+            free(it);
+            continue;
+        }
+        score sc[3];
+        memset(sc, 0, sizeof sc);
+        double audio_s = 0, t_dec[3] = {0, 0, 0};
+        for (size_t i = 0; i < n; i++) {
+            float *x;
+            size_t nx;
+            if (tale_audio_load(it[i].path, NULL, &x, &nx, e)) {
+                fprintf(stderr, "bench_ctc: %s\n", e->msg);
+                rc = 1;
+                break;
+            }
+            audio_s += (double)nx / TALE_SAMPLE_RATE_HZ;
+            const float *lpr;
+            int T;
+            if (tale_ctc_logprobs(r, x, nx, &lpr, &T, e)) {
+                fprintf(stderr, "bench_ctc: %s: %s\n", it[i].path, e->msg);
+                free(x);
+                rc = 1;
+                break;
+            }
+            for (int d = 0; d < 3; d++) {
+                tale_ctc_result *res = NULL;
+                double t0 = now_s();
+                tale_status st = d == 0 ? tale_ctc_greedy(lpr, (size_t)T, &v, &res, e)
+                                 : tale_ctc_beam(lpr, (size_t)T, &v, d == 1 ? &bp : &lp_p,
+                                                 &res, e);
+                t_dec[d] += now_s() - t0;
+                if (st) {
+                    fprintf(stderr, "bench_ctc: %s: %s\n", it[i].path, e->msg);
+                    rc = 1;
+                    continue;
+                }
+                if (o->n_files)
+                    printf("%s\t%s\t%s\n", it[i].path, names[d], res->text);
+                else
+                    add_score(&sc[d], it[i].ref, res->text);
+                tale_ctc_result_free(res);
+            }
+            free(x);
+        }
+        if (!o->n_files)
+            for (int d = 0; d < 3; d++)
+                printf("%-6s %-8s (synthetic, held-out sentences × held-out voices, %zu utts, "
+                       "%.0f s): CER %5.2f%%  WER %5.2f%%  (decode %.2f s)\n",
+                       conds[c], names[d], n, audio_s, 100.0 * sc[d].ce / (sc[d].cn ? sc[d].cn : 1),
+                       100.0 * sc[d].we / (sc[d].wn ? sc[d].wn : 1), t_dec[d]);
+        free(it);
+    }
+    tale_ctc_runner_free(r);
+    tale_lm_free(lm);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    opts o = {NULL, "models/work/eval", NULL, 0, 32, 0, 0.5f, 1.0f, NULL, 0};
+    char model[4096];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--model") && val) { o.model = val; i++; }
+        else if (!strcmp(a, "--eval") && val) { o.eval = val; i++; }
+        else if (!strcmp(a, "--lm") && val) { o.lm = val; i++; }
+        else if (!strcmp(a, "--limit") && val) { o.limit = atoi(val); i++; }
+        else if (!strcmp(a, "--beam") && val) { o.beam = atoi(val); i++; }
+        else if (!strcmp(a, "--alpha") && val) { o.alpha = (float)atof(val); i++; }
+        else if (!strcmp(a, "--beta") && val) { o.beta = (float)atof(val); i++; }
+        else if (!strcmp(a, "--speed-only")) o.speed_only = 1;
+        else if (!strcmp(a, "--files")) { o.files = argv + i + 1; o.n_files = argc - i - 1; break; }
+        else {
+            fprintf(stderr, "usage: bench_ctc [--model DIR] [--eval DIR] [--limit N] [--lm ARPA] "
+                            "[--alpha A] [--beta B] [--beam W] [--speed-only] [--files WAV...]\n");
+            return 2;
+        }
+    }
+    tale_error e;
+    if (!o.model) {
+        if (tale_ctc_default_model(model, sizeof model, &e)) {
+            fprintf(stderr, "bench_ctc: %s\n", e.msg);
+            return 1;
+        }
+        o.model = model;
+    }
+    tale_model *m;
+    if (tale_model_open(o.model, NULL, &m, &e)) {
+        fprintf(stderr, "bench_ctc: %s\n", e.msg);
+        return 1;
+    }
+    printf("model: %s (%s)\n", o.model, tale_model_name(m));
+    int rc = 0;
+    if (!o.n_files)
+        rc |= speed(m, o.eval, &e);
+    if (!o.speed_only)
+        rc |= accuracy(m, &o, &e);
+    tale_model_free(m);
+    return rc;
+}

@@ -1,0 +1,128 @@
+/*
+ * asr_backend_tale.c — the benchmark backend that runs tale's own models
+ * through the public API:
+ *   Whisper: tale_model_open → tale_transcriber_new (Danish, greedy, the
+ *            library's default decoding) → tale_transcribe_file → segments;
+ *   CTC:     tale_model_open → tale_ctc_runner_new → tale_audio_load →
+ *            tale_ctc_transcribe (greedy).
+ * The hypothesis is the segments' text joined with single spaces.
+ */
+#include "tale_bench.h"
+#include "tale_asr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tale_handle {
+    tale_model *model;
+    tale_transcriber *tr;  /* Whisper */
+    tale_ctc_runner *ctc;  /* CTC */
+} tale_handle;
+
+static void tale_close(void *handle)
+{
+    tale_handle *h = handle;
+    if (!h)
+        return;
+    tale_transcriber_free(h->tr);
+    tale_ctc_runner_free(h->ctc);
+    tale_model_free(h->model);
+    free(h);
+}
+
+static tale_status tale_open(const char *model, int n_threads, void **handle, tale_error *err)
+{
+    *handle = NULL;
+    tale_handle *h = calloc(1, sizeof *h);
+    if (!h)
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", model);
+    tale_model_params mp = tale_model_default_params();
+    mp.n_threads = n_threads;
+    tale_status st = tale_model_open(model, &mp, &h->model, err);
+    if (st == TALE_OK) {
+        if (tale_model_kind(h->model) == TALE_MODEL_CTC) {
+            st = tale_ctc_runner_new(h->model, n_threads, &h->ctc, err);
+        } else {
+            tale_transcribe_params tp = tale_transcribe_default_params();
+            tp.language = "da";
+            tp.n_threads = n_threads;
+            st = tale_transcriber_new(h->model, &tp, &h->tr, err);
+        }
+    }
+    if (st != TALE_OK) {
+        tale_close(h);
+        return st;
+    }
+    *handle = h;
+    return TALE_OK;
+}
+
+/* Append s to *acc with one space between pieces; trims s's own blanks. */
+static int append_text(char **acc, size_t *len, const char *s)
+{
+    while (*s == ' ')
+        s++;
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        n--;
+    if (!n)
+        return 0;
+    char *p = realloc(*acc, *len + n + 2);
+    if (!p)
+        return -1;
+    if (*len)
+        p[(*len)++] = ' ';
+    memcpy(p + *len, s, n);
+    *len += n;
+    p[*len] = '\0';
+    *acc = p;
+    return 0;
+}
+
+static tale_status tale_transcribe(void *handle, const char *audio_path, char **text,
+                                   int64_t *audio_ms, tale_error *err)
+{
+    tale_handle *h = handle;
+    *text = NULL;
+    *audio_ms = -1;
+    char *acc = NULL;
+    size_t len = 0;
+    tale_status st;
+    if (h->tr) {
+        st = tale_transcribe_file(h->tr, audio_path, err);
+        if (st != TALE_OK)
+            return st;
+        *audio_ms = tale_transcriber_duration_ms(h->tr);
+        for (size_t i = 0; i < tale_transcriber_n_segments(h->tr); i++) {
+            const tale_segment *s = tale_transcriber_segment(h->tr, i);
+            if (s && s->text && append_text(&acc, &len, s->text)) {
+                free(acc);
+                return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", audio_path);
+            }
+        }
+    } else {
+        float *samples = NULL;
+        size_t n = 0;
+        st = tale_audio_load(audio_path, NULL, &samples, &n, err);
+        if (st != TALE_OK)
+            return st;
+        *audio_ms = (int64_t)(n / (TALE_SAMPLE_RATE_HZ / 1000));
+        tale_ctc_result *res = NULL;
+        st = tale_ctc_transcribe(h->ctc, samples, n, NULL, &res, err);
+        free(samples);
+        if (st != TALE_OK)
+            return st;
+        int bad = res->text && append_text(&acc, &len, res->text);
+        tale_ctc_result_free(res);
+        if (bad) {
+            free(acc);
+            return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", audio_path);
+        }
+    }
+    *text = acc ? acc : strdup("");
+    return *text ? TALE_OK : tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", audio_path);
+}
+
+static const tale_asr_backend tale_backend = {"tale", 1, tale_open, tale_transcribe, tale_close};
+
+const tale_asr_backend *tale_bench_tale_backend(void) { return &tale_backend; }

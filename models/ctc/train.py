@@ -1,0 +1,231 @@
+"""Train tale-da-ctc-small on the features made by synth.py (CPU, seeded,
+resumable: WORK/ckpt/last.pt is written every --ckpt-every steps and picked
+up on restart).
+
+Usage: train.py WORK [--steps N] [--threads 2] [--max-frames F] ...
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import CTCModel  # noqa: E402
+import text as textmod  # noqa: E402
+
+
+def load(path):
+    z = np.load(path)
+    feats, frames, labels, lens = z["feats"], z["frames"], z["labels"], z["lens"]
+    fo = np.concatenate([[0], np.cumsum(frames)])
+    lo = np.concatenate([[0], np.cumsum(lens)])
+    return [(feats[:, fo[i]:fo[i + 1]], labels[lo[i]:lo[i + 1]]) for i in range(len(frames))]
+
+
+def batches(data, max_frames, rng, p_concat=0.2):
+    """Length-bucketed batches of at most max_frames padded mel frames.  An item
+    is a tuple of utterance indices; a fraction p_concat are two utterances
+    joined (with a space in the labels), so the model also sees 6-14 s inputs
+    like whole corpus sentences."""
+    order = list(range(len(data)))
+    rng.shuffle(order)
+    items, k = [], 0
+    while k < len(order):
+        if k + 1 < len(order) and rng.random() < p_concat:
+            items.append((order[k], order[k + 1]))
+            k += 2
+        else:
+            items.append((order[k],))
+            k += 1
+
+    def n_frames(it):
+        return sum(data[i][0].shape[1] for i in it)
+    items.sort(key=lambda it: n_frames(it) + rng.random() * 40)
+    out, cur, longest = [], [], 0
+    for it in items:
+        n = n_frames(it)
+        if cur and max(longest, n) * (len(cur) + 1) > max_frames:
+            out.append(cur)
+            cur, longest = [], 0
+        cur.append(it)
+        longest = max(longest, n)
+    if cur:
+        out.append(cur)
+    rng.shuffle(out)
+    return out
+
+
+def even(f):
+    """The model reads an even number of mel frames (the last one of an odd
+    count is dropped), so conv2's stride-2 windows never reach past the end
+    and tale's C encoder, which runs on 2*T frames, computes the same."""
+    return f[:, :f.shape[1] - f.shape[1] % 2]
+
+
+def join(data, it):
+    if len(it) == 1:
+        return data[it[0]]
+    f = np.concatenate([data[i][0] for i in it], axis=1)
+    sp = np.array([textmod.CHAR_TO_ID[" "]], dtype=data[it[0]][1].dtype)
+    lab = np.concatenate([data[it[0]][1], sp, data[it[1]][1]])
+    return f, lab
+
+
+def collate(data, ids, specaug, rng):
+    data = [join(data, it) for it in ids]
+    ids = range(len(ids))
+    T = max(data[i][0].shape[1] for i in ids)
+    mel = torch.zeros(len(ids), 80, T)
+    frames, labels, lens = [], [], []
+    for b, i in enumerate(ids):
+        f = torch.from_numpy(even(data[i][0]).astype(np.float32))
+        n = f.shape[1]
+        if specaug:
+            f = f.clone()
+            fill = f.min()
+            for _ in range(2):
+                w = rng.randint(0, 10)
+                s = rng.randint(0, 80 - w)
+                f[s:s + w, :] = fill
+            for _ in range(max(1, n // 150)):
+                w = rng.randint(0, min(20, n // 8))
+                s = rng.randint(0, max(0, n - w))
+                f[:, s:s + w] = fill
+        mel[b, :, :n] = f
+        frames.append(n)
+        labels.append(torch.from_numpy(data[i][1].astype(np.int64)))
+        lens.append(len(data[i][1]))
+    return mel, torch.tensor(frames), torch.cat(labels), torch.tensor(lens)
+
+
+def greedy(lp):
+    ids = lp.argmax(-1).tolist()
+    out, prev = [], 0
+    for t in ids:
+        if t != prev and t != 0:
+            out.append(textmod.VOCAB[t])
+        prev = t
+    return "".join(out)
+
+
+def edit(a, b):
+    d = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        p, d[0] = d[0], i
+        for j in range(1, len(b) + 1):
+            p, d[j] = d[j], min(d[j] + 1, d[j - 1] + 1, p + (a[i - 1] != b[j - 1]))
+    return d[len(b)]
+
+
+def evaluate(model, data, n=200):
+    model.eval()
+    errs = chars = werrs = words = 0
+    with torch.no_grad():
+        for f, l in data[:n]:
+            lp = model(torch.from_numpy(even(f).astype(np.float32))[None])[0]
+            hyp = greedy(lp)
+            ref = "".join(textmod.VOCAB[i] for i in l)
+            errs += edit(hyp, ref)
+            chars += len(ref)
+            werrs += edit(hyp.split(), ref.split())
+            words += len(ref.split())
+    model.train()
+    return errs / max(1, chars), werrs / max(1, words)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("work")
+    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--max-frames", type=int, default=8000)
+    ap.add_argument("--lr", type=float, default=1.5e-3)
+    ap.add_argument("--warmup", type=int, default=400)
+    ap.add_argument("--d", type=int, default=192)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--ckpt-every", type=int, default=200)
+    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--bench", type=int, default=0, help="time N steps and exit")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    train = load(f"{a.work}/feats/train.npz")
+    valid = load(f"{a.work}/feats/valid.npz")
+    model = CTCModel(len(textmod.VOCAB), d=a.d, n_head=a.heads, n_layer=a.layers)
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01, betas=(0.9, 0.98))
+    ckdir = f"{a.work}/ckpt"
+    os.makedirs(ckdir, exist_ok=True)
+    step, epoch, pos, elapsed = 0, 0, 0, 0.0
+    rng = random.Random(a.seed)
+    plan = batches(train, a.max_frames, rng)
+    if os.path.exists(f"{ckdir}/last.pt") and not a.bench:
+        ck = torch.load(f"{ckdir}/last.pt")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, epoch, pos, elapsed = ck["step"], ck["epoch"], ck["pos"], ck["elapsed"]
+        rng.setstate(ck["rng"])
+        plan = ck["plan"]
+        torch.set_rng_state(ck["torch_rng"])
+        print(f"resumed at step {step}", flush=True)
+    nparam = sum(p.numel() for p in model.parameters())
+    print(f"params {nparam}, train {len(train)} utts, {len(plan)} batches/epoch", flush=True)
+    t0 = time.time()
+    run_loss, run_n = 0.0, 0
+    while step < a.steps:
+        if pos >= len(plan):
+            epoch += 1
+            pos = 0
+            plan = batches(train, a.max_frames, rng)
+        ids = plan[pos]
+        pos += 1
+        lr = a.lr * min(1.0, (step + 1) / a.warmup) * \
+            0.5 * (1 + math.cos(math.pi * min(1.0, step / a.steps)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        mel, frames, labels, lens = collate(train, ids, True, rng)
+        lp = model(mel, frames)
+        loss = F.ctc_loss(lp.transpose(0, 1), labels, CTCModel.out_frames(frames), lens,
+                          blank=0, reduction="mean", zero_infinity=True)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        run_loss += loss.item()
+        run_n += 1
+        if a.bench and step >= a.bench:
+            dt = time.time() - t0
+            print(f"bench: {dt / step:.3f} s/step, {len(ids)} utts/batch last", flush=True)
+            return
+        if step % 25 == 0:
+            now = elapsed + time.time() - t0
+            print(f"step {step} epoch {epoch} loss {run_loss / run_n:.3f} lr {lr:.2e} "
+                  f"time {now:.0f}s", flush=True)
+            run_loss, run_n = 0.0, 0
+        if step % a.ckpt_every == 0 or step == a.steps:
+            torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step,
+                            epoch=epoch, pos=pos, elapsed=elapsed + time.time() - t0,
+                            rng=rng.getstate(), plan=plan, torch_rng=torch.get_rng_state(),
+                            args=vars(a)), f"{ckdir}/last.tmp")
+            os.replace(f"{ckdir}/last.tmp", f"{ckdir}/last.pt")
+        if step % a.eval_every == 0 or step == a.steps:
+            cer, wer = evaluate(model, valid)
+            print(f"valid step {step}: greedy CER {cer:.4f} WER {wer:.4f}", flush=True)
+    total = elapsed + time.time() - t0
+    with open(f"{ckdir}/done.json", "w") as f:
+        json.dump(dict(steps=step, epochs=epoch, train_seconds=round(total), args=vars(a),
+                       params=nparam), f, indent=1)
+    print(f"done: {step} steps, {total:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

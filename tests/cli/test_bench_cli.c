@@ -1,0 +1,272 @@
+/* test_bench_cli.c — the `tale bench` program: exit codes, reports, JSON. */
+#include "tale_test.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char tale_bin[2048];
+
+/* The tale binary of this build: build/tests/x → ./tale, B/tests/x → B/tale. */
+static int find_tale(void **state)
+{
+    (void)state;
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    char *build = dirname(dirname(exe));
+    if (strcmp(basename(build), "build") == 0)
+        snprintf(tale_bin, sizeof tale_bin, "%s/tale", TALE_SOURCE_DIR);
+    else
+        snprintf(tale_bin, sizeof tale_bin, "%s/tale", build);
+    return access(tale_bin, X_OK) == 0 ? 0 : -1;
+}
+
+/* Run `tale ARGS`, stdout → out.txt, stderr → err.txt; returns the exit code. */
+static int run_tale(const char *args)
+{
+    int rc = tt_sh("cd '%s' && TALE_NO_PROGRESS=1 '%s' %s >out.txt 2>err.txt", tt_tmpdir(),
+                   tale_bin, args);
+    return rc;
+}
+
+static char *slurp(const char *name)
+{
+    size_t n;
+    char *s = tt_read_file(tt_tmp(name), &n);
+    if (!s)
+        fail_msg("cannot read %s", name);
+    return s;
+}
+
+static void write_text(const char *name, const char *s)
+{
+    assert_int_equal(tt_write_file(tt_tmp(name), s, strlen(s)), 0);
+}
+
+static void test_usage(void **state)
+{
+    (void)state;
+    assert_int_equal(run_tale("bench"), 2);
+    assert_int_equal(run_tale("bench --help"), 0);
+    char *out = slurp("out.txt");
+    assert_non_null(strstr(out, "asr"));
+    assert_non_null(strstr(out, "speed"));
+    assert_non_null(strstr(out, "nlp"));
+    free(out);
+    assert_int_equal(run_tale("bench frobnicate"), 2);
+    assert_int_equal(run_tale("bench asr --help"), 0);
+    out = slurp("out.txt");
+    assert_non_null(strstr(out, "--manifest"));
+    free(out);
+    assert_int_equal(run_tale("bench asr --manifest x.tsv"), 2); /* no model */
+    assert_int_equal(run_tale("bench asr -m x"), 2);             /* no manifest */
+    assert_int_equal(run_tale("bench asr -m x --manifest m --seed abc"), 2);
+    assert_int_equal(run_tale("bench asr -m x --manifest m --numbers roman"), 2);
+    assert_int_equal(run_tale("bench asr -m x --manifest m --bogus"), 2);
+    assert_int_equal(run_tale("bench speed --threads 0"), 2);
+}
+
+/* Hand-computed: h1 has 2 word errors of 10 (20%), h2 one of 10 (10%). */
+static void make_fixture(void)
+{
+    write_text("m.tsv", "audio\ttext\tduration\n"
+                        "a.wav\tEnogtyve huse i Århus\t2.0\n"
+                        "b.wav\tGod morgen, alle sammen!\t3.0\n"
+                        "c.wav\tDet regner\t1.0\n");
+    write_text("h1.tsv", "a.wav\t21 huse i Aarhus\nb.wav\tgod morgen alle\nc.wav\tdet regner\n");
+    write_text("h2.tsv", "a.wav\tenogtyve huse i århus\nb.wav\tgod morgen alle sammen\n"
+                         "c.wav\tdet regner meget\n");
+}
+
+static void test_asr_report(void **state)
+{
+    (void)state;
+    make_fixture();
+    assert_int_equal(tt_sh("rm -rf '%s'", tt_tmp("rep")), 0);
+    assert_int_equal(run_tale("bench asr --hyp h1.tsv --hyp h2.tsv --manifest m.tsv --out rep "
+                              "--json --seed 7"), 0);
+    char *out = slurp("out.txt");
+    assert_non_null(strstr(out, "\"schema\":1"));
+    assert_non_null(strstr(out, "\"model\":\"h1.tsv\",\"wer\":20,"));
+    assert_non_null(strstr(out, "\"model\":\"h2.tsv\",\"wer\":10,"));
+    assert_non_null(strstr(out, "\"wer_ci\":["));
+    assert_non_null(strstr(out, "\"cer_ci\":["));
+    assert_non_null(strstr(out, "\"rtf\":null")); /* hypotheses are not timed */
+    assert_non_null(strstr(out, "\"peak_rss_mb\":"));
+    assert_non_null(strstr(out, "\"seed\":7"));
+    assert_non_null(strstr(out, "\"sha256\":\""));
+    assert_non_null(strstr(out, "\"cpu\":"));
+    assert_non_null(strstr(out, "ICU"));
+    free(out);
+    char *md = slurp("rep/report.md");
+    assert_non_null(strstr(md, "| model | WER % |"));
+    assert_non_null(strstr(md, "| h1.tsv | 20.00 |"));
+    assert_non_null(strstr(md, "Worst utterances"));
+    free(md);
+    char *js = slurp("rep/report.json");
+    assert_non_null(strstr(js, "\"utterances\": ["));
+    assert_non_null(strstr(js, "\"alignment\":"));
+    free(js);
+    size_t n;
+    unsigned char *png = tt_read_file(tt_tmp("rep/wer_rtf.png"), &n);
+    assert_non_null(png);
+    assert_true(n > 1000);
+    assert_memory_equal(png, "\x89PNG", 4);
+    free(png);
+    /* no temporaries left behind by the atomic writes */
+    assert_int_equal(tt_sh("ls '%s' | grep -q tmp", tt_tmp("rep")), 1);
+    /* the same seed gives the same JSON numbers */
+    assert_int_equal(run_tale("bench asr --hyp h1.tsv --manifest m.tsv --json --seed 7"), 0);
+    char *a = slurp("out.txt");
+    assert_int_equal(run_tale("bench asr --hyp h1.tsv --manifest m.tsv --json --seed 7"), 0);
+    char *b = slurp("out.txt");
+    /* rates and intervals up to the first measurement (peak RSS varies) */
+    char *ca = strstr(a, "\"models\""), *cb = strstr(b, "\"models\"");
+    assert_non_null(ca);
+    assert_non_null(cb);
+    char *ea = strstr(ca, "\"peak_rss_mb\""), *eb = strstr(cb, "\"peak_rss_mb\"");
+    assert_non_null(ea);
+    assert_non_null(eb);
+    *ea = *eb = '\0';
+    assert_string_equal(ca, cb);
+    free(a);
+    free(b);
+    /* text summary without --json */
+    assert_int_equal(run_tale("bench asr --hyp h2.tsv --manifest m.tsv"), 0);
+    out = slurp("out.txt");
+    assert_non_null(strstr(out, "h2.tsv"));
+    assert_non_null(strstr(out, "10.00"));
+    free(out);
+}
+
+static void test_asr_errors(void **state)
+{
+    (void)state;
+    make_fixture();
+    write_text("bad.tsv", "a.wav\tok\nb.wav\n");
+    assert_int_equal(run_tale("bench asr --hyp h1.tsv --manifest bad.tsv"), 1);
+    char *err = slurp("err.txt");
+    assert_non_null(strstr(err, "bad.tsv:2:"));
+    free(err);
+    assert_int_equal(run_tale("bench asr --hyp h1.tsv --manifest findes-ikke.tsv"), 1);
+    err = slurp("err.txt");
+    assert_non_null(strstr(err, "findes-ikke.tsv"));
+    free(err);
+    /* a model that cannot be opened: a one-line error, exit 1 */
+    assert_int_equal(run_tale("bench asr -m findes-ikke.bin --manifest m.tsv"), 1);
+    err = slurp("err.txt");
+    assert_non_null(strstr(err, "findes-ikke.bin"));
+    assert_non_null(strstr(err, "tale: "));
+    free(err);
+    /* a hypothesis file missing an utterance: counted as failed, scored empty */
+    write_text("h3.tsv", "a.wav\tenogtyve huse i århus\nc.wav\tdet regner\n");
+    assert_int_equal(run_tale("bench asr --hyp h3.tsv --manifest m.tsv --json"), 0);
+    char *out = slurp("out.txt");
+    assert_non_null(strstr(out, "\"failed\":1"));
+    assert_non_null(strstr(out, "\"wer\":40,")); /* 4 deletions of 10 */
+    free(out);
+    /* bad UTF-8 in a hypothesis names the utterance */
+    write_text("h4.tsv", "a.wav\tok\nb.wav\tbl\xe5\nc.wav\tx\n");
+    assert_int_equal(run_tale("bench asr --hyp h4.tsv --manifest m.tsv"), 1);
+    err = slurp("err.txt");
+    assert_non_null(strstr(err, "h4.tsv:2: invalid UTF-8"));
+    free(err);
+    /* an output folder that cannot be made */
+    assert_int_equal(run_tale("bench asr --hyp h1.tsv --manifest m.tsv --out /proc/nej"), 1);
+}
+
+static void test_speed(void **state)
+{
+    (void)state;
+    assert_int_equal(run_tale("bench speed --seconds 0 --json"), 0);
+    char *out = slurp("out.txt");
+    assert_non_null(strstr(out, "\"sgemm_gflops\":"));
+    assert_non_null(strstr(out, "\"encode_ms\":"));
+    assert_non_null(strstr(out, "\"decode_ms_per_token\":"));
+    assert_non_null(strstr(out, "\"beam5_ms_per_step\":"));
+    assert_non_null(strstr(out, "\"mel_ms_per_audio_s\":"));
+    assert_null(strstr(out, "\"mel_ms_per_audio_s\":null"));
+    assert_non_null(strstr(out, "\"encode_ms\":null")); /* no model given */
+    free(out);
+    assert_int_equal(run_tale("bench speed -m random:enorm --seconds 0"), 1);
+    char *err = slurp("err.txt");
+    assert_non_null(strstr(err, "random:enorm: unknown size"));
+    free(err);
+    const char *model = "testvectors/whisper/case-a/model.bin";
+    if (!tt_have_data(model))
+        return;
+    char args[2400];
+    snprintf(args, sizeof args, "bench speed -m '%s' --seconds 0 --json -t 1", tt_data(model));
+    assert_int_equal(run_tale(args), 0);
+    out = slurp("out.txt");
+    static const char *keys[] = {"encode_ms", "encoder_gflops", "encoder_fraction_of_sgemm",
+                                 "decode_ms_per_token", "beam5_ms_per_step", "sgemm_gflops",
+                                 "mel_ms_per_audio_s"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        char key[64];
+        snprintf(key, sizeof key, "\"%s\":null", keys[k]);
+        if (strstr(out, key))
+            fail_msg("%s is null with a model: %s", keys[k], out);
+    }
+    assert_non_null(strstr(out, "\"sgemm_mlp_shape\":[1500,256,64]")); /* T × 4S × S of case-a */
+    free(out);
+}
+
+/* Synthetic Danish speech (espeak-ng) with known text, run through a real
+ * model when this build and the data have one. */
+static void test_asr_model_on_speech(void **state)
+{
+    (void)state;
+    const char *model = "testvectors/whisper/case-a/model.bin";
+    if (!tt_have_cmd("espeak-ng") || !tt_have_cmd("sox"))
+        skip();
+    static const char *texts[] = {"God morgen, alle sammen.", "Mødet starter klokken ni.",
+                                  "Der er enogtyve sager på dagsordenen."};
+    FILE *fp = fopen(tt_tmp("speech.tsv"), "w");
+    assert_non_null(fp);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(tt_sh("cd '%s' && espeak-ng -v da -w s%d_raw.wav '%s' && "
+                               "sox s%d_raw.wav -r 16000 -c 1 s%d.wav",
+                               tt_tmpdir(), i, texts[i], i, i), 0);
+        fprintf(fp, "s%d.wav\t%s\n", i, texts[i]);
+    }
+    fclose(fp);
+    if (!tt_have_data(model)) {
+        fprintf(stderr, "skip: %s is not in the data folder\n", model);
+        skip();
+    }
+    char args[2400];
+    snprintf(args, sizeof args, "bench asr -m '%s' --manifest speech.tsv --json", tt_data(model));
+    int rc = run_tale(args);
+    char *err = slurp("err.txt");
+    if (rc != 0 && strstr(err, "no transcriber")) {
+        fprintf(stderr, "skip: this build has no transcriber yet\n");
+        free(err);
+        skip();
+    }
+    if (rc != 0)
+        fail_msg("tale %s: exit %d: %s", args, rc, err);
+    free(err);
+    char *out = slurp("out.txt");
+    assert_non_null(strstr(out, "\"wer\":"));
+    assert_null(strstr(out, "\"rtf\":null"));
+    assert_null(strstr(out, "\"peak_rss_mb\":0,"));
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_asr_report),
+        cmocka_unit_test(test_asr_errors),
+        cmocka_unit_test(test_speed),
+        cmocka_unit_test(test_asr_model_on_speech),
+    };
+    return cmocka_run_group_tests_name("cli_bench", tests, find_tale, NULL);
+}

@@ -1,0 +1,419 @@
+/* test_redact.c — nlp/redact.c: each personal-data type, the traps, the
+ * placeholders and map, error paths, and the committed caseworker sets. */
+#include "tale_test.h"
+#include "tale_nlp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static tale_redactor *R;
+
+static int setup(void **state)
+{
+    (void)state;
+    tale_error e;
+    if (tale_redactor_new(NULL, &R, &e) != TALE_OK) {
+        fprintf(stderr, "%s\n", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tale_redactor_free(R);
+    return 0;
+}
+
+/* Redact text and compare with want. */
+static void expect(const char *text, const char *want)
+{
+    tale_pii_span *sp;
+    size_t n;
+    tale_error e;
+    assert_int_equal(tale_redact_find(R, text, strlen(text), &sp, &n, &e), TALE_OK);
+    char *out;
+    size_t out_len;
+    assert_int_equal(tale_redact_apply(text, strlen(text), sp, n, &out, &out_len, &e), TALE_OK);
+    if (strcmp(out, want) != 0)
+        fprintf(stderr, "text: %s\n got: %s\nwant: %s\n", text, out, want);
+    assert_string_equal(out, want);
+    assert_int_equal(out_len, strlen(want));
+    for (size_t i = 0; i < n; i++) /* the placeholder sits where the map says */
+        assert_memory_equal(out + sp[i].out_start, tale_pii_placeholder(sp[i].type),
+                            sp[i].out_end - sp[i].out_start);
+    free(out);
+    free(sp);
+}
+
+static void test_cpr(void **state)
+{
+    (void)state;
+    expect("CPR-nr. 010190-1234 og 2412851237.", "CPR-nr. [CPR] og [CPR].");
+    expect("Født 150378 1119 i Odense, søsteren 150380–1118.", "Født [CPR] i Odense, søsteren [CPR].");
+    /* invalid dates are no CPR numbers: 31 April, 29 Feb 1921 */
+    expect("Tallene 310421-1234 og 2902211234 er ugyldige.", "Tallene 310421-1234 og 2902211234 er ugyldige.");
+    /* 29 Feb 2000 is valid (7th digit 4 → 2000) */
+    expect("Barnet har 290200-4321.", "Barnet har [CPR].");
+    /* traps: dates and case numbers */
+    expect("Mødet den 12-05-2021 og sagsnummer 120521-0042 samt 120521.",
+           "Mødet den 12-05-2021 og sagsnummer 120521-0042 samt 120521.");
+}
+
+static void test_phone(void **state)
+{
+    (void)state;
+    expect("Ring på 23 45 67 89, +45 40 12 34 56, +4561234567 eller 26153048.",
+           "Ring på [TELEFON], [TELEFON], [TELEFON] eller [TELEFON].");
+    expect("Tlf. 8877 6655 eller 0045 70 12 34 56.", "Tlf. [TELEFON] eller [TELEFON].");
+    /* amounts, CVR and thousands are no phone numbers */
+    expect("Gælden er 24 500 000 kr., i alt 45678901 kr., CVR 12345678 og 12.345.678 kroner.",
+           "Gælden er 24 500 000 kr., i alt 45678901 kr., CVR 12345678 og 12.345.678 kroner.");
+}
+
+static void test_email_account(void **state)
+{
+    (void)state;
+    expect("Skriv til mette.larsen@gmail.com eller Jobcenter@Aarhus.dk.", "Skriv til [EMAIL] eller [EMAIL].");
+    expect("Overfør til 9570-1234567890, reg.nr. 1234 kontonr. 0012345678 eller DK50 0040 0440 1162 43.",
+           "Overfør til [KONTO], reg.nr. [KONTO] kontonr. [KONTO] eller [KONTO].");
+    expect("Kontonummer 2345 0001234567 i banken.", "Kontonummer [KONTO] i banken.");
+    expect("Journalnummer 2021-1234-5678 og nr. 2022-0456.", "Journalnummer 2021-1234-5678 og nr. 2022-0456.");
+}
+
+static void test_address(void **state)
+{
+    (void)state;
+    expect("Han bor på Vestergade 12, 2. th., 8000 Aarhus C.", "Han bor på [ADRESSE].");
+    expect("Flyttet til H.C. Andersens Boulevard 27, 1553 København V i går.", "Flyttet til [ADRESSE] i går.");
+    /* a street named after a person is an address, not a name */
+    expect("Hun bor på Niels Juels Gade 5, 3. tv. med Søren.", "Hun bor på [ADRESSE] med [NAVN].");
+    expect("Ejendommen Strøget 12, 1160 København K er solgt.", "Ejendommen [ADRESSE] er solgt.");
+    /* a postcode alone, paragraphs and amounts are not addresses */
+    expect("Postnummeret 2400 dækker København NV, jf. Serviceloven § 41.",
+           "Postnummeret 2400 dækker København NV, jf. Serviceloven § 41.");
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    expect("Hr. Jensen og fru Sørensen mødte Jens Peter Hansen.", "Hr. [NAVN] og fru [NAVN] mødte [NAVN].");
+    expect("Hans mor er syg. Hans Jensen er rask.", "Hans mor er syg. [NAVN] er rask.");
+    expect("Advokat Thomas Bach og tolken, Ahmad Rahimi, kom.", "Advokat [NAVN] og tolken, [NAVN], kom.");
+    expect("Aarhus Kommune har 355.000 indbyggere.", "Aarhus Kommune har 355.000 indbyggere.");
+    expect("Eventyret skrev H. C. Andersen, og H.L. Hansen læste det.", "Eventyret skrev [NAVN], og [NAVN] læste det.");
+    /* forum style: all lowercase, a first name and a listed surname */
+    expect("hej ida jensen og mette her", "hej [NAVN] og mette her");
+    expect("Æblet faldt. Søren og Åse kom.", "Æblet faldt. [NAVN] og [NAVN] kom.");
+    /* rare list names alone are not redacted ("Texas" is held by 39 persons) */
+    expect("Han rejste til Texas og Paris.", "Han rejste til Texas og Paris.");
+    assert_string_equal(tale_redactor_name_source(R), tt_have_data("corpus/names/FirstNames_2021_M.utf8.tsv")
+                                                          ? "rules+first-names"
+                                                          : "rules");
+}
+
+static void test_types_and_map(void **state)
+{
+    (void)state;
+    tale_redact_params p = tale_redact_default_params();
+    p.types = (1u << TALE_PII_CPR) | (1u << TALE_PII_EMAIL);
+    tale_redactor *r;
+    tale_error e;
+    assert_int_equal(tale_redactor_new(&p, &r, &e), TALE_OK);
+    const char *text = "Fru Ødegård, 010190-1234, ø@æ.dk";
+    tale_pii_span *sp;
+    size_t n;
+    assert_int_equal(tale_redact_find(r, text, strlen(text), &sp, &n, &e), TALE_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(sp[0].type, TALE_PII_CPR);
+    assert_int_equal(sp[1].type, TALE_PII_EMAIL);
+    char *out;
+    assert_int_equal(tale_redact_apply(text, strlen(text), sp, n, &out, NULL, &e), TALE_OK);
+    assert_string_equal(out, "Fru Ødegård, [CPR], [EMAIL]");
+    char *buf = NULL;
+    size_t blen = 0;
+    FILE *fp = open_memstream(&buf, &blen);
+    assert_int_equal(tale_redact_write_map(fp, "notat.txt", text, sp, n, &e), TALE_OK);
+    fclose(fp);
+    assert_non_null(strstr(buf, "\"text\": \"010190-1234\""));
+    assert_non_null(strstr(buf, "\"text\": \"ø@æ.dk\""));
+    assert_non_null(strstr(buf, "\"out_start\": 15"));
+    assert_non_null(strstr(buf, "\"input\": \"notat.txt\""));
+    free(buf);
+    /* spans out of order are refused */
+    tale_pii_span t = sp[0];
+    sp[0] = sp[1];
+    sp[1] = t;
+    char *out2 = (char *)1;
+    assert_int_equal(tale_redact_apply(text, strlen(text), sp, n, &out2, NULL, &e), TALE_INVALID_ARG);
+    assert_null(out2);
+    free(out);
+    free(sp);
+    tale_redactor_free(r);
+    assert_int_equal(tale_pii_parse("TELEFON"), TALE_PII_PHONE);
+    assert_int_equal(tale_pii_parse("address"), TALE_PII_ADDRESS);
+    assert_int_equal(tale_pii_parse("x"), -1);
+    assert_null(tale_pii_placeholder(TALE_PII_N_TYPES));
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    tale_pii_span *sp = (tale_pii_span *)1;
+    size_t n = 7;
+    tale_error e;
+    assert_int_equal(tale_redact_find(R, "Søren \xc3(", 8, &sp, &n, &e), TALE_BAD_UTF8);
+    assert_null(sp);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(e.msg, "byte 7"));
+    assert_int_equal(tale_redact_find(R, NULL, 3, &sp, &n, &e), TALE_INVALID_ARG);
+    assert_int_equal(tale_redact_find(R, "", 0, &sp, &n, &e), TALE_OK);
+    assert_int_equal(n, 0);
+    free(sp);
+    /* an explicit names folder must hold the lists */
+    tale_redact_params p = tale_redact_default_params();
+    p.names_dir = tt_tmp("no-such-names");
+    tale_redactor *r = (tale_redactor *)1;
+    assert_int_equal(tale_redactor_new(&p, &r, &e), TALE_IO);
+    assert_null(r);
+    assert_non_null(strstr(e.msg, "FirstNames_2021_F.utf8.tsv"));
+    /* a malformed list: no NAME<TAB>COUNT lines */
+    assert_int_equal(tt_sh("mkdir -p '%s'", tt_tmp("names-bad")), 0);
+    const char *junk = "Fornavne\nØSTEN 12\n";
+    char path[2048];
+    snprintf(path, sizeof path, "%s/FirstNames_2021_F.utf8.tsv", tt_tmp("names-bad"));
+    assert_int_equal(tt_write_file(path, junk, strlen(junk)), 0);
+    p.names_dir = tt_tmp("names-bad");
+    assert_int_equal(tale_redactor_new(&p, &r, &e), TALE_BAD_DATA);
+    assert_null(r);
+    /* a tiny valid list works, and Danish letters are folded */
+    assert_int_equal(tt_sh("mkdir -p '%s'", tt_tmp("names-ok")), 0);
+    const char *ok = "Fornavne\n\nNavn\tANTAL\nØSTEN\t120\nÅSE\t300\n";
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/FirstNames_2021_%c.utf8.tsv", tt_tmp("names-ok"), i ? 'M' : 'F');
+        assert_int_equal(tt_write_file(path, ok, strlen(ok)), 0);
+    }
+    p.names_dir = tt_tmp("names-ok");
+    assert_int_equal(tale_redactor_new(&p, &r, &e), TALE_OK);
+    const char *text = "Vi så Østen og Peter.";
+    assert_int_equal(tale_redact_find(r, text, strlen(text), &sp, &n, &e), TALE_OK);
+    assert_int_equal(n, 1); /* Peter is not in this list */
+    assert_int_equal(sp[0].start, 7); /* "Vi så " */
+    free(sp);
+    tale_redactor_free(r);
+}
+
+/* Score a committed gold file; returns F1 over all types. */
+static double score_file(const char *path)
+{
+    size_t sz;
+    char *raw = tt_read_file(path, &sz);
+    assert_non_null(raw);
+    size_t gold = 0, sys = 0, ok = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(raw, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#')
+            continue;
+        char text[4096];
+        size_t len = 0, gs[32], ge[32], gt[32], ng = 0;
+        for (char *p = line; *p;) {
+            if (p[0] == '[' && p[1] == '[') {
+                char *colon = strchr(p, ':'), *close = strstr(p, "]]");
+                assert_non_null(colon);
+                assert_non_null(close);
+                *colon = '\0';
+                int t = tale_pii_parse(p + 2);
+                assert_true(t >= 0);
+                gt[ng] = (size_t)t;
+                gs[ng] = len;
+                memcpy(text + len, colon + 1, (size_t)(close - colon - 1));
+                len += (size_t)(close - colon - 1);
+                ge[ng++] = len;
+                p = close + 2;
+            } else
+                text[len++] = *p++;
+        }
+        tale_pii_span *sp;
+        size_t n;
+        tale_error e;
+        assert_int_equal(tale_redact_find(R, text, len, &sp, &n, &e), TALE_OK);
+        gold += ng;
+        sys += n;
+        for (size_t k = 0; k < n; k++)
+            for (size_t g = 0; g < ng; g++)
+                ok += sp[k].start == gs[g] && sp[k].end == ge[g] && sp[k].type == gt[g];
+        free(sp);
+    }
+    free(raw);
+    double f1 = 2.0 * ok / (double)(gold + sys);
+    fprintf(stderr, "%s: gold %zu system %zu correct %zu F1 %.3f\n", path, gold, sys, ok, f1);
+    return f1;
+}
+
+static void test_caseworker_sets(void **state)
+{
+    (void)state;
+    if (!tt_have_data("corpus/names/FirstNames_2021_M.utf8.tsv"))
+        skip();
+    assert_true(score_file(TALE_SOURCE_DIR "/tests/data/redact/caseworker-da.txt") > 0.95);
+    assert_true(score_file(TALE_SOURCE_DIR "/tests/data/redact/caseworker-da-heldout.txt") > 0.90);
+}
+
+
+/* Random caseworker-like strings: spans sorted, disjoint, in range, and the
+ * redacted text has the right length (run under ASan by make asan). */
+static void test_random_invariants(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "Hr. ", "Jensen", " bor på ", "Vestergade ", "12", ", ", "2. th.", "8000 ", "Aarhus C", " tlf. ",
+        "23 45 67 89", "+45 ", "010190-1234", " ", ".", "reg.nr. ", "1234", " konto ", "0012345678",
+        "jens@x.dk", "Hans", " mor", "Søren", "\n", "2021", "-", "kr.", "Ø", "DK50", " 0040",
+    };
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    unsigned seed = 777;
+    char text[600];
+    for (int round = 0; round < 1500; round++) {
+        size_t len = 0;
+        int n = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 30;
+        for (int k = 0; k < n; k++) {
+            const char *p = pieces[((seed = seed * 1103515245u + 12345u) >> 16) % np];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof text)
+                break;
+            memcpy(text + len, p, pl);
+            len += pl;
+        }
+        tale_pii_span *sp;
+        size_t ns;
+        tale_error e;
+        assert_int_equal(tale_redact_find(R, text, len, &sp, &ns, &e), TALE_OK);
+        size_t prev = 0, want = len;
+        for (size_t i = 0; i < ns; i++) {
+            assert_true(sp[i].start >= prev && sp[i].end > sp[i].start && sp[i].end <= len);
+            prev = sp[i].end;
+            want = want - (sp[i].end - sp[i].start) + strlen(tale_pii_placeholder(sp[i].type));
+        }
+        char *out;
+        size_t out_len;
+        assert_int_equal(tale_redact_apply(text, len, sp, ns, &out, &out_len, &e), TALE_OK);
+        assert_int_equal(out_len, want);
+        free(out);
+        free(sp);
+    }
+}
+
+
+/* tale redact end to end: the binary of the source tree (skipped when not
+ * built), exit codes 0/1/2, the redacted text and a JSON map python reads. */
+static void test_cli(void **state)
+{
+    (void)state;
+    const char *bin = TALE_SOURCE_DIR "/tale";
+    if (tt_sh("test -x '%s'", bin) != 0)
+        skip();
+    const char *in = "Fru Sørensen (cpr 010190-1234) ringede fra 23 45 67 89.\n";
+    assert_int_equal(tt_write_file(tt_tmp("notat.txt"), in, strlen(in)), 0);
+    assert_int_equal(tt_sh("'%s' redact --map '%s' -o '%s' '%s'", bin, tt_tmp("map.json"), tt_tmp("out.txt"),
+                           tt_tmp("notat.txt")),
+                     0);
+    char *out = tt_read_file(tt_tmp("out.txt"), NULL);
+    assert_non_null(out);
+    assert_string_equal(out, "Fru [NAVN] (cpr [CPR]) ringede fra [TELEFON].\n");
+    free(out);
+    if (tt_have_cmd("python3"))
+        assert_int_equal(tt_sh("python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); "
+                               "assert m[\"schema\"]==1 and [i[\"text\"] for i in m[\"items\"]]=="
+                               "[\"Sørensen\",\"010190-1234\",\"23 45 67 89\"]' '%s'",
+                               tt_tmp("map.json")),
+                         0);
+    /* only CPR, from standard input, spans listing */
+    assert_int_equal(tt_sh("'%s' redact -t cpr --spans - < '%s' > '%s'", bin, tt_tmp("notat.txt"), tt_tmp("spans.tsv")), 0);
+    out = tt_read_file(tt_tmp("spans.tsv"), NULL);
+    assert_string_equal(out, "19\t30\tcpr\t010190-1234\n");
+    free(out);
+    /* usage errors exit 2, runtime failures 1 (missing file, bad UTF-8) */
+    assert_int_equal(tt_sh("'%s' redact -t nonsense x 2>/dev/null", bin), 2);
+    assert_int_equal(tt_sh("'%s' redact 2>/dev/null", bin), 2);
+    assert_int_equal(tt_sh("'%s' redact '%s' 2>/dev/null", bin, tt_tmp("missing.txt")), 1);
+    /* a NER model named explicitly must load; --no-ner uses the rules alone */
+    assert_int_equal(tt_sh("'%s' redact --ner '%s' '%s' >/dev/null 2>&1", bin, tt_tmp("no-model.tnlp"),
+                           tt_tmp("notat.txt")),
+                     1);
+    assert_int_equal(tt_sh("'%s' redact --no-ner -o '%s' '%s'", bin, tt_tmp("out2.txt"), tt_tmp("notat.txt")), 0);
+    out = tt_read_file(tt_tmp("out2.txt"), NULL);
+    assert_string_equal(out, "Fru [NAVN] (cpr [CPR]) ringede fra [TELEFON].\n");
+    free(out);
+    assert_int_equal(tt_write_file(tt_tmp("bad.txt"), "Ø\xff", 3), 0);
+    assert_int_equal(tt_sh("'%s' redact '%s' 2>'%s'", bin, tt_tmp("bad.txt"), tt_tmp("err.txt")), 1);
+    char *msg = tt_read_file(tt_tmp("err.txt"), NULL);
+    assert_non_null(strstr(msg, "byte 2"));
+    free(msg);
+}
+
+/* A stand-in entity tagger: "Zyx" starts a person, "Qor" continues one,
+ * "Niels" (inside a street name) is a person too; "Fejl" makes it fail. */
+static tale_status fake_ner(void *user, const char *const *forms, const size_t *lens, size_t n,
+                            const char **tags, tale_error *err)
+{
+    int *calls = user;
+    (*calls)++;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(strlen(forms[i]), lens[i]);
+        if (strcmp(forms[i], "Fejl") == 0)
+            return tale_error_set(err, TALE_BAD_MODEL, "fake NER failed");
+        tags[i] = strcmp(forms[i], "Zyx") == 0 || strcmp(forms[i], "Niels") == 0 ? "B-PER"
+                  : strcmp(forms[i], "Qor") == 0                                  ? "I-PER"
+                  : strcmp(forms[i], "Fru") == 0                                  ? "B-PER"
+                                                                                  : "O";
+        if (strcmp(forms[i], "Fru") == 0 && i + 1 < n && strcmp(forms[i + 1], "Zyx") == 0) {
+            tags[i + 1] = "I-PER";
+            i++;
+        }
+    }
+    return TALE_OK;
+}
+
+static void test_ner_hook(void **state)
+{
+    (void)state;
+    int calls = 0;
+    tale_redact_params p = tale_redact_default_params();
+    p.ner = fake_ner;
+    p.ner_user = &calls;
+    tale_redactor *r;
+    tale_error e;
+    assert_int_equal(tale_redactor_new(&p, &r, &e), TALE_OK);
+    assert_non_null(strstr(tale_redactor_name_source(r), "ner+rules"));
+    const char *text = "Zyx Qor bor på Niels Juels Gade 5. Fru Zyx kom. Hr. Jensen også.";
+    tale_pii_span *sp;
+    size_t n;
+    assert_int_equal(tale_redact_find(r, text, strlen(text), &sp, &n, &e), TALE_OK);
+    assert_int_equal(calls, 3); /* once per sentence */
+    char *out;
+    assert_int_equal(tale_redact_apply(text, strlen(text), sp, n, &out, NULL, &e), TALE_OK);
+    /* the address wins over the tagger's "Niels"; the title stays; rules still run */
+    assert_string_equal(out, "[NAVN] bor på [ADRESSE]. Fru [NAVN] kom. Hr. [NAVN] også.");
+    free(out);
+    free(sp);
+    sp = (tale_pii_span *)1;
+    assert_int_equal(tale_redact_find(r, "Det er en Fejl.", 15, &sp, &n, &e), TALE_BAD_MODEL);
+    assert_null(sp);
+    assert_string_equal(e.msg, "fake NER failed");
+    tale_redactor_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cpr),           cmocka_unit_test(test_phone),
+        cmocka_unit_test(test_email_account), cmocka_unit_test(test_address),
+        cmocka_unit_test(test_names),         cmocka_unit_test(test_types_and_map),
+        cmocka_unit_test(test_errors),        cmocka_unit_test(test_caseworker_sets),
+        cmocka_unit_test(test_random_invariants), cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_ner_hook),
+    };
+    return cmocka_run_group_tests_name("nlp_redact", tests, setup, teardown);
+}
