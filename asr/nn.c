@@ -435,28 +435,83 @@ __attribute__((target("avx2,fma,f16c"))) static void qk_f16(const float *q, int 
     }
 }
 
-/* out_i = Σ_j p_ij v_j; v_j converted once per j. */
+/* out_i = Σ_j p_ij v_j for nq ≤ 8 rows: 8 output columns at a time, the
+ * rows' accumulators stay in registers, v_j converted once per j. */
 __attribute__((target("avx2,fma,f16c"))) static void pv_f16(const float *p, const uint16_t *v,
                                                             int ldv, int nq, int nk, int d,
                                                             float *out, int ldo)
 {
-    for (int i = 0; i < nq; i++)
-        memset(out + (size_t)i * ldo, 0, (size_t)d * sizeof *out);
     int d8 = d & ~7;
-    for (int j = 0; j < nk; j++) {
-        const uint16_t *vj = v + (size_t)j * ldv;
-        for (int t = 0; t < d8; t += 8) {
-            __m256 vv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + t)));
-            for (int i = 0; i < nq; i++) {
-                float *o = out + (size_t)i * ldo + t;
-                __m256 pi = _mm256_set1_ps(p[(size_t)i * nk + j]);
-                _mm256_storeu_ps(o, _mm256_fmadd_ps(pi, vv, _mm256_loadu_ps(o)));
-            }
+    for (int t = 0; t < d8; t += 8) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
+               a7 = a0;
+        const float *p0 = p, *p1 = p + (size_t)(nq > 1) * nk, *p2 = p + (size_t)(nq > 2) * 2 * nk,
+                    *p3 = p + (size_t)(nq > 3) * 3 * nk, *p4 = p + (size_t)(nq > 4) * 4 * nk,
+                    *p5 = p + (size_t)(nq > 5) * 5 * nk, *p6 = p + (size_t)(nq > 6) * 6 * nk,
+                    *p7 = p + (size_t)(nq > 7) * 7 * nk;
+        for (int j = 0; j < nk; j++) {
+            __m256 vv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (size_t)j * ldv + t)));
+            a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(p0 + j), vv, a0);
+            if (nq > 1) a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(p1 + j), vv, a1);
+            if (nq > 2) a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(p2 + j), vv, a2);
+            if (nq > 3) a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(p3 + j), vv, a3);
+            if (nq > 4) a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(p4 + j), vv, a4);
+            if (nq > 5) a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(p5 + j), vv, a5);
+            if (nq > 6) a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(p6 + j), vv, a6);
+            if (nq > 7) a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(p7 + j), vv, a7);
         }
-        for (int t = d8; t < d; t++) {
-            float f = asr_f16_to_f32(vj[t]);
-            for (int i = 0; i < nq; i++)
-                out[(size_t)i * ldo + t] += p[(size_t)i * nk + j] * f;
+        __m256 acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+        for (int i = 0; i < nq; i++)
+            _mm256_storeu_ps(out + (size_t)i * ldo + t, acc[i]);
+    }
+    for (int t = d8; t < d; t++)
+        for (int i = 0; i < nq; i++) {
+            float o = 0;
+            for (int j = 0; j < nk; j++)
+                o += p[(size_t)i * nk + j] * asr_f16_to_f32(v[(size_t)j * ldv + t]);
+            out[(size_t)i * ldo + t] = o;
+        }
+}
+
+/* scores[i][j] = q_i · k_j with keys stored transposed, kt[t][j] (row
+ * stride ldkt): 8 keys per vector, no horizontal sums. */
+__attribute__((target("avx2,fma,f16c"))) static void qkt_f16(const float *q, int ldq,
+                                                             const uint16_t *kt, int ldkt,
+                                                             int nq, int nk, int d,
+                                                             float *scores)
+{
+    int n8 = nk & ~7;
+    for (int i = 0; i < nq; i++) {
+        const float *qi = q + (size_t)i * ldq;
+        float *si = scores + (size_t)i * nk;
+        int j = 0;
+        for (; j + 32 <= n8; j += 32) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (int t = 0; t < d; t++) {
+                const uint16_t *r = kt + (size_t)t * ldkt + j;
+                __m256 qv = _mm256_broadcast_ss(qi + t);
+                a0 = _mm256_fmadd_ps(qv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)r)), a0);
+                a1 = _mm256_fmadd_ps(qv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + 8))), a1);
+                a2 = _mm256_fmadd_ps(qv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + 16))), a2);
+                a3 = _mm256_fmadd_ps(qv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + 24))), a3);
+            }
+            _mm256_storeu_ps(si + j, a0);
+            _mm256_storeu_ps(si + j + 8, a1);
+            _mm256_storeu_ps(si + j + 16, a2);
+            _mm256_storeu_ps(si + j + 24, a3);
+        }
+        for (; j < n8; j += 8) {
+            __m256 a0 = _mm256_setzero_ps();
+            for (int t = 0; t < d; t++)
+                a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + t),
+                                     _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kt + (size_t)t * ldkt + j))), a0);
+            _mm256_storeu_ps(si + j, a0);
+        }
+        for (; j < nk; j++) {
+            float sum = 0;
+            for (int t = 0; t < d; t++)
+                sum += qi[t] * asr_f16_to_f32(kt[(size_t)t * ldkt + j]);
+            si[j] = sum;
         }
     }
 }
@@ -501,4 +556,28 @@ void asr_attention_head_f16(const float *q, int ldq, const uint16_t *k, int ldk,
         asr_f16_to_f32_row(v + (size_t)j * ldv, v32 + (size_t)j * d, (size_t)d);
     }
     asr_attention_head(q, ldq, k32, d, v32, d, nq, nk, d, scale, causal, scores, out, ldo);
+}
+
+void asr_attention_head_f16t(const float *q, int ldq, const uint16_t *kt, int ldkt,
+                             const uint16_t *v, int ldv, int nq, int nk, int d, float scale,
+                             float *scores, float *kv32, float *out, int ldo)
+{
+#ifdef NN_X86
+    if (nq < 16 && have_avx2() && __builtin_cpu_supports("f16c")) {
+        qkt_f16(q, ldq, kt, ldkt, nq, nk, d, scores);
+        mask_softmax_rows(scores, nq, nk, scale, -1);
+        for (int i0 = 0; i0 < nq; i0 += 8) {
+            int n = nq - i0 < 8 ? nq - i0 : 8;
+            pv_f16(scores + (size_t)i0 * nk, v, ldv, n, nk, d, out + (size_t)i0 * ldo, ldo);
+        }
+        return;
+    }
+#endif
+    float *k32 = kv32, *v32 = kv32 + (size_t)nk * d;
+    for (int t = 0; t < d; t++)
+        for (int j = 0; j < nk; j++)
+            k32[(size_t)j * d + t] = asr_f16_to_f32(kt[(size_t)t * ldkt + j]);
+    for (int j = 0; j < nk; j++)
+        asr_f16_to_f32_row(v + (size_t)j * ldv, v32 + (size_t)j * d, (size_t)d);
+    asr_attention_head(q, ldq, k32, d, v32, d, nq, nk, d, scale, -1, scores, out, ldo);
 }

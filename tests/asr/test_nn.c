@@ -189,6 +189,17 @@ static void test_attention_f16(void **state)
                                    kv32, o2 + 24, ld);
             assert_true(maxdiff(o1, o2, (size_t)nq * ld) < 1e-5);
         }
+        /* keys transposed per head (the cross-attention layout), no mask */
+        uint16_t *kt = malloc((size_t)d * (nk + 3) * 2);
+        for (int t = 0; t < d; t++)
+            for (int j = 0; j < nk; j++)
+                kt[(size_t)t * (nk + 3) + j] = k16[(size_t)j * ld + 24 + t];
+        memset(o2, 0, (size_t)nq * ld * sizeof *o2);
+        asr_attention_head(q + 24, ld, k + 24, ld, v + 24, ld, nq, nk, d, 0.3f, -1, sc, o1 + 24, ld);
+        asr_attention_head_f16t(q + 24, ld, kt, nk + 3, v16 + 24, ld, nq, nk, d, 0.3f, sc, kv32,
+                                o2 + 24, ld);
+        assert_true(maxdiff(o1, o2, (size_t)nq * ld) < 1e-5);
+        free(kt);
         free(q); free(k); free(v); free(k16); free(v16); free(sc); free(kv32); free(o1); free(o2);
     }
     /* bulk f32 → f16 agrees with the scalar rounding */
