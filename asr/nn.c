@@ -89,8 +89,9 @@ __attribute__((target("avx2,fma,f16c"))) static void f16_rows_m1(int K, const fl
     }
 }
 
-/* M ≥ 2 (beams): 2 weight rows × up to 4 input rows per pass, so each
- * converted weight vector serves 4 rows (8 accumulators in registers). */
+/* M ≥ 2 (beams): 2 weight rows × up to 6 input rows per pass, so each
+ * converted weight vector serves 6 rows (12 accumulators in registers; a
+ * beam of 5 costs one pass over the weights). */
 __attribute__((target("avx2,fma,f16c"))) static void f16_rows_mn(int M, int K, const float *x,
                                                                  int ldx, const uint16_t *W,
                                                                  int n0, int n1, float *y,
@@ -100,36 +101,49 @@ __attribute__((target("avx2,fma,f16c"))) static void f16_rows_mn(int M, int K, c
     for (int n = n0; n < n1; n += 2) {
         int two = n + 1 < n1;
         const uint16_t *w0 = W + (size_t)n * K, *w1 = two ? w0 + K : w0;
-        for (int m0 = 0; m0 < M; m0 += 4) {
-            int mc = M - m0 < 4 ? M - m0 : 4;
-            const float *x0 = x + (size_t)m0 * ldx;
-            const float *x1 = mc > 1 ? x0 + ldx : x0, *x2 = mc > 2 ? x0 + 2 * (size_t)ldx : x0,
-                        *x3 = mc > 3 ? x0 + 3 * (size_t)ldx : x0;
-            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
-            __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int m0 = 0; m0 < M; m0 += 6) {
+            int mc = M - m0 < 6 ? M - m0 : 6;
+            const float *xs[6];
+            for (int i = 0; i < 6; i++)
+                xs[i] = x + (size_t)(m0 + (i < mc ? i : 0)) * ldx;
+            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00;
+            __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00;
             int k = 0;
             for (; k < k8; k += 8) {
                 __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w0 + k)));
                 __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w1 + k)));
-                __m256 xv = _mm256_loadu_ps(x0 + k);
+                __m256 xv = _mm256_loadu_ps(xs[0] + k);
                 a00 = _mm256_fmadd_ps(xv, v0, a00);
                 a10 = _mm256_fmadd_ps(xv, v1, a10);
-                xv = _mm256_loadu_ps(x1 + k);
+                xv = _mm256_loadu_ps(xs[1] + k);
                 a01 = _mm256_fmadd_ps(xv, v0, a01);
                 a11 = _mm256_fmadd_ps(xv, v1, a11);
-                xv = _mm256_loadu_ps(x2 + k);
-                a02 = _mm256_fmadd_ps(xv, v0, a02);
-                a12 = _mm256_fmadd_ps(xv, v1, a12);
-                xv = _mm256_loadu_ps(x3 + k);
-                a03 = _mm256_fmadd_ps(xv, v0, a03);
-                a13 = _mm256_fmadd_ps(xv, v1, a13);
+                if (mc > 2) {
+                    xv = _mm256_loadu_ps(xs[2] + k);
+                    a02 = _mm256_fmadd_ps(xv, v0, a02);
+                    a12 = _mm256_fmadd_ps(xv, v1, a12);
+                }
+                if (mc > 3) {
+                    xv = _mm256_loadu_ps(xs[3] + k);
+                    a03 = _mm256_fmadd_ps(xv, v0, a03);
+                    a13 = _mm256_fmadd_ps(xv, v1, a13);
+                }
+                if (mc > 4) {
+                    xv = _mm256_loadu_ps(xs[4] + k);
+                    a04 = _mm256_fmadd_ps(xv, v0, a04);
+                    a14 = _mm256_fmadd_ps(xv, v1, a14);
+                }
+                if (mc > 5) {
+                    xv = _mm256_loadu_ps(xs[5] + k);
+                    a05 = _mm256_fmadd_ps(xv, v0, a05);
+                    a15 = _mm256_fmadd_ps(xv, v1, a15);
+                }
             }
-            float s[2][4] = {{hsum256(a00), hsum256(a01), hsum256(a02), hsum256(a03)},
-                             {hsum256(a10), hsum256(a11), hsum256(a12), hsum256(a13)}};
-            const float *xs[4] = {x0, x1, x2, x3};
+            float s[2][6] = {{hsum256(a00), hsum256(a01), hsum256(a02), hsum256(a03), hsum256(a04), hsum256(a05)},
+                             {hsum256(a10), hsum256(a11), hsum256(a12), hsum256(a13), hsum256(a14), hsum256(a15)}};
             for (; k < K; k++) {
                 float f0 = asr_f16_to_f32(w0[k]), f1 = asr_f16_to_f32(w1[k]);
-                for (int i = 0; i < 4; i++) {
+                for (int i = 0; i < mc; i++) {
                     s[0][i] += xs[i][k] * f0;
                     s[1][i] += xs[i][k] * f1;
                 }
@@ -240,6 +254,19 @@ __attribute__((target("avx2,fma"))) static float exp_sub_avx2(float *x, int n, f
     return sum;
 }
 
+/* Σ exp(x[i] - sub) without storing. */
+__attribute__((target("avx2,fma"))) static float exp_sum_avx2(const float *x, int n, float sub)
+{
+    __m256 acc = _mm256_setzero_ps(), vs = _mm256_set1_ps(sub);
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        acc = _mm256_add_ps(acc, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vs)));
+    float sum = hsum256(acc);
+    for (; i < n; i++)
+        sum += expf(x[i] - sub);
+    return sum;
+}
+
 /* GELU with erf from Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7):
  * erf(z) = 1 - (a1·t + … + a5·t⁵)·exp(-z²), t = 1/(1 + p·z), z ≥ 0. */
 __attribute__((target("avx2,fma"))) static void gelu_avx2(float *x, size_t n)
@@ -325,9 +352,21 @@ void asr_log_softmax(const float *x, float *y, int n)
     for (int i = 0; i < n; i++)
         if (x[i] > mx)
             mx = x[i];
+    if (mx == -INFINITY) {
+        for (int i = 0; i < n; i++)
+            y[i] = -INFINITY;
+        return;
+    }
     double sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += x[i] == -INFINITY ? 0.0 : exp((double)(x[i] - mx));
+#ifdef NN_X86
+    if (have_avx2()) {
+        sum = exp_sum_avx2(x, n, mx); /* exp8(-inf) = 0 */
+    } else
+#endif
+    {
+        for (int i = 0; i < n; i++)
+            sum += x[i] == -INFINITY ? 0.0 : exp((double)(x[i] - mx));
+    }
     float lse = mx + (float)log(sum);
     for (int i = 0; i < n; i++)
         y[i] = x[i] - lse;

@@ -51,13 +51,13 @@ static void test_gemm(void **state)
     for (int k = 1; k < 40; k += 3) {
         uint16_t *W = malloc((size_t)N * k * 2);
         float *Wf = malloc((size_t)N * k * 4);
-        float *x = rnd((size_t)5 * k, 9);
+        float *x = rnd((size_t)8 * k, 9);
         for (int i = 0; i < N * k; i++) {
             W[i] = asr_f32_to_f16(frand(&(unsigned){(unsigned)i + 77}));
             Wf[i] = asr_f16_to_f32(W[i]);
         }
-        float y[5 * 53], yr[5 * 53];
-        for (int M = 1; M <= 5; M++) { /* 1 row, and beams (blocks of 4 plus tails) */
+        float y[8 * 53], yr[8 * 53];
+        for (int M = 1; M <= 8; M++) { /* 1 row, and beams (blocks of 6 plus tails) */
             asr_gemm_f16_rows(M, k, x, k, W, 0, N, y, N);
             asr_gemm_ref(1, M, N, k, x, k, Wf, k, 0.0f, yr, N);
             assert_true(maxdiff(y, yr, (size_t)M * N) < 1e-4);
