@@ -59,8 +59,8 @@ static void att_task(void *arg, int ith, int nth)
         int h0, h1;
         asr_split(H, ith, nth, 1, &h0, &h1);
         for (int hh = h0; hh < h1; hh++)
-            asr_attention_head_f16(st->d_q + hh * d, S, ck + hh * d, S, cv + hh * d, S, R, T, d,
-                                   scale, -1, scores, kv32, st->d_att + hh * d, S);
+            asr_attention_head_f16t(st->d_q + hh * d, S, ck + (size_t)hh * d * T, T, cv + hh * d,
+                                    S, R, T, d, scale, scores, kv32, st->d_att + hh * d, S);
         return;
     }
     int n_kv = j->n_past + j->n_tok;

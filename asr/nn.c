@@ -89,8 +89,9 @@ __attribute__((target("avx2,fma,f16c"))) static void f16_rows_m1(int K, const fl
     }
 }
 
-/* M ≥ 2 (beams): 2 weight rows × up to 4 input rows per pass, so each
- * converted weight vector serves 4 rows (8 accumulators in registers). */
+/* M ≥ 2 (beams): 2 weight rows × up to 6 input rows per pass, so each
+ * converted weight vector serves 6 rows (12 accumulators in registers; a
+ * beam of 5 costs one pass over the weights). */
 __attribute__((target("avx2,fma,f16c"))) static void f16_rows_mn(int M, int K, const float *x,
                                                                  int ldx, const uint16_t *W,
                                                                  int n0, int n1, float *y,
@@ -100,36 +101,49 @@ __attribute__((target("avx2,fma,f16c"))) static void f16_rows_mn(int M, int K, c
     for (int n = n0; n < n1; n += 2) {
         int two = n + 1 < n1;
         const uint16_t *w0 = W + (size_t)n * K, *w1 = two ? w0 + K : w0;
-        for (int m0 = 0; m0 < M; m0 += 4) {
-            int mc = M - m0 < 4 ? M - m0 : 4;
-            const float *x0 = x + (size_t)m0 * ldx;
-            const float *x1 = mc > 1 ? x0 + ldx : x0, *x2 = mc > 2 ? x0 + 2 * (size_t)ldx : x0,
-                        *x3 = mc > 3 ? x0 + 3 * (size_t)ldx : x0;
-            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
-            __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        for (int m0 = 0; m0 < M; m0 += 6) {
+            int mc = M - m0 < 6 ? M - m0 : 6;
+            const float *xs[6];
+            for (int i = 0; i < 6; i++)
+                xs[i] = x + (size_t)(m0 + (i < mc ? i : 0)) * ldx;
+            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00;
+            __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00;
             int k = 0;
             for (; k < k8; k += 8) {
                 __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w0 + k)));
                 __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w1 + k)));
-                __m256 xv = _mm256_loadu_ps(x0 + k);
+                __m256 xv = _mm256_loadu_ps(xs[0] + k);
                 a00 = _mm256_fmadd_ps(xv, v0, a00);
                 a10 = _mm256_fmadd_ps(xv, v1, a10);
-                xv = _mm256_loadu_ps(x1 + k);
+                xv = _mm256_loadu_ps(xs[1] + k);
                 a01 = _mm256_fmadd_ps(xv, v0, a01);
                 a11 = _mm256_fmadd_ps(xv, v1, a11);
-                xv = _mm256_loadu_ps(x2 + k);
-                a02 = _mm256_fmadd_ps(xv, v0, a02);
-                a12 = _mm256_fmadd_ps(xv, v1, a12);
-                xv = _mm256_loadu_ps(x3 + k);
-                a03 = _mm256_fmadd_ps(xv, v0, a03);
-                a13 = _mm256_fmadd_ps(xv, v1, a13);
+                if (mc > 2) {
+                    xv = _mm256_loadu_ps(xs[2] + k);
+                    a02 = _mm256_fmadd_ps(xv, v0, a02);
+                    a12 = _mm256_fmadd_ps(xv, v1, a12);
+                }
+                if (mc > 3) {
+                    xv = _mm256_loadu_ps(xs[3] + k);
+                    a03 = _mm256_fmadd_ps(xv, v0, a03);
+                    a13 = _mm256_fmadd_ps(xv, v1, a13);
+                }
+                if (mc > 4) {
+                    xv = _mm256_loadu_ps(xs[4] + k);
+                    a04 = _mm256_fmadd_ps(xv, v0, a04);
+                    a14 = _mm256_fmadd_ps(xv, v1, a14);
+                }
+                if (mc > 5) {
+                    xv = _mm256_loadu_ps(xs[5] + k);
+                    a05 = _mm256_fmadd_ps(xv, v0, a05);
+                    a15 = _mm256_fmadd_ps(xv, v1, a15);
+                }
             }
-            float s[2][4] = {{hsum256(a00), hsum256(a01), hsum256(a02), hsum256(a03)},
-                             {hsum256(a10), hsum256(a11), hsum256(a12), hsum256(a13)}};
-            const float *xs[4] = {x0, x1, x2, x3};
+            float s[2][6] = {{hsum256(a00), hsum256(a01), hsum256(a02), hsum256(a03), hsum256(a04), hsum256(a05)},
+                             {hsum256(a10), hsum256(a11), hsum256(a12), hsum256(a13), hsum256(a14), hsum256(a15)}};
             for (; k < K; k++) {
                 float f0 = asr_f16_to_f32(w0[k]), f1 = asr_f16_to_f32(w1[k]);
-                for (int i = 0; i < 4; i++) {
+                for (int i = 0; i < mc; i++) {
                     s[0][i] += xs[i][k] * f0;
                     s[1][i] += xs[i][k] * f1;
                 }
@@ -240,6 +254,19 @@ __attribute__((target("avx2,fma"))) static float exp_sub_avx2(float *x, int n, f
     return sum;
 }
 
+/* Σ exp(x[i] - sub) without storing. */
+__attribute__((target("avx2,fma"))) static float exp_sum_avx2(const float *x, int n, float sub)
+{
+    __m256 acc = _mm256_setzero_ps(), vs = _mm256_set1_ps(sub);
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        acc = _mm256_add_ps(acc, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vs)));
+    float sum = hsum256(acc);
+    for (; i < n; i++)
+        sum += expf(x[i] - sub);
+    return sum;
+}
+
 /* GELU with erf from Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7):
  * erf(z) = 1 - (a1·t + … + a5·t⁵)·exp(-z²), t = 1/(1 + p·z), z ≥ 0. */
 __attribute__((target("avx2,fma"))) static void gelu_avx2(float *x, size_t n)
@@ -325,9 +352,21 @@ void asr_log_softmax(const float *x, float *y, int n)
     for (int i = 0; i < n; i++)
         if (x[i] > mx)
             mx = x[i];
+    if (mx == -INFINITY) {
+        for (int i = 0; i < n; i++)
+            y[i] = -INFINITY;
+        return;
+    }
     double sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += x[i] == -INFINITY ? 0.0 : exp((double)(x[i] - mx));
+#ifdef NN_X86
+    if (have_avx2()) {
+        sum = exp_sum_avx2(x, n, mx); /* exp8(-inf) = 0 */
+    } else
+#endif
+    {
+        for (int i = 0; i < n; i++)
+            sum += x[i] == -INFINITY ? 0.0 : exp((double)(x[i] - mx));
+    }
     float lse = mx + (float)log(sum);
     for (int i = 0; i < n; i++)
         y[i] = x[i] - lse;
@@ -435,28 +474,83 @@ __attribute__((target("avx2,fma,f16c"))) static void qk_f16(const float *q, int 
     }
 }
 
-/* out_i = Σ_j p_ij v_j; v_j converted once per j. */
+/* out_i = Σ_j p_ij v_j for nq ≤ 8 rows: 8 output columns at a time, the
+ * rows' accumulators stay in registers, v_j converted once per j. */
 __attribute__((target("avx2,fma,f16c"))) static void pv_f16(const float *p, const uint16_t *v,
                                                             int ldv, int nq, int nk, int d,
                                                             float *out, int ldo)
 {
-    for (int i = 0; i < nq; i++)
-        memset(out + (size_t)i * ldo, 0, (size_t)d * sizeof *out);
     int d8 = d & ~7;
-    for (int j = 0; j < nk; j++) {
-        const uint16_t *vj = v + (size_t)j * ldv;
-        for (int t = 0; t < d8; t += 8) {
-            __m256 vv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + t)));
-            for (int i = 0; i < nq; i++) {
-                float *o = out + (size_t)i * ldo + t;
-                __m256 pi = _mm256_set1_ps(p[(size_t)i * nk + j]);
-                _mm256_storeu_ps(o, _mm256_fmadd_ps(pi, vv, _mm256_loadu_ps(o)));
-            }
+    for (int t = 0; t < d8; t += 8) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
+               a7 = a0;
+        const float *p0 = p, *p1 = p + (size_t)(nq > 1) * nk, *p2 = p + (size_t)(nq > 2) * 2 * nk,
+                    *p3 = p + (size_t)(nq > 3) * 3 * nk, *p4 = p + (size_t)(nq > 4) * 4 * nk,
+                    *p5 = p + (size_t)(nq > 5) * 5 * nk, *p6 = p + (size_t)(nq > 6) * 6 * nk,
+                    *p7 = p + (size_t)(nq > 7) * 7 * nk;
+        for (int j = 0; j < nk; j++) {
+            __m256 vv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (size_t)j * ldv + t)));
+            a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(p0 + j), vv, a0);
+            if (nq > 1) a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(p1 + j), vv, a1);
+            if (nq > 2) a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(p2 + j), vv, a2);
+            if (nq > 3) a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(p3 + j), vv, a3);
+            if (nq > 4) a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(p4 + j), vv, a4);
+            if (nq > 5) a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(p5 + j), vv, a5);
+            if (nq > 6) a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(p6 + j), vv, a6);
+            if (nq > 7) a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(p7 + j), vv, a7);
         }
-        for (int t = d8; t < d; t++) {
-            float f = asr_f16_to_f32(vj[t]);
-            for (int i = 0; i < nq; i++)
-                out[(size_t)i * ldo + t] += p[(size_t)i * nk + j] * f;
+        __m256 acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+        for (int i = 0; i < nq; i++)
+            _mm256_storeu_ps(out + (size_t)i * ldo + t, acc[i]);
+    }
+    for (int t = d8; t < d; t++)
+        for (int i = 0; i < nq; i++) {
+            float o = 0;
+            for (int j = 0; j < nk; j++)
+                o += p[(size_t)i * nk + j] * asr_f16_to_f32(v[(size_t)j * ldv + t]);
+            out[(size_t)i * ldo + t] = o;
+        }
+}
+
+/* scores[i][j] = q_i · k_j with keys stored transposed, kt[t][j] (row
+ * stride ldkt): 8 keys per vector, no horizontal sums. */
+__attribute__((target("avx2,fma,f16c"))) static void qkt_f16(const float *q, int ldq,
+                                                             const uint16_t *kt, int ldkt,
+                                                             int nq, int nk, int d,
+                                                             float *scores)
+{
+    int n8 = nk & ~7;
+    for (int i = 0; i < nq; i++) {
+        const float *qi = q + (size_t)i * ldq;
+        float *si = scores + (size_t)i * nk;
+        int j = 0;
+        for (; j + 32 <= n8; j += 32) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (int t = 0; t < d; t++) {
+                const uint16_t *r = kt + (size_t)t * ldkt + j;
+                __m256 qv = _mm256_broadcast_ss(qi + t);
+                a0 = _mm256_fmadd_ps(qv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)r)), a0);
+                a1 = _mm256_fmadd_ps(qv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + 8))), a1);
+                a2 = _mm256_fmadd_ps(qv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + 16))), a2);
+                a3 = _mm256_fmadd_ps(qv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(r + 24))), a3);
+            }
+            _mm256_storeu_ps(si + j, a0);
+            _mm256_storeu_ps(si + j + 8, a1);
+            _mm256_storeu_ps(si + j + 16, a2);
+            _mm256_storeu_ps(si + j + 24, a3);
+        }
+        for (; j < n8; j += 8) {
+            __m256 a0 = _mm256_setzero_ps();
+            for (int t = 0; t < d; t++)
+                a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(qi + t),
+                                     _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kt + (size_t)t * ldkt + j))), a0);
+            _mm256_storeu_ps(si + j, a0);
+        }
+        for (; j < nk; j++) {
+            float sum = 0;
+            for (int t = 0; t < d; t++)
+                sum += qi[t] * asr_f16_to_f32(kt[(size_t)t * ldkt + j]);
+            si[j] = sum;
         }
     }
 }
@@ -501,4 +595,28 @@ void asr_attention_head_f16(const float *q, int ldq, const uint16_t *k, int ldk,
         asr_f16_to_f32_row(v + (size_t)j * ldv, v32 + (size_t)j * d, (size_t)d);
     }
     asr_attention_head(q, ldq, k32, d, v32, d, nq, nk, d, scale, causal, scores, out, ldo);
+}
+
+void asr_attention_head_f16t(const float *q, int ldq, const uint16_t *kt, int ldkt,
+                             const uint16_t *v, int ldv, int nq, int nk, int d, float scale,
+                             float *scores, float *kv32, float *out, int ldo)
+{
+#ifdef NN_X86
+    if (nq < 16 && have_avx2() && __builtin_cpu_supports("f16c")) {
+        qkt_f16(q, ldq, kt, ldkt, nq, nk, d, scores);
+        mask_softmax_rows(scores, nq, nk, scale, -1);
+        for (int i0 = 0; i0 < nq; i0 += 8) {
+            int n = nq - i0 < 8 ? nq - i0 : 8;
+            pv_f16(scores + (size_t)i0 * nk, v, ldv, n, nk, d, out + (size_t)i0 * ldo, ldo);
+        }
+        return;
+    }
+#endif
+    float *k32 = kv32, *v32 = kv32 + (size_t)nk * d;
+    for (int t = 0; t < d; t++)
+        for (int j = 0; j < nk; j++)
+            k32[(size_t)j * d + t] = asr_f16_to_f32(kt[(size_t)t * ldkt + j]);
+    for (int j = 0; j < nk; j++)
+        asr_f16_to_f32_row(v + (size_t)j * ldv, v32 + (size_t)j * d, (size_t)d);
+    asr_attention_head(q, ldq, k32, d, v32, d, nq, nk, d, scale, -1, scores, out, ldo);
 }

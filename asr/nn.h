@@ -71,6 +71,13 @@ void asr_conv1d_ref(const float *in, int C, int t_in, const float *w, const floa
 
 #endif
 
+/* The same without a mask, keys stored transposed per head: kt[t][j]
+ * (t < d, row stride ldkt ≥ nk) — the layout of the cross-attention keys,
+ * which lets 8 keys share one vector operation. */
+void asr_attention_head_f16t(const float *q, int ldq, const uint16_t *kt, int ldkt,
+                             const uint16_t *v, int ldv, int nq, int nk, int d, float scale,
+                             float *scores, float *kv32, float *out, int ldo);
+
 /* OpenBLAS controls (process-wide): thread count for asr_gemm(), and the
  * name of the kernel set it picked ("SkylakeX", "Haswell", …). */
 void asr_blas_set_threads(int n);

@@ -143,7 +143,8 @@ typedef struct asr_whisper_state {
     /* decoder, R = rows in one call (≤ n_text_ctx), P = n_text_ctx */
     int max_rows;
     uint16_t *k_cache, *v_cache; /* [L][n_seq_max][P][S] f16 (as whisper.cpp) */
-    uint16_t *ck, *cv;  /* [L][T][S] f16 cross-attention keys/values of the window */
+    uint16_t *ck;       /* [L][H][d][T] f16 cross-attention keys, transposed per head */
+    uint16_t *cv;       /* [L][T][S] f16 cross-attention values of the window */
     float *d_kv32;      /* [n_threads][2][max(P, T)][head dim] f16 → f32 scratch */
     float *d_x, *d_h, *d_q, *d_k, *d_v, *d_att; /* [R][S] */
     float *d_mlp;       /* [R][4S] */

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 static const cli_opt OPTS[] = {
-    {"model", 'm', "MODEL", "whisper.cpp ggml file or Hugging Face Whisper folder"},
+    {"model", 'm', "MODEL", "whisper.cpp ggml file, Hugging Face Whisper folder or tale model (default: the bundled tale-da-ctc-small)"},
     {"language", 'l', "LANG", "language code (default da); 'auto' detects it"},
     {"format", 'f', "LIST", "output formats, comma-separated: txt,srt,vtt,json,tsv (default txt)"},
     {"output", 'o', "DIR", "write DIR/<name>.<format> (default: standard output; '-' = stdout)"},
@@ -192,10 +192,17 @@ int cmd_transcribe(int argc, char **argv)
         fprintf(stderr, "tale transcribe: no input files (see tale transcribe --help)\n");
         goto usage_err;
     }
+    char default_model[4096];
     if (!model_path) {
-        fprintf(stderr, "tale transcribe: no model: give -m MODEL (a whisper.cpp ggml .bin file "
-                        "or a Hugging Face Whisper folder); tale has no default model yet\n");
-        goto usage_err;
+        /* the bundled Danish CTC model ($TALE_MODEL overrides) */
+        tale_error derr;
+        if (tale_ctc_default_model(default_model, sizeof default_model, &derr) != TALE_OK) {
+            fprintf(stderr, "tale transcribe: no model: give -m MODEL (a whisper.cpp ggml .bin file "
+                            "or a Hugging Face Whisper folder); the default model is not "
+                            "available (%s)\n", derr.msg);
+            goto usage_err;
+        }
+        model_path = default_model;
     }
     int n_want = 0;
     for (size_t f = 0; f < N_FORMATS; f++)

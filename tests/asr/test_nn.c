@@ -51,13 +51,13 @@ static void test_gemm(void **state)
     for (int k = 1; k < 40; k += 3) {
         uint16_t *W = malloc((size_t)N * k * 2);
         float *Wf = malloc((size_t)N * k * 4);
-        float *x = rnd((size_t)5 * k, 9);
+        float *x = rnd((size_t)8 * k, 9);
         for (int i = 0; i < N * k; i++) {
             W[i] = asr_f32_to_f16(frand(&(unsigned){(unsigned)i + 77}));
             Wf[i] = asr_f16_to_f32(W[i]);
         }
-        float y[5 * 53], yr[5 * 53];
-        for (int M = 1; M <= 5; M++) { /* 1 row, and beams (blocks of 4 plus tails) */
+        float y[8 * 53], yr[8 * 53];
+        for (int M = 1; M <= 8; M++) { /* 1 row, and beams (blocks of 6 plus tails) */
             asr_gemm_f16_rows(M, k, x, k, W, 0, N, y, N);
             asr_gemm_ref(1, M, N, k, x, k, Wf, k, 0.0f, yr, N);
             assert_true(maxdiff(y, yr, (size_t)M * N) < 1e-4);
@@ -189,6 +189,17 @@ static void test_attention_f16(void **state)
                                    kv32, o2 + 24, ld);
             assert_true(maxdiff(o1, o2, (size_t)nq * ld) < 1e-5);
         }
+        /* keys transposed per head (the cross-attention layout), no mask */
+        uint16_t *kt = malloc((size_t)d * (nk + 3) * 2);
+        for (int t = 0; t < d; t++)
+            for (int j = 0; j < nk; j++)
+                kt[(size_t)t * (nk + 3) + j] = k16[(size_t)j * ld + 24 + t];
+        memset(o2, 0, (size_t)nq * ld * sizeof *o2);
+        asr_attention_head(q + 24, ld, k + 24, ld, v + 24, ld, nq, nk, d, 0.3f, -1, sc, o1 + 24, ld);
+        asr_attention_head_f16t(q + 24, ld, kt, nk + 3, v16 + 24, ld, nq, nk, d, 0.3f, sc, kv32,
+                                o2 + 24, ld);
+        assert_true(maxdiff(o1, o2, (size_t)nq * ld) < 1e-5);
+        free(kt);
         free(q); free(k); free(v); free(k16); free(v16); free(sc); free(kv32); free(o1); free(o2);
     }
     /* bulk f32 → f16 agrees with the scalar rounding */
