@@ -40,6 +40,8 @@ tale_ctc_decoder_params tale_ctc_default_params(void)
     p.lm_alpha = 0.5f;
     p.lm_beta = 1.0f;
     p.unk_logp10 = -10.0f;
+    p.unk_penalty = -5.0f;
+    p.unk_char_penalty = -1.5f;
     return p;
 }
 
@@ -289,18 +291,30 @@ typedef struct pnode {
     int token;       /* -1: root */
     int word_start;  /* node of the current word's first char, -1 if none */
     int n_words;     /* completed words */
+    int n_oov;       /* words the LM does not know (completed or current) */
+    int n_oov_chars; /* characters of such words after they left the LM's spellings */
     int ends_delim;  /* root, or last label is the delimiter */
+    int word_oov;    /* the current partial word already left the LM's spellings */
+    uint64_t whash;  /* prefix hash of the current partial word */
     float lm_log10;  /* LM log10 of the completed words */
     tale_lm_state lm;
-    /* per-frame accumulators */
-    double nb, nnb;  /* next pb / pnb */
-    int touched;     /* frame index + 1 when nb/nnb belong to this frame */
+    int touched;     /* frame + 1 when cand_index belongs to this frame */
+    int cand_index;
 } pnode;
+
+/* A candidate prefix of the next beam: an existing node, or a new child
+ * (parent, token) whose node is only created if it survives. */
+typedef struct cand {
+    int node;        /* -1: new */
+    int parent, token;
+    double pb, pnb;
+    double score;
+    pnode fresh;     /* the would-be node when node == -1 */
+} cand;
 
 typedef struct beam_entry {
     int node;
     double pb, pnb;
-    double score;
 } beam_entry;
 
 typedef struct search {
@@ -308,12 +322,10 @@ typedef struct search {
     const tale_ctc_decoder_params *p;
     pnode *nodes;
     size_t n_nodes, cap;
-    uint64_t *ckeys;  /* child hash: key (parent+1)*V + token, 0 empty */
+    uint64_t *ckeys;  /* child hash: key (parent+1)*V + token + 1, 0 empty */
     int *cvals;
     size_t cslots;
     size_t n_children;
-    char *word;       /* scratch for LM lookups */
-    size_t word_cap;
 } search;
 
 static uint64_t hkey(uint64_t k)
@@ -349,9 +361,14 @@ static int child_rehash(search *s, size_t slots)
     return 0;
 }
 
+static uint64_t child_key(const search *s, int parent, int token)
+{
+    return (uint64_t)(parent + 1) * (uint64_t)s->v->n_vocab + (uint64_t)token + 1;
+}
+
 static int child_find(const search *s, int parent, int token)
 {
-    uint64_t key = (uint64_t)(parent + 1) * (uint64_t)s->v->n_vocab + (uint64_t)token + 1;
+    uint64_t key = child_key(s, parent, token);
     for (size_t h = hkey(key) & (s->cslots - 1);; h = (h + 1) & (s->cslots - 1)) {
         if (!s->ckeys[h])
             return -1;
@@ -364,7 +381,7 @@ static int child_put(search *s, int parent, int token, int node)
 {
     if ((s->n_children + 1) * 2 > s->cslots && child_rehash(s, s->cslots * 2) < 0)
         return -1;
-    uint64_t key = (uint64_t)(parent + 1) * (uint64_t)s->v->n_vocab + (uint64_t)token + 1;
+    uint64_t key = child_key(s, parent, token);
     size_t h = hkey(key) & (s->cslots - 1);
     while (s->ckeys[h])
         h = (h + 1) & (s->cslots - 1);
@@ -374,49 +391,66 @@ static int child_put(search *s, int parent, int token, int node)
     return 0;
 }
 
-
-/* LM log10 of the word ending at node x (from its word_start); 0 if none. */
-static float word_lm(search *s, const pnode *x, tale_lm_state *st_out)
+/* LM log10 of the word ending at node x (its partial-word hash names it),
+ * its state in *st_out and whether the LM knows it in *known; 0 if there is
+ * no word. */
+static float word_lm(const search *s, const pnode *x, tale_lm_state *st_out, int *known)
 {
     const tale_lm *lm = s->p->lm;
     *st_out = x->lm;
+    *known = 1;
     if (x->word_start < 0 || !lm)
         return 0.0f;
-    /* collect token strings back to word_start */
-    size_t len = 0;
-    int n = (int)(x - s->nodes);
-    for (int k = n;; k = s->nodes[k].parent) {
-        const char *t = s->v->tokens[s->nodes[k].token];
-        len += t ? strlen(t) : 0;
-        if (k == x->word_start)
-            break;
-    }
-    if (len + 1 > s->word_cap) {
-        char *w = realloc(s->word, len + 64);
-        if (!w)
-            return (float)s->p->unk_logp10; /* degrade: treat as unknown */
-        s->word = w;
-        s->word_cap = len + 64;
-    }
-    size_t o = len;
-    for (int k = n;; k = s->nodes[k].parent) {
-        const char *t = s->v->tokens[s->nodes[k].token];
-        size_t tl = t ? strlen(t) : 0;
-        o -= tl;
-        memcpy(s->word + o, t ? t : "", tl);
-        if (k == x->word_start)
-            break;
-    }
-    uint32_t id = tale_lm_word_id(lm, s->word, len);
+    uint32_t id = tale_lm_word_id_hash(lm, x->whash);
+    *known = id != tale_lm_unk_id(lm);
     return tale_lm_score(lm, &x->lm, id, s->p->unk_logp10, st_out);
 }
 
-/* The child of x by token (created if needed); -1 when out of memory. */
-static int child(search *s, int x, int token)
+/* The node that appending token to node x would create (not inserted). */
+static void make_child(search *s, int x, int token, pnode *y)
 {
-    int c = child_find(s, x, token);
-    if (c >= 0)
-        return c;
+    const pnode *px = &s->nodes[x];
+    memset(y, 0, sizeof *y);
+    y->parent = x;
+    y->token = token;
+    y->touched = 0;
+    if (is_delim(s->v, token)) {
+        int known;
+        tale_lm_state ns;
+        float w = word_lm(s, px, &ns, &known);
+        y->lm = ns;
+        y->lm_log10 = px->lm_log10 + w;
+        y->n_words = px->n_words + (px->word_start >= 0);
+        y->n_oov = px->n_oov + (px->word_start >= 0 && !known && !px->word_oov);
+        y->n_oov_chars = px->n_oov_chars;
+        y->word_start = -1;
+        y->ends_delim = 1;
+        y->word_oov = 0;
+        y->whash = TALE_LM_PREFIX_HASH_INIT;
+    } else {
+        const char *t = s->v->tokens[token];
+        int new_word = px->ends_delim;
+        y->lm = px->lm;
+        y->lm_log10 = px->lm_log10;
+        y->n_words = px->n_words;
+        y->word_start = new_word ? -2 : px->word_start; /* -2: this node (index set on insert) */
+        y->ends_delim = 0;
+        y->whash = tale_lm_prefix_hash(new_word ? TALE_LM_PREFIX_HASH_INIT : px->whash, t ? t : "",
+                                       t ? strlen(t) : 0);
+        int was_oov = new_word ? 0 : px->word_oov;
+        y->word_oov = was_oov;
+        y->n_oov = px->n_oov;
+        y->n_oov_chars = px->n_oov_chars + was_oov;
+        if (s->p->lm && s->p->unk_penalty != 0.0f && !was_oov && !tale_lm_has_prefix_hash(s->p->lm, y->whash)) {
+            y->word_oov = 1;
+            y->n_oov++;
+        }
+    }
+}
+
+/* Insert a node made by make_child; returns its index or -1. */
+static int insert_child(search *s, const pnode *y)
+{
     if (s->n_nodes == s->cap) {
         size_t nc = s->cap * 2;
         pnode *nn = realloc(s->nodes, nc * sizeof *nn);
@@ -425,61 +459,54 @@ static int child(search *s, int x, int token)
         s->nodes = nn;
         s->cap = nc;
     }
-    pnode *px = &s->nodes[x];
-    pnode y;
-    memset(&y, 0, sizeof y);
-    y.parent = x;
-    y.token = token;
-    if (is_delim(s->v, token)) {
-        tale_lm_state ns;
-        float w = word_lm(s, px, &ns);
-        y.lm = ns;
-        y.lm_log10 = px->lm_log10 + w;
-        y.n_words = px->n_words + (px->word_start >= 0);
-        y.word_start = -1;
-        y.ends_delim = 1;
-    } else {
-        y.lm = px->lm;
-        y.lm_log10 = px->lm_log10;
-        y.n_words = px->n_words;
-        y.word_start = px->ends_delim ? (int)s->n_nodes : px->word_start;
-        y.ends_delim = 0;
-    }
-    c = (int)s->n_nodes++;
-    s->nodes[c] = y;
-    if (child_put(s, x, token, c) < 0)
+    int c = (int)s->n_nodes++;
+    s->nodes[c] = *y;
+    if (s->nodes[c].word_start == -2)
+        s->nodes[c].word_start = c;
+    if (child_put(s, y->parent, y->token, c) < 0)
         return -1;
     return c;
-}
-
-static void accum(search *s, int node, int frame, double pb, double pnb)
-{
-    pnode *n = &s->nodes[node];
-    if (n->touched != frame + 1) {
-        n->touched = frame + 1;
-        n->nb = NEG_INF;
-        n->nnb = NEG_INF;
-    }
-    n->nb = lse(n->nb, pb);
-    n->nnb = lse(n->nnb, pnb);
 }
 
 static double rank_score(const search *s, const pnode *n, double pb, double pnb)
 {
     double sc = lse(pb, pnb);
     if (s->p->lm)
-        sc += s->p->lm_alpha * LN10 * n->lm_log10 + s->p->lm_beta * n->n_words;
+        sc += s->p->lm_alpha * LN10 * n->lm_log10 + s->p->lm_beta * n->n_words +
+              s->p->unk_penalty * n->n_oov + s->p->unk_char_penalty * n->n_oov_chars;
     return sc;
 }
 
-static int cmp_beam(const void *a, const void *b)
+/* Move the k best candidates (by score) to the front: quickselect. */
+static void select_top(cand *c, size_t n, size_t k)
 {
-    const beam_entry *x = a, *y = b;
-    if (x->score > y->score)
-        return -1;
-    if (x->score < y->score)
-        return 1;
-    return x->node - y->node; /* deterministic */
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1 && k > lo && k < hi) {
+        double pivot = c[lo + (hi - lo) / 2].score;
+        size_t i = lo, j = hi - 1;
+        while (i <= j) {
+            while (c[i].score > pivot)
+                i++;
+            while (c[j].score < pivot)
+                j--;
+            if (i <= j) {
+                cand t = c[i];
+                c[i] = c[j];
+                c[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        /* [lo, j] >= pivot >= [i, hi) */
+        if (k <= j + 1 && j + 1 > lo)
+            hi = j + 1;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
 }
 
 /* Drop nodes no beam entry can reach; renumber. */
@@ -521,12 +548,6 @@ typedef struct tok_lp {
     float lp;
 } tok_lp;
 
-static int cmp_tok(const void *a, const void *b)
-{
-    const tok_lp *x = a, *y = b;
-    return x->lp > y->lp ? -1 : x->lp < y->lp ? 1 : x->id - y->id;
-}
-
 tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ctc_vocab *vocab,
                           const tale_ctc_decoder_params *params, tale_ctc_result **out,
                           tale_error *err)
@@ -546,15 +567,13 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
     size_t bw = (size_t)p.beam_width;
     int kmax = p.max_tokens_per_frame > 0 && p.max_tokens_per_frame < V ? p.max_tokens_per_frame : V;
     beam_entry *beam = malloc(bw * sizeof *beam);
-    beam_entry *cand = NULL;
-    size_t cand_cap = 0;
-    tok_lp *toks = malloc((size_t)V * sizeof *toks);
-    int *touched = NULL;
-    size_t touched_cap = 0;
+    tok_lp *toks = malloc((size_t)(kmax + 1) * sizeof *toks);
+    size_t cand_cap = bw * (size_t)(2 * kmax + 1);
+    cand *cands = malloc(cand_cap * sizeof *cands);
     int *labels = NULL, *start = NULL, *end = NULL;
     s.cap = 1024;
     s.nodes = malloc(s.cap * sizeof *s.nodes);
-    if (!beam || !toks || !s.nodes || child_rehash(&s, 4096) < 0)
+    if (!beam || !toks || !cands || !s.nodes || child_rehash(&s, 4096) < 0)
         goto oom;
 
     /* root */
@@ -563,6 +582,7 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
     s.nodes[0].token = -1;
     s.nodes[0].word_start = -1;
     s.nodes[0].ends_delim = 1;
+    s.nodes[0].whash = TALE_LM_PREFIX_HASH_INIT;
     if (p.lm)
         tale_lm_begin_state(p.lm, &s.nodes[0].lm);
     s.n_nodes = 1;
@@ -570,7 +590,6 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
     beam[0].node = 0;
     beam[0].pb = 0.0;
     beam[0].pnb = NEG_INF;
-    beam[0].score = 0.0;
     size_t compact_at = 1 << 16;
 
     for (size_t t = 0; t < n_frames; t++) {
@@ -579,82 +598,102 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
             goto fail;
         }
         const float *row = log_probs + t * (size_t)V;
-        /* candidate tokens of this frame: the best kmax above the floor */
-        int nt = 0;
-        for (int i = 0; i < V; i++)
-            if (i != blank) {
-                toks[nt].id = i;
-                toks[nt].lp = row[i];
-                nt++;
-            }
-        qsort(toks, (size_t)nt, sizeof *toks, cmp_tok);
+        /* candidate tokens: the best kmax non-blank ones above the floor
+         * (always at least the best), by insertion into a short list */
         int use = 0;
-        while (use < nt && use < kmax && (use == 0 || toks[use].lp >= p.token_min_logp))
-            use++;
-
-        size_t n_touched = 0;
-        size_t need = nbeam * (size_t)(2 * use + 1);
-        if (need > touched_cap) {
-            int *nt2 = realloc(touched, need * sizeof *nt2);
-            if (!nt2)
-                goto oom;
-            touched = nt2;
-            touched_cap = need;
+        for (int i = 0; i < V; i++) {
+            if (i == blank)
+                continue;
+            float lp = row[i];
+            if (use == kmax && lp <= toks[use - 1].lp)
+                continue;
+            int j = use < kmax ? use++ : use - 1;
+            while (j > 0 && toks[j - 1].lp < lp) {
+                toks[j] = toks[j - 1];
+                j--;
+            }
+            toks[j].id = i;
+            toks[j].lp = lp;
         }
-#define TOUCH(node_, pb_, pnb_)                                              \
-    do {                                                                     \
-        int n__ = (node_);                                                   \
-        if (s.nodes[n__].touched != (int)t + 1)                              \
-            touched[n_touched++] = n__;                                      \
-        accum(&s, n__, (int)t, (pb_), (pnb_));                               \
+        while (use > 1 && toks[use - 1].lp < p.token_min_logp)
+            use--;
+
+        size_t nc = 0;
+        const int frame_tag = (int)t + 1;
+#define ADD_EXISTING(node_, pb_, pnb_)                                         \
+    do {                                                                       \
+        pnode *n__ = &s.nodes[(node_)];                                        \
+        if (n__->touched != frame_tag) {                                       \
+            n__->touched = frame_tag;                                          \
+            n__->cand_index = (int)nc;                                         \
+            cands[nc].node = (node_);                                          \
+            cands[nc].pb = (pb_);                                              \
+            cands[nc].pnb = (pnb_);                                            \
+            nc++;                                                              \
+        } else {                                                               \
+            cand *c__ = &cands[n__->cand_index];                               \
+            c__->pb = lse(c__->pb, (pb_));                                     \
+            c__->pnb = lse(c__->pnb, (pnb_));                                  \
+        }                                                                      \
     } while (0)
 
         for (size_t b = 0; b < nbeam; b++) {
             int x = beam[b].node;
             double pb = beam[b].pb, pnb = beam[b].pnb, ptot = lse(pb, pnb);
-            TOUCH(x, ptot + row[blank], NEG_INF);
+            ADD_EXISTING(x, ptot + row[blank], NEG_INF);
             for (int k = 0; k < use; k++) {
                 int c = toks[k].id;
-                double lpc = toks[k].lp;
+                double lpc = toks[k].lp, ext;
                 if (is_delim(vocab, c) && s.nodes[x].ends_delim) {
                     /* a delimiter after a delimiter (or at the start) adds no text */
-                    TOUCH(x, ptot + lpc, NEG_INF);
+                    ADD_EXISTING(x, ptot + lpc, NEG_INF);
                     continue;
                 }
                 if (c == s.nodes[x].token) {
-                    TOUCH(x, NEG_INF, pnb + lpc);
+                    ADD_EXISTING(x, NEG_INF, pnb + lpc);
                     if (pb == NEG_INF)
                         continue;
-                    int y = child(&s, x, c);
-                    if (y < 0)
-                        goto oom;
-                    TOUCH(y, NEG_INF, pb + lpc);
+                    ext = pb + lpc;
                 } else {
-                    int y = child(&s, x, c);
-                    if (y < 0)
-                        goto oom;
-                    TOUCH(y, NEG_INF, ptot + lpc);
+                    ext = ptot + lpc;
+                }
+                int y = child_find(&s, x, c);
+                if (y >= 0) {
+                    ADD_EXISTING(y, NEG_INF, ext);
+                } else {
+                    /* (x, c) is unique within this frame: x is one beam entry */
+                    cands[nc].node = -1;
+                    cands[nc].parent = x;
+                    cands[nc].token = c;
+                    cands[nc].pb = NEG_INF;
+                    cands[nc].pnb = ext;
+                    nc++;
                 }
             }
         }
-#undef TOUCH
-        if (n_touched > cand_cap) {
-            beam_entry *nc = realloc(cand, n_touched * sizeof *nc);
-            if (!nc)
+#undef ADD_EXISTING
+        for (size_t i = 0; i < nc; i++) {
+            cand *c = &cands[i];
+            const pnode *n;
+            if (c->node < 0) {
+                make_child(&s, c->parent, c->token, &c->fresh);
+                n = &c->fresh;
+            } else {
+                n = &s.nodes[c->node];
+            }
+            c->score = rank_score(&s, n, c->pb, c->pnb);
+        }
+        nbeam = nc < bw ? nc : bw;
+        select_top(cands, nc, nbeam);
+        for (size_t i = 0; i < nbeam; i++) {
+            cand *c = &cands[i];
+            int node = c->node;
+            if (node < 0 && (node = insert_child(&s, &c->fresh)) < 0)
                 goto oom;
-            cand = nc;
-            cand_cap = n_touched;
+            beam[i].node = node;
+            beam[i].pb = c->pb;
+            beam[i].pnb = c->pnb;
         }
-        for (size_t i = 0; i < n_touched; i++) {
-            pnode *n = &s.nodes[touched[i]];
-            cand[i].node = touched[i];
-            cand[i].pb = n->nb;
-            cand[i].pnb = n->nnb;
-            cand[i].score = rank_score(&s, n, n->nb, n->nnb);
-        }
-        qsort(cand, n_touched, sizeof *cand, cmp_beam);
-        nbeam = n_touched < bw ? n_touched : bw;
-        memcpy(beam, cand, nbeam * sizeof *beam);
         if (s.n_nodes > compact_at) {
             if (compact(&s, beam, nbeam) < 0)
                 goto oom;
@@ -669,17 +708,21 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
         pnode *n = &s.nodes[beam[b].node];
         double ac = lse(beam[b].pb, beam[b].pnb);
         double lm = n->lm_log10;
-        int nw = n->n_words;
+        int nw = n->n_words, noov = n->n_oov;
         if (p.lm) {
             tale_lm_state ns = n->lm;
             if (n->word_start >= 0) {
-                lm += word_lm(&s, n, &ns);
+                int known;
+                lm += word_lm(&s, n, &ns, &known);
                 nw++;
+                noov += !known && !n->word_oov;
             }
             lm += tale_lm_score_end(p.lm, &ns);
         }
-        double sc = ac + (p.lm ? p.lm_alpha * LN10 * lm + p.lm_beta * nw : 0.0);
-        if (sc > best_score || b == 0) {
+        double sc = ac + (p.lm ? p.lm_alpha * LN10 * lm + p.lm_beta * nw + p.unk_penalty * noov +
+                                     p.unk_char_penalty * n->n_oov_chars
+                               : 0.0);
+        if (b == 0 || sc > best_score || (sc == best_score && beam[b].node < beam[best].node)) {
             best = b;
             best_score = sc;
             best_lm = lm;
@@ -712,15 +755,13 @@ oom:
 fail:
 done:
     free(beam);
-    free(cand);
+    free(cands);
     free(toks);
-    free(touched);
     free(labels);
     free(start);
     free(end);
     free(s.nodes);
     free(s.ckeys);
     free(s.cvals);
-    free(s.word);
     return st;
 }

@@ -9,6 +9,11 @@
 #include "tensors.h"
 #include "tale_json.h"
 
+/* Produces tensor i of a checkpoint being written: fill *t (name, dims,
+ * dtype, data, nbytes; any dtype asr_tensor_to_f32 reads).  The data must
+ * stay valid until the next call. */
+typedef tale_status (*asr_tensor_source)(void *ud, size_t i, asr_tensor *t, tale_error *err);
+
 /* ---- safetensors (asr/safetensors.c) ------------------------------------ */
 
 /* Add every tensor of one .safetensors file to ts.  The first file added to
@@ -31,6 +36,11 @@ tale_status asr_safetensors_load_dir(const char *dir, asr_tensor_set **out, tale
  * meta: NULL or pairs {key, value, key, value, …, NULL} for "__metadata__". */
 tale_status asr_safetensors_write(const char *path, const asr_tensor *t, size_t n,
                                   const char *const *meta, tale_error *err);
+/* The same, streaming: t[] gives names, dtypes, shapes and nbytes (data
+ * unused); src(ud, i) then supplies tensor i's data in that dtype. */
+tale_status asr_safetensors_write_stream(const char *path, const asr_tensor *t, size_t n,
+                                         asr_tensor_source src, void *ud,
+                                         const char *const *meta, tale_error *err);
 
 /* ---- Hugging Face Whisper folders (asr/hf.c) ----------------------------- */
 
@@ -81,26 +91,44 @@ tale_status asr_hf_tokenizer_write(const char *dir, const asr_vocab *v, int n_vo
 
 typedef enum asr_out_dtype { ASR_OUT_F32 = 0, ASR_OUT_F16, ASR_OUT_BF16 } asr_out_dtype;
 
-/* A Whisper checkpoint in memory, independent of its file format: OpenAI
- * names, the vocab, the mel filters.  Used by convert and the generator. */
-typedef struct asr_ckpt {
-    asr_whisper_hparams hp;
-    asr_tensor_set *ts;   /* OpenAI names */
-    asr_vocab *vocab;
-    float *mel_filters;   /* [n_mels][201] or NULL */
-    int32_t *suppress;    /* may be NULL */
-    int n_suppress;
-} asr_ckpt;
+/* Every tensor a Whisper checkpoint with hp has: OpenAI name and PyTorch
+ * shape (vectors 1-D).  Returns the count; writes at most max entries. */
+size_t asr_whisper_tensor_list(const asr_whisper_hparams *hp, asr_tensor *out, size_t max);
 
-void asr_ckpt_free(asr_ckpt *c);
-/* Read a ggml file or HF folder into a checkpoint (no model is built). */
-tale_status asr_ckpt_read(const char *path, asr_ckpt **out, tale_error *err);
-/* Write as a whisper.cpp ggml file (dtype F32 or F16; 1-D tensors and the
- * convolution/positional tensors stay f32 as whisper.cpp expects). */
-tale_status asr_ckpt_write_ggml(const asr_ckpt *c, const char *path, asr_out_dtype dt,
-                                tale_error *err);
-/* Write as a Hugging Face folder (created if missing). */
-tale_status asr_ckpt_write_hf(const asr_ckpt *c, const char *dir, asr_out_dtype dt,
-                              tale_error *err);
+
+/* Write a whisper.cpp ggml file: header, mel filters [n_mels][201], the
+ * 50257 regular tokens, then n tensors from src.  dt F32 or F16; as
+ * whisper.cpp does, 1-D tensors, the conv biases (stored [S][1]) and the
+ * positional embeddings stay f32 in an f16 file. */
+tale_status asr_ggml_write(const char *path, const asr_whisper_hparams *hp, const float *mel,
+                           const asr_vocab *vocab, asr_out_dtype dt, size_t n,
+                           asr_tensor_source src, void *ud, tale_error *err);
+
+/* The exact multilingual token table (data/models/whisper-assets/
+ * multilingual.tiktoken), finished (lookups work). */
+tale_status asr_vocab_exact_multilingual(asr_vocab **out, tale_error *err);
+
+/* Header, mel filters and vocab of a ggml Whisper file (tensors ignored:
+ * works on whisper.cpp's vocab-only test files). */
+tale_status asr_ggml_read_assets(const char *path, asr_whisper_hparams *hp, float **mel,
+                                 asr_vocab **vocab, tale_error *err);
+
+/* Write a Hugging Face folder (created if missing) from n tensors in the
+ * order of asr_whisper_tensor_list(hp), supplied by src (any dtype),
+ * stored as dt, except that (as in whisper.cpp's f16 files) 1-D tensors,
+ * the conv biases and the positional embeddings stay f32. */
+tale_status asr_hf_write(const char *dir, const asr_whisper_hparams *hp, const asr_vocab *vocab,
+                         const int32_t *suppress, int n_suppress, asr_out_dtype dt, size_t n,
+                         asr_tensor_source src, void *ud, tale_error *err);
+
+struct tale_model;
+/* Write a loaded Whisper model's weights as a ggml file or an HF folder
+ * (created if missing: config.json, generation_config.json,
+ * model.safetensors, vocab.json, merges.txt, added_tokens.json,
+ * tokenizer_config.json). */
+tale_status asr_model_write_ggml(const struct tale_model *m, const char *path, asr_out_dtype dt,
+                                 tale_error *err);
+tale_status asr_model_write_hf(const struct tale_model *m, const char *dir, asr_out_dtype dt,
+                               tale_error *err);
 
 #endif

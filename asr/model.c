@@ -1,13 +1,17 @@
 /* model.c — tale_model_open(): detect the format and call its loader. */
+#include "nn.h"
 #include "whisper_internal.h"
 #include "ctc_model.h"
+#include "hf.h" /* [hfvad] asr_hf_open */
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void apply_params(tale_model *m, const tale_model_params *p)
 {
@@ -35,14 +39,13 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
     if (stat(path, &sb) != 0)
         return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
     tale_status st;
-    if (S_ISDIR(sb.st_mode)) {
-        /* Hugging Face / tale folders are handled by their loaders (see the
-         * table below once they exist). */
-        if (asr_ctc_is_model_dir(path))
-            st = asr_ctc_model_open(path, out, err); /* tale CTC model (ctc_model.c) */
-        else
-            st = tale_error_set(err, TALE_UNSUPPORTED,
-                                "%s: model folders are not supported yet", path);
+    size_t plen = strlen(path);
+    if (S_ISDIR(sb.st_mode) && asr_ctc_is_model_dir(path)) {
+        st = asr_ctc_model_open(path, out, err); /* tale CTC model (ctc_model.c) */
+    } else if (S_ISDIR(sb.st_mode) ||
+               (plen >= 11 && strcmp(path + plen - 11, "config.json") == 0)) {
+        /* [hfvad] Hugging Face Whisper folder (or its config.json): asr/hf.c */
+        st = asr_hf_open(path, out, err);
     } else {
         uint8_t magic[4] = {0};
         FILE *fp = fopen(path, "rb");
@@ -388,4 +391,32 @@ tale_status asr_whisper_from_tensors(const asr_whisper_hparams *hp, asr_tensor_s
 fail:
     asr_whisper_free(w);
     return st;
+}
+
+/* ---- OpenBLAS kernel choice --------------------------------------------- */
+
+const char *tale_blas_core(void) { return asr_blas_corename(); }
+
+int tale_blas_tune(char **argv)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (!argv || getenv("OPENBLAS_CORETYPE") || getenv("TALE_BLAS_REEXEC"))
+        return 0;
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw"))
+        return 0;
+    const char *core = asr_blas_corename();
+    static const char *const avx512[] = {"SkylakeX", "Cooperlake", "SapphireRapids"};
+    for (size_t i = 0; i < sizeof avx512 / sizeof avx512[0]; i++)
+        if (strcasecmp(core, avx512[i]) == 0)
+            return 0;
+    setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+    setenv("TALE_BLAS_REEXEC", "1", 1); /* never loop */
+    tale_log(TALE_LOG_INFO, "OpenBLAS chose %s kernels on an AVX-512 CPU: restarting with SkylakeX",
+             core);
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE"); /* exec failed: carry on as we are */
+#else
+    (void)argv;
+#endif
+    return 0;
 }

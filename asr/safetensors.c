@@ -324,8 +324,9 @@ fail:
     return st;
 }
 
-tale_status asr_safetensors_write(const char *path, const asr_tensor *t, size_t n,
-                                  const char *const *meta, tale_error *err)
+tale_status asr_safetensors_write_stream(const char *path, const asr_tensor *t, size_t n,
+                                         asr_tensor_source src, void *ud,
+                                         const char *const *meta, tale_error *err)
 {
     char *hdr = NULL;
     size_t hlen = 0;
@@ -376,8 +377,11 @@ tale_status asr_safetensors_write(const char *path, const asr_tensor *t, size_t 
     tale_json_obj_end(j);
     tale_json_writer_free(j); /* adds a newline: harmless JSON whitespace */
     fclose(mf);
-    /* pad the header with spaces so the data starts 8-byte aligned */
-    size_t padded = (hlen + 7) & ~(size_t)7;
+    /* pad the header with spaces so the data starts 64-byte aligned in the
+     * file (and so in the page-aligned map): the builder then uses f32/f16
+     * matrices in place instead of copying them.  The format only asks for 8;
+     * tensors follow each other without holes, as it requires. */
+    size_t padded = ((8 + hlen + 63) & ~(size_t)63) - 8;
     tale_afile *af;
     tale_status st = tale_afile_open(path, &af, err);
     if (st != TALE_OK) {
@@ -391,12 +395,30 @@ tale_status asr_safetensors_write(const char *path, const asr_tensor *t, size_t 
     int bad = fwrite(len8, 1, 8, fp) != 8 || fwrite(hdr, 1, hlen, fp) != hlen;
     for (size_t i = hlen; i < padded && !bad; i++)
         bad = fputc(' ', fp) == EOF;
-    for (size_t i = 0; i < n && !bad; i++)
-        bad = fwrite(t[i].data, 1, t[i].nbytes, fp) != t[i].nbytes;
     free(hdr);
+    for (size_t i = 0; i < n && !bad; i++) {
+        asr_tensor d = t[i];
+        if (src && (st = src(ud, i, &d, err)) != TALE_OK) {
+            tale_afile_abort(af);
+            return st;
+        }
+        if (d.nbytes != t[i].nbytes || d.dtype != t[i].dtype) {
+            tale_afile_abort(af);
+            return tale_error_set(err, TALE_INVALID_ARG, "%s: tensor %s: source gave %zu bytes of %s, header says %zu of %s",
+                                  path, t[i].name, d.nbytes, asr_dtype_name(d.dtype), t[i].nbytes,
+                                  asr_dtype_name(t[i].dtype));
+        }
+        bad = fwrite(d.data, 1, d.nbytes, fp) != d.nbytes;
+    }
     if (bad) {
         tale_afile_abort(af);
         return tale_error_set(err, TALE_IO, "%s: write error", path);
     }
     return tale_afile_commit(af, err);
+}
+
+tale_status asr_safetensors_write(const char *path, const asr_tensor *t, size_t n,
+                                  const char *const *meta, tale_error *err)
+{
+    return asr_safetensors_write_stream(path, t, n, NULL, NULL, meta, err);
 }

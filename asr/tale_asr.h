@@ -303,6 +303,23 @@ TALE_API int tale_vad_stream_in_speech(const tale_vad_stream *s);
 /* Probability of the last scored chunk (0 before the first). */
 TALE_API float tale_vad_stream_last_prob(const tale_vad_stream *s);
 
+/* ---- model conversion (asr/convert.c) ---------------------------------
+ * (declared in this section to keep the shared header merge-clean)
+ * Converts a Whisper checkpoint between whisper.cpp's ggml file and a
+ * Hugging Face folder (config.json, generation_config.json,
+ * model.safetensors, vocab.json, merges.txt, added_tokens.json).  The
+ * input is fully validated by the normal loader first. */
+typedef struct tale_convert_params {
+    const char *format; /* "ggml" or "hf"; NULL = the other one than the input's */
+    const char *dtype;  /* "f32", "f16" or "bf16" (HF only); NULL = the input's
+                           (bf16 becomes f16 in a ggml file) */
+} tale_convert_params;
+
+TALE_API tale_convert_params tale_convert_default_params(void);
+/* p may be NULL.  TALE_INVALID_ARG for a bad format/dtype pair. */
+TALE_API tale_status tale_model_convert(const char *in, const char *out,
+                                        const tale_convert_params *p, tale_error *err);
+
 
 
 /* ===================================================================== */
@@ -436,6 +453,17 @@ TALE_API const char *tale_transcriber_language(const tale_transcriber *tr);
 /* Milliseconds of audio seen by the last run. */
 TALE_API int64_t tale_transcriber_duration_ms(const tale_transcriber *tr);
 
+/* OpenBLAS chooses its kernels when it is loaded.  A DYNAMIC_ARCH build
+ * (Debian's) may pick Haswell (AVX2) kernels on an AVX-512 CPU, halving
+ * sgemm speed.  Call this first thing in main(), with main's argv: when
+ * OpenBLAS is not on AVX-512 kernels although the CPU has AVX-512F/BW and
+ * OPENBLAS_CORETYPE is unset, it re-executes the program (/proc/self/exe)
+ * with OPENBLAS_CORETYPE=SkylakeX.  Returns 0 when nothing had to be done
+ * (or the re-exec failed); does not return otherwise. */
+TALE_API int tale_blas_tune(char **argv);
+/* The OpenBLAS kernel set in use, e.g. "SkylakeX". */
+TALE_API const char *tale_blas_core(void);
+
 
 /* ===================================================================== */
 /* == CTC decoding (asr/ctc.c)                                         == */
@@ -482,6 +510,12 @@ typedef struct tale_ctc_decoder_params {
     float lm_beta;           /* word insertion bonus, natural log units (default 1.0);
                                 alpha and beta apply only when lm is set */
     float unk_logp10;        /* log10 prob for an unknown word when the LM has no <unk> (default -10) */
+    float unk_penalty;       /* natural log, added once for each word the LM does not know, as
+                                soon as its spelling is no LM word's beginning (default -5;
+                                0 turns the lookahead off) */
+    float unk_char_penalty;  /* natural log per further character of such a word (default -1.5):
+                                a spelling model for unknown words, so that dropping word
+                                boundaries to make one long unknown word does not pay */
     tale_abort_fn should_abort; /* checked every frame; NULL: never */
     void *user_data;
 } tale_ctc_decoder_params;
@@ -741,6 +775,97 @@ TALE_API const char *tale_mic_device_name(const tale_mic *m);
 TALE_API int tale_mic_device_rate_hz(const tale_mic *m);
 TALE_API int tale_mic_device_channels(const tale_mic *m);
 TALE_API void tale_mic_close(tale_mic *m); /* stops capture; NULL ok */
+
+
+
+/* ===================================================================== */
+/* == dictation (asr/dictate.c)                                        == */
+/* ===================================================================== */
+/*
+ * Live dictation: push 16 kHz mono samples as they arrive (microphone or a
+ * file); the streaming Silero VAD cuts them into utterances.  While an
+ * utterance is open, its audio so far is re-decoded after every
+ * partial_interval_ms of new audio and on_partial() gets the hypothesis;
+ * when the VAD closes the utterance (or it reaches vad.max_speech_s) the
+ * whole utterance is decoded once more and on_final() gets its times and
+ * text.  Text from models that write no punctuation (CTC models) goes
+ * through the Danish punctuator (tale_punctuate, nlp/tale_nlp.h): capitals,
+ * "." or "?", spoken commands ("komma", "ny linje").  Whisper text is left
+ * as the model wrote it.
+ *
+ *   tale_dictation_params dp = tale_dictation_default_params();
+ *   dp.on_partial = show_partial;  dp.on_final = print_final;  dp.user_data = ui;
+ *   tale_dictation *d;
+ *   if (tale_dictation_new(model, &dp, &d, &err)) { puts(err.msg); … }
+ *   while ((n = read_audio(buf)) > 0)
+ *       if (tale_dictation_push(d, buf, n, &err)) break;
+ *   tale_dictation_finish(d, &err);   // closes and finalizes the open utterance
+ *   tale_dictation_free(d);
+ *
+ * Callbacks run on the thread that calls push/finish, inside those calls.
+ * The text passed to a callback belongs to the session and is valid only
+ * during the call.  No data loss: after a push fails (decoder error,
+ * abort), or when the audio source fails, tale_dictation_finish() still
+ * decodes and reports every utterance in the audio pushed so far.
+ * Memory is bounded: audio is kept from the open utterance's start only.
+ */
+typedef struct tale_dictation tale_dictation;
+
+/* text: the open utterance's hypothesis so far (UTF-8, non-empty). */
+typedef void (*tale_partial_fn)(const char *text, void *user_data);
+/* An utterance, [start_ms, end_ms) of the pushed audio (0 = first sample
+ * pushed); text may be "" when the recogniser heard no words. */
+typedef void (*tale_final_fn)(int64_t start_ms, int64_t end_ms, const char *text,
+                              void *user_data);
+
+/* Defaults come from tale_dictation_default_params(). */
+typedef struct tale_dictation_params {
+    tale_transcribe_params asr; /* recogniser settings (tale_transcribe_default_params(): Danish,
+                                   greedy; beam_size and lm_path for CTC models); its callbacks
+                                   are not used */
+    tale_vad_params vad;        /* Silero's defaults, but max_speech_s = 30 (1..120 required:
+                                   it bounds the audio held and each decode) */
+    const char *vad_model;      /* NULL: the bundled Silero file */
+    int partial_interval_ms;    /* 500: re-decode the open utterance after this much new audio
+                                   (0 = no partials).  When a decode takes longer than half
+                                   the interval, the interval grows to 2x the decode time so
+                                   that partials never fall behind real time. */
+    int punctuate;              /* -1 (default): only for models without punctuation (CTC);
+                                   0: never; 1: always */
+    int digits;                 /* 1: number words become digits (tale_normalize); default 0 */
+    tale_partial_fn on_partial; /* may be NULL */
+    tale_final_fn on_final;     /* may be NULL */
+    tale_abort_fn should_abort; /* checked during push and decoding: TALE_ABORTED */
+    void *user_data;            /* passed to the three callbacks */
+} tale_dictation_params;
+
+TALE_API tale_dictation_params tale_dictation_default_params(void);
+
+/* A session on model m (borrowed: it must outlive the session).  Loads the
+ * VAD and, when punctuation applies, the punctuator's word lists.  p NULL:
+ * defaults.  Errors: TALE_INVALID_ARG (bad params), TALE_IO / TALE_BAD_MODEL
+ * (VAD file), and the transcriber's.  On failure *out is NULL. */
+TALE_API tale_status tale_dictation_new(const tale_model *m, const tale_dictation_params *p,
+                                        tale_dictation **out, tale_error *err);
+TALE_API void tale_dictation_free(tale_dictation *d); /* NULL ok */
+/* Push n_samples (borrowed) of 16 kHz mono audio; callbacks fire from here.
+ * Fails with TALE_INVALID_ARG after tale_dictation_finish(). */
+TALE_API tale_status tale_dictation_push(tale_dictation *d, const float *samples,
+                                         size_t n_samples, tale_error *err);
+/* End of audio: the open utterance is closed and finalized.  Call it also
+ * after an error, to report what was heard before it.  Returns the first
+ * decode error, if any (later utterances are still decoded). */
+TALE_API tale_status tale_dictation_finish(tale_dictation *d, tale_error *err);
+
+typedef struct tale_dictation_stats {
+    int64_t audio_ms;   /* pushed so far */
+    int n_partials;     /* on_partial calls */
+    int n_finals;       /* on_final calls */
+    int n_decodes;      /* recogniser runs (partials + finals, including unchanged partials) */
+    double decode_s;    /* wall time in the recogniser and punctuator */
+    double vad_s;       /* wall time in the VAD */
+} tale_dictation_stats;
+TALE_API tale_dictation_stats tale_dictation_get_stats(const tale_dictation *d);
 
 
 #ifdef __cplusplus

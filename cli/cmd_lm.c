@@ -87,9 +87,9 @@ static int lm_build(int argc, char **argv)
         if (strcmp(name, "help") == 0) {
             cli_print_help(stdout, "tale lm build [options] -O OUT.arpa TEXT...",
                            "Builds an interpolated modified Kneser-Ney word n-gram model from text\n"
-                           "files (one sentence per line; Leipzig .csv rows; CoNLL-U '# text =' lines are\n"
-                           "not read as training text) and writes it in ARPA format.  Words are\n"
-                           "normalized to the CTC alphabet (docs/LM.md).",
+                           "files (one sentence per line, Leipzig .csv rows, or the '# text =' lines of\n"
+                           "CoNLL-U files) and writes it in ARPA format.  Words are normalized to the\n"
+                           "CTC alphabet (docs/LM.md).",
                            build_opts);
             rc = CLI_OK;
             goto done;

@@ -13,11 +13,19 @@ static const cli_opt opts[] = {
     {"types", 't', "LIST", "comma-separated types to redact: cpr,telefon,email,adresse,konto,navn (default: all)"},
     {"spans", 0, NULL, "print the found spans (start, end, type, text; tab-separated) instead of the text"},
     {"names-dir", 0, "DIR", "folder with FirstNames_2021_{F,M}.utf8.tsv (default: data/corpus/names)"},
+    {"ner", 0, "MODEL", "NER model for names (default: da-ner.tnlp in the model folder, when present)"},
+    {"no-ner", 0, NULL, "names from rules and the first-name list only"},
     {"help", 'h', NULL, "show this help"},
     {0},
 };
 
-static const char *usage_line = "tale redact [--map FILE] [-o OUT] [-t TYPES] [--spans] FILE|-";
+static const char *usage_line = "tale redact [--map FILE] [-o OUT] [-t TYPES] [--spans] [--ner MODEL|--no-ner] FILE|-";
+
+static tale_status ner_tag(void *user, const char *const *forms, const size_t *lens, size_t n,
+                           const char **tags, tale_error *err)
+{
+    return tale_ner_tag(user, forms, lens, n, tags, err);
+}
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -78,8 +86,8 @@ static int parse_types(const char *list, unsigned *out)
 int cmd_redact(int argc, char **argv)
 {
     tale_redact_params rp = tale_redact_default_params();
-    const char *out_path = "-", *map_path = NULL, *in_path = NULL;
-    int spans_only = 0;
+    const char *out_path = "-", *map_path = NULL, *in_path = NULL, *ner_path = NULL;
+    int spans_only = 0, no_ner = 0;
     cli_parser p;
     cli_parser_init(&p, "tale redact", argc, argv, opts);
     const char *val;
@@ -103,11 +111,14 @@ int cmd_redact(int argc, char **argv)
             break;
         case 3: spans_only = 1; break;
         case 4: rp.names_dir = val; break;
-        case 5:
+        case 5: ner_path = val; break;
+        case 6: no_ner = 1; break;
+        case 7:
             cli_print_help(stdout, usage_line,
                            "Replaces CPR numbers, phone numbers, e-mail addresses, street addresses,\n"
                            "bank accounts and person names in Danish text with typed placeholders.\n"
-                           "Names come from rules and the Danmarks Statistik first-name list (no NER yet).",
+                           "Names come from the NER model (when present) plus rules and the Danmarks\n"
+                           "Statistik first-name list.",
                            opts);
             return CLI_OK;
         }
@@ -130,6 +141,22 @@ int cmd_redact(int argc, char **argv)
     char *red = NULL;
     size_t red_len = 0;
     tale_afile *out = NULL, *map = NULL;
+    tale_ner *ner = NULL;
+    tale_ner_ctx *nctx = NULL;
+    if (!no_ner) {
+        /* the default model is optional; one named with --ner is not */
+        tale_status st = tale_ner_open(ner_path, &ner, &err);
+        if (st != TALE_OK && (ner_path || st != TALE_IO))
+            goto done;
+        if (ner && !(nctx = tale_ner_ctx_new(ner))) {
+            tale_error_set(&err, TALE_NO_MEMORY, "NER: out of memory");
+            goto done;
+        }
+        if (nctx) {
+            rp.ner = ner_tag;
+            rp.ner_user = nctx;
+        }
+    }
     if (tale_redactor_new(&rp, &r, &err) != TALE_OK)
         goto done;
     if (tale_redact_find(r, text, len, &spans, &n, &err) != TALE_OK) {
@@ -174,6 +201,8 @@ done:
     free(red);
     free(spans);
     tale_redactor_free(r);
+    tale_ner_ctx_free(nctx);
+    tale_ner_free(ner);
     free(text);
     return rc;
 }

@@ -398,6 +398,11 @@ struct tale_lm {
     size_t pcap[TALE_LM_MAX_ORDER + 1];
     size_t bcap[TALE_LM_MAX_ORDER + 1];
     uint8_t *is_ctx[TALE_LM_MAX_ORDER + 1]; /* 1: prefix of some longer n-gram */
+    uint64_t *prefixes;             /* set of hashes of every word's non-empty prefixes; 0 empty */
+    size_t n_prefix_slots;
+    uint64_t *word_keys;            /* hash of a whole word → word_ids (same slots) */
+    uint32_t *word_ids;
+    size_t n_word_slots;
 };
 
 void tale_lm_free(tale_lm *lm)
@@ -411,6 +416,9 @@ void tale_lm_free(tale_lm *lm)
         free(lm->bow[n]);
         free(lm->is_ctx[n]);
     }
+    free(lm->prefixes);
+    free(lm->word_keys);
+    free(lm->word_ids);
     free(lm);
 }
 
@@ -467,6 +475,102 @@ static int lm_mark_contexts(tale_lm *lm)
             if (c != NO_ENTRY)
                 lm->is_ctx[n - 1][c] = 1;
         }
+    return 0;
+}
+
+uint64_t tale_lm_prefix_hash(uint64_t h, const char *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)bytes[i];
+        h *= 1099511628211ULL; /* FNV-1a */
+    }
+    return h;
+}
+
+static uint64_t prefix_key(uint64_t h)
+{
+    h = mix64(h);
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+int tale_lm_has_prefix_hash(const tale_lm *lm, uint64_t h)
+{
+    if (!lm->n_prefix_slots)
+        return 0;
+    uint64_t k = prefix_key(h);
+    size_t mask = lm->n_prefix_slots - 1;
+    for (size_t s = (size_t)(k >> 7) & mask;; s = (s + 1) & mask) {
+        if (lm->prefixes[s] == k)
+            return 1;
+        if (!lm->prefixes[s])
+            return 0;
+    }
+}
+
+uint32_t tale_lm_word_id_hash(const tale_lm *lm, uint64_t h)
+{
+    if (!lm->n_word_slots)
+        return UNK_ID;
+    uint64_t k = prefix_key(h);
+    size_t mask = lm->n_word_slots - 1;
+    for (size_t s = (size_t)(k >> 7) & mask;; s = (s + 1) & mask) {
+        if (lm->word_keys[s] == k)
+            return lm->word_ids[s];
+        if (!lm->word_keys[s])
+            return UNK_ID;
+    }
+}
+
+int tale_lm_has_prefix(const tale_lm *lm, const char *s, size_t n)
+{
+    return tale_lm_has_prefix_hash(lm, tale_lm_prefix_hash(TALE_LM_PREFIX_HASH_INIT, s, n));
+}
+
+/* The spelling lookahead set: every non-empty prefix of every unigram word
+ * (not <s>, </s>, <unk>). */
+static int lm_build_prefixes(tale_lm *lm)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < lm->v.count; i++)
+        total += strlen(lm->v.words[i]);
+    size_t slots = 64;
+    while (slots < total * 2)
+        slots *= 2;
+    free(lm->prefixes);
+    lm->prefixes = calloc(slots, sizeof *lm->prefixes);
+    if (!lm->prefixes)
+        return -1;
+    lm->n_prefix_slots = slots;
+    size_t wslots = 64;
+    while (wslots < lm->v.count * 2)
+        wslots *= 2;
+    free(lm->word_keys);
+    free(lm->word_ids);
+    lm->word_keys = calloc(wslots, sizeof *lm->word_keys);
+    lm->word_ids = calloc(wslots, sizeof *lm->word_ids);
+    if (!lm->word_keys || !lm->word_ids)
+        return -1;
+    lm->n_word_slots = wslots;
+    for (size_t i = 0; i < lm->v.count; i++) {
+        const char *w = lm->v.words[i];
+        if (!strcmp(w, "<s>") || !strcmp(w, "</s>") || !strcmp(w, "<unk>"))
+            continue;
+        uint64_t h = TALE_LM_PREFIX_HASH_INIT;
+        for (const char *c = w; *c; c++) {
+            h = tale_lm_prefix_hash(h, c, 1);
+            uint64_t k = prefix_key(h);
+            size_t s = (size_t)(k >> 7) & (slots - 1);
+            while (lm->prefixes[s] && lm->prefixes[s] != k)
+                s = (s + 1) & (slots - 1);
+            lm->prefixes[s] = k;
+        }
+        uint64_t k = prefix_key(h);
+        size_t s = (size_t)(k >> 7) & (wslots - 1);
+        while (lm->word_keys[s] && lm->word_keys[s] != k)
+            s = (s + 1) & (wslots - 1);
+        lm->word_keys[s] = k;
+        lm->word_ids[s] = (uint32_t)i;
+    }
     return 0;
 }
 
@@ -893,7 +997,7 @@ tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *err)
         goto fail;
     }
 done:
-    if (lm_mark_contexts(lm) < 0) {
+    if (lm_mark_contexts(lm) < 0 || lm_build_prefixes(lm) < 0) {
         st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
         goto fail;
     }
@@ -1160,7 +1264,7 @@ tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path, tale_
     FILE *fp = fopen(path, "r");
     if (!fp)
         return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
-    int csv = ends_with(path, ".csv");
+    int csv = ends_with(path, ".csv"), conllu = ends_with(path, ".conllu");
     char *line = NULL;
     size_t cap = 0, lineno = 0;
     ssize_t n;
@@ -1171,10 +1275,17 @@ tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path, tale_
             line[--n] = 0;
         size_t len = (size_t)n;
         const char *t;
-        if (csv && lineno == 1 && strncmp(line, "number,", 7) == 0)
-            continue; /* header row */
-        if (!line_text(line, &len, csv, &t))
-            continue;
+        if (conllu) {
+            if (strncmp(line, "# text = ", 9) != 0)
+                continue;
+            t = line + 9;
+            len -= 9;
+        } else {
+            if (csv && lineno == 1 && strncmp(line, "number,", 7) == 0)
+                continue; /* header row */
+            if (!line_text(line, &len, csv, &t))
+                continue;
+        }
         st = add_line(b, t, len, path, lineno, err);
         if (st != TALE_OK)
             break;
@@ -1356,7 +1467,7 @@ tale_status tale_lm_builder_finish(tale_lm_builder *b, tale_lm **out, tale_error
                 goto oom;
         }
     lm->has_unk = 1;
-    if (lm_mark_contexts(lm) < 0)
+    if (lm_mark_contexts(lm) < 0 || lm_build_prefixes(lm) < 0)
         goto oom;
     *out = lm;
     lm = NULL;

@@ -20,6 +20,73 @@ extern "C" {
 /* == CoNLL-U, IOB and lexicon readers (corpus/conllu.c, ...)          == */
 /* ===================================================================== */
 
+/* CoNLL-U (universaldependencies.org/format.html).  Every string below points
+ * into one buffer owned by the tale_conllu and lives until tale_conllu_free().
+ * Empty fields are kept as written ("_").  Multiword-token range lines
+ * ("1-2") and empty nodes ("1.1") are skipped: only syntactic words are
+ * kept (UD Danish DDT has neither).  Comments "# sent_id = " and "# text = "
+ * fill sent_id / text (NULL when absent). */
+typedef struct tale_conllu_word {
+    const char *form, *lemma, *upos, *xpos, *feats, *head, *deprel, *deps, *misc;
+} tale_conllu_word;
+
+typedef struct tale_conllu_sent {
+    const char *sent_id; /* NULL if no "# sent_id =" comment */
+    const char *text;    /* NULL if no "# text =" comment */
+    tale_conllu_word *words;
+    size_t n_words;
+} tale_conllu_sent;
+
+typedef struct tale_conllu {
+    tale_conllu_sent *sents;
+    size_t n_sents;
+    size_t n_words; /* over all sentences */
+    char *buf_;     /* private: the owned text */
+} tale_conllu;
+
+/* Read a CoNLL-U file.  Errors (TALE_IO, TALE_BAD_DATA, TALE_BAD_UTF8) name
+ * the file and line, e.g. "x.conllu:12: expected 10 tab-separated columns,
+ * got 7".  On failure *out is NULL. */
+TALE_API tale_status tale_conllu_read(const char *path, tale_conllu **out, tale_error *err);
+/* The same from memory; name is used in messages. */
+TALE_API tale_status tale_conllu_parse(const char *data, size_t size, const char *name,
+                                       tale_conllu **out, tale_error *err);
+TALE_API void tale_conllu_free(tale_conllu *c); /* NULL ok */
+/* 1 if misc contains "SpaceAfter=No" (as a whole |-separated item). */
+TALE_API int tale_conllu_no_space_after(const tale_conllu_word *w);
+
+/* IOB / BIO named-entity files: one token per line, a blank line between
+ * sentences, columns separated by tabs (or single spaces).  Two layouts are
+ * recognised: DaN+ TSV "token TAG [TAG2 …]" and UNER IOB2
+ * "index token TAG …" with "#" comment lines (the first column is an integer
+ * there).  tag_column picks which tag column (0 = the first after the token).
+ * With TALE_IOB_FLAT, DaN+ nested subtypes ("B-LOCderiv", "I-ORGpart") count
+ * as "O", the standard DaNE-style evaluation.  Tags are validated: "O" or
+ * B-/I- followed by a type. */
+enum { TALE_IOB_FLAT = 1 };
+
+typedef struct tale_iob_sent {
+    const char **tokens;
+    const char **tags;
+    size_t n;
+} tale_iob_sent;
+
+typedef struct tale_iob {
+    tale_iob_sent *sents;
+    size_t n_sents;
+    size_t n_tokens;
+    char *buf_; /* private */
+    void *arena_; /* private */
+} tale_iob;
+
+TALE_API tale_status tale_iob_read(const char *path, int tag_column, unsigned flags,
+                                   tale_iob **out, tale_error *err);
+TALE_API tale_status tale_iob_parse(const char *data, size_t size, const char *name,
+                                    int tag_column, unsigned flags, tale_iob **out,
+                                    tale_error *err);
+TALE_API void tale_iob_free(tale_iob *d); /* NULL ok */
+
+
 
 /* ===================================================================== */
 /* == Danish text normalization (corpus/normalize.c)                   == */
@@ -155,8 +222,9 @@ TALE_API tale_status tale_lm_builder_new(const tale_lm_build_params *params,
  * with <s> ... </s>).  Empty lines are skipped. */
 TALE_API tale_status tale_lm_builder_add_text(tale_lm_builder *b, const char *text, size_t len,
                                               tale_error *err);
-/* Add a text file (one sentence per line).  A .csv file from the Leipzig
- * collection ("id<TAB>sentence[<TAB>...]") uses the second column. */
+/* Add a text file (one sentence per line; lines starting with '#' are
+ * skipped).  A Leipzig .csv file ("number,valence,\"text\"") uses its third
+ * column; a .conllu file its "# text = " lines. */
 TALE_API tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path,
                                               tale_error *err);
 /* Sentences never to count (held-out test text): a text file with one
@@ -204,6 +272,21 @@ TALE_API float tale_lm_score(const tale_lm *lm, const tale_lm_state *in, uint32_
                              float unk_logp10, tale_lm_state *next);
 /* log10 P(</s> | state). */
 TALE_API float tale_lm_score_end(const tale_lm *lm, const tale_lm_state *in);
+
+/* Spelling lookahead for decoders: is a partial word the beginning of some
+ * word of the model?  The hash is built incrementally, byte by byte, so a
+ * decoder can carry it along a prefix:
+ *   h = TALE_LM_PREFIX_HASH_INIT; h = tale_lm_prefix_hash(h, "hu", 2);
+ *   tale_lm_has_prefix_hash(lm, h)  → 1 if some word starts with "hu".
+ * The set is built when the model is built or opened.  (64-bit hashes: a
+ * false "yes" has probability ~n/2^64.) */
+#define TALE_LM_PREFIX_HASH_INIT 1469598103934665603ULL
+TALE_API uint64_t tale_lm_prefix_hash(uint64_t h, const char *bytes, size_t n);
+TALE_API int tale_lm_has_prefix_hash(const tale_lm *lm, uint64_t h);
+TALE_API int tale_lm_has_prefix(const tale_lm *lm, const char *s, size_t n);
+/* The word id for the hash of a whole word (as built above): the same as
+ * tale_lm_word_id() on its bytes, without needing them. */
+TALE_API uint32_t tale_lm_word_id_hash(const tale_lm *lm, uint64_t h);
 
 /* Perplexity over text (one sentence per line, normalized here, </s>
  * included; OOV words count, scored as <unk> or unk_logp10).  n_words/n_oov

@@ -20,7 +20,7 @@ static const char *const nlp_abbrev_da[] = {
     "Sm.h.t.", "Smbt.", "Sp.t.", "Spt.", "Ssmst.", "Ssml.", "Sjvf.", "Sa.", "Sb.", "Sd.", "Sf.",
     "Sfm.", "Sifm.", "Sjvnf.", "Sno.", "Snr.", "Snrs.", "Sstk.", "Skl.", "Spr.", "Sindt.", "Sopr.",
     "Sorig.", "Sp.", "Spp.", "Ss.", "Sbd.", "Sbdr.", "Sbl.", "Sm.a.", "Sm.h.", "Smh.", "Sa.s.",
-    "Sa/s.", "Saps.", "Si/s.", "Sk/s.", "Samba.", "Sc/o.", "Sc.v.", "Scpr.", "Scpr.nr.", "Sreg.",
+    "Si/s.", "Sk/s.", "Samba.", "Sc/o.", "Sc.v.", "Scpr.", "Scpr.nr.", "Sreg.",
     "Sreg.nr.", "Skto.", "Skto.nr.", "Skonto.nr.", "Stlf.", "Stlf.nr.", "Spostnr.", "Sadr.",
     "Sfig.", "Safs.", "Spkt.", "Slitra.", "Sbekg.", "Sbkg.", "Scirk.", "Sj.nr.", "Sjnr.",
     "Ssagsnr.", "Sref.", "Sbem.", "Sdepl.", "Svejl.", "Sekspl.", "Seks.", "Sfork.", "Sforts.",

@@ -70,3 +70,28 @@ int nlp_split_sentences(const tale_tokenizer *tk, tale_doc *doc, struct UBreakIt
                         int newline_breaks);
 
 #endif
+
+/* ---- lexicon.c: a string → number map and word-list reading ------------ */
+typedef struct nlp_map {
+    const char **key;
+    double *val;
+    size_t cap, n;
+    nlp_arena arena;
+} nlp_map;
+/* Slot of key, or -1. */
+long nlp_map_find(const nlp_map *m, const char *key, size_t n);
+/* Sets (or, with add != 0, adds to) the value of key.  0 ok, -1 OOM. */
+int nlp_map_put(nlp_map *m, const char *key, size_t n, double v, int add);
+void nlp_map_free(nlp_map *m);
+
+/* Reads a text file line by line.  Lines that are not valid UTF-8 are taken
+ * as Latin-1 and converted (the Snowball stop-word list is Latin-1).  fn gets
+ * each line without its line end; a nonzero return stops with that status.
+ * TALE_IO when the file cannot be opened. */
+typedef tale_status (*nlp_line_fn)(const char *line, size_t len, size_t lineno, void *user, tale_error *err);
+tale_status nlp_read_lines(const char *path, nlp_line_fn fn, void *user, tale_error *err);
+
+/* Word tokens: a letter or a digit in it. */
+int nlp_token_is_word(const tale_doc *d, size_t t);
+/* Number of letters (alphabetic code points) in s[0..n). */
+size_t nlp_count_letters(const char *s, size_t n);

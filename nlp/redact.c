@@ -45,6 +45,9 @@ tale_redact_params tale_redact_default_params(void)
     p.types = TALE_PII_ALL;
     p.names_dir = NULL;
     p.min_name_count = 20;
+    p.ner = NULL;
+    p.ner_user = NULL;
+    p.name_rules = 1;
     return p;
 }
 
@@ -52,6 +55,7 @@ tale_redact_params tale_redact_default_params(void)
 
 typedef struct strset {
     const char **key;
+    long *val; /* [cap] e.g. the number of persons with a first name */
     size_t cap, n;
 } strset;
 
@@ -63,26 +67,45 @@ static uint64_t hash_str(const char *s, size_t n)
     return h;
 }
 
-static int set_has(const strset *s, const char *k, size_t n)
+/* Returns the slot of k, or -1. */
+static long set_find(const strset *s, const char *k, size_t n)
 {
     if (!s->cap)
-        return 0;
+        return -1;
     size_t i = hash_str(k, n) & (s->cap - 1);
     while (s->key[i]) {
         if (strlen(s->key[i]) == n && memcmp(s->key[i], k, n) == 0)
-            return 1;
+            return (long)i;
         i = (i + 1) & (s->cap - 1);
     }
-    return 0;
+    return -1;
 }
 
-static int set_add(strset *s, nlp_arena *a, const char *k, size_t n)
+static int set_has(const strset *s, const char *k, size_t n) { return set_find(s, k, n) >= 0; }
+
+static long set_val(const strset *s, const char *k, size_t n)
 {
+    long i = set_find(s, k, n);
+    return i < 0 ? 0 : s->val[i];
+}
+
+/* Adds k (or adds v to its value). */
+static int set_add(strset *s, nlp_arena *a, const char *k, size_t n, long v)
+{
+    long f = set_find(s, k, n);
+    if (f >= 0) {
+        s->val[f] += v;
+        return 0;
+    }
     if (s->n + 1 > s->cap / 2) {
         size_t nc = s->cap ? s->cap * 2 : 1024;
         const char **nk = calloc(nc, sizeof *nk);
-        if (!nk)
+        long *nv = calloc(nc, sizeof *nv);
+        if (!nk || !nv) {
+            free(nk);
+            free(nv);
             return -1;
+        }
         for (size_t i = 0; i < s->cap; i++) {
             if (!s->key[i])
                 continue;
@@ -90,13 +113,14 @@ static int set_add(strset *s, nlp_arena *a, const char *k, size_t n)
             while (nk[j])
                 j = (j + 1) & (nc - 1);
             nk[j] = s->key[i];
+            nv[j] = s->val[i];
         }
         free(s->key);
+        free(s->val);
         s->key = nk;
+        s->val = nv;
         s->cap = nc;
     }
-    if (set_has(s, k, n))
-        return 0;
     char *c = nlp_arena_strdup(a, k, n);
     if (!c)
         return -1;
@@ -104,6 +128,7 @@ static int set_add(strset *s, nlp_arena *a, const char *k, size_t n)
     while (s->key[i])
         i = (i + 1) & (s->cap - 1);
     s->key[i] = c;
+    s->val[i] = v;
     s->n++;
     return 0;
 }
@@ -143,7 +168,7 @@ static const char *const ambiguous_names[] = {
     "hans", "per", "bo", "mark", "ask", "sol", "storm", "lærke", "rose", "dan", "bent", "ravn",
     "falk", "bjørn", "max", "august", "april", "juni", "maj", "sten", "mai", "liv", "tro", "gry",
     "alf", "vera", "karl", "frede", "glad", "lykke", "flora", "vinter", "sommer", "stjerne",
-    "as", "ea", "is", "nor", "elm", "rask", "sø", "skov", "eg", "hjem", "lise", NULL,
+    "as", "ea", "is", "nor", "elm", "rask", "sø", "skov", "eg", "hjem", "lise", "man", "sejr", "leon", "jo", NULL,
 };
 
 /* Sentence words that are never names even when capitalized. */
@@ -173,6 +198,10 @@ struct tale_redactor {
 
 const char *tale_redactor_name_source(const tale_redactor *r)
 {
+    if (r && r->p.ner && !r->p.name_rules)
+        return "ner";
+    if (r && r->p.ner)
+        return r->have_names ? "ner+rules+first-names" : "ner+rules";
     return r && r->have_names ? "rules+first-names" : "rules";
 }
 
@@ -202,7 +231,7 @@ static tale_status load_names(tale_redactor *r, const char *path, tale_error *er
         size_t m = nlp_lower(line, n, low, sizeof low);
         if (m == (size_t)-1)
             continue;
-        if (set_add(&r->first, &r->arena, low, m)) {
+        if (set_add(&r->first, &r->arena, low, m, count)) {
             st = tale_error_set(err, TALE_NO_MEMORY, "first names: out of memory");
             break;
         }
@@ -246,7 +275,7 @@ tale_status tale_redactor_new(const tale_redact_params *params, tale_redactor **
             r->have_names = 1;
         }
     }
-    r->p.names_dir = NULL;
+    r->p.names_dir = NULL; /* not kept; ner/ner_user are */
     *out = r;
     return TALE_OK;
 fail:
@@ -260,6 +289,7 @@ void tale_redactor_free(tale_redactor *r)
         return;
     tale_tokenizer_free(r->tk);
     free(r->first.key);
+    free(r->first.val);
     nlp_arena_free(&r->arena);
     free(r);
 }
@@ -411,6 +441,13 @@ static int detect_cpr(scan *s)
             memcpy(d, p, 6);
             memcpy(d + 6, tstr(s, i + 1), 4);
             last = i + 1;
+        } else if (n == 6 && all_digits(p, 6) && i + 2 < s->n && gap_is(s, i, "") && gap_is(s, i + 1, "") &&
+                   tlen(s, i + 1) == 3 && memcmp(tstr(s, i + 1), "\xE2\x80\x93", 3) == 0 &&
+                   tok_digits(s, i + 2, 4)) {
+            /* an en dash from a word processor: 010190–1234 */
+            memcpy(d, p, 6);
+            memcpy(d + 6, tstr(s, i + 2), 4);
+            last = i + 2;
         } else
             continue;
         d[10] = '\0';
@@ -425,8 +462,18 @@ static int detect_cpr(scan *s)
     return 0;
 }
 
-static const char *const account_ctx[] = {"konto", "kontonr", "kontonummer", "reg", "registrering",
-                                          "bank", "nemkonto", "indbetal", "overfør", "udbetal", NULL};
+static const char *const account_ctx[] = {"konto", "kontonr", "kontonummer", "reg.", "reg.nr", "regnr",
+                                          "registrering", "bank", "nemkonto", "indbetal", "overfør",
+                                          "udbetal", NULL};
+
+/* "reg", "reg.nr", "regnr", "reg.-nr", "registreringsnummer" (lowercase,
+ * without the final period) — not "regionen" */
+static int is_reg_word(const char *w)
+{
+    static const char *const regs[] = {"reg", "reg.nr", "regnr", "reg.-nr", "reg-nr", "registreringsnummer",
+                                       "registreringsnr", NULL};
+    return in_list(regs, w);
+}
 
 static int detect_account(scan *s)
 {
@@ -471,7 +518,7 @@ static int detect_account(scan *s)
         if (pw == 0)
             continue;
         low_bare(s, pw - 1, buf, sizeof buf);
-        int reg_word = strncmp(buf, "reg", 3) == 0 || strcmp(buf, "registreringsnummer") == 0;
+        int reg_word = is_reg_word(buf);
         int acc_word = strncmp(buf, "konto", 5) == 0 || strcmp(buf, "nemkonto") == 0;
         if ((reg_word && n == 4) || (acc_word && n >= 6 && n <= 10))
             if (claim(s, i, i, TALE_PII_ACCOUNT) < 0)
@@ -482,6 +529,20 @@ static int detect_account(scan *s)
 
 static const char *const phone_yes[] = {"tlf", "telefon", "mobil", "ring", "nummer", "sms", "fax", NULL};
 static const char *const amount_words[] = {"kr", "kr.", "kroner", "dkk", "euro", "€", ",-", "mio", "mia", NULL};
+
+static int year4(const char *p) /* 1900..2099 */
+{
+    return all_digits(p, 4) && ((p[0] == '1' && p[1] == '9') || (p[0] == '2' && p[1] == '0'));
+}
+
+/* Two 4-digit years as one token "2008-2009" or two tokens "2008 2009". */
+static int looks_like_years(const scan *s, size_t j, size_t last)
+{
+    const char *p = tstr(s, j);
+    if (j == last)
+        return tlen(s, j) == 9 && year4(p) && year4(p + 5);
+    return last == j + 1 && tlen(s, j) == 4 && tlen(s, last) == 4 && year4(p) && year4(tstr(s, last));
+}
 
 static int detect_phone(scan *s)
 {
@@ -540,6 +601,8 @@ static int detect_phone(scan *s)
         }
         if (tstr(s, j)[0] == '0' || tstr(s, j)[0] == '1')
             continue; /* Danish subscriber numbers start with 2-9 */
+        if (looks_like_years(s, j, last))
+            continue; /* "2008 2009", "2008-2009" */
         if (!plus45) {
             int yes = context_before(s, j, 4, phone_yes);
             if (!yes && context_before(s, j, 2, number_no))
@@ -701,20 +764,72 @@ static int name_part(const scan *s, size_t i)
     return !in_list(not_name_words, buf) && (!has_street_suffix(s, i) || is_surname(s, i));
 }
 
-static int is_first_name(const scan *s, size_t i)
+/* Persons holding the first name at token i (possessive "Sofies" too). */
+static long first_count(const scan *s, size_t i)
 {
     char buf[128];
     low(s, i, buf, sizeof buf);
     size_t n = strlen(buf);
     if (n >= 2 && buf[n - 1] == 's' && !set_has(&s->r->first, buf, n))
-        n--; /* possessive "Sofies" */
-    return set_has(&s->r->first, buf, n);
+        n--;
+    return set_val(&s->r->first, buf, n);
+}
+
+static int is_first_name(const scan *s, size_t i) { return first_count(s, i) > 0; }
+
+/* A first name alone (no surname, no title) must be this common. */
+#define LONE_NAME_MIN_COUNT 150
+
+/* "H.", "H.L.": uppercase letters each followed by a period. */
+static int is_initial_tok(const scan *s, size_t i)
+{
+    const char *p = tstr(s, i);
+    size_t n = tlen(s, i), k = 0;
+    if (s->used[i] || tkind(s, i) != TALE_TOK_ABBREV || n > 8)
+        return 0;
+    while (k < n) {
+        if (!nlp_is_upper(nlp_utf8_next(p, n, &k)) || k >= n || p[k] != '.')
+            return 0;
+        k++;
+    }
+    return 1;
+}
+
+/* A word in lowercase (chat, forum posts): "ida jensen". */
+static int lower_word(const scan *s, size_t i)
+{
+    size_t k = s->d->tok[i].start;
+    return !s->used[i] && tkind(s, i) == TALE_TOK_WORD && nlp_is_lower(nlp_utf8_next(s->t, s->d->len, &k));
 }
 
 static int detect_names(scan *s)
 {
     char buf[64];
     for (size_t i = 0; i < s->n; i++) {
+        /* all lowercase: a common first name and a listed surname */
+        if (lower_word(s, i) && i + 1 < s->n && lower_word(s, i + 1) && gap_is(s, i, " ") &&
+            first_count(s, i) >= LONE_NAME_MIN_COUNT && !in_list(ambiguous_names, low(s, i, buf, sizeof buf)) &&
+            is_surname(s, i + 1)) {
+            if (claim(s, i, i + 1, TALE_PII_NAME) < 0)
+                return -1;
+            i++;
+            continue;
+        }
+        /* initials before a capitalized word: "H. C. Andersen", "H.L. Hansen" */
+        if (is_initial_tok(s, i)) {
+            size_t j = i;
+            while (j + 1 < s->n && is_initial_tok(s, j + 1) && gap_is(s, j, " "))
+                j++;
+            if (j + 1 < s->n && name_part(s, j + 1) && tkind(s, j + 1) == TALE_TOK_WORD && gap_is(s, j, " ")) {
+                size_t e = j + 1;
+                while (e + 1 < s->n && e - j < 3 && name_part(s, e + 1) && gap_is(s, e, " ") && !s->sent0[e + 1])
+                    e++;
+                if (claim(s, i, e, TALE_PII_NAME) < 0)
+                    return -1;
+                i = e;
+                continue;
+            }
+        }
         if (!name_part(s, i))
             continue;
         int title = i > 0 && in_list(titles, low(s, i - 1, buf, sizeof buf));
@@ -726,7 +841,10 @@ static int detect_names(scan *s)
             e++;
         low(s, i, buf, sizeof buf);
         if (!title && first && !sur && e == i) {
-            /* a lone first name: not a sentence-initial common word */
+            /* a lone first name: a common one ("Texas", "Paris" and "Man" are
+             * in the list too, held by few), not a sentence-initial word */
+            if (first_count(s, i) < LONE_NAME_MIN_COUNT)
+                continue;
             if (s->sent0[i] && in_list(ambiguous_names, buf))
                 continue;
         }
@@ -737,6 +855,56 @@ static int detect_names(scan *s)
         i = e;
     }
     return 0;
+}
+
+/* PER spans from the caller's entity tagger, sentence by sentence.
+ * Returns TALE_OK or the tagger's error. */
+static tale_status detect_ner_names(scan *s, tale_error *err)
+{
+    const tale_doc *d = s->d;
+    size_t maxn = 0;
+    for (size_t k = 0; k < d->n_sent; k++)
+        if (d->sent[k].n > maxn)
+            maxn = d->sent[k].n;
+    const char **forms = malloc((maxn + 1) * sizeof *forms), **tags = malloc((maxn + 1) * sizeof *tags);
+    size_t *lens = malloc((maxn + 1) * sizeof *lens);
+    tale_status st = TALE_OK;
+    if (!forms || !tags || !lens) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < d->n_sent && st == TALE_OK; k++) {
+        size_t f = d->sent[k].first, n = d->sent[k].n;
+        for (size_t i = 0; i < n; i++) {
+            forms[i] = tale_doc_form(d, f + i);
+            lens[i] = d->tok[f + i].end - d->tok[f + i].start;
+            tags[i] = NULL;
+        }
+        if ((st = s->r->p.ner(s->r->p.ner_user, forms, lens, n, tags, err)) != TALE_OK)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            if (!tags[i] || strcmp(tags[i], "B-PER") != 0)
+                continue;
+            size_t e = i;
+            while (e + 1 < n && tags[e + 1] && strcmp(tags[e + 1], "I-PER") == 0)
+                e++;
+            /* a title the tagger folded into the name stays visible */
+            size_t a = i;
+            char buf[64];
+            while (a < e && in_list(titles, low(s, f + a, buf, sizeof buf)))
+                a++;
+            if (claim(s, f + a, f + e, TALE_PII_NAME) < 0) {
+                st = tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
+                break;
+            }
+            i = e;
+        }
+    }
+done:
+    free(forms);
+    free(tags);
+    free(lens);
+    return st;
 }
 
 static int span_cmp(const void *a, const void *b)
@@ -786,7 +954,9 @@ tale_status tale_redact_find(tale_redactor *r, const char *text, size_t len, tal
         goto oom;
     if ((ty & (1u << TALE_PII_ADDRESS)) && detect_address(&s))
         goto oom;
-    if ((ty & (1u << TALE_PII_NAME)) && detect_names(&s))
+    if ((ty & (1u << TALE_PII_NAME)) && r->p.ner && (st = detect_ner_names(&s, err)) != TALE_OK)
+        goto fail;
+    if ((ty & (1u << TALE_PII_NAME)) && r->p.name_rules && detect_names(&s))
         goto oom;
     if (s.n_sp > 1)
         qsort(s.sp, s.n_sp, sizeof *s.sp, span_cmp);
@@ -797,11 +967,13 @@ tale_status tale_redact_find(tale_redactor *r, const char *text, size_t len, tal
     *n = s.n_sp;
     return TALE_OK;
 oom:
+    st = tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
+fail:
     free(s.used);
     free(s.sent0);
     free(s.sp);
     tale_doc_free(d);
-    return tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
+    return st;
 }
 
 tale_status tale_redact_apply(const char *text, size_t len, tale_pii_span *spans, size_t n, char **out,

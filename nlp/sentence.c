@@ -95,6 +95,7 @@ static const char *const start_words[] = {
     "Så", "Når", "Hvis", "Hvor", "Hvad", "Hvorfor", "Hvordan", "Om", "Med", "Efter", "Alle",
     "Nu", "Her", "Nogle", "Mange", "Derfor", "Desuden", "Samtidig", "Måske", "Også", "Ifølge",
     "På", "Til", "Fra", "For", "Selv", "Sådan", "Hvem", "Mens", "Siden", "Både", "Enten",
+    "Man", "Kan", "Vil", "Skal", "Har", "Især", "Endelig", "Dermed", "Ellers", "Nej", "Ja",
     NULL,
 };
 
@@ -151,6 +152,10 @@ static int break_before(const tale_tokenizer *tk, const tale_doc *d, size_t t, s
     if (is_terminal(d, core)) {
         if (next_lower)
             return 0;
+        /* a misplaced closing quote: 'tjene? "spurgte Dalmark' */
+        if (is_quote_cp(nf) && t + 1 < d->n_tok && !(nx->flags & TALE_TOKF_SPACE_AFTER) &&
+            nlp_is_lower(cp_at(d, t + 1)))
+            return 0;
         /* ICU does not break ". 5 personer" or '."' before a digit; accept
          * an uppercase word, a digit-led token or an opening quote/dash */
         if (icu)
@@ -175,8 +180,9 @@ static int break_before(const tale_tokenizer *tk, const tale_doc *d, size_t t, s
         return icu && (nx->flags & TALE_TOKF_UPPER) && !(nx->flags & TALE_TOKF_ALLCAPS && n <= 3);
     }
     /* all-caps headline run "NEDSAT MOMS" followed by "Regeringen" */
-    int opens_quote = is_quote_cp(nf) && (nx->flags & TALE_TOKF_SPACE_AFTER) == 0 && t + 1 < d->n_tok &&
-                      (d->tok[t + 1].flags & TALE_TOKF_UPPER);
+    int opens_quote = (is_quote_cp(nf) || is_dash(d, t)) && t + 1 < d->n_tok &&
+                      (d->tok[t + 1].flags & TALE_TOKF_UPPER) &&
+                      ((nx->flags & TALE_TOKF_SPACE_AFTER) == 0 || is_dash(d, t));
     if (((nx->flags & TALE_TOKF_UPPER) && !(nx->flags & TALE_TOKF_ALLCAPS) && is_word(d, t)) ||
         opens_quote) {
         size_t words = 0, letters = 0, ok = 1;

@@ -161,10 +161,133 @@ TALE_API int tale_tokenizer_is_abbrev(const tale_tokenizer *tk, const char *s, s
 /* == tagger, morphology, lemmas (nlp/tagger.c, lemma.c)               == */
 /* ===================================================================== */
 
+/* UPOS, UD FEATS and lemmas for Danish, trained in C on UD Danish DDT
+ * (`tale train tagger`).  A tale_tagger is read-only after loading and may
+ * be shared between threads; a tale_tagger_ctx holds one thread's scratch
+ * space and the lemma strings of its last call.
+ *
+ *   tale_tagger *t;  tale_tagger_open(NULL, &t, &err);      // default model
+ *   tale_tagger_ctx *c = tale_tagger_ctx_new(t);
+ *   const char *words[] = {"Hun", "købte", "æbler", "."};
+ *   tale_word_tags tags[4];
+ *   tale_tagger_tag(c, words, NULL, 4, tags, &err);         // tags[2].lemma = "æble"
+ *   tale_tagger_ctx_free(c);  tale_tagger_free(t);
+ */
+struct tale_conllu; /* corpus/tale_corpus.h */
+struct tale_iob;
+typedef struct tale_tagger tale_tagger;
+typedef struct tale_tagger_ctx tale_tagger_ctx;
+
+typedef struct tale_word_tags {
+    const char *upos;  /* "NOUN"; owned by the model */
+    const char *feats; /* "Definite=Ind|Gender=Com|Number=Sing" or "_"; owned by the model */
+    const char *lemma; /* owned by the ctx: valid until its next call */
+} tale_word_tags;
+
+/* Directory of the default NLP models: $TALE_NLP_MODEL_DIR, else the
+ * models/nlp folder of the source tree tale was built from. */
+TALE_API const char *tale_nlp_model_dir(void);
+
+/* Load a tagger model file (path NULL: <model dir>/da-tagger.tnlp).  Bad
+ * files give TALE_BAD_MODEL with the file and the section in the message. */
+TALE_API tale_status tale_tagger_open(const char *path, tale_tagger **out, tale_error *err);
+TALE_API void tale_tagger_free(tale_tagger *t); /* NULL ok */
+TALE_API tale_tagger_ctx *tale_tagger_ctx_new(const tale_tagger *t); /* NULL on OOM */
+TALE_API void tale_tagger_ctx_free(tale_tagger_ctx *c);              /* NULL ok */
+
+/* Tag one sentence of n words.  forms[i] is UTF-8; lens[i] its byte length
+ * (lens NULL: NUL-terminated forms).  Fills out[0..n).  Invalid UTF-8 gives
+ * TALE_BAD_UTF8. */
+TALE_API tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms,
+                                     const size_t *lens, size_t n, tale_word_tags *out,
+                                     tale_error *err);
+
+/* Training.  Deterministic for a given seed.  Defaults in
+ * tale_tagger_train_default_params(). */
+typedef struct tale_tagger_train_params {
+    int epochs;        /* perceptron passes over train (the best on dev is kept) */
+    int lemma_epochs;  /* passes for the lemma classifier */
+    uint32_t seed;     /* shuffling order */
+    int two_pass;      /* 1: a second pass sees first-pass tags to the right */
+    int use_hunspell;  /* 1: use the hunspell-da dictionary (/usr/share/hunspell or
+                          $TALE_HUNSPELL_DIR) as an extra lexicon; the model then needs it */
+    tale_progress_fn on_progress; /* done/total in epochs; may be NULL */
+    void *user_data;
+} tale_tagger_train_params;
+
+typedef struct tale_tagger_report {
+    double dev_upos, dev_feats, dev_lemma, dev_alltags; /* percent, on dev with gold tokens */
+    int best_epoch;
+    size_t n_train_words, n_dev_words;
+    size_t model_bytes;
+} tale_tagger_report;
+
+/* Tag every sentence of a doc (see the tokenizer section): sets the UPOS,
+ * FEATS and LEMMA fields of each token. */
+TALE_API tale_status tale_tagger_tag_doc(tale_tagger_ctx *c, tale_doc *doc, tale_error *err);
+
+/* Write a doc as CoNLL-U: "# sent_id", "# text", then ID FORM LEMMA UPOS
+ * XPOS FEATS HEAD DEPREL DEPS MISC with "_" for fields never set, HEAD and
+ * DEPREL "_" (no parser), MISC "NER=B-PER" when the NER field is set and
+ * "SpaceAfter=No" where no whitespace follows the token in the text. */
+TALE_API tale_status tale_doc_write_conllu(const tale_doc *doc, void *fp /* FILE * */,
+                                           tale_error *err);
+
+TALE_API tale_tagger_train_params tale_tagger_train_default_params(void);
+/* Train on train (UPOS, FEATS, LEMMA columns), select on dev, write the model
+ * to out_path (atomically).  rep may be NULL. */
+TALE_API tale_status tale_tagger_train(const struct tale_conllu *train,
+                                       const struct tale_conllu *dev,
+                                       const tale_tagger_train_params *p, const char *out_path,
+                                       tale_tagger_report *rep, tale_error *err);
+
+
 
 /* ===================================================================== */
 /* == named entities (nlp/ner.c)                                       == */
 /* ===================================================================== */
+
+/* Named entities PER/LOC/ORG/MISC as BIO tags, trained on DaN+ news
+ * (`tale train ner`): a first-order structured perceptron decoded with
+ * Viterbi under BIO constraints, with word, shape, affix, context, first-name
+ * (Danmarks Statistik) and case-profile features.  Same threading contract as
+ * the tagger. */
+typedef struct tale_ner tale_ner;
+typedef struct tale_ner_ctx tale_ner_ctx;
+
+/* path NULL: <model dir>/da-ner.tnlp */
+TALE_API tale_status tale_ner_open(const char *path, tale_ner **out, tale_error *err);
+TALE_API void tale_ner_free(tale_ner *m);
+TALE_API tale_ner_ctx *tale_ner_ctx_new(const tale_ner *m);
+TALE_API void tale_ner_ctx_free(tale_ner_ctx *c);
+/* tags[i] = "O", "B-PER", "I-LOC" … (static strings). */
+TALE_API tale_status tale_ner_tag(tale_ner_ctx *c, const char *const *forms, const size_t *lens,
+                                  size_t n, const char **tags, tale_error *err);
+
+typedef struct tale_ner_train_params {
+    int epochs;
+    uint32_t seed;
+    const char *names_dir; /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL: none */
+    const char *const *case_texts; /* NULL-terminated plain-text files for case profiles; may be NULL */
+    int use_hunspell; /* 1: hunspell-da analyses as features (the model then needs them) */
+    tale_progress_fn on_progress;
+    void *user_data;
+} tale_ner_train_params;
+
+typedef struct tale_ner_report {
+    double dev_f1, dev_precision, dev_recall; /* percent, CoNLL exact spans */
+    int best_epoch;
+    size_t model_bytes;
+} tale_ner_report;
+
+/* Sets the NER field of every token of a doc. */
+TALE_API tale_status tale_ner_tag_doc(tale_ner_ctx *c, tale_doc *doc, tale_error *err);
+
+TALE_API tale_ner_train_params tale_ner_train_default_params(void);
+TALE_API tale_status tale_ner_train(const struct tale_iob *train, const struct tale_iob *dev,
+                                    const tale_ner_train_params *p, const char *out_path,
+                                    tale_ner_report *rep, tale_error *err);
+
 
 
 /* ===================================================================== */
@@ -189,8 +312,9 @@ TALE_API int tale_tokenizer_is_abbrev(const tale_tokenizer *tk, const char *s, s
  * Names come from rules (see docs/NLP-TEXT.md): the Danmarks Statistik
  * first-name list (corpus/names/FirstNames_2021_{F,M}.utf8.tsv), a built-in
  * list of common Danish surnames, titles ("hr.", "fru", "advokat") and
- * capitalization.  The statistical NER is not used yet:
- * tale_redactor_name_source() says which source is active.
+ * capitalization; an entity tagger (tale_ner_tag from the NER section) is
+ * used too when params.ner is set.  tale_redactor_name_source() says which
+ * sources are active.
  */
 typedef enum tale_pii_type {
     TALE_PII_CPR = 0,
@@ -210,12 +334,23 @@ typedef struct tale_pii_span {
     size_t out_start, out_end; /* the placeholder in the redacted text (tale_redact_apply) */
 } tale_pii_span;
 
+/* An entity tagger for names: tag the n tokens of one sentence with IOB2
+ * tags ("B-PER", "I-PER", "O", other types ignored); the tag strings must
+ * outlive the call only until it returns to the redactor.  Same shape as
+ * tale_ner_tag() with user = its tale_ner_ctx. */
+typedef tale_status (*tale_redact_ner_fn)(void *user, const char *const *forms, const size_t *lens,
+                                          size_t n, const char **tags, tale_error *err);
+
 /* Defaults come from tale_redact_default_params(). */
 typedef struct tale_redact_params {
     unsigned types;        /* bit (1u << TALE_PII_*) per type to find; TALE_PII_ALL */
     const char *names_dir; /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL:
                               <tale_data_dir()>/corpus/names, skipped when absent */
     int min_name_count;    /* first names held by fewer persons are ignored (20) */
+    tale_redact_ner_fn ner; /* optional: PER spans become [NAVN] before the name
+                               rules run (NULL: rules only) */
+    void *ner_user;
+    int name_rules;        /* 1: the rule-based name detector runs (after the NER); 0: NER only */
 } tale_redact_params;
 
 typedef struct tale_redactor tale_redactor;
@@ -226,7 +361,7 @@ TALE_API tale_redact_params tale_redact_default_params(void);
 TALE_API tale_status tale_redactor_new(const tale_redact_params *params, tale_redactor **out,
                                        tale_error *err);
 TALE_API void tale_redactor_free(tale_redactor *r); /* NULL ok */
-/* "rules+first-names" or "rules" (no name list found). */
+/* "ner+rules+first-names", "rules+first-names", "ner+rules", "ner" or "rules". */
 TALE_API const char *tale_redactor_name_source(const tale_redactor *r);
 
 /* Find the spans: sorted by start, never overlapping.  *spans is malloc'd
@@ -256,6 +391,167 @@ TALE_API int tale_pii_parse(const char *name);
 /* ===================================================================== */
 /* == readability, keywords, sentiment (nlp/readability.c, ...)        == */
 /* ===================================================================== */
+/*
+ * Readability (LIX), keywords (TF-IDF on Snowball stems) and lexicon
+ * sentiment (AFINN-da, Sentida 2, with negation).  All work on a tale_doc
+ * from tale_tokenize().
+ *
+ * LIX = words / sentences + 100 * long_words / words, where a word is a
+ * token with a letter or digit and a long word has more than 6 letters.
+ * Bands (Björnsson): < 25 very easy, 25-34 easy, 35-44 medium, 45-54 hard,
+ * >= 55 very hard.
+ */
+typedef struct tale_text_stats {
+    size_t n_sentences;        /* sentences with at least one word */
+    size_t n_tokens;
+    size_t n_words;            /* tokens with a letter or digit */
+    size_t n_long_words;       /* words with more than 6 letters */
+    size_t n_letters;          /* letters in words */
+    size_t n_types;            /* distinct lowercased words */
+    double lix;                /* 0 when there are no words */
+    double words_per_sentence;
+    double letters_per_word;
+    double long_word_ratio;    /* n_long_words / n_words */
+    double type_token_ratio;   /* n_types / n_words */
+} tale_text_stats;
+
+TALE_API tale_status tale_text_stats_compute(const tale_doc *doc, tale_text_stats *out, tale_error *err);
+/* The LIX band: english "very easy" … "very hard"; danish "meget let", "let",
+ * "middel", "svær", "meget svær". */
+TALE_API const char *tale_lix_band(double lix, int danish);
+
+/* ---- keywords ----------------------------------------------------------
+ * Document frequencies come from a reference corpus, one document per line
+ * (default <data>/corpus/text/ddt-sentences.txt); words are lowercased,
+ * Snowball-stemmed (libstemmer "danish") and stop words (snowball + ISO
+ * lists, Latin-1 or UTF-8, plus a built-in list of English function words)
+ * are dropped.  score = tf * (ln((N + 1) / (df + 1)) + 1). */
+typedef struct tale_keywords tale_keywords;
+
+/* Defaults come from tale_keywords_default_params(). */
+typedef struct tale_keywords_params {
+    const char *corpus_path;    /* NULL: <data>/corpus/text/ddt-sentences.txt */
+    const char *stopwords_dir;  /* NULL: <data>/corpus/lexicons/stopwords (every *.txt) */
+    size_t max_corpus_lines;    /* 0: all */
+    int min_letters;            /* shorter words are no keywords (3) */
+} tale_keywords_params;
+
+typedef struct tale_keyword {
+    char term[64];   /* the most frequent surface form in the doc (case kept) */
+    char stem[64];
+    size_t count;    /* occurrences in the doc */
+    double score;
+} tale_keyword;
+
+TALE_API tale_keywords_params tale_keywords_default_params(void);
+/* Errors: TALE_IO (missing corpus/stop words), TALE_BAD_UTF8 (corpus),
+ * TALE_UNSUPPORTED (no Danish Snowball stemmer), TALE_NO_MEMORY. */
+TALE_API tale_status tale_keywords_new(const tale_keywords_params *params, tale_keywords **out,
+                                       tale_error *err);
+TALE_API void tale_keywords_free(tale_keywords *kw); /* NULL ok */
+/* Up to max keywords, best first, into out[]; *n gets the number written. */
+TALE_API tale_status tale_keywords_extract(tale_keywords *kw, const tale_doc *doc, tale_keyword *out,
+                                           size_t max, size_t *n, tale_error *err);
+/* Snowball Danish stem of a lowercase UTF-8 word into buf (NUL-terminated,
+ * truncated to size). */
+TALE_API void tale_keywords_stem(tale_keywords *kw, const char *word, size_t len, char *buf, size_t size);
+TALE_API int tale_keywords_is_stopword(const tale_keywords *kw, const char *lower_word);
+
+/* ---- sentiment ---------------------------------------------------------
+ * Word scores from AFINN-da (−5..+5, phrases up to three words, longest
+ * match first) and Sentida 2 (lemmas, −5..+5, matched on the word form, then
+ * on its Snowball stem).  A negator ("ikke", "aldrig", "ingen", …) within
+ * negation_window words before a scored word, in the same clause (no comma
+ * between), multiplies that word's score by negation_factor. */
+typedef struct tale_sentiment tale_sentiment;
+
+/* Defaults come from tale_sentiment_default_params(). */
+typedef struct tale_sentiment_params {
+    const char *afinn_path;   /* NULL: <data>/corpus/lexicons/afinn/AFINN-da-32.txt */
+    const char *sentida_path; /* NULL: <data>/corpus/lexicons/sentida2/sentidav2_lemmas.csv */
+    int negation_window;      /* 3 */
+    double negation_factor;   /* -0.75 (a negated "god" is less bad than "dårlig") */
+} tale_sentiment_params;
+
+typedef struct tale_sentiment_result {
+    size_t n_words;      /* words scored over */
+    size_t n_afinn_hits, n_sentida_hits, n_negated;
+    double afinn;        /* sum of AFINN scores */
+    double sentida;      /* sum of Sentida scores */
+    double afinn_per_word, sentida_per_word;
+    int polarity;        /* sign of afinn (sentida when afinn is 0): -1, 0, +1 */
+} tale_sentiment_result;
+
+TALE_API tale_sentiment_params tale_sentiment_default_params(void);
+/* Errors: TALE_IO, TALE_BAD_DATA (malformed line, named), TALE_NO_MEMORY. */
+TALE_API tale_status tale_sentiment_new(const tale_sentiment_params *params, tale_sentiment **out,
+                                        tale_error *err);
+TALE_API void tale_sentiment_free(tale_sentiment *s); /* NULL ok */
+/* Score tokens [first, first + n) of doc; use tale_doc_sentence() for one
+ * sentence, or 0 and tale_doc_n_tokens() for the whole doc. */
+TALE_API tale_status tale_sentiment_score(tale_sentiment *s, const tale_doc *doc, size_t first, size_t n,
+                                          tale_sentiment_result *out, tale_error *err);
+
+
+/* ===================================================================== */
+/* == punctuation for dictation (nlp/punctuate.c)                      == */
+/* ===================================================================== */
+/*
+ * Punctuation and capitals for recogniser text that has none (tale's CTC
+ * models write lowercase words only).  Rules, in order (docs/DICTATE.md):
+ *   1. optional: number words become digits (tale_normalize, TO_DIGITS);
+ *   2. spoken commands become symbols: "komma" → ",", "punktum" → ".",
+ *      "spørgsmålstegn" → "?", "udråbstegn" → "!", "kolon" → ":",
+ *      "semikolon" → ";", "ny linje" → a line break, "nyt afsnit" → a blank
+ *      line;
+ *   3. a sentence with no end mark before a line break or at the end of a
+ *      final utterance gets "?" when it starts with a question word
+ *      ("hvad", "hvornår", …) or with a finite verb followed by a subject
+ *      ("har du", "kommer hun"), else ".";
+ *   4. capitals: each sentence start; words that a case profile of Danish
+ *      text writes capitalised (names, places, "EU"); first names from
+ *      Danmarks Statistik's list that the case profile does not know as
+ *      ordinary lowercase words.
+ * A punctuator remembers whether the last final utterance ended inside a
+ * sentence (after "komma"), so that the next one continues in lowercase.
+ * It belongs to one thread at a time.
+ *
+ *   tale_punctuator *pn;  char *s;
+ *   tale_punctuator_new(NULL, &pn, &err);
+ *   tale_punctuate(pn, "hvornår kommer mette fra århus", SIZE_MAX, 1, &s, &err);
+ *   // s = "Hvornår kommer Mette fra Århus?"
+ */
+typedef struct tale_punctuator tale_punctuator;
+
+/* Defaults come from tale_punct_default_params(). */
+typedef struct tale_punct_params {
+    const char *names_dir;  /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL: <data>/corpus/names
+                               (no first names when absent); "": none */
+    const char *const *case_texts; /* NULL-terminated cased text files (one sentence a line, or
+                               Leipzig .csv) for the case profile; NULL: DDT sentences and the
+                               Leipzig samples under <data>/corpus/text (those present) */
+    int min_name_count;     /* 300: rarer first names are not capitalised */
+    int commands;           /* 1: spoken punctuation commands */
+    int question_marks;     /* 1: "?" for questions (else always ".") */
+    int digits;             /* 0: 1 = number words to digits */
+} tale_punct_params;
+
+TALE_API tale_punct_params tale_punct_default_params(void);
+/* Reads the word lists.  A file named explicitly that cannot be read is an
+ * error (TALE_IO); default files that are absent are skipped. */
+TALE_API tale_status tale_punctuator_new(const tale_punct_params *p, tale_punctuator **out,
+                                         tale_error *err);
+TALE_API void tale_punctuator_free(tale_punctuator *pn); /* NULL ok */
+/* Punctuate len bytes of UTF-8 (len SIZE_MAX: NUL-terminated).  final = 1:
+ * a complete utterance (gets its end mark, updates the continuation state);
+ * 0: a partial hypothesis (no end mark, state unchanged).  *out is
+ * malloc()ed (free() it).  Invalid UTF-8: TALE_BAD_UTF8. */
+TALE_API tale_status tale_punctuate(tale_punctuator *pn, const char *text, size_t len, int final,
+                                    char **out, tale_error *err);
+/* Forget the continuation state (next text starts a sentence). */
+TALE_API void tale_punctuator_reset(tale_punctuator *pn);
+/* Number of capitalised word forms known (case profile + first names). */
+TALE_API size_t tale_punctuator_n_names(const tale_punctuator *pn);
 
 
 #ifdef __cplusplus

@@ -508,6 +508,12 @@ static tale_status tokenize_doc(tale_tokenizer *tk, tale_doc *d, UText *ut, tale
                 j += 2;
                 continue;
             }
+            /* times and scores: "14:30", "3:1" */
+            if (digits && !letters && seg_is(&c, j, ":") && adj(&c, j + 1, n->end) && c.s[j + 1].type == SEG_NUM) {
+                end = c.s[j + 1].end;
+                j += 2;
+                continue;
+            }
             /* "80'erne" */
             if (is_apos(&c, j) && !letters && adj(&c, j + 1, n->end) && c.s[j + 1].type == SEG_WORD) {
                 letters = 1;
@@ -529,7 +535,7 @@ static tale_status tokenize_doc(tale_tokenizer *tk, tale_doc *d, UText *ut, tale
                     int pure = 1;
                     for (size_t k = start; k < end; k++)
                         pure &= t[k] >= '0' && t[k] <= '9';
-                    if (pure && tl <= 4 && ordinal_follows(&c, j)) {
+                    if (pure && tl <= 3 && ordinal_follows(&c, j)) {
                         end = n->end;
                         j++;
                         ordinal = 1;

@@ -19,6 +19,9 @@ if command -v espeak-ng >/dev/null 2>&1 && command -v sox >/dev/null 2>&1; then
     # the espeak original (22.05 kHz) goes through tale's own resampler;
     # the sox copy is already 16 kHz
     ./tale info "$out/sentence-22k.wav" "$out/sentence.wav"
+    echo
+    echo "demo: utterances the voice activity detector finds in it (tale dictate --input):"
+    ./tale dictate --input "$out/sentence.wav"
 else
     echo "demo: espeak-ng or sox missing (run 'make deps'); using a real recording instead"
 fi

@@ -26,14 +26,16 @@ static void frame(float *row, int hot, double p, int hot2, double p2)
         row[hot2] = (float)log(p2);
 }
 
-/* Frames spelling a sequence with one peaked frame per symbol. */
-static float *spell(const int *seq, size_t n)
+/* Frames spelling a sequence with one peaked frame (probability peak) per symbol. */
+static float *spell_p(const int *seq, size_t n, double peak)
 {
     float *m = malloc(n * NV * sizeof *m);
     for (size_t t = 0; t < n; t++)
-        frame(m + t * NV, seq[t], 0.9, -1, 0);
+        frame(m + t * NV, seq[t], peak, -1, 0);
     return m;
 }
+
+static float *spell(const int *seq, size_t n) { return spell_p(seq, n, 0.9); }
 
 static void test_greedy_collapse_and_frames(void **state)
 {
@@ -155,8 +157,9 @@ static void test_lm_flips_choice(void **state)
     assert_true(fabs(r->score - want) < 1e-3);
     tale_ctc_result_free(r);
 
-    /* alpha 0: the LM has no say, the acoustics win again */
+    /* alpha 0 and no spelling penalty: the LM has no say, the acoustics win again */
     p.lm_alpha = 0.0f;
+    p.unk_penalty = 0.0f;
     assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, &e), TALE_OK);
     assert_string_equal(r->text, "det ær");
     tale_ctc_result_free(r);
@@ -164,14 +167,14 @@ static void test_lm_flips_choice(void **state)
     free(m);
 }
 
-/* A word the LM has never seen is still produced when the acoustics are
- * clear (scored as <unk>). */
+/* A word the LM has never seen ("tær") is still produced when the
+ * acoustics are clear enough to pay the unknown-word penalty; with weaker
+ * acoustics the spelling lookahead pulls the text to words the LM knows. */
 static void test_oov_word_survives(void **state)
 {
     (void)state;
     int seq[] = {T, AE, R, B, SP, D, E, T};
     size_t n = sizeof seq / sizeof *seq;
-    float *m = spell(seq, n);
     tale_lm_builder *bld;
     tale_lm *lm;
     assert_int_equal(tale_lm_builder_new(NULL, &bld, NULL), TALE_OK);
@@ -180,11 +183,29 @@ static void test_oov_word_survives(void **state)
     assert_int_equal(tale_lm_builder_finish(bld, &lm, NULL), TALE_OK);
     tale_lm_builder_free(bld);
     assert_int_equal(tale_lm_word_id(lm, "tær", strlen("tær")), tale_lm_unk_id(lm));
+    assert_true(tale_lm_has_prefix(lm, "go", 2));
+    assert_false(tale_lm_has_prefix(lm, "tæ", strlen("tæ")));
     tale_ctc_decoder_params p = tale_ctc_default_params();
     p.lm = lm;
     tale_ctc_result *r;
+    /* very clear acoustics: the OOV word survives the default penalty */
+    float *m = spell_p(seq, n, 0.999);
     assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
     assert_string_equal(r->text, "tær det");
+    tale_ctc_result_free(r);
+    free(m);
+    /* ordinary acoustics: survives without the lookahead penalty ... */
+    m = spell(seq, n);
+    p.unk_penalty = 0.0f;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "tær det");
+    tale_ctc_result_free(r);
+    /* ... and with it, every word of the text is one the LM knows */
+    p.unk_penalty = -10.0f;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    for (size_t i = 0; i < r->n_words; i++)
+        assert_int_not_equal(tale_lm_word_id(lm, r->text + r->words[i].text_offset, r->words[i].text_len),
+                             tale_lm_unk_id(lm));
     tale_ctc_result_free(r);
     tale_lm_free(lm);
     free(m);
@@ -307,6 +328,95 @@ static void test_long_input(void **state)
     free(m);
 }
 
+static double lse2(double a, double b)
+{
+    if (isinf(a) && a < 0)
+        return b;
+    if (isinf(b) && b < 0)
+        return a;
+    return fmax(a, b) + log1p(exp(-fabs(a - b)));
+}
+
+/* ln P(labels | frames) by the CTC forward algorithm (reference for the beam). */
+static double ctc_forward(const float *m, int T, int V, const int *lab, int L)
+{
+    int S = 2 * L + 1;
+    double a[32], b[32];
+    for (int s = 0; s < S; s++)
+        a[s] = -INFINITY;
+    a[0] = m[0];
+    if (L > 0)
+        a[1] = m[lab[0]];
+    for (int t = 1; t < T; t++) {
+        for (int s = 0; s < S; s++) {
+            int l = (s & 1) ? lab[s / 2] : 0;
+            double v = a[s];
+            if (s >= 1)
+                v = lse2(v, a[s - 1]);
+            if (s >= 2 && (s & 1) && lab[s / 2] != lab[s / 2 - 1])
+                v = lse2(v, a[s - 2]);
+            b[s] = v + m[t * V + l];
+        }
+        memcpy(a, b, sizeof(double) * (size_t)S);
+    }
+    double end = a[S - 1];
+    if (S >= 2)
+        end = lse2(end, a[S - 2]);
+    return end;
+}
+
+/* Exhaustive check on a tiny problem: with a beam wide enough to keep every
+ * prefix, the beam finds the most probable labelling, and its acoustic
+ * score equals the forward-algorithm probability. */
+static void test_beam_exact_on_tiny_input(void **state)
+{
+    (void)state;
+    const char *const tk[] = {"", "a", "b"};
+    tale_ctc_vocab v = {tk, 3, 0, -1};
+    enum { TT = 6 };
+    float m[TT * 3];
+    unsigned seed = 99;
+    for (int trial = 0; trial < 20; trial++) {
+        for (int t = 0; t < TT; t++) {
+            double p[3], sum = 0;
+            for (int i = 0; i < 3; i++) {
+                seed = seed * 1103515245u + 12345u;
+                p[i] = 0.05 + ((seed >> 16) % 1000) / 1000.0;
+                sum += p[i];
+            }
+            for (int i = 0; i < 3; i++)
+                m[t * 3 + i] = (float)log(p[i] / sum);
+        }
+        /* every labelling over {a, b} of length 0..TT */
+        double best = -INFINITY;
+        int best_lab[TT], best_len = 0;
+        for (int len = 0; len <= TT; len++)
+            for (int code = 0; code < (1 << len); code++) {
+                int lab[TT];
+                for (int i = 0; i < len; i++)
+                    lab[i] = 1 + ((code >> i) & 1);
+                double lp = ctc_forward(m, TT, 3, lab, len);
+                if (lp > best) {
+                    best = lp;
+                    best_len = len;
+                    memcpy(best_lab, lab, sizeof lab);
+                }
+            }
+        char want[TT + 1];
+        for (int i = 0; i < best_len; i++)
+            want[i] = best_lab[i] == 1 ? 'a' : 'b';
+        want[best_len] = 0;
+        tale_ctc_decoder_params p = tale_ctc_default_params();
+        p.beam_width = 256;
+        p.token_min_logp = -1e30f;
+        tale_ctc_result *r;
+        assert_int_equal(tale_ctc_beam(m, TT, &v, &p, &r, NULL), TALE_OK);
+        assert_string_equal(r->text, want);
+        assert_true(fabs(r->acoustic_logp - best) < 1e-4);
+        tale_ctc_result_free(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_wav2vec2_vocab),
         cmocka_unit_test(test_errors_and_empty),
         cmocka_unit_test(test_long_input),
+        cmocka_unit_test(test_beam_exact_on_tiny_input),
     };
     return cmocka_run_group_tests_name("asr_ctc", tests, NULL, NULL);
 }

@@ -476,6 +476,74 @@ static void test_fetch_hf_listing(void **state)
     tale_registry_free(r);
 }
 
+/* The tale binary next to this test's build folder (build-asan/tale under
+ * make asan), else the one in the source root. */
+static const char *tale_bin(void)
+{
+    static char path[4200];
+    char exe[4000];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *sl = strrchr(exe, '/');
+        if (sl) {
+            *sl = 0;
+            sl = strrchr(exe, '/');
+            if (sl) {
+                *sl = 0;
+                snprintf(path, sizeof path, "%s/tale", exe);
+                if (access(path, X_OK) == 0)
+                    return path;
+            }
+        }
+    }
+    snprintf(path, sizeof path, "%s/tale", TALE_SOURCE_DIR);
+    return path;
+}
+
+/* tale models get / path / list end to end: a dropped connection fails
+ * with exit 1 and a message, the next get resumes, path finds the file. */
+static void test_cli_models(void **state)
+{
+    (void)state;
+    NEED_SERVER();
+    const char *tale = tale_bin();
+    if (access(tale, X_OK) != 0)
+        skip();
+    char content[512];
+    snprintf(content, sizeof content, "demo\twhisper-ggml\tdemo.bin\t%s\t600000\t-\tMIT\t12.3%% (test)\tdemo\n",
+             url("/drop/600000/cli-demo.bin"));
+    const char *reg = tt_tmp("cli-registry.tsv");
+    write_text(reg, content);
+    const char *cache = tt_tmp("cli-cache");
+    tt_sh("rm -rf '%s'", cache);
+    const char *errf = tt_tmp("cli-err.txt");
+    assert_int_equal(tt_sh("'%s' models get demo --registry '%s' --cache '%s' >/dev/null 2>'%s'", tale, reg, cache,
+                           errf), 1);
+    size_t n;
+    char *msg = tt_read_file(errf, &n);
+    assert_non_null(strstr(msg, "run again to resume"));
+    free(msg);
+    assert_int_equal(tt_sh("'%s' models path demo --registry '%s' --cache '%s' >/dev/null 2>&1", tale, reg, cache), 1);
+    const char *outf = tt_tmp("cli-out.txt");
+    assert_int_equal(tt_sh("'%s' models get demo --registry '%s' --cache '%s' >'%s' 2>/dev/null", tale, reg, cache,
+                           outf), 0);
+    assert_int_equal(tt_sh("'%s' models path demo --registry '%s' --cache '%s' >'%s'", tale, reg, cache, outf), 0);
+    char *path = tt_read_file(outf, &n);
+    assert_non_null(path);
+    path[strcspn(path, "\n")] = 0;
+    assert_pattern_file(path, 600000);
+    free(path);
+    assert_int_equal(tt_sh("'%s' models list --json --registry '%s' --cache '%s' >'%s'", tale, reg, cache, outf), 0);
+    char *json = tt_read_file(outf, &n);
+    assert_non_null(strstr(json, "\"downloaded\":true"));
+    assert_non_null(strstr(json, "\"size_bytes\":600000"));
+    free(json);
+    assert_int_equal(tt_sh("'%s' models get nosuch --registry '%s' --cache '%s' 2>/dev/null", tale, reg, cache), 1);
+    assert_int_equal(tt_sh("'%s' models get 2>/dev/null", tale), 2);
+    assert_int_equal(tt_sh("'%s' models frobnicate 2>/dev/null", tale), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_shipped_registry),
         cmocka_unit_test(test_cache_dir),
         cmocka_unit_test(test_fetch_hf_listing),
+        cmocka_unit_test(test_cli_models),
     };
     return cmocka_run_group_tests_name("asr_download", tests, start_server, stop_server);
 }

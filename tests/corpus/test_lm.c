@@ -200,6 +200,23 @@ static void test_arpa_round_trip(void **state)
     assert_int_equal(nw1, nw2);
     assert_int_equal(nw1, 28 + 5); /* 28 words + 5 × </s> */
     assert_true(fabs(ppl1 - ppl2) / ppl1 < 1e-4);
+    /* the decoder's lookups by hash agree with the string lookups, after a
+     * round trip too */
+    const char *words[] = {"det", "søen", "æbler", "øen", "i", "dag", "ukendt", "sø"};
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        uint64_t h = tale_lm_prefix_hash(TALE_LM_PREFIX_HASH_INIT, words[i], strlen(words[i]));
+        assert_int_equal(tale_lm_word_id_hash(lm2, h), wid(lm2, words[i]));
+        assert_int_equal(tale_lm_word_id_hash(lm, h), wid(lm, words[i]));
+    }
+    assert_int_equal(wid(lm2, "sø"), tale_lm_unk_id(lm2));
+    assert_true(tale_lm_has_prefix(lm2, "sø", strlen("sø")));
+    assert_true(tale_lm_has_prefix(lm2, "søen", strlen("søen")));
+    assert_false(tale_lm_has_prefix(lm2, "søer", strlen("søer")));
+    assert_false(tale_lm_has_prefix(lm2, "<s", 2));
+    uint64_t h = tale_lm_prefix_hash(TALE_LM_PREFIX_HASH_INIT, "æb", strlen("æb"));
+    assert_true(tale_lm_has_prefix_hash(lm2, h));
+    h = tale_lm_prefix_hash(h, "ler", 3);
+    assert_int_equal(tale_lm_word_id_hash(lm2, h), wid(lm2, "æbler"));
     assert_true(ppl1 > 1.0 && ppl1 < 20.0);
     tale_lm_free(lm);
     tale_lm_free(lm2);
@@ -321,6 +338,14 @@ static void test_builder_files_and_errors(void **state)
     assert_int_equal(wid(lm, "testsættet"), tale_lm_unk_id(lm)); /* excluded */
     assert_string_equal(tale_lm_word(lm, wid(lm, "åse")), "åse");
     tale_lm_free(lm);
+    /* a CoNLL-U file as training text: only its "# text = " lines count */
+    tale_lm_builder *b2;
+    assert_int_equal(tale_lm_builder_new(NULL, &b2, &e), TALE_OK);
+    assert_int_equal(tale_lm_builder_add_file(b2, tt_tmp("x.conllu"), &e), TALE_OK);
+    tale_lm_builder_stats(b2, &ns, &nx, &nt);
+    assert_int_equal(ns, 1);
+    assert_int_equal(nt, 4);
+    tale_lm_builder_free(b2);
     /* bad UTF-8 in a file names the file and line */
     assert_int_equal(tt_write_file(tt_tmp("bad.txt"), "god\nd\xe5rlig\n", 10), 0);
     assert_int_equal(tale_lm_builder_add_file(b, tt_tmp("bad.txt"), &e), TALE_BAD_UTF8);

@@ -52,7 +52,7 @@ static void test_cpr(void **state)
 {
     (void)state;
     expect("CPR-nr. 010190-1234 og 2412851237.", "CPR-nr. [CPR] og [CPR].");
-    expect("Født 150378 1119 i Odense.", "Født [CPR] i Odense.");
+    expect("Født 150378 1119 i Odense, søsteren 150380–1118.", "Født [CPR] i Odense, søsteren [CPR].");
     /* invalid dates are no CPR numbers: 31 April, 29 Feb 1921 */
     expect("Tallene 310421-1234 og 2902211234 er ugyldige.", "Tallene 310421-1234 og 2902211234 er ugyldige.");
     /* 29 Feb 2000 is valid (7th digit 4 → 2000) */
@@ -103,7 +103,12 @@ static void test_names(void **state)
     expect("Hans mor er syg. Hans Jensen er rask.", "Hans mor er syg. [NAVN] er rask.");
     expect("Advokat Thomas Bach og tolken, Ahmad Rahimi, kom.", "Advokat [NAVN] og tolken, [NAVN], kom.");
     expect("Aarhus Kommune har 355.000 indbyggere.", "Aarhus Kommune har 355.000 indbyggere.");
-    expect("Æblet faldt. Øjvind og Åse kom.", "Æblet faldt. [NAVN] og [NAVN] kom.");
+    expect("Eventyret skrev H. C. Andersen, og H.L. Hansen læste det.", "Eventyret skrev [NAVN], og [NAVN] læste det.");
+    /* forum style: all lowercase, a first name and a listed surname */
+    expect("hej ida jensen og mette her", "hej [NAVN] og mette her");
+    expect("Æblet faldt. Søren og Åse kom.", "Æblet faldt. [NAVN] og [NAVN] kom.");
+    /* rare list names alone are not redacted ("Texas" is held by 39 persons) */
+    expect("Han rejste til Texas og Paris.", "Han rejste til Texas og Paris.");
     assert_string_equal(tale_redactor_name_source(R), tt_have_data("corpus/names/FirstNames_2021_M.utf8.tsv")
                                                           ? "rules+first-names"
                                                           : "rules");
@@ -256,6 +261,150 @@ static void test_caseworker_sets(void **state)
     assert_true(score_file(TALE_SOURCE_DIR "/tests/data/redact/caseworker-da-heldout.txt") > 0.90);
 }
 
+
+/* Random caseworker-like strings: spans sorted, disjoint, in range, and the
+ * redacted text has the right length (run under ASan by make asan). */
+static void test_random_invariants(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "Hr. ", "Jensen", " bor på ", "Vestergade ", "12", ", ", "2. th.", "8000 ", "Aarhus C", " tlf. ",
+        "23 45 67 89", "+45 ", "010190-1234", " ", ".", "reg.nr. ", "1234", " konto ", "0012345678",
+        "jens@x.dk", "Hans", " mor", "Søren", "\n", "2021", "-", "kr.", "Ø", "DK50", " 0040",
+    };
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    unsigned seed = 777;
+    char text[600];
+    for (int round = 0; round < 1500; round++) {
+        size_t len = 0;
+        int n = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 30;
+        for (int k = 0; k < n; k++) {
+            const char *p = pieces[((seed = seed * 1103515245u + 12345u) >> 16) % np];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof text)
+                break;
+            memcpy(text + len, p, pl);
+            len += pl;
+        }
+        tale_pii_span *sp;
+        size_t ns;
+        tale_error e;
+        assert_int_equal(tale_redact_find(R, text, len, &sp, &ns, &e), TALE_OK);
+        size_t prev = 0, want = len;
+        for (size_t i = 0; i < ns; i++) {
+            assert_true(sp[i].start >= prev && sp[i].end > sp[i].start && sp[i].end <= len);
+            prev = sp[i].end;
+            want = want - (sp[i].end - sp[i].start) + strlen(tale_pii_placeholder(sp[i].type));
+        }
+        char *out;
+        size_t out_len;
+        assert_int_equal(tale_redact_apply(text, len, sp, ns, &out, &out_len, &e), TALE_OK);
+        assert_int_equal(out_len, want);
+        free(out);
+        free(sp);
+    }
+}
+
+
+/* tale redact end to end: the binary of the source tree (skipped when not
+ * built), exit codes 0/1/2, the redacted text and a JSON map python reads. */
+static void test_cli(void **state)
+{
+    (void)state;
+    const char *bin = TALE_SOURCE_DIR "/tale";
+    if (tt_sh("test -x '%s'", bin) != 0)
+        skip();
+    const char *in = "Fru Sørensen (cpr 010190-1234) ringede fra 23 45 67 89.\n";
+    assert_int_equal(tt_write_file(tt_tmp("notat.txt"), in, strlen(in)), 0);
+    assert_int_equal(tt_sh("'%s' redact --map '%s' -o '%s' '%s'", bin, tt_tmp("map.json"), tt_tmp("out.txt"),
+                           tt_tmp("notat.txt")),
+                     0);
+    char *out = tt_read_file(tt_tmp("out.txt"), NULL);
+    assert_non_null(out);
+    assert_string_equal(out, "Fru [NAVN] (cpr [CPR]) ringede fra [TELEFON].\n");
+    free(out);
+    if (tt_have_cmd("python3"))
+        assert_int_equal(tt_sh("python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); "
+                               "assert m[\"schema\"]==1 and [i[\"text\"] for i in m[\"items\"]]=="
+                               "[\"Sørensen\",\"010190-1234\",\"23 45 67 89\"]' '%s'",
+                               tt_tmp("map.json")),
+                         0);
+    /* only CPR, from standard input, spans listing */
+    assert_int_equal(tt_sh("'%s' redact -t cpr --spans - < '%s' > '%s'", bin, tt_tmp("notat.txt"), tt_tmp("spans.tsv")), 0);
+    out = tt_read_file(tt_tmp("spans.tsv"), NULL);
+    assert_string_equal(out, "19\t30\tcpr\t010190-1234\n");
+    free(out);
+    /* usage errors exit 2, runtime failures 1 (missing file, bad UTF-8) */
+    assert_int_equal(tt_sh("'%s' redact -t nonsense x 2>/dev/null", bin), 2);
+    assert_int_equal(tt_sh("'%s' redact 2>/dev/null", bin), 2);
+    assert_int_equal(tt_sh("'%s' redact '%s' 2>/dev/null", bin, tt_tmp("missing.txt")), 1);
+    /* a NER model named explicitly must load; --no-ner uses the rules alone */
+    assert_int_equal(tt_sh("'%s' redact --ner '%s' '%s' >/dev/null 2>&1", bin, tt_tmp("no-model.tnlp"),
+                           tt_tmp("notat.txt")),
+                     1);
+    assert_int_equal(tt_sh("'%s' redact --no-ner -o '%s' '%s'", bin, tt_tmp("out2.txt"), tt_tmp("notat.txt")), 0);
+    out = tt_read_file(tt_tmp("out2.txt"), NULL);
+    assert_string_equal(out, "Fru [NAVN] (cpr [CPR]) ringede fra [TELEFON].\n");
+    free(out);
+    assert_int_equal(tt_write_file(tt_tmp("bad.txt"), "Ø\xff", 3), 0);
+    assert_int_equal(tt_sh("'%s' redact '%s' 2>'%s'", bin, tt_tmp("bad.txt"), tt_tmp("err.txt")), 1);
+    char *msg = tt_read_file(tt_tmp("err.txt"), NULL);
+    assert_non_null(strstr(msg, "byte 2"));
+    free(msg);
+}
+
+/* A stand-in entity tagger: "Zyx" starts a person, "Qor" continues one,
+ * "Niels" (inside a street name) is a person too; "Fejl" makes it fail. */
+static tale_status fake_ner(void *user, const char *const *forms, const size_t *lens, size_t n,
+                            const char **tags, tale_error *err)
+{
+    int *calls = user;
+    (*calls)++;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(strlen(forms[i]), lens[i]);
+        if (strcmp(forms[i], "Fejl") == 0)
+            return tale_error_set(err, TALE_BAD_MODEL, "fake NER failed");
+        tags[i] = strcmp(forms[i], "Zyx") == 0 || strcmp(forms[i], "Niels") == 0 ? "B-PER"
+                  : strcmp(forms[i], "Qor") == 0                                  ? "I-PER"
+                  : strcmp(forms[i], "Fru") == 0                                  ? "B-PER"
+                                                                                  : "O";
+        if (strcmp(forms[i], "Fru") == 0 && i + 1 < n && strcmp(forms[i + 1], "Zyx") == 0) {
+            tags[i + 1] = "I-PER";
+            i++;
+        }
+    }
+    return TALE_OK;
+}
+
+static void test_ner_hook(void **state)
+{
+    (void)state;
+    int calls = 0;
+    tale_redact_params p = tale_redact_default_params();
+    p.ner = fake_ner;
+    p.ner_user = &calls;
+    tale_redactor *r;
+    tale_error e;
+    assert_int_equal(tale_redactor_new(&p, &r, &e), TALE_OK);
+    assert_non_null(strstr(tale_redactor_name_source(r), "ner+rules"));
+    const char *text = "Zyx Qor bor på Niels Juels Gade 5. Fru Zyx kom. Hr. Jensen også.";
+    tale_pii_span *sp;
+    size_t n;
+    assert_int_equal(tale_redact_find(r, text, strlen(text), &sp, &n, &e), TALE_OK);
+    assert_int_equal(calls, 3); /* once per sentence */
+    char *out;
+    assert_int_equal(tale_redact_apply(text, strlen(text), sp, n, &out, NULL, &e), TALE_OK);
+    /* the address wins over the tagger's "Niels"; the title stays; rules still run */
+    assert_string_equal(out, "[NAVN] bor på [ADRESSE]. Fru [NAVN] kom. Hr. [NAVN] også.");
+    free(out);
+    free(sp);
+    sp = (tale_pii_span *)1;
+    assert_int_equal(tale_redact_find(r, "Det er en Fejl.", 15, &sp, &n, &e), TALE_BAD_MODEL);
+    assert_null(sp);
+    assert_string_equal(e.msg, "fake NER failed");
+    tale_redactor_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +412,8 @@ int main(void)
         cmocka_unit_test(test_email_account), cmocka_unit_test(test_address),
         cmocka_unit_test(test_names),         cmocka_unit_test(test_types_and_map),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_caseworker_sets),
+        cmocka_unit_test(test_random_invariants), cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_ner_hook),
     };
     return cmocka_run_group_tests_name("nlp_redact", tests, setup, teardown);
 }

@@ -305,6 +305,53 @@ static void test_ddt_dev_tokens(void **state)
     free(raw);
 }
 
+
+/* Random strings from tricky pieces: invariants hold and nothing crashes
+ * (run under ASan by make asan). */
+static void test_random_text_invariants(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        ".", "-", "'", "@", "/", ",", ":", "1", "12", "2021", "a", "Å", "æble", "ø", " ", "  ", "\n", "\n\n",
+        "http://", "www.", "kl.", "f.eks.", "\"", "\xE2\x80\x93", "\xE2\x80\xA6", "?", "!", "A/S", "+45",
+        "\xC2\xA0", "dk", "Hr.", "3.", "e", "-g'er", ",-", "\t", "\r\n", "(", ")", "\xF0\x9F\x98\x80",
+    };
+    const size_t np = sizeof pieces / sizeof pieces[0];
+    tale_tokenizer *tk = new_tok();
+    unsigned seed = 12345;
+    char text[512];
+    for (int round = 0; round < 3000; round++) {
+        size_t len = 0;
+        int n = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 40;
+        for (int k = 0; k < n; k++) {
+            const char *p = pieces[((seed = seed * 1103515245u + 12345u) >> 16) % np];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof text)
+                break;
+            memcpy(text + len, p, pl);
+            len += pl;
+        }
+        tale_doc *d;
+        tale_error e;
+        assert_int_equal(tale_tokenize(tk, text, len, &d, &e), TALE_OK);
+        size_t prev = 0, nt = tale_doc_n_tokens(d), covered = 0;
+        for (size_t t = 0; t < nt; t++) {
+            const tale_token *k = tale_doc_token(d, t);
+            assert_true(k->start >= prev && k->end > k->start && k->end <= len);
+            assert_false(text[k->start] == ' ' || text[k->start] == '\n' || text[k->start] == '\t');
+            prev = k->end;
+        }
+        for (size_t s = 0; s < tale_doc_n_sentences(d); s++) {
+            tale_span sp = tale_doc_sentence(d, s);
+            assert_int_equal(sp.first, covered);
+            covered += sp.n;
+        }
+        assert_int_equal(covered, nt);
+        tale_doc_free(d);
+    }
+    tale_tokenizer_free(tk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -312,7 +359,7 @@ int main(void)
         cmocka_unit_test(test_compounds_mail_url), cmocka_unit_test(test_offsets_flags),
         cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_abbrev_file),
         cmocka_unit_test(test_pretokenized),    cmocka_unit_test(test_builder_and_tags),
-        cmocka_unit_test(test_ddt_dev_tokens),
+        cmocka_unit_test(test_ddt_dev_tokens), cmocka_unit_test(test_random_text_invariants),
     };
     return cmocka_run_group_tests_name("nlp_tokenize", tests, NULL, NULL);
 }

@@ -1,0 +1,166 @@
+/* test_ner.c — named entities (nlp/ner.c): training on DaN+, Viterbi under
+ * BIO constraints, model-file validation. */
+#include "tale_test.h"
+#include "tale_corpus.h"
+#include "tale_nlp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *g_model;
+static int g_have;
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!tt_have_data("corpus/ner/danplus/da_news_train.tsv"))
+        return 0;
+    tale_iob *tr, *dv;
+    tale_error e;
+    if (tale_iob_read(tt_data("corpus/ner/danplus/da_news_train.tsv"), 0, TALE_IOB_FLAT, &tr, &e) ||
+        tale_iob_read(tt_data("corpus/ner/danplus/da_news_dev.tsv"), 0, TALE_IOB_FLAT, &dv, &e))
+        return -1;
+    /* a quick model on the first 1500 sentences */
+    tale_iob small = *tr;
+    small.n_sents = 1500;
+    tale_ner_train_params p = tale_ner_train_default_params();
+    p.epochs = 4;
+    char names[4096];
+    snprintf(names, sizeof names, "%s", tt_data("corpus/names"));
+    p.names_dir = names;
+    tale_ner_report r;
+    g_model = tt_tmp("ner-small.tnlp");
+    tale_status st = tale_ner_train(&small, dv, &p, g_model, &r, &e);
+    if (st != TALE_OK)
+        print_error("train: %s\n", e.msg);
+    else
+        print_message("  small NER model: dev F1 %.2f (epoch %d, %zu bytes)\n", r.dev_f1, r.best_epoch, r.model_bytes);
+    tale_iob_free(tr);
+    tale_iob_free(dv);
+    g_have = st == TALE_OK && r.dev_f1 > 40.0;
+    return st == TALE_OK ? 0 : -1;
+}
+
+static void test_small_model(void **state)
+{
+    (void)state;
+    if (!g_model)
+        skip();
+    assert_true(g_have); /* dev F1 above 40 even from 1500 sentences */
+    tale_ner *m;
+    tale_error e;
+    assert_int_equal(tale_ner_open(g_model, &m, &e), TALE_OK);
+    tale_ner_ctx *c = tale_ner_ctx_new(m);
+    const char *w[] = {"Statsminister", "Poul", "Nyrup", "Rasmussen", "besøgte", "København", "i", "går", "."};
+    const char *tags[9];
+    assert_int_equal(tale_ner_tag(c, w, NULL, 9, tags, &e), TALE_OK);
+    assert_string_equal(tags[1], "B-PER");
+    assert_string_equal(tags[2], "I-PER");
+    assert_string_equal(tags[3], "I-PER");
+    assert_string_equal(tags[4], "O");
+    assert_string_equal(tags[8], "O");
+    /* BIO well-formed: no I-X without B-X/I-X before it */
+    for (int i = 0; i < 9; i++)
+        if (tags[i][0] == 'I')
+            assert_true(i > 0 && tags[i - 1][0] != 'O' && strcmp(tags[i - 1] + 2, tags[i] + 2) == 0);
+    const char *bad[] = {"\xc3"};
+    assert_int_equal(tale_ner_tag(c, bad, NULL, 1, tags, &e), TALE_BAD_UTF8);
+    assert_int_equal(tale_ner_tag(c, w, NULL, 0, tags, &e), TALE_OK);
+    tale_ner_ctx_free(c);
+    tale_ner_free(m);
+}
+
+static void test_bad_ner_files(void **state)
+{
+    (void)state;
+    if (!g_model)
+        skip();
+    size_t n;
+    unsigned char *d = tt_read_file(g_model, &n);
+    assert_non_null(d);
+    const char *p = tt_tmp("ner-bad-å.tnlp");
+    size_t cuts[] = {0, 10, 28, n / 2, n - 1};
+    for (size_t k = 0; k < sizeof cuts / sizeof *cuts; k++) {
+        tt_write_file(p, d, cuts[k]);
+        tale_ner *m;
+        tale_error e;
+        assert_int_equal(tale_ner_open(p, &m, &e), TALE_BAD_MODEL);
+        assert_null(m);
+        assert_non_null(strstr(e.msg, p));
+    }
+    d[n - 20] ^= 1;
+    tt_write_file(p, d, n);
+    tale_ner *m;
+    tale_error e;
+    assert_int_equal(tale_ner_open(p, &m, &e), TALE_BAD_MODEL);
+    assert_non_null(strstr(e.msg, "checksum"));
+    free(d);
+    /* a tagger model is not a NER model */
+    d = tt_read_file(g_model, &n);
+    d[12] = 1;
+    tt_write_file(p, d, n);
+    assert_int_equal(tale_ner_open(p, &m, &e), TALE_BAD_MODEL);
+    assert_non_null(strstr(e.msg, "kind 1"));
+    free(d);
+    assert_int_equal(tale_ner_open("/nonexistent/ner.tnlp", &m, &e), TALE_IO);
+}
+
+static void test_train_errors(void **state)
+{
+    (void)state;
+    tale_iob *d;
+    tale_error e;
+    const char *x = "Søren\tB-PER\nbor\tO\n";
+    assert_int_equal(tale_iob_parse(x, strlen(x), "x", 0, 0, &d, &e), TALE_OK);
+    tale_ner_train_params p = tale_ner_train_default_params();
+    p.epochs = 0;
+    assert_int_equal(tale_ner_train(d, d, &p, tt_tmp("n.tnlp"), NULL, &e), TALE_INVALID_ARG);
+    p = tale_ner_train_default_params();
+    p.names_dir = "/nonexistent";
+    assert_int_equal(tale_ner_train(d, d, &p, tt_tmp("n.tnlp"), NULL, &e), TALE_IO);
+    assert_non_null(strstr(e.msg, "/nonexistent/FirstNames"));
+    tale_iob_free(d);
+    /* only O: nothing to learn */
+    const char *o = "Søren\tO\n";
+    assert_int_equal(tale_iob_parse(o, strlen(o), "o", 0, 0, &d, &e), TALE_OK);
+    assert_int_equal(tale_ner_train(d, d, NULL, tt_tmp("n.tnlp"), NULL, &e), TALE_BAD_DATA);
+    tale_iob_free(d);
+}
+
+static void test_default_model(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/da-ner.tnlp", tale_nlp_model_dir());
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        skip();
+    fclose(f);
+    tale_ner *m;
+    tale_error e;
+    assert_int_equal(tale_ner_open(NULL, &m, &e), TALE_OK);
+    tale_ner_ctx *c = tale_ner_ctx_new(m);
+    const char *w[] = {"Mette", "Frederiksen", "talte", "med", "Lars", "Løkke", "Rasmussen", "i", "Odense", "."};
+    const char *tags[10];
+    assert_int_equal(tale_ner_tag(c, w, NULL, 10, tags, &e), TALE_OK);
+    assert_string_equal(tags[0], "B-PER");
+    assert_string_equal(tags[1], "I-PER");
+    assert_string_equal(tags[2], "O");
+    assert_string_equal(tags[4], "B-PER");
+    assert_string_equal(tags[6], "I-PER");
+    assert_string_equal(tags[8], "B-LOC");
+    tale_ner_ctx_free(c);
+    tale_ner_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_model),
+        cmocka_unit_test(test_bad_ner_files),
+        cmocka_unit_test(test_train_errors),
+        cmocka_unit_test(test_default_model),
+    };
+    return cmocka_run_group_tests_name("nlp_ner", tests, setup, NULL);
+}
