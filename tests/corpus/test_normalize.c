@@ -176,6 +176,20 @@ static void test_number_words_roundtrip(void **state)
                 assert_int_equal(o, ord);
         }
     }
+    /* every value below 3000, and 500 spread up to 10^12 (a fixed LCG) */
+    uint64_t x = 12345;
+    for (int k = 0; k < 3500; k++) {
+        uint64_t v = k < 3000 ? (uint64_t)k : 0;
+        if (k >= 3000) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            v = (x >> 11) % 1000000000000ULL;
+        }
+        assert_int_equal(tale_number_to_words(v, 0, buf, sizeof buf, NULL), TALE_OK);
+        uint64_t n;
+        int o;
+        if (tale_number_from_words(buf, &n, &o, NULL) != TALE_OK || n != v || o)
+            fail_msg("%llu → '%s' → %llu", (unsigned long long)v, buf, (unsigned long long)n);
+    }
     assert_int_equal(tale_number_to_words(21, 1, buf, sizeof buf, NULL), TALE_OK);
     assert_string_equal(buf, "enogtyvende");
     assert_int_equal(tale_number_to_words(2, 1, buf, sizeof buf, NULL), TALE_OK);
