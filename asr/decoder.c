@@ -8,6 +8,7 @@
  * then LN and logits = x · token_embeddingᵀ (tied weights), last token only.
  */
 #include "nn.h"
+#include "pool.h"
 #include "whisper_internal.h"
 
 #include <math.h>
@@ -15,7 +16,7 @@
 
 #define LN_EPS 1e-5f
 
-static float *kv_slot(const asr_whisper_state *st, float *cache, int layer, int seq)
+static uint16_t *kv_slot(const asr_whisper_state *st, uint16_t *cache, int layer, int seq)
 {
     const asr_whisper_hparams *hp = &st->w->hp;
     size_t P = (size_t)hp->n_text_ctx, S = (size_t)hp->n_text_state;
@@ -26,10 +27,53 @@ void asr_kv_copy(asr_whisper_state *st, int dst, int src, int n_pos)
 {
     if (dst == src || n_pos <= 0)
         return;
-    size_t n = (size_t)n_pos * st->w->hp.n_text_state * sizeof(float);
+    size_t n = (size_t)n_pos * st->w->hp.n_text_state * sizeof(uint16_t);
     for (int l = 0; l < st->w->hp.n_text_layer; l++) {
         memcpy(kv_slot(st, st->k_cache, l, dst), kv_slot(st, st->k_cache, l, src), n);
         memcpy(kv_slot(st, st->v_cache, l, dst), kv_slot(st, st->v_cache, l, src), n);
+    }
+}
+
+typedef struct att_job {
+    asr_whisper_state *st;
+    int layer, n_seq, n_tok, n_past;
+    const int *slots;
+    int cross;
+} att_job;
+
+/* Self-attention: (sequence, head) pairs; cross-attention: heads (all rows
+ * share the audio keys).  Each thread takes a share, with its own scores. */
+static void att_task(void *arg, int ith, int nth)
+{
+    const att_job *j = arg;
+    asr_whisper_state *st = j->st;
+    const asr_whisper_hparams *hp = &st->w->hp;
+    int S = hp->n_text_state, T = hp->n_audio_ctx, H = hp->n_text_head, d = S / H;
+    int P = hp->n_text_ctx, R = j->n_seq * j->n_tok;
+    float scale = 1.0f / sqrtf((float)d);
+    float *scores = st->d_scores + (size_t)ith * st->max_rows * (P > T ? P : T);
+    float *kv32 = st->d_kv32 + (size_t)ith * 2 * (P > T ? P : T) * d;
+    if (j->cross) {
+        const uint16_t *ck = st->ck + (size_t)j->layer * T * S;
+        const uint16_t *cv = st->cv + (size_t)j->layer * T * S;
+        int h0, h1;
+        asr_split(H, ith, nth, 1, &h0, &h1);
+        for (int hh = h0; hh < h1; hh++)
+            asr_attention_head_f16(st->d_q + hh * d, S, ck + hh * d, S, cv + hh * d, S, R, T, d,
+                                   scale, -1, scores, kv32, st->d_att + hh * d, S);
+        return;
+    }
+    int n_kv = j->n_past + j->n_tok;
+    int p0, p1;
+    asr_split(j->n_seq * H, ith, nth, 1, &p0, &p1);
+    for (int pi = p0; pi < p1; pi++) {
+        int s = pi / H, hh = pi % H;
+        int slot = j->slots ? j->slots[s] : s;
+        const uint16_t *kc = kv_slot(st, st->k_cache, j->layer, slot);
+        const uint16_t *vc = kv_slot(st, st->v_cache, j->layer, slot);
+        asr_attention_head_f16(st->d_q + (size_t)s * j->n_tok * S + hh * d, S, kc + hh * d, S,
+                               vc + hh * d, S, j->n_tok, n_kv, d, scale, j->n_past, scores, kv32,
+                               st->d_att + (size_t)s * j->n_tok * S + hh * d, S);
     }
 }
 
@@ -44,7 +88,7 @@ tale_status asr_decode_slots(asr_whisper_state *st, const int32_t *tokens, int n
 {
     const asr_whisper *w = st->w;
     const asr_whisper_hparams *hp = &w->hp;
-    int S = hp->n_text_state, T = hp->n_audio_ctx, H = hp->n_text_head, d = S / H;
+    int S = hp->n_text_state;
     int R = n_seq * n_tok;
     if (n_seq < 1 || n_tok < 1 || n_seq > st->n_seq_max || R > st->max_rows || n_past < 0 ||
         n_past + n_tok > hp->n_text_ctx)
@@ -69,8 +113,6 @@ tale_status asr_decode_slots(asr_whisper_state *st, const int32_t *tokens, int n
         for (int i = 0; i < S; i++)
             xr[i] += pe[i];
     }
-    float scale = 1.0f / sqrtf((float)d);
-    int n_kv = n_past + n_tok;
     for (int l = 0; l < hp->n_text_layer; l++) {
         const asr_dec_layer *L = &w->dec[l];
         /* causal self-attention */
@@ -80,33 +122,29 @@ tale_status asr_decode_slots(asr_whisper_state *st, const int32_t *tokens, int n
         asr_linear(st, h, R, &L->attn.v, L->attn.bv, st->d_v);
         for (int s = 0; s < n_seq; s++) {
             int slot = slots ? slots[s] : s;
-            float *kc = kv_slot(st, st->k_cache, l, slot), *vc = kv_slot(st, st->v_cache, l, slot);
-            memcpy(kc + (size_t)n_past * S, st->d_k + (size_t)s * n_tok * S,
-                   (size_t)n_tok * S * sizeof(float));
-            memcpy(vc + (size_t)n_past * S, st->d_v + (size_t)s * n_tok * S,
-                   (size_t)n_tok * S * sizeof(float));
-            for (int hh = 0; hh < H; hh++)
-                asr_attention_head(st->d_q + (size_t)s * n_tok * S + hh * d, S, kc + hh * d, S,
-                                   vc + hh * d, S, n_tok, n_kv, d, scale, n_past, st->d_scores,
-                                   st->d_att + (size_t)s * n_tok * S + hh * d, S);
+            uint16_t *kc = kv_slot(st, st->k_cache, l, slot), *vc = kv_slot(st, st->v_cache, l, slot);
+            asr_f32_to_f16_row(st->d_k + (size_t)s * n_tok * S, kc + (size_t)n_past * S,
+                               (size_t)n_tok * S);
+            asr_f32_to_f16_row(st->d_v + (size_t)s * n_tok * S, vc + (size_t)n_past * S,
+                               (size_t)n_tok * S);
         }
+        att_job aj = {st, l, n_seq, n_tok, n_past, slots, 0};
+        asr_pool_run(st->pool, att_task, &aj);
         asr_linear(st, st->d_att, R, &L->attn.o, L->attn.bo, h);
         for (size_t i = 0; i < (size_t)R * S; i++)
             x[i] += h[i];
         /* cross-attention over the window's audio features */
         asr_layer_norm(x, R, S, L->cross_ln_w, L->cross_ln_b, LN_EPS, h);
         asr_linear(st, h, R, &L->cross.q, L->cross.bq, st->d_q);
-        const float *ck = st->ck + (size_t)l * T * S, *cv = st->cv + (size_t)l * T * S;
-        for (int hh = 0; hh < H; hh++)
-            asr_attention_head(st->d_q + hh * d, S, ck + hh * d, S, cv + hh * d, S, R, T, d,
-                               scale, -1, st->d_scores, st->d_att + hh * d, S);
+        aj.cross = 1;
+        asr_pool_run(st->pool, att_task, &aj);
         asr_linear(st, st->d_att, R, &L->cross.o, L->cross.bo, h);
         for (size_t i = 0; i < (size_t)R * S; i++)
             x[i] += h[i];
         /* MLP */
         asr_layer_norm(x, R, S, L->mlp_ln_w, L->mlp_ln_b, LN_EPS, h);
         asr_linear(st, h, R, &L->mlp0, L->mlp0_b, st->d_mlp);
-        asr_gelu(st->d_mlp, (size_t)R * 4 * S);
+        asr_gelu_par(st, st->d_mlp, (size_t)R * 4 * S);
         asr_linear(st, st->d_mlp, R, &L->mlp2, L->mlp2_b, h);
         for (size_t i = 0; i < (size_t)R * S; i++)
             x[i] += h[i];

@@ -9,6 +9,7 @@
  * chunks so the score matrix stays in cache.
  */
 #include "nn.h"
+#include "pool.h"
 #include "whisper_internal.h"
 
 #include <math.h>
@@ -33,12 +34,13 @@ void asr_whisper_state_free(asr_whisper_state *st)
 {
     if (!st)
         return;
-    float *bufs[] = {st->enc_out, st->e_x, st->e_h, st->e_q, st->e_k, st->e_v, st->e_att,
-                     st->e_mlp, st->e_col, st->e_scores, st->w_conv, st->k_cache, st->v_cache,
-                     st->ck, st->cv, st->d_x, st->d_h, st->d_q, st->d_k, st->d_v, st->d_att,
+    void *bufs[] = {st->enc_out, st->e_x, st->e_h, st->e_q, st->e_att,
+                     st->e_mlp, st->e_scores, st->w_conv, st->k_cache, st->v_cache,
+                     st->ck, st->cv, st->d_kv32, st->d_x, st->d_h, st->d_q, st->d_k, st->d_v, st->d_att,
                      st->d_mlp, st->d_scores, st->logits, st->d_last};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
+    asr_pool_free(st->pool);
     free(st);
 }
 
@@ -59,24 +61,29 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     size_t P = (size_t)hp->n_text_ctx, L = (size_t)hp->n_text_layer, V = (size_t)hp->n_vocab;
     int fail = 0;
     st->enc_out = amalloc(T * S, &fail);
-    st->e_x = amalloc(2 * T * S, &fail);
-    st->e_h = amalloc(2 * T * S, &fail);
-    st->e_q = amalloc(T * S, &fail);
-    st->e_k = amalloc(T * S, &fail);
-    st->e_v = amalloc(T * S, &fail);
+    st->e_x = amalloc(T * S, &fail);
+    st->e_h = amalloc(T * S, &fail);
+    /* q, k, v in one block that also holds the convolutions' im2col columns
+     * ([2T][3·n_mels], then [T][3S]); conv1's output goes to e_mlp */
+    size_t qkv = 3 * T * S > 2 * T * 3 * M ? 3 * T * S : 2 * T * 3 * M;
+    st->e_q = amalloc(qkv, &fail);
+    st->e_k = st->e_q ? st->e_q + T * S : NULL;
+    st->e_v = st->e_q ? st->e_q + 2 * T * S : NULL;
     st->e_att = amalloc(T * S, &fail);
     st->e_mlp = amalloc(T * 4 * S, &fail);
-    size_t col = 2 * T * 3 * M > T * 3 * S ? 2 * T * 3 * M : T * 3 * S;
-    st->e_col = amalloc(col, &fail);
-    st->e_scores = amalloc((size_t)ATT_CHUNK * T, &fail);
+    size_t nt = (size_t)st->n_threads;
+    st->e_scores = amalloc(nt * ATT_CHUNK * T, &fail);
     st->w_conv_n = WCONV_FLOATS > 4 * S ? WCONV_FLOATS : 4 * S;
-    st->w_conv = amalloc(st->w_conv_n, &fail);
+    st->w_conv = amalloc(nt * st->w_conv_n, &fail);
     st->max_rows = (int)(P > (size_t)n_seq_max ? P : (size_t)n_seq_max);
     size_t R = (size_t)st->max_rows;
-    st->k_cache = amalloc(L * n_seq_max * P * S, &fail);
-    st->v_cache = amalloc(L * n_seq_max * P * S, &fail);
-    st->ck = amalloc(L * T * S, &fail);
-    st->cv = amalloc(L * T * S, &fail);
+    /* halves: amalloc counts floats */
+    st->k_cache = amalloc((L * n_seq_max * P * S + 1) / 2, &fail);
+    st->v_cache = amalloc((L * n_seq_max * P * S + 1) / 2, &fail);
+    st->ck = amalloc((L * T * S + 1) / 2, &fail);
+    st->cv = amalloc((L * T * S + 1) / 2, &fail);
+    size_t hd = S / (size_t)hp->n_text_head;
+    st->d_kv32 = amalloc(nt * 2 * (P > T ? P : T) * hd, &fail);
     st->d_x = amalloc(R * S, &fail);
     st->d_h = amalloc(R * S, &fail);
     st->d_q = amalloc(R * S, &fail);
@@ -84,53 +91,121 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     st->d_v = amalloc(R * S, &fail);
     st->d_att = amalloc(R * S, &fail);
     st->d_mlp = amalloc(R * 4 * S, &fail);
-    st->d_scores = amalloc(R * (P > T ? P : T), &fail);
+    st->d_scores = amalloc(nt * R * (P > T ? P : T), &fail);
     st->logits = amalloc((size_t)n_seq_max * V, &fail);
     st->d_last = amalloc((size_t)n_seq_max * S, &fail);
+    if (!fail && !(st->pool = asr_pool_new(st->n_threads)))
+        fail = 1;
     if (fail) {
         asr_whisper_state_free(st);
         return tale_error_set(err, TALE_NO_MEMORY, "whisper: out of memory for the work buffers");
     }
+    st->n_threads = asr_pool_size(st->pool);
+    /* the pool splits every product itself: OpenBLAS runs one thread per call */
+    asr_blas_set_threads(1);
     *out = st;
     return TALE_OK;
+}
+
+typedef struct lin_job {
+    asr_whisper_state *st;
+    const float *x;
+    int M;
+    const asr_mat *W;
+    const float *bias;
+    float *y;
+} lin_job;
+
+/* Output columns [n0, n1) of y = x·Wᵀ + b: one thread's share. */
+static void lin_task(void *arg, int ith, int nth)
+{
+    const lin_job *j = arg;
+    const asr_mat *W = j->W;
+    int N = W->rows, K = W->cols, M = j->M;
+    int n0, n1;
+    asr_split(N, ith, nth, 16, &n0, &n1);
+    if (n1 <= n0)
+        return;
+    if (W->dtype == ASR_F32) {
+        asr_gemm(1, M, n1 - n0, K, j->x, K, (const float *)W->data + (size_t)n0 * K, K, 0.0f,
+                 j->y + n0, N);
+    } else if (M < 16) {
+        /* memory-bound: read the half-precision weights once, convert in registers */
+        asr_gemm_f16_rows(M, K, j->x, K, W->data, n0, n1, j->y, N);
+    } else {
+        /* compute-bound: convert a block of weight rows to f32, then sgemm */
+        float *wc = j->st->w_conv + (size_t)ith * j->st->w_conv_n;
+        int nb = (int)(j->st->w_conv_n / (size_t)K);
+        const uint16_t *w16 = W->data;
+        for (int b0 = n0; b0 < n1; b0 += nb) {
+            int n = n1 - b0 < nb ? n1 - b0 : nb;
+            asr_f16_to_f32_row(w16 + (size_t)b0 * K, wc, (size_t)n * K);
+            asr_gemm(1, M, n, K, j->x, K, wc, K, 0.0f, j->y + b0, N);
+        }
+    }
+    if (j->bias)
+        for (int m = 0; m < M; m++) {
+            float *ym = j->y + (size_t)m * N;
+            for (int n = n0; n < n1; n++)
+                ym[n] += j->bias[n];
+        }
 }
 
 void asr_linear(asr_whisper_state *st, const float *x, int M, const asr_mat *W,
                 const float *bias, float *y)
 {
-    int N = W->rows, K = W->cols;
-    if (W->dtype == ASR_F32) {
-        asr_gemm(1, M, N, K, x, K, W->data, K, 0.0f, y, N);
-    } else if (M < 16) {
-        /* memory-bound: read the half-precision weights once, convert in registers */
-        asr_gemm_f16_rows(M, K, x, K, W->data, 0, N, y, N);
-    } else {
-        /* compute-bound: convert a block of weight rows to f32, then sgemm */
-        int nb = (int)(st->w_conv_n / (size_t)K);
-        if (nb > N)
-            nb = N;
-        const uint16_t *w16 = W->data;
-        for (int n0 = 0; n0 < N; n0 += nb) {
-            int n = N - n0 < nb ? N - n0 : nb;
-            asr_f16_to_f32_row(w16 + (size_t)n0 * K, st->w_conv, (size_t)n * K);
-            asr_gemm(1, M, n, K, x, K, st->w_conv, K, 0.0f, y + n0, N);
+    lin_job j = {st, x, M, W, bias, y};
+    asr_pool_run(st->pool, lin_task, &j);
+}
+
+typedef struct gelu_job {
+    float *x;
+    size_t n;
+} gelu_job;
+
+static void gelu_task(void *arg, int ith, int nth)
+{
+    const gelu_job *j = arg;
+    size_t lo = j->n * (size_t)ith / (size_t)nth, hi = j->n * (size_t)(ith + 1) / (size_t)nth;
+    asr_gelu(j->x + lo, hi - lo);
+}
+
+void asr_gelu_par(asr_whisper_state *st, float *x, size_t n)
+{
+    gelu_job j = {x, n};
+    asr_pool_run(st->pool, gelu_task, &j);
+}
+
+typedef struct mha_job {
+    asr_whisper_state *st;
+    const float *q, *k, *v;
+    int nq, nk, S, n_head;
+    float *out;
+} mha_job;
+
+/* Heads are independent: each thread takes a share of them. */
+static void mha_task(void *arg, int ith, int nth)
+{
+    const mha_job *j = arg;
+    int S = j->S, d = S / j->n_head;
+    float scale = 1.0f / sqrtf((float)d);
+    float *scores = j->st->e_scores + (size_t)ith * ATT_CHUNK * j->nk;
+    int h0, h1;
+    asr_split(j->n_head, ith, nth, 1, &h0, &h1);
+    for (int h = h0; h < h1; h++)
+        for (int r0 = 0; r0 < j->nq; r0 += ATT_CHUNK) {
+            int nr = j->nq - r0 < ATT_CHUNK ? j->nq - r0 : ATT_CHUNK;
+            asr_attention_head(j->q + (size_t)r0 * S + h * d, S, j->k + h * d, S, j->v + h * d, S,
+                               nr, j->nk, d, scale, -1, scores, j->out + (size_t)r0 * S + h * d, S);
         }
-    }
-    asr_add_bias(y, M, N, bias);
 }
 
 /* Multi-head attention of q[nq][S] over k/v[nk][S] (all heads), into out. */
 static void mha(asr_whisper_state *st, const float *q, const float *k, const float *v, int nq,
                 int nk, int S, int n_head, float *out)
 {
-    int d = S / n_head;
-    float scale = 1.0f / sqrtf((float)d);
-    for (int h = 0; h < n_head; h++)
-        for (int r0 = 0; r0 < nq; r0 += ATT_CHUNK) {
-            int nr = nq - r0 < ATT_CHUNK ? nq - r0 : ATT_CHUNK;
-            asr_attention_head(q + (size_t)r0 * S + h * d, S, k + h * d, S, v + h * d, S, nr, nk,
-                               d, scale, -1, st->e_scores, out + (size_t)r0 * S + h * d, S);
-        }
+    mha_job j = {st, q, k, v, nq, nk, S, n_head, out};
+    asr_pool_run(st->pool, mha_task, &j);
 }
 
 tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
@@ -142,16 +217,17 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
     if (mel_stride < F)
         return tale_error_set(err, TALE_INVALID_ARG, "whisper: mel has %d frames, need %d",
                               mel_stride, F);
-    /* conv1: [F][3M] · [S][3M]ᵀ → e_h [F][S] */
-    asr_im2col(mel, M, F, mel_stride, 1, 3, 1, 1, F, st->e_col);
-    asr_gemm(1, F, S, 3 * M, st->e_col, 3 * M, w->conv1_w, 3 * M, 0.0f, st->e_h, S);
-    asr_add_bias(st->e_h, F, S, w->conv1_b);
-    asr_gelu(st->e_h, (size_t)F * S);
-    /* conv2 (stride 2) on the time-major e_h → e_x [T][S] */
-    asr_im2col(st->e_h, S, F, 1, S, 3, 2, 1, T, st->e_col);
-    asr_gemm(1, T, S, 3 * S, st->e_col, 3 * S, w->conv2_w, 3 * S, 0.0f, st->e_x, S);
-    asr_add_bias(st->e_x, T, S, w->conv2_b);
-    asr_gelu(st->e_x, (size_t)T * S);
+    /* conv1: [F][3M] · [S][3M]ᵀ → e_mlp [F][S] (columns in the q/k/v block) */
+    float *col = st->e_q, *c1out = st->e_mlp;
+    asr_im2col(mel, M, F, mel_stride, 1, 3, 1, 1, F, col);
+    asr_mat c1 = {ASR_F32, S, 3 * M, w->conv1_w};
+    asr_linear(st, col, F, &c1, w->conv1_b, c1out);
+    asr_gelu_par(st, c1out, (size_t)F * S);
+    /* conv2 (stride 2) on the time-major conv1 output → e_x [T][S] */
+    asr_im2col(c1out, S, F, 1, S, 3, 2, 1, T, col);
+    asr_mat c2 = {ASR_F32, S, 3 * S, w->conv2_w};
+    asr_linear(st, col, T, &c2, w->conv2_b, st->e_x);
+    asr_gelu_par(st, st->e_x, (size_t)T * S);
     float *x = st->e_x, *h = st->e_h;
     for (size_t i = 0; i < (size_t)T * S; i++)
         x[i] += w->enc_pos[i];
@@ -168,7 +244,7 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
             x[i] += h[i];
         asr_layer_norm(x, T, S, L->mlp_ln_w, L->mlp_ln_b, LN_EPS, h);
         asr_linear(st, h, T, &L->mlp0, L->mlp0_b, st->e_mlp);
-        asr_gelu(st->e_mlp, (size_t)T * 4 * S);
+        asr_gelu_par(st, st->e_mlp, (size_t)T * 4 * S);
         asr_linear(st, st->e_mlp, T, &L->mlp2, L->mlp2_b, h);
         for (size_t i = 0; i < (size_t)T * S; i++)
             x[i] += h[i];
@@ -178,8 +254,10 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
     /* cross-attention keys and values: once per window, shared by all beams */
     for (int l = 0; l < hp->n_text_layer; l++) {
         const asr_dec_layer *D = &w->dec[l];
-        asr_linear(st, st->enc_out, T, &D->cross.k, NULL, st->ck + (size_t)l * T * S);
-        asr_linear(st, st->enc_out, T, &D->cross.v, D->cross.bv, st->cv + (size_t)l * T * S);
+        asr_linear(st, st->enc_out, T, &D->cross.k, NULL, st->e_q);
+        asr_f32_to_f16_row(st->e_q, st->ck + (size_t)l * T * S, (size_t)T * S);
+        asr_linear(st, st->enc_out, T, &D->cross.v, D->cross.bv, st->e_q);
+        asr_f32_to_f16_row(st->e_q, st->cv + (size_t)l * T * S, (size_t)T * S);
     }
     return TALE_OK;
 }

@@ -1,4 +1,5 @@
 /* model.c — tale_model_open(): detect the format and call its loader. */
+#include "nn.h"
 #include "whisper_internal.h"
 #include "ctc_model.h"
 #include "hf.h" /* [hfvad] asr_hf_open */
@@ -8,7 +9,9 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void apply_params(tale_model *m, const tale_model_params *p)
 {
@@ -388,4 +391,32 @@ tale_status asr_whisper_from_tensors(const asr_whisper_hparams *hp, asr_tensor_s
 fail:
     asr_whisper_free(w);
     return st;
+}
+
+/* ---- OpenBLAS kernel choice --------------------------------------------- */
+
+const char *tale_blas_core(void) { return asr_blas_corename(); }
+
+int tale_blas_tune(char **argv)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (!argv || getenv("OPENBLAS_CORETYPE") || getenv("TALE_BLAS_REEXEC"))
+        return 0;
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw"))
+        return 0;
+    const char *core = asr_blas_corename();
+    static const char *const avx512[] = {"SkylakeX", "Cooperlake", "SapphireRapids"};
+    for (size_t i = 0; i < sizeof avx512 / sizeof avx512[0]; i++)
+        if (strcasecmp(core, avx512[i]) == 0)
+            return 0;
+    setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
+    setenv("TALE_BLAS_REEXEC", "1", 1); /* never loop */
+    tale_log(TALE_LOG_INFO, "OpenBLAS chose %s kernels on an AVX-512 CPU: restarting with SkylakeX",
+             core);
+    execv("/proc/self/exe", argv);
+    unsetenv("OPENBLAS_CORETYPE"); /* exec failed: carry on as we are */
+#else
+    (void)argv;
+#endif
+    return 0;
 }

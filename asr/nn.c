@@ -46,54 +46,99 @@ __attribute__((target("avx2,fma,f16c"))) static inline float hsum256(__m256 v)
     return _mm_cvtss_f32(lo);
 }
 
-/* 4 weight rows at a time so each x load is reused 4 times. */
-__attribute__((target("avx2,fma,f16c"))) static void f16_rows_avx2(int M, int K, const float *x,
-                                                                   int ldx, const uint16_t *W,
-                                                                   int n0, int n1, float *y,
-                                                                   int ldy)
+/* M = 1: 4 weight rows at a time so each x load is reused 4 times. */
+__attribute__((target("avx2,fma,f16c"))) static void f16_rows_m1(int K, const float *x,
+                                                                 const uint16_t *W, int n0,
+                                                                 int n1, float *y)
 {
-    int n = n0;
-    int k8 = K & ~7;
+    int n = n0, k8 = K & ~7;
     for (; n + 4 <= n1; n += 4) {
         const uint16_t *w0 = W + (size_t)n * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
-        for (int m = 0; m < M; m++) {
-            const float *xm = x + (size_t)m * ldx;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            int k = 0;
-            for (; k < k8; k += 8) {
-                __m256 xv = _mm256_loadu_ps(xm + k);
-                a0 = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w0 + k))), a0);
-                a1 = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w1 + k))), a1);
-                a2 = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w2 + k))), a2);
-                a3 = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w3 + k))), a3);
-            }
-            float s0 = hsum256(a0), s1 = hsum256(a1), s2 = hsum256(a2), s3 = hsum256(a3);
-            for (; k < K; k++) {
-                s0 += xm[k] * asr_f16_to_f32(w0[k]);
-                s1 += xm[k] * asr_f16_to_f32(w1[k]);
-                s2 += xm[k] * asr_f16_to_f32(w2[k]);
-                s3 += xm[k] * asr_f16_to_f32(w3[k]);
-            }
-            float *ym = y + (size_t)m * ldy;
-            ym[n] = s0;
-            ym[n + 1] = s1;
-            ym[n + 2] = s2;
-            ym[n + 3] = s3;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        int k = 0;
+        for (; k < k8; k += 8) {
+            __m256 xv = _mm256_loadu_ps(x + k);
+            a0 = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w0 + k))), a0);
+            a1 = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w1 + k))), a1);
+            a2 = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w2 + k))), a2);
+            a3 = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w3 + k))), a3);
         }
+        float s0 = hsum256(a0), s1 = hsum256(a1), s2 = hsum256(a2), s3 = hsum256(a3);
+        for (; k < K; k++) {
+            s0 += x[k] * asr_f16_to_f32(w0[k]);
+            s1 += x[k] * asr_f16_to_f32(w1[k]);
+            s2 += x[k] * asr_f16_to_f32(w2[k]);
+            s3 += x[k] * asr_f16_to_f32(w3[k]);
+        }
+        y[n] = s0;
+        y[n + 1] = s1;
+        y[n + 2] = s2;
+        y[n + 3] = s3;
     }
     for (; n < n1; n++) {
         const uint16_t *w0 = W + (size_t)n * K;
-        for (int m = 0; m < M; m++) {
-            const float *xm = x + (size_t)m * ldx;
-            __m256 a0 = _mm256_setzero_ps();
+        __m256 a0 = _mm256_setzero_ps();
+        int k = 0;
+        for (; k < k8; k += 8)
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + k),
+                                 _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w0 + k))), a0);
+        float s0 = hsum256(a0);
+        for (; k < K; k++)
+            s0 += x[k] * asr_f16_to_f32(w0[k]);
+        y[n] = s0;
+    }
+}
+
+/* M ≥ 2 (beams): 2 weight rows × up to 4 input rows per pass, so each
+ * converted weight vector serves 4 rows (8 accumulators in registers). */
+__attribute__((target("avx2,fma,f16c"))) static void f16_rows_mn(int M, int K, const float *x,
+                                                                 int ldx, const uint16_t *W,
+                                                                 int n0, int n1, float *y,
+                                                                 int ldy)
+{
+    int k8 = K & ~7;
+    for (int n = n0; n < n1; n += 2) {
+        int two = n + 1 < n1;
+        const uint16_t *w0 = W + (size_t)n * K, *w1 = two ? w0 + K : w0;
+        for (int m0 = 0; m0 < M; m0 += 4) {
+            int mc = M - m0 < 4 ? M - m0 : 4;
+            const float *x0 = x + (size_t)m0 * ldx;
+            const float *x1 = mc > 1 ? x0 + ldx : x0, *x2 = mc > 2 ? x0 + 2 * (size_t)ldx : x0,
+                        *x3 = mc > 3 ? x0 + 3 * (size_t)ldx : x0;
+            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
+            __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             int k = 0;
-            for (; k < k8; k += 8)
-                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xm + k),
-                                     _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w0 + k))), a0);
-            float s0 = hsum256(a0);
-            for (; k < K; k++)
-                s0 += xm[k] * asr_f16_to_f32(w0[k]);
-            y[(size_t)m * ldy + n] = s0;
+            for (; k < k8; k += 8) {
+                __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w0 + k)));
+                __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w1 + k)));
+                __m256 xv = _mm256_loadu_ps(x0 + k);
+                a00 = _mm256_fmadd_ps(xv, v0, a00);
+                a10 = _mm256_fmadd_ps(xv, v1, a10);
+                xv = _mm256_loadu_ps(x1 + k);
+                a01 = _mm256_fmadd_ps(xv, v0, a01);
+                a11 = _mm256_fmadd_ps(xv, v1, a11);
+                xv = _mm256_loadu_ps(x2 + k);
+                a02 = _mm256_fmadd_ps(xv, v0, a02);
+                a12 = _mm256_fmadd_ps(xv, v1, a12);
+                xv = _mm256_loadu_ps(x3 + k);
+                a03 = _mm256_fmadd_ps(xv, v0, a03);
+                a13 = _mm256_fmadd_ps(xv, v1, a13);
+            }
+            float s[2][4] = {{hsum256(a00), hsum256(a01), hsum256(a02), hsum256(a03)},
+                             {hsum256(a10), hsum256(a11), hsum256(a12), hsum256(a13)}};
+            const float *xs[4] = {x0, x1, x2, x3};
+            for (; k < K; k++) {
+                float f0 = asr_f16_to_f32(w0[k]), f1 = asr_f16_to_f32(w1[k]);
+                for (int i = 0; i < 4; i++) {
+                    s[0][i] += xs[i][k] * f0;
+                    s[1][i] += xs[i][k] * f1;
+                }
+            }
+            for (int i = 0; i < mc; i++) {
+                y[(size_t)(m0 + i) * ldy + n] = s[0][i];
+                if (two)
+                    y[(size_t)(m0 + i) * ldy + n + 1] = s[1][i];
+            }
         }
     }
 }
@@ -105,7 +150,10 @@ void asr_gemm_f16_rows(int M, int K, const float *x, int ldx, const uint16_t *W,
 #ifdef NN_X86
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
         __builtin_cpu_supports("f16c")) {
-        f16_rows_avx2(M, K, x, ldx, W, n0, n1, y, ldy);
+        if (M == 1)
+            f16_rows_m1(K, x, W, n0, n1, y);
+        else
+            f16_rows_mn(M, K, x, ldx, W, n0, n1, y, ldy);
         return;
     }
 #endif
@@ -150,8 +198,95 @@ void asr_layer_norm(const float *x, int rows, int n, const float *w, const float
     }
 }
 
+#ifdef NN_X86
+/* exp(x) for 8 floats: x = n·ln2 + r, |r| ≤ ln2/2, degree-6 Taylor for e^r
+ * (relative error < 2e-7), 2^n through the exponent bits.  x = -inf → 0. */
+__attribute__((target("avx2,fma"))) static inline __m256 exp8(__m256 x)
+{
+    const __m256 ninf = _mm256_set1_ps(-INFINITY);
+    __m256 is_ninf = _mm256_cmp_ps(x, ninf, _CMP_EQ_OQ);
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 720);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    __m256 res = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    return _mm256_andnot_ps(is_ninf, res);
+}
+
+/* x[i] = exp(x[i] - sub); returns the sum. */
+__attribute__((target("avx2,fma"))) static float exp_sub_avx2(float *x, int n, float sub)
+{
+    __m256 acc = _mm256_setzero_ps(), vs = _mm256_set1_ps(sub);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vs));
+        _mm256_storeu_ps(x + i, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    float sum = hsum256(acc);
+    for (; i < n; i++) {
+        x[i] = expf(x[i] - sub);
+        sum += x[i];
+    }
+    return sum;
+}
+
+/* GELU with erf from Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7):
+ * erf(z) = 1 - (a1·t + … + a5·t⁵)·exp(-z²), t = 1/(1 + p·z), z ≥ 0. */
+__attribute__((target("avx2,fma"))) static void gelu_avx2(float *x, size_t n)
+{
+    const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    const __m256 r2 = _mm256_set1_ps(0.70710678118654752f), pp = _mm256_set1_ps(0.3275911f);
+    const __m256 a1 = _mm256_set1_ps(0.254829592f), a2 = _mm256_set1_ps(-0.284496736f),
+                 a3 = _mm256_set1_ps(1.421413741f), a4 = _mm256_set1_ps(-1.453152027f),
+                 a5 = _mm256_set1_ps(1.061405429f);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 z = _mm256_mul_ps(v, r2);
+        __m256 az = _mm256_andnot_ps(sign, z);
+        __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(pp, az, one));
+        __m256 poly = _mm256_fmadd_ps(a5, t, a4);
+        poly = _mm256_fmadd_ps(poly, t, a3);
+        poly = _mm256_fmadd_ps(poly, t, a2);
+        poly = _mm256_fmadd_ps(poly, t, a1);
+        poly = _mm256_mul_ps(poly, t);
+        __m256 e = exp8(_mm256_xor_ps(_mm256_mul_ps(az, az), sign));
+        __m256 erf_abs = _mm256_fnmadd_ps(poly, e, one);
+        __m256 erf = _mm256_or_ps(erf_abs, _mm256_and_ps(z, sign)); /* copy the sign */
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_mul_ps(half, v), _mm256_add_ps(one, erf)));
+    }
+    for (; i < n; i++)
+        x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
+static int have_avx2(void)
+{
+    static int v = -1;
+    if (v < 0)
+        v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return v;
+}
+#endif
+
 void asr_gelu(float *x, size_t n)
 {
+#ifdef NN_X86
+    if (have_avx2()) {
+        gelu_avx2(x, n);
+        return;
+    }
+#endif
     const float r2 = 0.70710678118654752f;
     for (size_t i = 0; i < n; i++)
         x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * r2));
@@ -168,9 +303,16 @@ void asr_softmax(float *x, int n)
         return;
     }
     float sum = 0;
-    for (int i = 0; i < n; i++) {
-        x[i] = expf(x[i] - mx);
-        sum += x[i];
+#ifdef NN_X86
+    if (have_avx2()) {
+        sum = exp_sub_avx2(x, n, mx);
+    } else
+#endif
+    {
+        for (int i = 0; i < n; i++) {
+            x[i] = expf(x[i] - mx);
+            sum += x[i];
+        }
     }
     float inv = 1.0f / sum;
     for (int i = 0; i < n; i++)
@@ -266,4 +408,97 @@ const char *asr_blas_corename(void)
 {
     const char *c = openblas_get_corename();
     return c ? c : "?";
+}
+
+/* ---- attention over half-precision keys/values -------------------------- */
+
+#ifdef NN_X86
+/* scores[i][j] = q_i · k_j for nq ≤ 8 rows; k_j converted once per j. */
+__attribute__((target("avx2,fma,f16c"))) static void qk_f16(const float *q, int ldq,
+                                                            const uint16_t *k, int ldk, int nq,
+                                                            int nk, int d, float *scores)
+{
+    for (int j = 0; j < nk; j++) {
+        const uint16_t *kj = k + (size_t)j * ldk;
+        for (int i = 0; i < nq; i++) {
+            const float *qi = q + (size_t)i * ldq;
+            __m256 acc = _mm256_setzero_ps();
+            int t = 0;
+            for (; t + 8 <= d; t += 8)
+                acc = _mm256_fmadd_ps(_mm256_loadu_ps(qi + t),
+                                      _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(kj + t))), acc);
+            float s = hsum256(acc);
+            for (; t < d; t++)
+                s += qi[t] * asr_f16_to_f32(kj[t]);
+            scores[(size_t)i * nk + j] = s;
+        }
+    }
+}
+
+/* out_i = Σ_j p_ij v_j; v_j converted once per j. */
+__attribute__((target("avx2,fma,f16c"))) static void pv_f16(const float *p, const uint16_t *v,
+                                                            int ldv, int nq, int nk, int d,
+                                                            float *out, int ldo)
+{
+    for (int i = 0; i < nq; i++)
+        memset(out + (size_t)i * ldo, 0, (size_t)d * sizeof *out);
+    int d8 = d & ~7;
+    for (int j = 0; j < nk; j++) {
+        const uint16_t *vj = v + (size_t)j * ldv;
+        for (int t = 0; t < d8; t += 8) {
+            __m256 vv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(vj + t)));
+            for (int i = 0; i < nq; i++) {
+                float *o = out + (size_t)i * ldo + t;
+                __m256 pi = _mm256_set1_ps(p[(size_t)i * nk + j]);
+                _mm256_storeu_ps(o, _mm256_fmadd_ps(pi, vv, _mm256_loadu_ps(o)));
+            }
+        }
+        for (int t = d8; t < d; t++) {
+            float f = asr_f16_to_f32(vj[t]);
+            for (int i = 0; i < nq; i++)
+                out[(size_t)i * ldo + t] += p[(size_t)i * nk + j] * f;
+        }
+    }
+}
+#endif
+
+static void mask_softmax_rows(float *scores, int nq, int nk, float scale, int causal)
+{
+    for (int i = 0; i < nq; i++) {
+        float *s = scores + (size_t)i * nk;
+        int vis = causal >= 0 ? causal + i + 1 : nk;
+        if (vis > nk)
+            vis = nk;
+        for (int j = 0; j < vis; j++)
+            s[j] *= scale;
+        for (int j = vis; j < nk; j++)
+            s[j] = -INFINITY;
+        asr_softmax(s, nk);
+    }
+}
+
+void asr_attention_head_f16(const float *q, int ldq, const uint16_t *k, int ldk,
+                            const uint16_t *v, int ldv, int nq, int nk, int d, float scale,
+                            int causal, float *scores, float *kv32, float *out, int ldo)
+{
+#ifdef NN_X86
+    if (nq < 16 && have_avx2() && __builtin_cpu_supports("f16c")) {
+        for (int i0 = 0; i0 < nq; i0 += 8) {
+            int n = nq - i0 < 8 ? nq - i0 : 8;
+            qk_f16(q + (size_t)i0 * ldq, ldq, k, ldk, n, nk, d, scores + (size_t)i0 * nk);
+        }
+        mask_softmax_rows(scores, nq, nk, scale, causal);
+        for (int i0 = 0; i0 < nq; i0 += 8) {
+            int n = nq - i0 < 8 ? nq - i0 : 8;
+            pv_f16(scores + (size_t)i0 * nk, v, ldv, n, nk, d, out + (size_t)i0 * ldo, ldo);
+        }
+        return;
+    }
+#endif
+    float *k32 = kv32, *v32 = kv32 + (size_t)nk * d;
+    for (int j = 0; j < nk; j++) {
+        asr_f16_to_f32_row(k + (size_t)j * ldk, k32 + (size_t)j * d, (size_t)d);
+        asr_f16_to_f32_row(v + (size_t)j * ldv, v32 + (size_t)j * d, (size_t)d);
+    }
+    asr_attention_head(q, ldq, k32, d, v32, d, nq, nk, d, scale, causal, scores, out, ldo);
 }

@@ -75,3 +75,12 @@ void asr_conv1d_ref(const float *in, int C, int t_in, const float *w, const floa
  * name of the kernel set it picked ("SkylakeX", "Haswell", …). */
 void asr_blas_set_threads(int n);
 const char *asr_blas_corename(void);
+
+/* One attention head with keys and values stored in IEEE half (KV caches):
+ * as asr_attention_head(), k/v rows of d halves at strides ldk/ldv.  For
+ * nq < 16 the products are fused (each key/value row converted once for all
+ * queries); otherwise k and v are converted into kv32 (2·nk·d floats) and
+ * the sgemm path is used.  scores: nq·nk floats. */
+void asr_attention_head_f16(const float *q, int ldq, const uint16_t *k, int ldk,
+                            const uint16_t *v, int ldv, int nq, int nk, int d, float scale,
+                            int causal, float *scores, float *kv32, float *out, int ldo);

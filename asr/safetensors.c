@@ -377,8 +377,11 @@ tale_status asr_safetensors_write_stream(const char *path, const asr_tensor *t, 
     tale_json_obj_end(j);
     tale_json_writer_free(j); /* adds a newline: harmless JSON whitespace */
     fclose(mf);
-    /* pad the header with spaces so the data starts 8-byte aligned */
-    size_t padded = (hlen + 7) & ~(size_t)7;
+    /* pad the header with spaces so the data starts 64-byte aligned in the
+     * file (and so in the page-aligned map): the builder then uses f32/f16
+     * matrices in place instead of copying them.  The format only asks for 8;
+     * tensors follow each other without holes, as it requires. */
+    size_t padded = ((8 + hlen + 63) & ~(size_t)63) - 8;
     tale_afile *af;
     tale_status st = tale_afile_open(path, &af, err);
     if (st != TALE_OK) {

@@ -453,6 +453,17 @@ TALE_API const char *tale_transcriber_language(const tale_transcriber *tr);
 /* Milliseconds of audio seen by the last run. */
 TALE_API int64_t tale_transcriber_duration_ms(const tale_transcriber *tr);
 
+/* OpenBLAS chooses its kernels when it is loaded.  A DYNAMIC_ARCH build
+ * (Debian's) may pick Haswell (AVX2) kernels on an AVX-512 CPU, halving
+ * sgemm speed.  Call this first thing in main(), with main's argv: when
+ * OpenBLAS is not on AVX-512 kernels although the CPU has AVX-512F/BW and
+ * OPENBLAS_CORETYPE is unset, it re-executes the program (/proc/self/exe)
+ * with OPENBLAS_CORETYPE=SkylakeX.  Returns 0 when nothing had to be done
+ * (or the re-exec failed); does not return otherwise. */
+TALE_API int tale_blas_tune(char **argv);
+/* The OpenBLAS kernel set in use, e.g. "SkylakeX". */
+TALE_API const char *tale_blas_core(void);
+
 
 /* ===================================================================== */
 /* == CTC decoding (asr/ctc.c)                                         == */

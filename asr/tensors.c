@@ -285,6 +285,31 @@ __attribute__((target("avx,f16c"))) static void f16_row_f16c(const uint16_t *src
 }
 #endif
 
+#ifdef ASR_HAVE_X86
+__attribute__((target("avx,f16c"))) static void f32_row_f16c(const float *src, uint16_t *dst,
+                                                             size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(dst + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++)
+        dst[i] = asr_f32_to_f16(src[i]);
+}
+#endif
+
+void asr_f32_to_f16_row(const float *src, uint16_t *dst, size_t n)
+{
+#ifdef ASR_HAVE_X86
+    if (__builtin_cpu_supports("f16c")) {
+        f32_row_f16c(src, dst, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++)
+        dst[i] = asr_f32_to_f16(src[i]);
+}
+
 void asr_f16_to_f32_row(const uint16_t *src, float *dst, size_t n)
 {
 #ifdef ASR_HAVE_X86

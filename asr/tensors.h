@@ -157,4 +157,6 @@ tale_status asr_whisper_from_tensors(const asr_whisper_hparams *hp, asr_tensor_s
                                      asr_vocab *vocab, const asr_whisper_extras *extras,
                                      struct tale_model **out, tale_error *err);
 
+/* Bulk f32 → f16 (round to nearest even; F16C when the CPU has it). */
+void asr_f32_to_f16_row(const float *src, uint16_t *dst, size_t n);
 #endif

@@ -124,28 +124,30 @@ char *asr_utf8_sanitize(const char *s, size_t n);
 
 /* Scratch and caches for one transcriber: allocated once, reused for every
  * window and token (nothing is allocated per frame or per token). */
+struct asr_pool;
 typedef struct asr_whisper_state {
     const asr_whisper *w;
     int n_threads;
+    struct asr_pool *pool; /* n_threads workers for every heavy loop */
     int n_seq_max;      /* beams decoded as one batch */
     /* encoder, T = n_audio_ctx, S = state */
     float *enc_out;     /* [T][S] the audio features */
-    float *e_x;         /* [2T][S] residual stream (first used for conv1's 2T frames) */
-    float *e_h;         /* [2T][S] normalized input / conv1 output */
-    float *e_q, *e_k, *e_v; /* [T][S] */
+    float *e_x;         /* [T][S] residual stream */
+    float *e_h;         /* [T][S] normalized input */
+    float *e_q, *e_k, *e_v; /* [T][S] each, one block (also the im2col columns) */
     float *e_att;       /* [T][S] */
-    float *e_mlp;       /* [T][4S] */
-    float *e_col;       /* [T][3S] im2col, or [2T][3·n_mels] */
+    float *e_mlp;       /* [T][4S] (also conv1's [2T][S] output) */
     float *e_scores;    /* [n_threads][chunk][T] attention scores */
-    float *w_conv;      /* f32 scratch for f16 weights: [conv_chunk] */
+    float *w_conv;      /* [n_threads][w_conv_n] f32 scratch for f16 weights */
     size_t w_conv_n;
     /* decoder, R = rows in one call (≤ n_text_ctx), P = n_text_ctx */
     int max_rows;
-    float *k_cache, *v_cache; /* [L][n_seq_max][P][S] */
-    float *ck, *cv;     /* [L][T][S] cross-attention keys/values of the window */
+    uint16_t *k_cache, *v_cache; /* [L][n_seq_max][P][S] f16 (as whisper.cpp) */
+    uint16_t *ck, *cv;  /* [L][T][S] f16 cross-attention keys/values of the window */
+    float *d_kv32;      /* [n_threads][2][max(P, T)][head dim] f16 → f32 scratch */
     float *d_x, *d_h, *d_q, *d_k, *d_v, *d_att; /* [R][S] */
     float *d_mlp;       /* [R][4S] */
-    float *d_scores;    /* [R][max(P, T)] */
+    float *d_scores;    /* [n_threads][R][max(P, T)] */
     float *logits;      /* [n_seq_max][n_vocab] */
     float *d_last;      /* [n_seq_max][S] */
 } asr_whisper_state;
@@ -158,6 +160,9 @@ void asr_whisper_state_free(asr_whisper_state *st);
  * in row blocks for large M) or the small-M f16 kernel. */
 void asr_linear(asr_whisper_state *st, const float *x, int M, const asr_mat *W,
                 const float *bias, float *y);
+
+/* GELU over x[n], split across the state's threads. */
+void asr_gelu_par(asr_whisper_state *st, float *x, size_t n);
 
 /* Encoder: mel[n_mels][mel_stride] (the first 2·n_audio_ctx frames used) →
  * st->enc_out, then the cross-attention K/V of every decoder layer. */

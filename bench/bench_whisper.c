@@ -94,6 +94,7 @@ static int run_size(const size_def *sd, int threads, int n_tok, double peak1, do
     fclose(fp);
     struct stat sb;
     stat(path, &sb);
+    fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
         tale_model *m;
@@ -162,6 +163,7 @@ static int run_size(const size_def *sd, int threads, int n_tok, double peak1, do
 
 int main(int argc, char **argv)
 {
+    tale_blas_tune(argv);
     const char *sizes = "base,small";
     const char *threads = "2";
     int n_tok = 32;

@@ -106,6 +106,9 @@ int cmd_transcribe(int argc, char **argv)
 {
     const char *usage = "tale transcribe [-m MODEL] [-l da] [--beam N] [-f txt,srt,vtt,json,tsv] "
                         "[-o DIR] [--stats] FILE...";
+    /* main() hands us argv + 1: argv - 1 is the program's own argv, which a
+     * re-exec for faster OpenBLAS kernels needs (a no-op on most machines) */
+    tale_blas_tune(argv - 1);
     tale_transcribe_params tp = tale_transcribe_default_params();
     tale_model_params mp = tale_model_default_params();
     const char *model_path = NULL, *outdir = NULL, *formats = "txt";

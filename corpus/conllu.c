@@ -121,9 +121,11 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
     return 0;
 }
 
-/* Parse buf in place (tabs and newlines become NULs).  buf is owned by c. */
-static tale_status parse_owned(char *buf, size_t size, const char *name, tale_conllu *c,
-                               tale_error *err)
+/* Parse buf in place (tabs and newlines become NULs).  buf is owned by c;
+ * cur is the sentence being read (its words are freed by the caller on
+ * failure). */
+static tale_status parse_inner(char *buf, size_t size, const char *name, tale_conllu *c,
+                               tale_conllu_sent *cur, tale_error *err)
 {
     size_t bad = corpus_utf8_invalid_at(buf, size);
     if (bad != (size_t)-1) {
@@ -134,7 +136,6 @@ static tale_status parse_owned(char *buf, size_t size, const char *name, tale_co
                               line, bad);
     }
     size_t sent_cap = 0, word_cap = 0;
-    tale_conllu_sent cur = {0};
     int in_sent = 0;
     size_t lineno = 0;
     char *p = buf, *end = buf + size;
@@ -150,14 +151,14 @@ static tale_status parse_owned(char *buf, size_t size, const char *name, tale_co
         int blank = line[0] == '\0' || line == end;
         if (blank) {
             if (in_sent) {
-                if (cur.n_words == 0)
+                if (cur->n_words == 0)
                     return tale_error_set(err, TALE_BAD_DATA,
                                           "%s:%zu: sentence without words", name, lineno);
-                if (grow((void **)&c->sents, &sent_cap, c->n_sents + 1, sizeof cur))
+                if (grow((void **)&c->sents, &sent_cap, c->n_sents + 1, sizeof *cur))
                     return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", name);
-                c->sents[c->n_sents++] = cur;
-                c->n_words += cur.n_words;
-                memset(&cur, 0, sizeof cur);
+                c->sents[c->n_sents++] = *cur;
+                c->n_words += cur->n_words;
+                memset(cur, 0, sizeof *cur);
                 word_cap = 0;
                 in_sent = 0;
             }
@@ -179,9 +180,9 @@ static tale_status parse_owned(char *buf, size_t size, const char *name, tale_co
                 while (*v == ' ')
                     v++;
                 if (kl == 7 && strncmp(q, "sent_id", 7) == 0)
-                    cur.sent_id = v;
+                    cur->sent_id = v;
                 else if (kl == 4 && strncmp(q, "text", 4) == 0)
-                    cur.text = v;
+                    cur->text = v;
             }
             continue;
         }
@@ -208,18 +209,16 @@ static tale_status parse_owned(char *buf, size_t size, const char *name, tale_co
         char *idend;
         errno = 0;
         long idv = strtol(id, &idend, 10);
-        if (*id == '\0' || *idend || idv != (long)cur.n_words + 1)
+        if (*id == '\0' || *idend || idv != (long)cur->n_words + 1)
             return tale_error_set(err, TALE_BAD_DATA, "%s:%zu: bad word id '%s' (expected %zu)",
-                                  name, lineno, id, cur.n_words + 1);
+                                  name, lineno, id, cur->n_words + 1);
         for (int k = 1; k < 10; k++)
             if (col[k][0] == '\0')
                 return tale_error_set(err, TALE_BAD_DATA, "%s:%zu: empty column %d", name,
                                       lineno, k + 1);
-        if (grow((void **)&cur.words, &word_cap, cur.n_words + 1, sizeof *cur.words)) {
-            free(cur.words);
+        if (grow((void **)&cur->words, &word_cap, cur->n_words + 1, sizeof *cur->words))
             return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", name);
-        }
-        tale_conllu_word *w = &cur.words[cur.n_words++];
+        tale_conllu_word *w = &cur->words[cur->n_words++];
         w->form = col[1];
         w->lemma = col[2];
         w->upos = col[3];
@@ -230,8 +229,16 @@ static tale_status parse_owned(char *buf, size_t size, const char *name, tale_co
         w->deps = col[8];
         w->misc = col[9];
     }
-    free(cur.words);
     return TALE_OK;
+}
+
+static tale_status parse_owned(char *buf, size_t size, const char *name, tale_conllu *c,
+                               tale_error *err)
+{
+    tale_conllu_sent cur = {0};
+    tale_status st = parse_inner(buf, size, name, c, &cur, err);
+    free(cur.words); /* NULL after a complete last sentence */
+    return st;
 }
 
 tale_status tale_conllu_parse(const char *data, size_t size, const char *name,

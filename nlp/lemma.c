@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FEATS 40
+#define MAX_FEATS 64
 #define LOWBUF 256
 
 /* ---- rules ------------------------------------------------------------------ */
@@ -57,6 +57,28 @@ static void derive_rule(const char *form, const char *lemma, char *out, size_t c
 
 /* ---- features ------------------------------------------------------------- */
 
+static void derive_rule(const char *form, const char *lemma, char *out, size_t cap);
+
+/* Hunspell evidence: the edit rule that would turn the form into each
+ * candidate stem, alone and with the UPOS, and the analysis' morphology. */
+static size_t hun_features(const char *form, const char *upos, const nlp_hun_analysis *ha,
+                           size_t nha, uint32_t *out)
+{
+    size_t n = 0;
+    uint64_t hu = nlp_hash_bytes(nlp_hash_begin(0), upos, strlen(upos));
+    char rule[512];
+    for (size_t k = 0; k < nha && k < 4; k++) {
+        derive_rule(form, ha[k].stem, rule, sizeof rule);
+        uint64_t hr = nlp_hash_bytes(nlp_hash_begin(40), rule, strlen(rule));
+        uint64_t hm = nlp_hash_bytes(nlp_hash_begin(41), ha[k].morph, strlen(ha[k].morph));
+        out[n++] = nlp_hash_end(hr);
+        out[n++] = nlp_hash_end(hr ^ (hu * 7));
+        out[n++] = nlp_hash_end(hr ^ (hm * 13));
+    }
+    out[n++] = nlp_hash_end(nlp_hash_u32(nlp_hash_begin(42) ^ hu, (uint32_t)(nha < 3 ? nha : 3)));
+    return n;
+}
+
 static size_t lemma_features(const char *lf, size_t ll, const char *form, size_t fl,
                              const char *upos, const char *feats, int sent_initial,
                              uint32_t *out)
@@ -98,30 +120,37 @@ static int lex_build(nlp_lexicon *lx)
     uint32_t cap = 16;
     while (cap < 2 * (uint64_t)lx->n + 1)
         cap *= 2;
-    lx->slot = calloc(cap, sizeof *lx->slot);
+    lx->slot = calloc(2 * (size_t)cap, sizeof *lx->slot);
     if (!lx->slot)
         return -1;
     lx->cap = cap;
     for (uint32_t i = 0; i < lx->n; i++) {
-        uint32_t j = str_hash(lx->keys[i]) & (cap - 1);
-        while (lx->slot[j])
+        uint32_t h = str_hash(lx->keys[i]);
+        uint32_t j = h & (cap - 1);
+        while (lx->slot[2 * j + 1])
             j = (j + 1) & (cap - 1);
-        lx->slot[j] = i + 1;
+        lx->slot[2 * j] = h;
+        lx->slot[2 * j + 1] = i + 1;
     }
     return 0;
 }
 
-static const char *lex_get(const nlp_lexicon *lx, const char *key)
+/* key is k[0..kl); the stored hash spares most string compares */
+static const char *lex_getn(const nlp_lexicon *lx, const char *k, size_t kl)
 {
     if (!lx->cap)
         return NULL;
+    uint32_t h = nlp_hash_end(nlp_hash_bytes(nlp_hash_begin(99), k, kl));
     uint32_t mask = lx->cap - 1;
-    for (uint32_t j = str_hash(key) & mask;; j = (j + 1) & mask) {
-        uint32_t s = lx->slot[j];
+    for (uint32_t j = h & mask;; j = (j + 1) & mask) {
+        uint32_t s = lx->slot[2 * j + 1];
         if (!s)
             return NULL;
-        if (strcmp(lx->keys[s - 1], key) == 0)
-            return lx->vals[s - 1];
+        if (lx->slot[2 * j] == h) {
+            const char *key = lx->keys[s - 1];
+            if (strncmp(key, k, kl) == 0 && key[kl] == '\0')
+                return lx->vals[s - 1];
+        }
     }
 }
 
@@ -203,8 +232,8 @@ static uint32_t rng_next(uint64_t *s)
 }
 
 tale_status nlp_lemma_train(const tale_conllu *train, int epochs, uint32_t seed,
-                            nlp_wbuf *rules_out, nlp_wbuf *lex_out, nlp_wbuf *weights_out,
-                            tale_error *err)
+                            const nlp_hunspell *hs, nlp_wbuf *rules_out, nlp_wbuf *lex_out,
+                            nlp_wbuf *weights_out, tale_error *err)
 {
     tale_status st = TALE_NO_MEMORY;
     size_t nw = train->n_words;
@@ -371,6 +400,11 @@ tale_status nlp_lemma_train(const tale_conllu *train, int epochs, uint32_t seed,
             size_t ll = nlp_ap_lower(x->form, fl, low, sizeof low);
             size_t nf = lemma_features(low, ll, x->form, fl, x->upos, x->feats,
                                        initial[order[q]], fv);
+            if (hs) {
+                nlp_hun_analysis ha[6];
+                size_t nha = nlp_hunspell_analyze(hs, x->form, fl, ha, 6);
+                nf += hun_features(x->form, x->upos, ha, nha, fv + nf);
+            }
             memset(scores, 0, rs.n * sizeof *scores);
             nlp_ap_train_score(tr, fv, nf, scores);
             /* best applicable rule */
@@ -465,27 +499,40 @@ void nlp_lemma_free(nlp_lemmatizer *lz)
 }
 
 const char *nlp_lemma_apply(const nlp_lemmatizer *lz, const char *form, size_t fl,
-                            const char *upos, const char *feats, int sent_initial, char *buf,
-                            size_t cap)
+                            const char *upos, const char *feats, int sent_initial,
+                            const nlp_hunspell *hs, char *buf, size_t cap)
 {
     char key[3 * LOWBUF], low[LOWBUF];
     const char *hit;
-    if (fl < LOWBUF - 1) {
-        snprintf(key, sizeof key, "%.*s\t%s\t%s", (int)fl, form, upos, feats);
-        if ((hit = lex_get(&lz->lex, key)))
+    size_t ul = strlen(upos), fel = strlen(feats);
+    if (fl + ul + fel + 3 < sizeof key) {
+        /* "form\tUPOS\tFEATS", then "form\tUPOS" */
+        memcpy(key, form, fl);
+        key[fl] = '\t';
+        memcpy(key + fl + 1, upos, ul);
+        key[fl + 1 + ul] = '\t';
+        memcpy(key + fl + 2 + ul, feats, fel);
+        if ((hit = lex_getn(&lz->lex, key, fl + 2 + ul + fel)))
             return hit;
-        snprintf(key, sizeof key, "%.*s\t%s", (int)fl, form, upos);
-        if ((hit = lex_get(&lz->lex, key)))
+        if ((hit = lex_getn(&lz->lex, key, fl + 1 + ul)))
             return hit;
     }
     size_t ll = nlp_ap_lower(form, fl, low, sizeof low);
-    if (fl < LOWBUF - 1) {
-        snprintf(key, sizeof key, "\001%s\t%s", low, upos);
-        if ((hit = lex_get(&lz->lex, key)))
+    if (ll + ul + 3 < sizeof key) {
+        key[0] = '\001';
+        memcpy(key + 1, low, ll);
+        key[1 + ll] = '\t';
+        memcpy(key + 2 + ll, upos, ul);
+        if ((hit = lex_getn(&lz->lex, key, 2 + ll + ul)))
             return hit;
     }
     uint32_t fv[MAX_FEATS];
     size_t nf = lemma_features(low, ll, form, fl, upos, feats, sent_initial, fv);
+    if (hs) {
+        nlp_hun_analysis ha[6];
+        size_t nha = nlp_hunspell_analyze(hs, form, fl, ha, 6);
+        nf += hun_features(form, upos, ha, nha, fv + nf);
+    }
     float stack_scores[2048];
     float *scores = lz->n_rules <= 2048 ? stack_scores : malloc(lz->n_rules * sizeof *scores);
     if (!scores) {

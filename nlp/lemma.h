@@ -9,6 +9,7 @@
 #define NLP_LEMMA_H
 
 #include "perceptron.h"
+#include "hunspell.h"
 
 struct tale_conllu;
 
@@ -23,7 +24,7 @@ typedef struct nlp_lexicon {
     const char **keys; /* "form\\tUPOS[\\tFEATS]" */
     const char **vals; /* lemma */
     uint32_t cap;
-    uint32_t *slot;    /* index + 1 */
+    uint32_t *slot;    /* [2 * cap]: key hash, index + 1 */
 } nlp_lexicon;
 
 typedef struct nlp_lemmatizer {
@@ -37,12 +38,15 @@ typedef struct nlp_lemmatizer {
 /* Training: builds rules, lexicon and classifier from train (its UPOS/FEATS)
  * and serializes them into the three section buffers. */
 tale_status nlp_lemma_train(const struct tale_conllu *train, int epochs, uint32_t seed,
-                            nlp_wbuf *rules, nlp_wbuf *lex, nlp_wbuf *weights, tale_error *err);
+                            const nlp_hunspell *hs, nlp_wbuf *rules, nlp_wbuf *lex,
+                            nlp_wbuf *weights, tale_error *err);
 /* Lemma of one word into buf (cap bytes).  Returns the lemma (buf or a
  * lexicon string). */
+/* hs: the hunspell lexicon when the model was trained with it, else NULL
+ * (consulted only for words the lexicon lacks). */
 const char *nlp_lemma_apply(const nlp_lemmatizer *lz, const char *form, size_t len,
-                            const char *upos, const char *feats, int sent_initial, char *buf,
-                            size_t cap);
+                            const char *upos, const char *feats, int sent_initial,
+                            const nlp_hunspell *hs, char *buf, size_t cap);
 /* Reads the three sections (strings point into their memory, which must
  * outlive lz); returns NULL or a static reason. */
 const char *nlp_lemma_read(nlp_lemmatizer *lz, nlp_rbuf *rules, nlp_rbuf *lex, nlp_rbuf *weights);

@@ -14,6 +14,7 @@
 #include "tale_corpus.h"
 #include "perceptron.h"
 #include "corpus_io.h"
+#include "hunspell.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -154,6 +155,8 @@ struct tale_ner {
     uint32_t n_types;
     nlp_ap ap;
     smap names, caseprof, gaz;
+    int hunspell;
+    nlp_hunspell *hs;
 };
 
 
@@ -165,9 +168,12 @@ typedef struct wrd {
     uint64_t h_form, h_low, h_shape, h_suf[5], h_pre[5];
     int upper, allcaps, digit;
     uint32_t name_b, case_b, gaz;
+    uint64_t h_hflags, h_hmorph; /* hunspell: flags of the word as written, first analysis */
+    uint32_t h_dic;              /* 1: in the dictionary as written, 2: lowercased, 4: inflected */
 } wrd;
 
 static uint64_t hs(const char *s, size_t n) { return nlp_hash_bytes(1469598103934665603ULL, s, n); }
+static uint64_t hs_hash(const char *s) { return hs(s, strlen(s)) + 1; }
 
 static inline uint32_t G(uint32_t templ, uint64_t a, uint64_t b)
 {
@@ -213,6 +219,27 @@ static void wrd_lex(wrd *w, const smap *names, const smap *caseprof, const smap 
     w->case_b = v ? *v + 1 : 0;
     v = gaz ? smap_get(gaz, w->low, w->ll) : NULL;
     w->gaz = v ? *v : 0;
+}
+
+static void wrd_hun(wrd *w, const nlp_hunspell *hs)
+{
+    w->h_hflags = w->h_hmorph = 0;
+    w->h_dic = 0;
+    if (!hs)
+        return;
+    nlp_hun_analysis ha[6];
+    size_t n = nlp_hunspell_analyze(hs, w->form, w->len, ha, 6);
+    for (size_t k = 0; k < n; k++) {
+        int exact = strlen(ha[k].stem) == w->len && memcmp(ha[k].stem, w->form, w->len) == 0;
+        if (strcmp(ha[k].morph, "ROOT") == 0)
+            w->h_dic |= exact ? 1u : 2u;
+        else
+            w->h_dic |= 4u;
+        if (k == 0) {
+            w->h_hflags = hs_hash(ha[k].flags);
+            w->h_hmorph = hs_hash(ha[k].morph);
+        }
+    }
 }
 
 static const wrd PAD = {.h_form = 5, .h_low = 5, .h_shape = 5, .h_suf = {5, 5, 5, 5, 5}, .h_pre = {5, 5, 5, 5, 5}};
@@ -262,6 +289,10 @@ static size_t ner_features(const wrd *ws, size_t n, size_t i, uint32_t *f)
     f[k++] = G(23, m1->case_b * 8 + p1->case_b, w->upper);
     f[k++] = G(24, w->digit, w->h_shape);
     f[k++] = G(25, m1->h_suf[3], w->upper);
+    f[k++] = G(26, w->h_hflags, w->upper);
+    f[k++] = G(27, w->h_dic, capctx);
+    f[k++] = G(28, w->h_hmorph, w->upper);
+    f[k++] = G(29, m1->h_dic * 8 + p1->h_dic, w->upper);
     return k;
 }
 
@@ -322,6 +353,7 @@ void tale_ner_free(tale_ner *m)
     smap_free(&m->names);
     smap_free(&m->caseprof);
     smap_free(&m->gaz);
+    nlp_hunspell_free(m->hs);
     nlp_model_file_free(&m->file);
     free(m);
 }
@@ -381,6 +413,13 @@ static tale_status ner_from_file(nlp_model_file *file, const char *path, tale_ne
     }
     if (nlp_rbuf_ap(&b, &m->ap, (int)m->n_labels, &why))
         goto bad;
+    sec = "CONF";
+    b = nlp_model_file_section(&m->file, "CONF");
+    m->hunspell = (int)nlp_rbuf_u32(&b);
+    if (b.bad || m->hunspell > 1) {
+        why = "missing or malformed configuration";
+        goto bad;
+    }
     static const char *const secs[3] = {"NAME", "CASE", "GAZ "};
     smap *maps[3] = {&m->names, &m->caseprof, &m->gaz};
     for (int k = 0; k < 3; k++) {
@@ -389,6 +428,16 @@ static tale_status ner_from_file(nlp_model_file *file, const char *path, tale_ne
         if (b.bad || smap_read(&b, maps[k])) {
             why = "missing or malformed lexicon";
             goto bad;
+        }
+    }
+    if (m->hunspell) {
+        tale_error he;
+        if (nlp_hunspell_open(NULL, &m->hs, &he) != TALE_OK) {
+            tale_status code = he.code;
+            tale_error_set(err, code, "%s: this model uses the Danish hunspell dictionary "
+                           "(Debian package hunspell-da; or set TALE_HUNSPELL_DIR): %s", path, he.msg);
+            tale_ner_free(m);
+            return code;
         }
     }
     *out = m;
@@ -524,6 +573,7 @@ tale_status tale_ner_tag(tale_ner_ctx *c, const char *const *forms, const size_t
             return tale_error_set(err, TALE_BAD_UTF8, "ner: word %zu is not valid UTF-8", i + 1);
         wrd_fill(&c->k.w[i], forms[i], fl);
         wrd_lex(&c->k.w[i], &m->names, &m->caseprof, &m->gaz);
+        wrd_hun(&c->k.w[i], m->hs);
     }
     decode(m, &m->ap, NULL, &c->k, n);
     for (size_t i = 0; i < n; i++)
@@ -539,6 +589,7 @@ tale_ner_train_params tale_ner_train_default_params(void)
     memset(&p, 0, sizeof p);
     p.epochs = 15;
     p.seed = 1;
+    p.use_hunspell = 1;
     return p;
 }
 
@@ -719,6 +770,9 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
     nlp_wbuf wb = {0};
     if (!m)
         goto oom;
+    m->hunspell = p.use_hunspell != 0;
+    if (m->hunspell && (st = nlp_hunspell_open(NULL, &m->hs, err)) != TALE_OK)
+        goto fail;
     /* labels: O, then B-/I- per type in order of appearance */
     labels[0] = "O";
     uint32_t L = 1;
@@ -847,6 +901,7 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
             for (size_t i = 0; i < n; i++) {
                 wrd_fill(&k.w[i], train->sents[s].tokens[i], strlen(train->sents[s].tokens[i]));
                 wrd_lex(&k.w[i], &m->names, &m->caseprof, &m->gaz);
+                wrd_hun(&k.w[i], m->hs);
             }
             /* leave this sentence's own entities out of its gazetteer */
             for (size_t i = 0; i < n; i++) {
@@ -893,6 +948,7 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
             for (size_t i = 0; i < n; i++) {
                 wrd_fill(&k.w[i], dev->sents[s].tokens[i], strlen(dev->sents[s].tokens[i]));
                 wrd_lex(&k.w[i], &m->names, &m->caseprof, &m->gaz);
+                wrd_hun(&k.w[i], m->hs);
             }
             decode(m, &cur, NULL, &k, n);
             size_t a = spans(m, dgold + dw, n, sp_g), b = spans(m, k.path, n, sp_p);
@@ -930,6 +986,9 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
     wb.len = 0;
     nlp_wbuf_ap(&wb, &best);
     nlp_model_writer_section(&mw, "WTS ", &wb);
+    wb.len = 0;
+    nlp_wbuf_u32(&wb, (uint32_t)m->hunspell);
+    nlp_model_writer_section(&mw, "CONF", &wb);
     wb.len = 0;
     smap_write(&wb, &m->names);
     nlp_model_writer_section(&mw, "NAME", &wb);
@@ -973,6 +1032,7 @@ fail:
         smap_free(&m->names);
         smap_free(&m->caseprof);
         smap_free(&m->gaz);
+        nlp_hunspell_free(m->hs);
         free(m);
     }
     return st;

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
@@ -190,13 +191,30 @@ void nlp_ap_free(nlp_ap *m)
 /* The lookup layout: key and entry range side by side in one slot, the
  * (class, weight) pairs packed, so a feature costs two cache misses, and
  * nlp_ap_score() prefetches them for all features at once. */
+/* Large lookup tables go on transparent huge pages where the kernel allows
+ * it: random probes into tens of MB otherwise pay a TLB miss each. */
+static void *big_alloc(size_t bytes, int zero)
+{
+    void *p = NULL;
+    if (bytes >= (1u << 21)) {
+        size_t rounded = (bytes + (1u << 21) - 1) & ~(size_t)((1u << 21) - 1);
+        if (posix_memalign(&p, 1u << 21, rounded) != 0)
+            return NULL;
+        madvise(p, rounded, MADV_HUGEPAGE);
+        if (zero)
+            memset(p, 0, bytes);
+        return p;
+    }
+    return zero ? calloc(1, bytes ? bytes : 1) : malloc(bytes ? bytes : 1);
+}
+
 static int build_slots(nlp_ap *m)
 {
     uint32_t cap = 16;
-    while (cap < 2 * (uint64_t)m->n_keys + 1)
+    while (cap < (uint64_t)m->n_keys * 2 + 1) /* load factor <= 0.5 */
         cap *= 2;
-    m->slot = calloc(cap, sizeof *m->slot);
-    m->ent = malloc(((size_t)m->n_entries + 1) * sizeof *m->ent);
+    m->slot = big_alloc((size_t)cap * sizeof *m->slot, 1);
+    m->ent = big_alloc(((size_t)m->n_entries + 1) * sizeof *m->ent, 0);
     if (!m->slot || !m->ent)
         return -1;
     m->cap = cap;

@@ -12,12 +12,13 @@
 #include "perceptron.h"
 #include "lemma.h"
 #include "corpus_io.h"
+#include "hunspell.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_FEATS 64
+#define MAX_FEATS 96
 #define LOW_CAP 256
 
 /* ---- per-word precomputed hashes --------------------------------------------- */
@@ -27,17 +28,46 @@ typedef struct winfo {
     uint64_t suf[5]; /* suffixes of 1..4 characters of the lowercased form */
     uint64_t pre[4]; /* prefixes of 1..3 */
     uint32_t flags;  /* 1 upper initial, 2 has digit, 4 has hyphen, 8 first word */
+    uint32_t nh;     /* hunspell analyses used (<= 4) */
+    uint64_t hm[4], hf[4]; /* their morphology and stem-flag hashes */
 } winfo;
 
-static const winfo PAD_L = {11, 11, 11, 11, {11, 11, 11, 11, 11}, {11, 11, 11, 11}, 16};
-static const winfo PAD_R = {13, 13, 13, 13, {13, 13, 13, 13, 13}, {13, 13, 13, 13}, 32};
+#define MAX_HUN 6
+
+static const winfo PAD_L = {11, 11, 11, 11, {11, 11, 11, 11, 11}, {11, 11, 11, 11}, 16, 0, {0}, {0}};
+static const winfo PAD_R = {13, 13, 13, 13, {13, 13, 13, 13, 13}, {13, 13, 13, 13}, 32, 0, {0}, {0}};
 
 static uint64_t hstr(const char *s, size_t n)
 {
     return nlp_hash_bytes(1469598103934665603ULL, s, n);
 }
 
-static void word_info(const char *form, size_t fl, winfo *w, int first)
+/* Hunspell part of a word's info: morphology and flag hashes of up to 4
+ * analyses. */
+static void hun_info(const nlp_hunspell *hs, const char *form, size_t fl, winfo *w)
+{
+    nlp_hun_analysis ha[MAX_HUN];
+    size_t na = hs ? nlp_hunspell_analyze(hs, form, fl, ha, MAX_HUN) : 0;
+    w->nh = 0;
+    for (size_t k = 0; k < na && w->nh < 4; k++) {
+        w->hm[w->nh] = hstr(ha[k].morph, strlen(ha[k].morph));
+        w->hf[w->nh] = hstr(ha[k].flags, strlen(ha[k].flags));
+        w->nh++;
+    }
+}
+
+/* A direct-mapped cache of hun_info by form hash: analyses cost far more
+ * than the tagger's lookups, and text repeats its words. */
+#define HCACHE 16384
+typedef struct hcache_ent {
+    uint64_t key; /* form hash + 1; 0 = empty */
+    uint32_t nh;
+    uint64_t hm[4], hf[4];
+} hcache_ent;
+
+/* Word hashes, and with hs its hunspell part (through cache when given). */
+static void word_info(const char *form, size_t fl, winfo *w, int first, const nlp_hunspell *hs,
+                      hcache_ent *cache)
 {
     char low[LOW_CAP], shape[64];
     size_t ll = nlp_ap_lower(form, fl, low, sizeof low);
@@ -54,6 +84,23 @@ static void word_info(const char *form, size_t fl, winfo *w, int first)
     const char *h = memrchr(low, '-', ll);
     w->hyph = h && h + 1 < low + ll ? hstr(h + 1, (size_t)(low + ll - h - 1)) : 0;
     w->flags = (uint32_t)nlp_is_upper_initial(form, fl) | (first ? 8u : 0u);
+    w->nh = 0;
+    if (hs) {
+        hcache_ent *e = cache ? &cache[w->form & (HCACHE - 1)] : NULL;
+        if (e && e->key == w->form + 1) {
+            w->nh = e->nh;
+            memcpy(w->hm, e->hm, sizeof w->hm);
+            memcpy(w->hf, e->hf, sizeof w->hf);
+        } else {
+            hun_info(hs, form, fl, w);
+            if (e) {
+                e->key = w->form + 1;
+                e->nh = w->nh;
+                memcpy(e->hm, w->hm, sizeof w->hm);
+                memcpy(e->hf, w->hf, sizeof w->hf);
+            }
+        }
+    }
     for (size_t i = 0; i < fl; i++) {
         if (form[i] >= '0' && form[i] <= '9')
             w->flags |= 2;
@@ -80,22 +127,17 @@ typedef struct hist {
     const int *up;  /* stage F: final UPOS of the whole sentence */
     const int *upos_of; /* stage F: joint label → UPOS id */
     size_t n;
+    int hun; /* hunspell features on */
 } hist;
 
 static int lab_at(const int *lab, size_t n, long i) { return i < 0 ? -1 : i >= (long)n ? -2 : lab[i]; }
 #define V(x) ((uint64_t)((x) + 3))
 
-/* Stage U (UPOS) features: word, affixes, shape, ±2 words, previous UPOS,
- * a bag of the endings of the next four words; in pass 2 also the first
- * pass's UPOS to the right. */
-static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint32_t *f)
+/* The part of the stage-U features that depends on the word alone: its
+ * scores can be cached per word form (see run_stage). */
+static size_t features_uw(const winfo *w0, int hun, uint32_t *f)
 {
     size_t k = 0;
-    const winfo *w0 = &wi[i];
-    const winfo *wm1 = i >= 1 ? &wi[i - 1] : &PAD_L, *wm2 = i >= 2 ? &wi[i - 2] : &PAD_L;
-    const winfo *wp1 = i + 1 < (long)n ? &wi[i + 1] : &PAD_R;
-    const winfo *wp2 = i + 2 < (long)n ? &wi[i + 2] : &PAD_R;
-    int u1 = lab_at(h->lab, n, i - 1), u2 = lab_at(h->lab, n, i - 2);
     f[k++] = F1(0, 0);
     f[k++] = F1(1, w0->form);
     f[k++] = F1(2, w0->low);
@@ -104,6 +146,28 @@ static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint3
     for (int s = 1; s <= 3; s++)
         f[k++] = F1(4, w0->pre[s]);
     f[k++] = F1(5, w0->shape);
+    if (w0->hyph)
+        f[k++] = F1(23, w0->hyph);
+    if (hun) {
+        f[k++] = F1(31, w0->nh);
+        for (uint32_t a = 0; a < w0->nh; a++) {
+            f[k++] = F1(32, w0->hm[a]);
+            f[k++] = F1(33, w0->hf[a]);
+            f[k++] = F2(34, w0->hm[a], w0->hf[a]);
+        }
+    }
+    return k;
+}
+
+/* The rest: position, context words and labels. */
+static size_t features_uc(const winfo *wi, size_t n, long i, const hist *h, uint32_t *f)
+{
+    size_t k = 0;
+    const winfo *w0 = &wi[i];
+    const winfo *wm1 = i >= 1 ? &wi[i - 1] : &PAD_L, *wm2 = i >= 2 ? &wi[i - 2] : &PAD_L;
+    const winfo *wp1 = i + 1 < (long)n ? &wi[i + 1] : &PAD_R;
+    const winfo *wp2 = i + 2 < (long)n ? &wi[i + 2] : &PAD_R;
+    int u1 = lab_at(h->lab, n, i - 1), u2 = lab_at(h->lab, n, i - 2);
     f[k++] = F2(6, w0->shape, w0->flags);
     f[k++] = F1(7, wm1->low);
     f[k++] = F1(8, wm2->low);
@@ -120,13 +184,13 @@ static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint3
     f[k++] = F2(20, V(u1), w0->suf[3]);
     f[k++] = F2(21, w0->suf[2], wp1->suf[2]);
     f[k++] = F2(22, w0->flags, w0->suf[4]);
-    if (w0->hyph)
-        f[k++] = F1(23, w0->hyph);
     f[k++] = F1(24, wm1->shape);
     f[k++] = F2(25, V(u1), wp1->low);
     f[k++] = F2(26, wm1->low, wp1->low);
     for (long j = i + 1; j <= i + 4 && j < (long)n; j++)
         f[k++] = F2(30, w0->low, wi[j].suf[2]);
+    if (h->hun)
+        f[k++] = F2(35, wp1->nh ? wp1->hm[0] : 0, wp1->nh);
     if (h->p1) {
         int n1 = lab_at(h->p1, n, i + 1), n2 = lab_at(h->p1, n, i + 2);
         int c0 = h->p1[i];
@@ -138,12 +202,25 @@ static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint3
         f[k++] = F1(45, V(c0));
         f[k++] = F2(46, V(c0), w0->low);
         f[k++] = F2(47, w0->low, V(n1) * 64 + V(n2));
-        for (long j = i + 1; j <= i + 5 && j < (long)n; j++)
+        for (long j = i + 1; j <= i + 5 && j < (long)n; j++) {
             f[k++] = F2(48, w0->low, V(h->p1[j]));
+            if (h->hun && wi[j].nh)
+                f[k++] = F2(50, w0->low, wi[j].hm[0]);
+        }
         for (long j = i - 1; j >= i - 4 && j >= 0; j--)
             f[k++] = F2(49, w0->low, V(h->lab[j]));
     }
     return k;
+}
+
+
+/* Stage U (UPOS) features: word, affixes, shape, ±2 words, previous UPOS,
+ * a bag of the endings of the next four words, hunspell analyses; in pass
+ * 2 also the first pass's UPOS to the right. */
+static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint32_t *f)
+{
+    size_t k = features_uw(&wi[i], h->hun, f);
+    return k + features_uc(wi, n, i, h, f + k);
 }
 
 /* Stage F (FEATS) features: the joint label is chosen among those of the
@@ -177,8 +254,21 @@ static size_t features_f(const winfo *wi, size_t n, long i, const hist *h, uint3
     f[k++] = F2(114, u0, w0->pre[3]);
     if (w0->hyph)
         f[k++] = F2(115, u0, w0->hyph);
+    for (uint32_t a = 0; h->hun && a < w0->nh; a++) {
+        f[k++] = F2(116, u0, w0->hm[a]);
+        f[k++] = F2(117, u0 * 31 + w0->hm[a], w0->hf[a]);
+    }
     return k;
 }
+
+/* Per-form cache of the word-only stage-U scores (features_uw), one per
+ * pass: a third of the lookups of a UPOS pass depend on the word alone. */
+#define UCACHE 16384
+#define UCACHE_MAX_UPOS 32
+typedef struct ucache_ent {
+    uint64_t key; /* form hash + 1; 0 = empty */
+    float s[UCACHE_MAX_UPOS];
+} ucache_ent;
 
 /* ---- the model ---------------------------------------------------------------------- */
 
@@ -191,6 +281,8 @@ struct tale_tagger {
     int *upos_of;            /* label → UPOS id */
     uint32_t *by_upos, *by_upos_off; /* labels grouped by UPOS */
     int two_pass;
+    int hunspell;        /* the model uses the hunspell-da lexicon */
+    nlp_hunspell *hs;
     nlp_ap ap1, ap2, apf;
     nlp_lemmatizer lem;
 };
@@ -200,6 +292,8 @@ struct tale_tagger_ctx {
     size_t cap;
     winfo *wi;
     int *lab, *p1, *up;
+    hcache_ent *cache;    /* [HCACHE] */
+    ucache_ent *uc1, *uc2; /* [UCACHE] each, NULL when there are too many UPOS */
     float *scores;
     char *lemma_buf;
     size_t lemma_cap;
@@ -221,6 +315,7 @@ void tale_tagger_free(tale_tagger *t)
     nlp_ap_free(&t->ap2);
     nlp_ap_free(&t->apf);
     nlp_lemma_free(&t->lem);
+    nlp_hunspell_free(t->hs);
     nlp_model_file_free(&t->file);
     free(t);
 }
@@ -288,7 +383,8 @@ static tale_status tagger_from_file(nlp_model_file *file, const char *path, tale
     sec = "CONF";
     b = nlp_model_file_section(&t->file, "CONF");
     t->two_pass = (int)nlp_rbuf_u32(&b);
-    if (b.bad || t->two_pass > 1) {
+    t->hunspell = (int)nlp_rbuf_u32(&b);
+    if (b.bad || t->two_pass > 1 || t->hunspell > 1) {
         why = "missing or malformed configuration";
         goto bad;
     }
@@ -316,6 +412,16 @@ static tale_status tagger_from_file(nlp_model_file *file, const char *path, tale
     }
     if ((why = nlp_lemma_read(&t->lem, &r1, &r2, &r3)))
         goto bad;
+    if (t->hunspell) {
+        tale_error he;
+        if (nlp_hunspell_open(NULL, &t->hs, &he) != TALE_OK) {
+            tale_status code = he.code;
+            tale_error_set(err, code, "%s: this model uses the Danish hunspell dictionary "
+                           "(Debian package hunspell-da; or set TALE_HUNSPELL_DIR): %s", path, he.msg);
+            tale_tagger_free(t);
+            return code;
+        }
+    }
     *out = t;
     return TALE_OK;
 bad:
@@ -350,7 +456,16 @@ tale_tagger_ctx *tale_tagger_ctx_new(const tale_tagger *t)
         return NULL;
     c->t = t;
     c->scores = malloc((t->n_labels + t->n_upos) * sizeof *c->scores);
-    if (!c->scores) {
+    c->cache = t->hs ? calloc(HCACHE, sizeof *c->cache) : NULL;
+    if (t->n_upos <= UCACHE_MAX_UPOS) {
+        c->uc1 = calloc(UCACHE, sizeof *c->uc1);
+        c->uc2 = t->two_pass ? calloc(UCACHE, sizeof *c->uc2) : NULL;
+    }
+    if (!c->scores || (t->hs && !c->cache) || (t->n_upos <= UCACHE_MAX_UPOS && (!c->uc1 || (t->two_pass && !c->uc2)))) {
+        free(c->scores);
+        free(c->cache);
+        free(c->uc1);
+        free(c->uc2);
         free(c);
         return NULL;
     }
@@ -365,6 +480,9 @@ void tale_tagger_ctx_free(tale_tagger_ctx *c)
     free(c->lab);
     free(c->p1);
     free(c->up);
+    free(c->cache);
+    free(c->uc1);
+    free(c->uc2);
     free(c->scores);
     free(c->lemma_buf);
     free(c);
@@ -423,14 +541,33 @@ static int best_of(const float *s, const cands *c, int upos)
     return best;
 }
 
-/* Greedy left-to-right decoding of one stage into h->lab (writable). */
+/* Greedy left-to-right decoding of one stage into h->lab (writable).
+ * uc: the word-score cache for this pass (stage U only; may be NULL). */
 static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int *lab,
-                      const cands *c, float *scores)
+                      const cands *c, float *scores, ucache_ent *uc)
 {
     uint32_t fv[MAX_FEATS];
     h->lab = lab;
     h->n = n;
     for (size_t i = 0; i < n; i++) {
+        if (h->up && c->off[h->up[i] + 1] - c->off[h->up[i]] == 1) {
+            lab[i] = (int)c->by_upos[c->off[h->up[i]]]; /* e.g. PUNCT has one FEATS value */
+            continue;
+        }
+        if (uc && !h->up) {
+            ucache_ent *e = &uc[wi[i].form & (UCACHE - 1)];
+            if (e->key != wi[i].form + 1) {
+                size_t nw = features_uw(&wi[i], h->hun, fv);
+                memset(e->s, 0, c->n_classes * sizeof *e->s);
+                nlp_ap_score(ap, fv, nw, e->s);
+                e->key = wi[i].form + 1;
+            }
+            memcpy(scores, e->s, c->n_classes * sizeof *scores);
+            size_t nf = features_uc(wi, n, (long)i, h, fv);
+            nlp_ap_score(ap, fv, nf, scores);
+            lab[i] = best_of(scores, c, 0);
+            continue;
+        }
         size_t nf = h->up ? features_f(wi, n, (long)i, h, fv) : features_u(wi, n, (long)i, h, fv);
         memset(scores, 0, c->n_classes * sizeof *scores);
         nlp_ap_score(ap, fv, nf, scores);
@@ -439,21 +576,24 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
 }
 
 static void tag_words(const tale_tagger *t, const winfo *wi, size_t n, int *up, int *p1,
-                      int *joint, float *scores)
+                      int *joint, float *scores, ucache_ent *uc1, ucache_ent *uc2)
 {
     cands cu = {NULL, NULL, t->n_upos}, cf = {t->by_upos, t->by_upos_off, t->n_labels};
     hist h = {0};
-    run_stage(&t->ap1, wi, n, &h, up, &cu, scores);
+    h.hun = t->hunspell;
+    run_stage(&t->ap1, wi, n, &h, up, &cu, scores, uc1);
     if (t->two_pass) {
         memcpy(p1, up, n * sizeof *up);
         h = (hist){0};
+        h.hun = t->hunspell;
         h.p1 = p1;
-        run_stage(&t->ap2, wi, n, &h, up, &cu, scores);
+        run_stage(&t->ap2, wi, n, &h, up, &cu, scores, uc2);
     }
     h = (hist){0};
+    h.hun = t->hunspell;
     h.up = up;
     h.upos_of = t->upos_of;
-    run_stage(&t->apf, wi, n, &h, joint, &cf, scores);
+    run_stage(&t->apf, wi, n, &h, joint, &cf, scores, NULL);
 }
 
 tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const size_t *lens,
@@ -474,7 +614,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         if (corpus_utf8_invalid_at(forms[i], fl) != (size_t)-1)
             return tale_error_set(err, TALE_BAD_UTF8, "tagger: word %zu is not valid UTF-8",
                                   i + 1);
-        word_info(forms[i], fl, &c->wi[i], i == 0);
+        word_info(forms[i], fl, &c->wi[i], i == 0, t->hs, c->cache);
         need += fl + 80;
     }
     if (need > c->lemma_cap) {
@@ -484,7 +624,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         c->lemma_buf = nb;
         c->lemma_cap = need;
     }
-    tag_words(t, c->wi, n, c->up, c->p1, c->lab, c->scores);
+    tag_words(t, c->wi, n, c->up, c->p1, c->lab, c->scores, c->uc1, c->uc2);
     size_t pos = 0;
     for (size_t i = 0; i < n; i++) {
         int l = c->lab[i];
@@ -493,7 +633,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         out[i].feats = t->feats_of[l];
         size_t cap = fl + 80;
         out[i].lemma = nlp_lemma_apply(&t->lem, forms[i], fl, out[i].upos, out[i].feats, i == 0,
-                                       c->lemma_buf + pos, cap);
+                                       t->hs, c->lemma_buf + pos, cap);
         pos += cap;
     }
     return TALE_OK;
@@ -509,6 +649,7 @@ tale_tagger_train_params tale_tagger_train_default_params(void)
     p.lemma_epochs = 6;
     p.seed = 1;
     p.two_pass = 1;
+    p.use_hunspell = 1;
     return p;
 }
 
@@ -567,7 +708,8 @@ static void tdata_free(tdata *d)
     free(d->gold_j);
 }
 
-static int tdata_build(const tale_conllu *c, const strset *upos, const strset *labels, tdata *d)
+static int tdata_build(const tale_conllu *c, const strset *upos, const strset *labels,
+                       const nlp_hunspell *hs, tdata *d)
 {
     memset(d, 0, sizeof *d);
     d->n_sents = c->n_sents;
@@ -586,7 +728,7 @@ static int tdata_build(const tale_conllu *c, const strset *upos, const strset *l
         d->len[s] = c->sents[s].n_words;
         for (size_t i = 0; i < c->sents[s].n_words; i++, w++) {
             const tale_conllu_word *x = &c->sents[s].words[i];
-            word_info(x->form, strlen(x->form), &d->wi[w], i == 0);
+            word_info(x->form, strlen(x->form), &d->wi[w], i == 0, hs, NULL);
             d->gold_u[w] = strset_find(upos, x->upos);
             snprintf(buf, sizeof buf, "%s|%s", x->upos, x->feats);
             d->gold_j[w] = strset_find(labels, buf);
@@ -620,6 +762,7 @@ typedef struct stage {
     const int *gold;
     const int *upos_of;
     cands c;
+    int hun;
 } stage;
 
 static int train_epoch(nlp_ap_train *tr, const tdata *d, const size_t *order, size_t n_order,
@@ -628,7 +771,7 @@ static int train_epoch(nlp_ap_train *tr, const tdata *d, const size_t *order, si
     uint32_t fv[MAX_FEATS];
     for (size_t q = 0; q < n_order; q++) {
         size_t s = order[q], st = d->start[s], n = d->len[s];
-        hist h = {lab, sg->p1 ? sg->p1 + st : NULL, sg->up ? sg->up + st : NULL, sg->upos_of, n};
+        hist h = {lab, sg->p1 ? sg->p1 + st : NULL, sg->up ? sg->up + st : NULL, sg->upos_of, n, sg->hun};
         for (size_t i = 0; i < n; i++) {
             const winfo *wi = d->wi + st;
             size_t nf = h.up ? features_f(wi, n, (long)i, &h, fv) : features_u(wi, n, (long)i, &h, fv);
@@ -650,10 +793,11 @@ static void predict_all(const nlp_ap *ap, const tdata *d, const stage *sg, float
     for (size_t s = 0; s < d->n_sents; s++) {
         size_t st = d->start[s];
         hist h = {0};
+        h.hun = sg->hun;
         h.p1 = sg->p1 ? sg->p1 + st : NULL;
         h.up = sg->up ? sg->up + st : NULL;
         h.upos_of = sg->upos_of;
-        run_stage(ap, d->wi + st, d->len[s], &h, out + st, &sg->c, scores);
+        run_stage(ap, d->wi + st, d->len[s], &h, out + st, &sg->c, scores, NULL);
     }
 }
 
@@ -694,7 +838,9 @@ static int train_stage(const tdata *tr_d, const size_t *sents, size_t n_sents, c
         if (!dev && ep + 1 < epochs)
             continue;
         nlp_ap m;
-        if (nlp_ap_finish(tr, 1e-3f, &m))
+        /* weights below 0.1 change no decision on dev (measured) and
+         * would only fill the file and the cache */
+        if (nlp_ap_finish(tr, 0.1f, &m))
             goto fail;
         double a = 0;
         if (dev) {
@@ -745,6 +891,9 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
                                       "tagger training: %s sentence %zu has more than 4000 words",
                                       k ? "dev" : "train", s + 1);
     tale_status st = TALE_OK;
+    nlp_hunspell *hs = NULL;
+    if (p.use_hunspell && (st = nlp_hunspell_open(NULL, &hs, err)) != TALE_OK)
+        return st;
     strset upos = {0}, labels = {0};
     tdata dt = {0}, dd = {0};
     int *p1_tr = NULL, *p1_dev = NULL, *up_tr = NULL, *up_dev = NULL, *upos_of = NULL;
@@ -780,8 +929,8 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     upos_of = calloc(labels.n, sizeof *upos_of);
     by = calloc(labels.n, sizeof *by);
     by_off = calloc(upos.n + 1, sizeof *by_off);
-    if (!upos_of || !by || !by_off || tdata_build(train, &upos, &labels, &dt) ||
-        tdata_build(dev, &upos, &labels, &dd)) {
+    if (!upos_of || !by || !by_off || tdata_build(train, &upos, &labels, hs, &dt) ||
+        tdata_build(dev, &upos, &labels, hs, &dd)) {
         st = oom(err);
         goto fail;
     }
@@ -814,7 +963,8 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     const int K = 4;
     double prog = 0, total = p.epochs * (p.two_pass ? K + 3.0 : 2.0);
     cands cu = {NULL, NULL, upos.n}, cf = {by, by_off, labels.n};
-    stage s1 = {NULL, NULL, dt.gold_u, NULL, cu}, s1d = {NULL, NULL, dd.gold_u, NULL, cu};
+    int hu = p.use_hunspell;
+    stage s1 = {NULL, NULL, dt.gold_u, NULL, cu, hu}, s1d = {NULL, NULL, dd.gold_u, NULL, cu, hu};
     int ep = train_stage(&dt, all, dt.n_sents, &s1, &dd, &s1d, p.epochs, p.seed, &ap1, "UPOS pass 1",
                          &p, &prog, total);
     if (ep < 0) {
@@ -836,7 +986,8 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
         }
         for (size_t s = (size_t)k; s < dt.n_sents; s += K) {
             hist h = {0};
-            run_stage(&m, dt.wi + dt.start[s], dt.len[s], &h, p1_tr + dt.start[s], &cu, scores);
+            h.hun = p.use_hunspell;
+            run_stage(&m, dt.wi + dt.start[s], dt.len[s], &h, p1_tr + dt.start[s], &cu, scores, NULL);
         }
         nlp_ap_free(&m);
     }
@@ -844,7 +995,7 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     memcpy(up_tr, p1_tr, dt.n_words * sizeof *up_tr);
     memcpy(up_dev, p1_dev, dd.n_words * sizeof *up_dev);
     if (p.two_pass) {
-        stage s2 = {p1_tr, NULL, dt.gold_u, NULL, cu}, s2d = {p1_dev, NULL, dd.gold_u, NULL, cu};
+        stage s2 = {p1_tr, NULL, dt.gold_u, NULL, cu, hu}, s2d = {p1_dev, NULL, dd.gold_u, NULL, cu, hu};
         int ep2 = train_stage(&dt, all, dt.n_sents, &s2, &dd, &s2d, p.epochs, p.seed + 99, &ap2,
                               "UPOS pass 2", &p, &prog, total);
         if (ep2 < 0) {
@@ -856,13 +1007,13 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
         /* train-side pass-2 UPOS: the jackknifed pass-1 output is close enough
          * (it has the error rate the FEATS stage will see) */
     }
-    stage sf = {NULL, up_tr, dt.gold_j, upos_of, cf}, sfd = {NULL, up_dev, dd.gold_j, upos_of, cf};
+    stage sf = {NULL, up_tr, dt.gold_j, upos_of, cf, hu}, sfd = {NULL, up_dev, dd.gold_j, upos_of, cf, hu};
     if (train_stage(&dt, all, dt.n_sents, &sf, &dd, &sfd, p.epochs, p.seed + 7, &apf, "FEATS",
                     &p, &prog, total) < 0) {
         st = oom(err);
         goto fail;
     }
-    st = nlp_lemma_train(train, p.lemma_epochs, p.seed, &lr, &ll, &lw, err);
+    st = nlp_lemma_train(train, p.lemma_epochs, p.seed, hs, &lr, &ll, &lw, err);
     if (st != TALE_OK)
         goto fail;
     /* assemble the file */
@@ -875,6 +1026,7 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     nlp_model_writer_section(&w, "LABL", &wb);
     wb.len = 0;
     nlp_wbuf_u32(&wb, (uint32_t)p.two_pass);
+    nlp_wbuf_u32(&wb, (uint32_t)(p.use_hunspell != 0));
     nlp_model_writer_section(&w, "CONF", &wb);
     wb.len = 0;
     nlp_wbuf_ap(&wb, &ap1);
@@ -967,5 +1119,6 @@ fail:
     free(by_off);
     strset_free(&upos);
     strset_free(&labels);
+    nlp_hunspell_free(hs);
     return st;
 }

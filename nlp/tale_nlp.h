@@ -209,6 +209,8 @@ typedef struct tale_tagger_train_params {
     int lemma_epochs;  /* passes for the lemma classifier */
     uint32_t seed;     /* shuffling order */
     int two_pass;      /* 1: a second pass sees first-pass tags to the right */
+    int use_hunspell;  /* 1: use the hunspell-da dictionary (/usr/share/hunspell or
+                          $TALE_HUNSPELL_DIR) as an extra lexicon; the model then needs it */
     tale_progress_fn on_progress; /* done/total in epochs; may be NULL */
     void *user_data;
 } tale_tagger_train_params;
@@ -267,6 +269,7 @@ typedef struct tale_ner_train_params {
     uint32_t seed;
     const char *names_dir; /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL: none */
     const char *const *case_texts; /* NULL-terminated plain-text files for case profiles; may be NULL */
+    int use_hunspell; /* 1: hunspell-da analyses as features (the model then needs them) */
     tale_progress_fn on_progress;
     void *user_data;
 } tale_ner_train_params;

@@ -1,11 +1,10 @@
 /*
  * asr_backend_tale.c — the benchmark backend that runs tale's own models
- * through the public API:
- *   Whisper: tale_model_open → tale_transcriber_new (Danish, greedy, the
- *            library's default decoding) → tale_transcribe_file → segments;
- *   CTC:     tale_model_open → tale_ctc_runner_new → tale_audio_load →
- *            tale_ctc_transcribe (greedy).
- * The hypothesis is the segments' text joined with single spaces.
+ * (Whisper and CTC alike) through the public API: tale_model_open →
+ * tale_transcriber_new (Danish; otherwise the library's default decoding,
+ * greedy) → tale_transcribe_file → segments.  The hypothesis is the
+ * segments' text joined with single spaces, exactly what `tale transcribe`
+ * prints as plain text.
  */
 #include "tale_bench.h"
 #include "tale_asr.h"
@@ -15,8 +14,7 @@
 
 typedef struct tale_handle {
     tale_model *model;
-    tale_transcriber *tr;  /* Whisper */
-    tale_ctc_runner *ctc;  /* CTC */
+    tale_transcriber *tr;
 } tale_handle;
 
 static void tale_close(void *handle)
@@ -25,7 +23,6 @@ static void tale_close(void *handle)
     if (!h)
         return;
     tale_transcriber_free(h->tr);
-    tale_ctc_runner_free(h->ctc);
     tale_model_free(h->model);
     free(h);
 }
@@ -40,14 +37,10 @@ static tale_status tale_open(const char *model, int n_threads, void **handle, ta
     mp.n_threads = n_threads;
     tale_status st = tale_model_open(model, &mp, &h->model, err);
     if (st == TALE_OK) {
-        if (tale_model_kind(h->model) == TALE_MODEL_CTC) {
-            st = tale_ctc_runner_new(h->model, n_threads, &h->ctc, err);
-        } else {
-            tale_transcribe_params tp = tale_transcribe_default_params();
-            tp.language = "da";
-            tp.n_threads = n_threads;
-            st = tale_transcriber_new(h->model, &tp, &h->tr, err);
-        }
+        tale_transcribe_params tp = tale_transcribe_default_params();
+        tp.language = "da";
+        tp.n_threads = n_threads;
+        st = tale_transcriber_new(h->model, &tp, &h->tr, err);
     }
     if (st != TALE_OK) {
         tale_close(h);
@@ -87,34 +80,13 @@ static tale_status tale_transcribe(void *handle, const char *audio_path, char **
     *audio_ms = -1;
     char *acc = NULL;
     size_t len = 0;
-    tale_status st;
-    if (h->tr) {
-        st = tale_transcribe_file(h->tr, audio_path, err);
-        if (st != TALE_OK)
-            return st;
-        *audio_ms = tale_transcriber_duration_ms(h->tr);
-        for (size_t i = 0; i < tale_transcriber_n_segments(h->tr); i++) {
-            const tale_segment *s = tale_transcriber_segment(h->tr, i);
-            if (s && s->text && append_text(&acc, &len, s->text)) {
-                free(acc);
-                return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", audio_path);
-            }
-        }
-    } else {
-        float *samples = NULL;
-        size_t n = 0;
-        st = tale_audio_load(audio_path, NULL, &samples, &n, err);
-        if (st != TALE_OK)
-            return st;
-        *audio_ms = (int64_t)(n / (TALE_SAMPLE_RATE_HZ / 1000));
-        tale_ctc_result *res = NULL;
-        st = tale_ctc_transcribe(h->ctc, samples, n, NULL, &res, err);
-        free(samples);
-        if (st != TALE_OK)
-            return st;
-        int bad = res->text && append_text(&acc, &len, res->text);
-        tale_ctc_result_free(res);
-        if (bad) {
+    tale_status st = tale_transcribe_file(h->tr, audio_path, err);
+    if (st != TALE_OK)
+        return st;
+    *audio_ms = tale_transcriber_duration_ms(h->tr);
+    for (size_t i = 0; i < tale_transcriber_n_segments(h->tr); i++) {
+        const tale_segment *s = tale_transcriber_segment(h->tr, i);
+        if (s && s->text && append_text(&acc, &len, s->text)) {
             free(acc);
             return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", audio_path);
         }

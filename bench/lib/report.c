@@ -359,7 +359,17 @@ tale_status tale_bench_asr_write_markdown(const tale_bench_asr_report *r, FILE *
     md_cell(fp, si->os);
     fprintf(fp, " |\n| threads | %d |\n| isolated (fork per model) | %s |\n| libraries | ",
             r->n_threads, r->isolated ? "yes" : "no");
-    md_cell(fp, si->libs);
+    for (const char *l = si->libs; *l;) { /* one library per line → "a; b; c" */
+        size_t n = strcspn(l, "\n");
+        char one[512];
+        snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one ? n : sizeof one - 1), l);
+        md_cell(fp, one);
+        l += n;
+        while (*l == '\n')
+            l++;
+        if (*l)
+            fputs("; ", fp);
+    }
     fprintf(fp, " |\n| normalization | nfc=%d casefold=%d remove_punct=%d numbers=%s ordinals=%d "
                 "aa_to_aring=%d |\n",
             r->norm.nfc, r->norm.casefold, r->norm.remove_punct, numbers_name(r->norm.numbers),

@@ -349,6 +349,54 @@ static void test_params_language_prompt_abort(void **state)
     tale_model_free(m);
 }
 
+/* --vad: 10 s of silence before the speech is skipped (the window moves to
+ * just before the speech); pure silence gives no segment at all. */
+static void test_vad_skips_silence(void **state)
+{
+    (void)state;
+    tale_model *m = open_case("case-e");
+    if (!m || !tt_have_data("models/silero-vad-v6.2.0-ggml.bin"))
+        skip();
+    size_t n;
+    float *speech;
+    tale_error err;
+    assert_int_equal(tale_audio_load(tt_data("testvectors/whisper/case-e/audio.wav"), NULL, &speech, &n, &err), TALE_OK);
+    size_t pad = 160000, total = pad + n;
+    float *x = calloc(total, sizeof *x);
+    memcpy(x + pad, speech, n * sizeof *x);
+    tale_transcribe_params p = exact_params(1);
+    p.max_tokens = 4;
+    p.vad = 1;
+    tale_transcriber *tr;
+    assert_int_equal(tale_transcriber_new(m, &p, &tr, &err), TALE_OK);
+    assert_int_equal(tale_transcribe_samples(tr, x, total, &err), TALE_OK);
+    assert_true(tale_transcriber_n_segments(tr) >= 1);
+    const tale_segment *s0 = tale_transcriber_segment(tr, 0);
+    print_message("with --vad the first segment starts at %lld ms (speech at 10000 ms)\n",
+                  (long long)s0->start_ms);
+    assert_true(s0->start_ms >= 9000 && s0->start_ms <= 10200);
+    /* silence only: nothing to transcribe */
+    memset(x, 0, total * sizeof *x);
+    assert_int_equal(tale_transcribe_samples(tr, x, total, &err), TALE_OK);
+    assert_int_equal(tale_transcriber_n_segments(tr), 0);
+    tale_transcriber_free(tr);
+    /* without VAD the window starts at 0 */
+    p.vad = 0;
+    memcpy(x + pad, speech, n * sizeof *x);
+    assert_int_equal(tale_transcriber_new(m, &p, &tr, &err), TALE_OK);
+    assert_int_equal(tale_transcribe_samples(tr, x, total, &err), TALE_OK);
+    assert_int_equal(tale_transcriber_segment(tr, 0)->start_ms, 0);
+    tale_transcriber_free(tr);
+    /* a missing VAD model is a clear error */
+    p.vad = 1;
+    p.vad_model = "/nonexistent/vad.bin";
+    assert_int_equal(tale_transcriber_new(m, &p, &tr, &err), TALE_IO);
+    assert_null(tr);
+    free(x);
+    free(speech);
+    tale_model_free(m);
+}
+
 static void test_compression_ratio(void **state)
 {
     (void)state;
@@ -372,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_batch_equals_single),
         cmocka_unit_test(test_beam_search),
         cmocka_unit_test(test_params_language_prompt_abort),
+        cmocka_unit_test(test_vad_skips_silence),
         cmocka_unit_test(test_compression_ratio),
     };
     return cmocka_run_group_tests_name("asr_decode", tests, NULL, NULL);

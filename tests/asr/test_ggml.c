@@ -92,6 +92,44 @@ static void test_roundtrip_types(void **state)
     free(first);
 }
 
+/* The large-v3 layout: 51866 tokens (one more language), 128 mel bands,
+ * run end to end through the transcriber. */
+static void test_large_v3_layout(void **state)
+{
+    (void)state;
+    asr_whisper_hparams hp = {51866, 1500, 32, 2, 1, 448, 32, 2, 2, 128};
+    size_t size;
+    uint8_t *buf = make_model(&hp, ASR_F16, &size);
+    tale_model *m;
+    tale_error err;
+    assert_int_equal(tale_model_open_buffer(buf, size, NULL, &m, &err), TALE_OK);
+    assert_int_equal(tale_model_n_mels(m), 128);
+    assert_int_equal(m->whisper->sp.no_timestamps, 50364);
+    assert_int_equal(m->whisper->sp.ts_begin, 50365);
+    tale_transcribe_params p = tale_transcribe_default_params();
+    p.max_tokens = 6;
+    p.fallback = 0;
+    p.n_threads = 2;
+    tale_transcriber *tr;
+    assert_int_equal(tale_transcriber_new(m, &p, &tr, &err), TALE_OK);
+    float *x = malloc(40000 * sizeof *x);
+    for (int i = 0; i < 40000; i++)
+        x[i] = 0.1f * sinf((float)i * 0.05f) * sinf((float)i * 0.0007f);
+    assert_int_equal(tale_transcribe_samples(tr, x, 40000, &err), TALE_OK);
+    assert_int_equal(tale_transcriber_duration_ms(tr), 2500);
+    for (size_t i = 0; i < tale_transcriber_n_segments(tr); i++) {
+        const tale_segment *s = tale_transcriber_segment(tr, i);
+        assert_true(s->start_ms >= 0 && s->end_ms >= s->start_ms);
+        assert_true(s->n_tokens <= 6);
+        for (int k = 0; k < s->n_tokens; k++)
+            assert_true(s->token_ids[k] >= 0 && s->token_ids[k] < 51866 && s->token_ids[k] != 50257);
+    }
+    free(x);
+    tale_transcriber_free(tr);
+    tale_model_free(m);
+    free(buf);
+}
+
 static void expect_bad(const uint8_t *buf, size_t size, tale_status want, const char *needle)
 {
     tale_model *m = (tale_model *)1;
@@ -351,6 +389,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_types),
+        cmocka_unit_test(test_large_v3_layout),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_bad_magic_and_header),
         cmocka_unit_test(test_wrong_shape),

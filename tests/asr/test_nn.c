@@ -1,6 +1,7 @@
 /* test_nn.c — the math kernels against naive double-precision loops. */
 #include "tale_test.h"
 #include "nn.h"
+#include "pool.h"
 #include "tensors.h"
 
 #include <math.h>
@@ -50,15 +51,18 @@ static void test_gemm(void **state)
     for (int k = 1; k < 40; k += 3) {
         uint16_t *W = malloc((size_t)N * k * 2);
         float *Wf = malloc((size_t)N * k * 4);
-        float *x = rnd((size_t)3 * k, 9);
+        float *x = rnd((size_t)5 * k, 9);
         for (int i = 0; i < N * k; i++) {
             W[i] = asr_f32_to_f16(frand(&(unsigned){(unsigned)i + 77}));
             Wf[i] = asr_f16_to_f32(W[i]);
         }
-        float y[3 * 53], yr[3 * 53];
-        asr_gemm_f16_rows(3, k, x, k, W, 0, N, y, N);
+        float y[5 * 53], yr[5 * 53];
+        for (int M = 1; M <= 5; M++) { /* 1 row, and beams (blocks of 4 plus tails) */
+            asr_gemm_f16_rows(M, k, x, k, W, 0, N, y, N);
+            asr_gemm_ref(1, M, N, k, x, k, Wf, k, 0.0f, yr, N);
+            assert_true(maxdiff(y, yr, (size_t)M * N) < 1e-4);
+        }
         asr_gemm_ref(1, 3, N, k, x, k, Wf, k, 0.0f, yr, N);
-        assert_true(maxdiff(y, yr, (size_t)3 * N) < 1e-4);
         /* a sub-range of rows leaves the others alone */
         float z[3 * 53];
         for (int i = 0; i < 3 * N; i++)
@@ -162,6 +166,41 @@ static void test_attention(void **state)
     free(v);
 }
 
+/* Half-precision keys/values: both the fused path (few queries) and the
+ * convert-then-sgemm path agree with the f32 kernel on the rounded values. */
+static void test_attention_f16(void **state)
+{
+    (void)state;
+    int nk = 37, d = 24, ld = 72;
+    for (int nq = 1; nq <= 20; nq += 19) {
+        float *q = rnd((size_t)nq * ld, 20), *k = rnd((size_t)nk * ld, 21), *v = rnd((size_t)nk * ld, 22);
+        uint16_t *k16 = malloc((size_t)nk * ld * 2), *v16 = malloc((size_t)nk * ld * 2);
+        for (int i = 0; i < nk * ld; i++) {
+            k16[i] = asr_f32_to_f16(k[i]);
+            v16[i] = asr_f32_to_f16(v[i]);
+            k[i] = asr_f16_to_f32(k16[i]);
+            v[i] = asr_f16_to_f32(v16[i]);
+        }
+        float *sc = malloc((size_t)nq * nk * sizeof *sc), *kv32 = malloc((size_t)2 * nk * d * sizeof *kv32);
+        float *o1 = calloc((size_t)nq * ld, sizeof *o1), *o2 = calloc((size_t)nq * ld, sizeof *o2);
+        for (int causal = -1; causal <= 5; causal += 6) {
+            asr_attention_head(q + 24, ld, k + 24, ld, v + 24, ld, nq, nk, d, 0.3f, causal, sc, o1 + 24, ld);
+            asr_attention_head_f16(q + 24, ld, k16 + 24, ld, v16 + 24, ld, nq, nk, d, 0.3f, causal, sc,
+                                   kv32, o2 + 24, ld);
+            assert_true(maxdiff(o1, o2, (size_t)nq * ld) < 1e-5);
+        }
+        free(q); free(k); free(v); free(k16); free(v16); free(sc); free(kv32); free(o1); free(o2);
+    }
+    /* bulk f32 → f16 agrees with the scalar rounding */
+    float x[19];
+    uint16_t h[19];
+    for (int i = 0; i < 19; i++)
+        x[i] = (float)i * 0.3337f - 3.0f;
+    asr_f32_to_f16_row(x, h, 19);
+    for (int i = 0; i < 19; i++)
+        assert_int_equal(h[i], asr_f32_to_f16(x[i]));
+}
+
 static void test_conv(void **state)
 {
     (void)state;
@@ -194,13 +233,53 @@ static void test_conv(void **state)
     free(b);
 }
 
+typedef struct count_job {
+    int hits[8];
+    int n;
+} count_job;
+
+static void count_task(void *arg, int ith, int nth)
+{
+    count_job *j = arg;
+    j->hits[ith]++;
+    j->n = nth;
+}
+
+/* The pool runs every share exactly once per job, including a job issued
+ * before the workers have started (a lost-wakeup regression). */
+static void test_pool(void **state)
+{
+    (void)state;
+    for (int nt = 1; nt <= 3; nt++)
+        for (int rep = 0; rep < 20; rep++) {
+            asr_pool *p = asr_pool_new(nt);
+            assert_non_null(p);
+            count_job j;
+            memset(&j, 0, sizeof j);
+            for (int k = 0; k < 200; k++)
+                asr_pool_run(p, count_task, &j);
+            assert_int_equal(j.n, nt);
+            for (int i = 0; i < nt; i++)
+                assert_int_equal(j.hits[i], 200);
+            asr_pool_free(p);
+        }
+    int lo, hi;
+    asr_split(100, 1, 3, 16, &lo, &hi);
+    assert_int_equal(lo, 32);
+    assert_int_equal(hi, 64);
+    asr_split(100, 2, 3, 16, &lo, &hi);
+    assert_int_equal(hi, 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_layer_norm_gelu_softmax),
         cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_attention_f16),
         cmocka_unit_test(test_conv),
+        cmocka_unit_test(test_pool),
     };
     return cmocka_run_group_tests_name("asr_nn", tests, NULL, NULL);
 }

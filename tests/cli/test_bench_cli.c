@@ -136,6 +136,15 @@ static void test_asr_report(void **state)
     assert_string_equal(ca, cb);
     free(a);
     free(b);
+    /* in-process run: recorded as such */
+    assert_int_equal(run_tale("bench asr --hyp h1.tsv --manifest m.tsv --json --no-isolate "
+                              "--numbers words --aa"), 0);
+    out = slurp("out.txt");
+    assert_non_null(strstr(out, "\"isolated\":false"));
+    assert_non_null(strstr(out, "\"numbers\":\"to_words\""));
+    /* "Aarhus" meets "Århus" with --aa: only b.wav's deletion is left, 1 of 10 */
+    assert_non_null(strstr(out, "\"model\":\"h1.tsv\",\"wer\":10,"));
+    free(out);
     /* text summary without --json */
     assert_int_equal(run_tale("bench asr --hyp h2.tsv --manifest m.tsv"), 0);
     out = slurp("out.txt");

@@ -3,6 +3,7 @@
 #include "tale_test.h"
 #include "tale_corpus.h"
 #include "tale_nlp.h"
+#include "hunspell.h" /* private: the hunspell reader */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,12 +174,74 @@ static void test_ddt_lemmas(void **state)
     tale_tagger_free(t);
 }
 
+static void test_hunspell_reader(void **state)
+{
+    (void)state;
+    const char *dir = tt_tmp("hun");
+    tt_sh("mkdir -p '%s'", dir);
+    char p[4096];
+    const char *aff = "SET UTF-8\nFLAG num\nSFX 11 Y 2\nSFX 11 0 erne/34 [^e]\t+PLUR_BEK\n"
+                      "SFX 11 0 rne/34 e\t+PLUR_BEK\nSFX 1 Y 1\nSFX 1 e te e\t+DATID\n"
+                      "SFX 2 Y 1\nSFX 2 0 en [^e]\t+BESTEMT_ENTAL\n";
+    const char *dic = "4\nbil/11,2\nkøbe/1\nstor/39 al:større al:størst\nskole/11\n";
+    snprintf(p, sizeof p, "%s/da_DK.aff", dir);
+    tt_write_file(p, aff, strlen(aff));
+    snprintf(p, sizeof p, "%s/da_DK.dic", dir);
+    tt_write_file(p, dic, strlen(dic));
+    nlp_hunspell *h;
+    tale_error e;
+    assert_int_equal(nlp_hunspell_open(dir, &h, &e), TALE_OK);
+    nlp_hun_analysis a[6];
+    assert_int_equal(nlp_hunspell_analyze(h, "bilerne", 7, a, 6), 1);
+    assert_string_equal(a[0].stem, "bil");
+    assert_string_equal(a[0].morph, "+PLUR_BEK");
+    assert_string_equal(a[0].flags, "11,2");
+    assert_int_equal(nlp_hunspell_analyze(h, "skolerne", 8, a, 6), 1); /* the "e" condition */
+    assert_string_equal(a[0].stem, "skole");
+    assert_int_equal(nlp_hunspell_analyze(h, "købte", strlen("købte"), a, 6), 1); /* strip e, add te */
+    assert_string_equal(a[0].stem, "købe");
+    assert_string_equal(a[0].morph, "+DATID");
+    assert_int_equal(nlp_hunspell_analyze(h, "større", strlen("større"), a, 6), 1);
+    assert_string_equal(a[0].stem, "stor");
+    assert_string_equal(a[0].morph, "ALT");
+    assert_int_equal(nlp_hunspell_analyze(h, "Bilen", 5, a, 6), 1); /* via the lowercase form */
+    assert_string_equal(a[0].stem, "bil");
+    assert_int_equal(nlp_hunspell_analyze(h, "bil", 3, a, 6), 1);
+    assert_string_equal(a[0].morph, "ROOT");
+    /* the stem lacks the rule's flag / the condition fails / unknown word */
+    assert_int_equal(nlp_hunspell_analyze(h, "storerne", 8, a, 6), 0);
+    assert_int_equal(nlp_hunspell_analyze(h, "skoleen", 7, a, 6), 0);
+    assert_int_equal(nlp_hunspell_analyze(h, "æøå", strlen("æøå"), a, 6), 0);
+    nlp_hunspell_free(h);
+    assert_int_equal(nlp_hunspell_open("/nonexistent/hun", &h, &e), TALE_IO);
+    assert_null(h);
+    assert_non_null(strstr(e.msg, "/nonexistent/hun/da_DK.aff"));
+}
+
+static void test_model_needs_hunspell(void **state)
+{
+    (void)state;
+    /* the model trained in setup uses hunspell: without the dictionary it
+     * must fail with a message that names the package */
+    setenv("TALE_HUNSPELL_DIR", "/nonexistent/hunspell", 1);
+    tale_tagger *t;
+    tale_error e;
+    tale_status st = tale_tagger_open(g_model, &t, &e);
+    unsetenv("TALE_HUNSPELL_DIR");
+    assert_int_equal(st, TALE_IO);
+    assert_null(t);
+    assert_non_null(strstr(e.msg, "hunspell-da"));
+    assert_non_null(strstr(e.msg, g_model));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lexicon_and_case),
         cmocka_unit_test(test_unknown_words),
         cmocka_unit_test(test_ddt_lemmas),
+        cmocka_unit_test(test_hunspell_reader),
+        cmocka_unit_test(test_model_needs_hunspell),
     };
     return cmocka_run_group_tests_name("nlp_lemma", tests, setup, NULL);
 }
