@@ -299,6 +299,9 @@ static tale_status append(tale_dictation *d, const float *x, size_t n, tale_erro
     }
     memcpy(d->buf + d->buf_len, x, n * sizeof *x);
     d->buf_len += n;
+    int64_t held_ms = (int64_t)d->buf_len * 1000 / SR;
+    if (held_ms > d->st.max_buffered_ms)
+        d->st.max_buffered_ms = held_ms;
     return TALE_OK;
 }
 

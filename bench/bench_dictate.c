@@ -226,8 +226,9 @@ int main(int argc, char **argv)
            chunk_ms, partial_ms, t_new);
     printf("  %d finals (%d empty), %d partials, %d decodes; decode %.2f s, VAD %.2f s\n",
            c.n_final, c.n_empty, c.n_partial, st.n_decodes, st.decode_s, st.vad_s);
-    printf("  real-time factor %.3f (%.1fx real time); slowest push %.0f ms\n", wall / dur,
-           dur / wall, worst_push * 1000);
+    printf("  real-time factor %.3f (%.1fx real time); slowest push %.0f ms; most audio held "
+           "%.1f s\n",
+           wall / dur, dur / wall, worst_push * 1000, st.max_buffered_ms / 1000.0);
     int nf = c.n_final < 256 ? c.n_final : 256;
     if (nf > 0) {
         stats("latency (end → final)", c.lat, nf);

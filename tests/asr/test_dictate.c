@@ -448,6 +448,44 @@ static void test_max_utterance(void **state)
     tale_model_free(m);
 }
 
+/* A long session holds only the open utterance's audio: 10 passes over
+ * the two sentences (~90 s) never hold more than the longest utterance plus
+ * a second of history and the VAD's look-ahead. */
+static void test_memory_bounded(void **state)
+{
+    (void)state;
+    if (!fx.have)
+        skip();
+    tale_model *m = open_model(fx.ctc_dir);
+    tale_dictation_params dp = tale_dictation_default_params();
+    dp.partial_interval_ms = 0;
+    run *r = calloc(1, sizeof *r);
+    r->pushed_ms = 0;
+    dp.on_final = cb_final;
+    dp.user_data = r;
+    tale_dictation *d;
+    tale_error e;
+    assert_int_equal(tale_dictation_new(m, &dp, &d, &e), TALE_OK);
+    for (int pass = 0; pass < 10; pass++)
+        for (size_t i = 0; i < fx.n; i += SR / 10) {
+            size_t k = fx.n - i < SR / 10 ? fx.n - i : SR / 10;
+            assert_int_equal(tale_dictation_push(d, fx.audio + i, k, &e), TALE_OK);
+        }
+    assert_int_equal(tale_dictation_finish(d, &e), TALE_OK);
+    tale_dictation_stats s = tale_dictation_get_stats(d);
+    assert_int_equal(s.n_finals, 20);
+    int64_t longest = fx.speech_ms[0][1] - fx.speech_ms[0][0];
+    if (fx.speech_ms[1][1] - fx.speech_ms[1][0] > longest)
+        longest = fx.speech_ms[1][1] - fx.speech_ms[1][0];
+    if (s.max_buffered_ms > longest + 2500)
+        fail_msg("held %lld ms of audio; longest utterance %lld ms", (long long)s.max_buffered_ms,
+                 (long long)longest);
+    assert_true(s.audio_ms > 10 * s.max_buffered_ms / 2);
+    tale_dictation_free(d);
+    free(r);
+    tale_model_free(m);
+}
+
 static void test_bad_params(void **state)
 {
     (void)state;
@@ -515,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_silence),
         cmocka_unit_test(test_max_utterance),
+        cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_bad_params),
     };
     return cmocka_run_group_tests_name("asr_dictate", tests, setup, teardown);
