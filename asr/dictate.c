@@ -343,8 +343,10 @@ tale_status tale_dictation_push(tale_dictation *d, const float *samples, size_t 
         double t0 = now_s();
         st = tale_vad_stream_push(d->vs, samples + done, k, err);
         d->st.vad_s += now_s() - t0;
-        if (st)
+        if (st) {
+            d->buf_len -= k; /* buffer and VAD stay in step */
             return st;
+        }
         d->pos += (int64_t)k;
         done += k;
         int in_speech = tale_vad_stream_in_speech(d->vs);

@@ -22,8 +22,7 @@
 #include <unistd.h>
 
 static const cli_opt opts[] = {
-    {"model", 'm', "MODEL", "CTC model folder, whisper.cpp ggml file or Hugging Face Whisper folder "
-                            "(default: the built-in tale-da-ctc-small)"},
+    {"model", 'm', "MODEL", "CTC folder, ggml file or HF Whisper folder (default: tale-da-ctc-small)"},
     {"device", 'd', "N", "input device index (default: the system default input)"},
     {"list-devices", 'l', NULL, "list input devices and exit"},
     {"input", 'i', "FILE", "replay a recording instead of the microphone, in real time"},
