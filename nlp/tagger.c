@@ -128,6 +128,9 @@ typedef struct hist {
     const int *upos_of; /* stage F: joint label → UPOS id */
     size_t n;
     int hun; /* hunspell features on */
+    float *margin_out;   /* stage U: best minus second score per word, or NULL */
+    const float *margin; /* pass 2: pass 1's margins */
+    float skip;          /* pass 2: keep pass 1's label where its margin exceeds this (0: never) */
 } hist;
 
 static int lab_at(const int *lab, size_t n, long i) { return i < 0 ? -1 : i >= (long)n ? -2 : lab[i]; }
@@ -270,6 +273,13 @@ typedef struct ucache_ent {
     float s[UCACHE_MAX_UPOS];
 } ucache_ent;
 
+/* Per-(form, label) cache of lemmas that fit in 56 bytes. */
+#define LCACHE 8192
+typedef struct lcache_ent {
+    uint64_t key; /* 0 = empty */
+    char lemma[56];
+} lcache_ent;
+
 /* ---- the model ---------------------------------------------------------------------- */
 
 struct tale_tagger {
@@ -292,6 +302,8 @@ struct tale_tagger_ctx {
     size_t cap;
     winfo *wi;
     int *lab, *p1, *up;
+    float *margin;
+    lcache_ent *lcache;   /* [LCACHE] */
     hcache_ent *cache;    /* [HCACHE] */
     ucache_ent *uc1, *uc2; /* [UCACHE] each, NULL when there are too many UPOS */
     float *scores;
@@ -457,13 +469,15 @@ tale_tagger_ctx *tale_tagger_ctx_new(const tale_tagger *t)
     c->t = t;
     c->scores = malloc((t->n_labels + t->n_upos) * sizeof *c->scores);
     c->cache = t->hs ? calloc(HCACHE, sizeof *c->cache) : NULL;
+    c->lcache = calloc(LCACHE, sizeof *c->lcache);
     if (t->n_upos <= UCACHE_MAX_UPOS) {
         c->uc1 = calloc(UCACHE, sizeof *c->uc1);
         c->uc2 = t->two_pass ? calloc(UCACHE, sizeof *c->uc2) : NULL;
     }
-    if (!c->scores || (t->hs && !c->cache) || (t->n_upos <= UCACHE_MAX_UPOS && (!c->uc1 || (t->two_pass && !c->uc2)))) {
+    if (!c->scores || !c->lcache || (t->hs && !c->cache) || (t->n_upos <= UCACHE_MAX_UPOS && (!c->uc1 || (t->two_pass && !c->uc2)))) {
         free(c->scores);
         free(c->cache);
+        free(c->lcache);
         free(c->uc1);
         free(c->uc2);
         free(c);
@@ -481,6 +495,8 @@ void tale_tagger_ctx_free(tale_tagger_ctx *c)
     free(c->p1);
     free(c->up);
     free(c->cache);
+    free(c->lcache);
+    free(c->margin);
     free(c->uc1);
     free(c->uc2);
     free(c->scores);
@@ -507,7 +523,10 @@ static int ctx_reserve(tale_tagger_ctx *c, size_t n)
     int *u = realloc(c->up, nc * sizeof *u);
     if (u)
         c->up = u;
-    if (!wi || !a || !b || !u)
+    float *mg = realloc(c->margin, nc * sizeof *mg);
+    if (mg)
+        c->margin = mg;
+    if (!wi || !a || !b || !u || !mg)
         return -1;
     c->cap = nc;
     return 0;
@@ -543,6 +562,15 @@ static int best_of(const float *s, const cands *c, int upos)
 
 /* Greedy left-to-right decoding of one stage into h->lab (writable).
  * uc: the word-score cache for this pass (stage U only; may be NULL). */
+static float margin_of(const float *s, uint32_t n, int best)
+{
+    float second = -1e30f;
+    for (uint32_t k = 0; k < n; k++)
+        if ((int)k != best && s[k] > second)
+            second = s[k];
+    return s[best] - second;
+}
+
 static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int *lab,
                       const cands *c, float *scores, ucache_ent *uc)
 {
@@ -550,6 +578,10 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
     h->lab = lab;
     h->n = n;
     for (size_t i = 0; i < n; i++) {
+        if (h->skip && h->margin[i] > h->skip) {
+            lab[i] = h->p1[i]; /* pass 1 was sure: keep its label */
+            continue;
+        }
         if (h->up && c->off[h->up[i] + 1] - c->off[h->up[i]] == 1) {
             lab[i] = (int)c->by_upos[c->off[h->up[i]]]; /* e.g. PUNCT has one FEATS value */
             continue;
@@ -566,6 +598,8 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
             size_t nf = features_uc(wi, n, (long)i, h, fv);
             nlp_ap_score(ap, fv, nf, scores);
             lab[i] = best_of(scores, c, 0);
+            if (h->margin_out)
+                h->margin_out[i] = margin_of(scores, c->n_classes, lab[i]);
             continue;
         }
         size_t nf = h->up ? features_f(wi, n, (long)i, h, fv) : features_u(wi, n, (long)i, h, fv);
@@ -576,17 +610,25 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
 }
 
 static void tag_words(const tale_tagger *t, const winfo *wi, size_t n, int *up, int *p1,
-                      int *joint, float *scores, ucache_ent *uc1, ucache_ent *uc2)
+                      int *joint, float *scores, ucache_ent *uc1, ucache_ent *uc2, float *margin)
 {
     cands cu = {NULL, NULL, t->n_upos}, cf = {t->by_upos, t->by_upos_off, t->n_labels};
     hist h = {0};
     h.hun = t->hunspell;
+    h.margin_out = uc1 ? margin : NULL;
     run_stage(&t->ap1, wi, n, &h, up, &cu, scores, uc1);
     if (t->two_pass) {
         memcpy(p1, up, n * sizeof *up);
         h = (hist){0};
         h.hun = t->hunspell;
         h.p1 = p1;
+        /* words pass 1 is sure of keep its label: margins above 40 never
+         * changed a decision of pass 2 on DDT dev, and skipping them makes
+         * tagging about 20% faster */
+        if (uc1) {
+            h.margin = margin;
+            h.skip = 40.0f;
+        }
         run_stage(&t->ap2, wi, n, &h, up, &cu, scores, uc2);
     }
     h = (hist){0};
@@ -624,7 +666,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         c->lemma_buf = nb;
         c->lemma_cap = need;
     }
-    tag_words(t, c->wi, n, c->up, c->p1, c->lab, c->scores, c->uc1, c->uc2);
+    tag_words(t, c->wi, n, c->up, c->p1, c->lab, c->scores, c->uc1, c->uc2, c->margin);
     size_t pos = 0;
     for (size_t i = 0; i < n; i++) {
         int l = c->lab[i];
@@ -632,8 +674,23 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         out[i].upos = t->upos_names[t->upos_of[l]];
         out[i].feats = t->feats_of[l];
         size_t cap = fl + 80;
-        out[i].lemma = nlp_lemma_apply(&t->lem, forms[i], fl, out[i].upos, out[i].feats, i == 0,
-                                       t->hs, c->lemma_buf + pos, cap);
+        /* the lemma depends on the form, the label and sentence-initial position */
+        uint64_t key = (c->wi[i].form ^ ((uint64_t)(l + 1) * 0x9E3779B97F4A7C15ULL)) * 2 + (i == 0) + 1;
+        lcache_ent *e = &c->lcache[(key >> 1) & (LCACHE - 1)];
+        if (e->key == key) {
+            /* copied out: a later word of this call may reuse the slot */
+            size_t ll = strlen(e->lemma);
+            memcpy(c->lemma_buf + pos, e->lemma, ll + 1);
+            out[i].lemma = c->lemma_buf + pos;
+        } else {
+            out[i].lemma = nlp_lemma_apply(&t->lem, forms[i], fl, out[i].upos, out[i].feats,
+                                           i == 0, t->hs, c->lemma_buf + pos, cap);
+            size_t ll = strlen(out[i].lemma);
+            if (ll < sizeof e->lemma) {
+                e->key = key;
+                memcpy(e->lemma, out[i].lemma, ll + 1);
+            }
+        }
         pos += cap;
     }
     return TALE_OK;
@@ -771,7 +828,8 @@ static int train_epoch(nlp_ap_train *tr, const tdata *d, const size_t *order, si
     uint32_t fv[MAX_FEATS];
     for (size_t q = 0; q < n_order; q++) {
         size_t s = order[q], st = d->start[s], n = d->len[s];
-        hist h = {lab, sg->p1 ? sg->p1 + st : NULL, sg->up ? sg->up + st : NULL, sg->upos_of, n, sg->hun};
+        hist h = {.lab = lab, .p1 = sg->p1 ? sg->p1 + st : NULL, .up = sg->up ? sg->up + st : NULL,
+                  .upos_of = sg->upos_of, .n = n, .hun = sg->hun};
         for (size_t i = 0; i < n; i++) {
             const winfo *wi = d->wi + st;
             size_t nf = h.up ? features_f(wi, n, (long)i, &h, fv) : features_u(wi, n, (long)i, &h, fv);

@@ -126,6 +126,11 @@ static void test_tag_danish(void **state)
     for (int i = 0; i < 600; i++)
         many[i] = i % 2 ? "æbler" : "og";
     assert_int_equal(tale_tagger_tag(c, many, NULL, 600, mt, &e), TALE_OK);
+    /* every lemma string of the call stays intact (the per-word caches are
+     * reused within the call) */
+    for (int i = 2; i < 600; i++)
+        assert_string_equal(mt[i].lemma, mt[i % 2].lemma);
+    assert_string_equal(mt[0].lemma, "og");
     tale_tagger_ctx_free(c);
     tale_tagger_free(t);
 }
