@@ -46,6 +46,7 @@ struct tale_dictation {
     char *text;         /* joined decoder text, reused */
     size_t text_cap;
     int finished;
+    int finishing;      /* inside tale_dictation_finish: should_abort is not asked */
     tale_dictation_stats st;
 };
 
@@ -54,6 +55,14 @@ static double now_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The recogniser's abort check: the caller's, except while finishing, so
+ * that finish() decodes what was heard even after an abort. */
+static int recogniser_abort(void *user)
+{
+    tale_dictation *d = user;
+    return !d->finishing && d->p.should_abort && d->p.should_abort(d->p.user_data);
 }
 
 tale_dictation_params tale_dictation_default_params(void)
@@ -120,8 +129,8 @@ tale_status tale_dictation_new(const tale_model *m, const tale_dictation_params 
     tale_transcribe_params tp = p->asr;
     tp.on_segment = NULL;
     tp.on_progress = NULL;
-    tp.should_abort = p->should_abort;
-    tp.user_data = p->user_data;
+    tp.should_abort = recogniser_abort;
+    tp.user_data = d;
     tp.vad = 0; /* the utterances are speech already */
     if ((st = tale_transcriber_new(m, &tp, &d->tr, err)) ||
         (st = tale_vad_open(p->vad_model, &d->vad, err)) ||
@@ -223,8 +232,15 @@ static tale_status decode(tale_dictation *d, int64_t a, int64_t b, int final, ta
     return TALE_OK;
 }
 
-static tale_status emit_final(tale_dictation *d, const tale_vad_segment *seg, tale_error *err)
+static tale_status emit_final(tale_dictation *d, const tale_vad_segment *in, tale_error *err)
 {
+    /* the VAD pads the last chunk and the segment's end: never report an
+     * end after the audio pushed */
+    tale_vad_segment s = *in, *seg = &s;
+    if (s.end_sample > d->pos) {
+        s.end_sample = d->pos;
+        s.end_ms = d->pos * 1000 / SR;
+    }
     tale_status st = decode(d, seg->start_sample, seg->end_sample, 1, err);
     if (st == TALE_OK || st == TALE_ABORTED) {
         /* an aborted decode still closes the utterance (with what is known) */
@@ -283,6 +299,9 @@ static tale_status append(tale_dictation *d, const float *x, size_t n, tale_erro
     }
     memcpy(d->buf + d->buf_len, x, n * sizeof *x);
     d->buf_len += n;
+    int64_t held_ms = (int64_t)d->buf_len * 1000 / SR;
+    if (held_ms > d->st.max_buffered_ms)
+        d->st.max_buffered_ms = held_ms;
     return TALE_OK;
 }
 
@@ -324,8 +343,10 @@ tale_status tale_dictation_push(tale_dictation *d, const float *samples, size_t 
         double t0 = now_s();
         st = tale_vad_stream_push(d->vs, samples + done, k, err);
         d->st.vad_s += now_s() - t0;
-        if (st)
+        if (st) {
+            d->buf_len -= k; /* buffer and VAD stay in step */
             return st;
+        }
         d->pos += (int64_t)k;
         done += k;
         int in_speech = tale_vad_stream_in_speech(d->vs);
@@ -361,6 +382,7 @@ tale_status tale_dictation_finish(tale_dictation *d, tale_error *err)
     if (d->finished)
         return TALE_OK;
     d->finished = 1;
+    d->finishing = 1;
     tale_status first = tale_vad_stream_finish(d->vs, err);
     tale_error e2;
     d->in_speech = 0;
@@ -370,5 +392,6 @@ tale_status tale_dictation_finish(tale_dictation *d, tale_error *err)
         if (st && !first)
             first = st;
     }
+    d->finishing = 0;
     return first;
 }

@@ -864,6 +864,7 @@ typedef struct tale_dictation_stats {
     int n_decodes;      /* recogniser runs (partials + finals, including unchanged partials) */
     double decode_s;    /* wall time in the recogniser and punctuator */
     double vad_s;       /* wall time in the VAD */
+    int64_t max_buffered_ms; /* most audio held at once (bounded by the longest utterance) */
 } tale_dictation_stats;
 TALE_API tale_dictation_stats tale_dictation_get_stats(const tale_dictation *d);
 

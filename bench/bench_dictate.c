@@ -2,8 +2,8 @@
  * bench_dictate.c — dictation latency and real-time factor, on synthetic
  * Danish speech (espeak-ng -v da) made at run time.
  *
- *   build/bench/bench_dictate [--model PATH] [--chunk-ms MS] [--partial-ms MS]
- *                             [--threads N] [--input WAV] [--no-punct]
+ *   build/bench/bench_dictate [--model PATH | --random-ctc] [--chunk-ms MS]
+ *                             [--partial-ms MS] [--threads N] [--input WAV] [--no-punct]
  *
  * The audio (six sentences with 1.5 s of silence between them, or --input)
  * is pushed into a tale_dictation session in chunks of --chunk-ms (default
@@ -19,6 +19,9 @@
  * Real-time factor = wall time of all pushes and finish / audio duration.
  * All figures are on synthetic speech.  Without --model the built-in
  * tale-da-ctc-small is used; when it is absent the bench says so and exits 0.
+ * --random-ctc runs a random-weight CTC model of tale-da-ctc-small's size
+ * (d 192, 4 heads, 4 layers; written by the tests' generator): its text is
+ * noise, but its compute cost is the trained model's.
  */
 #include "tale_asr.h"
 
@@ -28,6 +31,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* the tests' random CTC model writer, compiled in (bench binaries link only
+ * libtale) */
+#include "../tests/support/tt_ctc_model.c"
 
 static const char *const sentences[] = {
     "Borgeren har ringet til kommunen om sin ansøgning.",
@@ -125,7 +132,7 @@ static int synthesize(float **out, size_t *n_out)
 int main(int argc, char **argv)
 {
     const char *model_path = NULL, *input = NULL;
-    int chunk_ms = 100, partial_ms = 500, threads = 0, punct = -1, verbose = 0;
+    int chunk_ms = 100, partial_ms = 500, threads = 0, punct = -1, verbose = 0, random_ctc = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc)
             model_path = argv[++i];
@@ -139,10 +146,12 @@ int main(int argc, char **argv)
             input = argv[++i];
         else if (!strcmp(argv[i], "--no-punct"))
             punct = 0;
+        else if (!strcmp(argv[i], "--random-ctc"))
+            random_ctc = 1;
         else if (!strcmp(argv[i], "-v"))
             verbose = 1;
         else {
-            fprintf(stderr, "usage: bench_dictate [--model PATH] [--chunk-ms MS] [--partial-ms MS] "
+            fprintf(stderr, "usage: bench_dictate [--model PATH | --random-ctc] [--chunk-ms MS] [--partial-ms MS] "
                             "[--threads N] [--input WAV] [--no-punct] [-v]\n");
             return 2;
         }
@@ -153,6 +162,14 @@ int main(int argc, char **argv)
     }
     char defpath[4096];
     tale_error e;
+    char rnd_dir[] = "/tmp/bench_dictate_ctc.XXXXXX";
+    if (random_ctc) {
+        if (!mkdtemp(rnd_dir) || tt_write_random_ctc_model_dims(rnd_dir, 1, 192, 4, 4) != 0) {
+            fprintf(stderr, "bench_dictate: cannot write a random model into %s\n", rnd_dir);
+            return 1;
+        }
+        model_path = rnd_dir;
+    }
     if (!model_path) {
         if (tale_ctc_default_model(defpath, sizeof defpath, &e) != TALE_OK) {
             printf("bench_dictate: skipped: no --model and no built-in %s (%s)\n",
@@ -175,7 +192,14 @@ int main(int argc, char **argv)
     tale_model_params mp = tale_model_default_params();
     mp.n_threads = threads;
     tale_model *m;
-    if (tale_model_open(model_path, &mp, &m, &e) != TALE_OK) {
+    tale_status mst = tale_model_open(model_path, &mp, &m, &e);
+    if (random_ctc) { /* the model is in memory now (or failed) */
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", rnd_dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "bench_dictate: could not remove %s\n", rnd_dir);
+    }
+    if (mst != TALE_OK) {
         fprintf(stderr, "bench_dictate: %s\n", e.msg);
         free(audio);
         return 1;
@@ -220,14 +244,15 @@ int main(int argc, char **argv)
     }
     double wall = now_s() - t0, dur = (double)n / TALE_SAMPLE_RATE_HZ;
     tale_dictation_stats st = tale_dictation_get_stats(d);
-    printf("bench_dictate (synthetic speech%s): %s\n", input ? ", --input" : ", espeak-ng -v da",
-           tale_model_name(m));
+    printf("bench_dictate (synthetic speech%s): %s%s\n", input ? ", --input" : ", espeak-ng -v da",
+           tale_model_name(m), random_ctc ? " (random weights: compute only, text is noise)" : "");
     printf("  audio %.1f s, chunks of %d ms, partials every %d ms, session setup %.2f s\n", dur,
            chunk_ms, partial_ms, t_new);
     printf("  %d finals (%d empty), %d partials, %d decodes; decode %.2f s, VAD %.2f s\n",
            c.n_final, c.n_empty, c.n_partial, st.n_decodes, st.decode_s, st.vad_s);
-    printf("  real-time factor %.3f (%.1fx real time); slowest push %.0f ms\n", wall / dur,
-           dur / wall, worst_push * 1000);
+    printf("  real-time factor %.3f (%.1fx real time); slowest push %.0f ms; most audio held "
+           "%.1f s\n",
+           wall / dur, dur / wall, worst_push * 1000, st.max_buffered_ms / 1000.0);
     int nf = c.n_final < 256 ? c.n_final : 256;
     if (nf > 0) {
         stats("latency (end → final)", c.lat, nf);

@@ -22,8 +22,7 @@
 #include <unistd.h>
 
 static const cli_opt opts[] = {
-    {"model", 'm', "MODEL", "CTC model folder, whisper.cpp ggml file or Hugging Face Whisper folder "
-                            "(default: the built-in tale-da-ctc-small)"},
+    {"model", 'm', "MODEL", "CTC folder, ggml file or HF Whisper folder (default: tale-da-ctc-small)"},
     {"device", 'd', "N", "input device index (default: the system default input)"},
     {"list-devices", 'l', NULL, "list input devices and exit"},
     {"input", 'i', "FILE", "replay a recording instead of the microphone, in real time"},
@@ -57,6 +56,14 @@ static void on_sigint(int sig)
 {
     (void)sig;
     stop_requested = 1;
+}
+
+/* Ctrl-C also cuts short a partial decode in progress; tale_dictation_finish
+ * then still decodes the open utterance in full. */
+static int stop_check(void *user)
+{
+    (void)user;
+    return stop_requested != 0;
 }
 
 static int list_devices(int json)
@@ -404,6 +411,7 @@ int cmd_dictate(int argc, char **argv)
         }
         dp.on_partial = on_partial;
         dp.on_final = on_final;
+        dp.should_abort = stop_check;
         dp.user_data = &u;
         if (tale_model_open(model_path, &modp, &model, &err) != TALE_OK ||
             tale_dictation_new(model, &dp, &d, &err) != TALE_OK) {
@@ -431,6 +439,8 @@ int cmd_dictate(int argc, char **argv)
         if (k) {
             tale_status pst = vs ? tale_vad_stream_push(vs, buf, k, &perr)
                                  : tale_dictation_push(d, buf, k, &perr);
+            if (pst == TALE_ABORTED && stop_requested)
+                break;
             if (pst) {
                 cli_report(&perr);
                 rc = CLI_FAIL;
@@ -450,7 +460,7 @@ int cmd_dictate(int argc, char **argv)
             break;
     }
     /* end of audio, Ctrl-C or an error: the open utterance is still decoded
-     * and reported (no abort callback: Ctrl-C stops reading, not decoding) */
+     * and reported */
     if (vs) {
         if (tale_vad_stream_finish(vs, &err) != TALE_OK) {
             cli_report(&err);

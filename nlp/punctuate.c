@@ -255,6 +255,11 @@ static tale_status count_line(const char *line, size_t len, size_t lineno, void 
         if (!pe)
             return tale_error_set(err, TALE_NO_MEMORY, "punctuator: out of memory");
         int cc = case_class(line + s, e - s, low, ln);
+        /* shouted words in headlines ("OPDATERES") are no acronyms: only
+         * short all-capital forms ("EU", "SKAT") count as written forms */
+        if (cc == 2 && nlp_case_flags(line + s, e - s) & TALE_TOKF_ALLCAPS &&
+            nlp_count_letters(line + s, e - s) > 5)
+            continue;
         if (cc == 0)
             pe->n_lower++;
         else if (cc == 1)
@@ -379,6 +384,8 @@ tale_status tale_punctuator_new(const tale_punct_params *p, tale_punctuator **ou
             continue;
         const char *low = b.idx.key[k];
         size_t ln = strlen(low);
+        if (nlp_count_letters(low, ln) < 2)
+            continue; /* "a", "b": letters in enumerations, not names */
         char form[WORD_CAP];
         if (pe->n_other > pe->n_title && pe->other)
             snprintf(form, sizeof form, "%s", pe->other);

@@ -9,6 +9,7 @@
  * present (then the text must contain letters). */
 #include "tale_test.h"
 #include "tale_asr.h"
+#include "tt_ctc_model.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -35,117 +36,6 @@ typedef struct fixture {
 } fixture;
 
 static fixture fx;
-
-/* ---- a random-weight tale CTC model ------------------------------------------ */
-
-typedef struct st_tensor {
-    const char *name;
-    int rank;
-    int64_t shape[3];
-} st_tensor;
-
-static uint64_t rng = 42;
-static float frand(void)
-{
-    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-    return (float)((rng >> 40) / (double)(1ull << 24)) * 2.0f - 1.0f;
-}
-
-/* config.json + model.safetensors, state S, one block, the real vocabulary */
-static void write_ctc_model(const char *dir)
-{
-    enum { S = 32, M = 80, V = 42, CTX = 1500 };
-    char names[32][64];
-    st_tensor t[32];
-    int n = 0;
-#define T(nm, r, a, b, c)                                                                      \
-    do {                                                                                       \
-        snprintf(names[n], sizeof names[n], "%s", nm);                                         \
-        t[n] = (st_tensor){names[n], r, {a, b, c}};                                            \
-        n++;                                                                                   \
-    } while (0)
-    T("encoder.conv1.weight", 3, S, M, 3);
-    T("encoder.conv1.bias", 1, S, 0, 0);
-    T("encoder.conv2.weight", 3, S, S, 3);
-    T("encoder.conv2.bias", 1, S, 0, 0);
-    T("encoder.positional_embedding", 2, CTX, S, 0);
-    T("encoder.blocks.0.attn_ln.weight", 1, S, 0, 0);
-    T("encoder.blocks.0.attn_ln.bias", 1, S, 0, 0);
-    T("encoder.blocks.0.attn.query.weight", 2, S, S, 0);
-    T("encoder.blocks.0.attn.query.bias", 1, S, 0, 0);
-    T("encoder.blocks.0.attn.key.weight", 2, S, S, 0);
-    T("encoder.blocks.0.attn.value.weight", 2, S, S, 0);
-    T("encoder.blocks.0.attn.value.bias", 1, S, 0, 0);
-    T("encoder.blocks.0.attn.out.weight", 2, S, S, 0);
-    T("encoder.blocks.0.attn.out.bias", 1, S, 0, 0);
-    T("encoder.blocks.0.mlp_ln.weight", 1, S, 0, 0);
-    T("encoder.blocks.0.mlp_ln.bias", 1, S, 0, 0);
-    T("encoder.blocks.0.mlp.0.weight", 2, 4 * S, S, 0);
-    T("encoder.blocks.0.mlp.0.bias", 1, 4 * S, 0, 0);
-    T("encoder.blocks.0.mlp.2.weight", 2, S, 4 * S, 0);
-    T("encoder.blocks.0.mlp.2.bias", 1, S, 0, 0);
-    T("encoder.ln_post.weight", 1, S, 0, 0);
-    T("encoder.ln_post.bias", 1, S, 0, 0);
-    T("ctc_head.weight", 2, V, S, 0);
-    T("ctc_head.bias", 1, V, 0, 0);
-#undef T
-    char hdr[8192];
-    size_t h = 0, off = 0;
-    h += (size_t)snprintf(hdr + h, sizeof hdr - h, "{");
-    for (int i = 0; i < n; i++) {
-        size_t cnt = 1;
-        h += (size_t)snprintf(hdr + h, sizeof hdr - h, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[",
-                              i ? "," : "", t[i].name);
-        for (int r = 0; r < t[i].rank; r++) {
-            cnt *= (size_t)t[i].shape[r];
-            h += (size_t)snprintf(hdr + h, sizeof hdr - h, "%s%lld", r ? "," : "",
-                                  (long long)t[i].shape[r]);
-        }
-        h += (size_t)snprintf(hdr + h, sizeof hdr - h, "],\"data_offsets\":[%zu,%zu]}", off,
-                              off + cnt * 4);
-        off += cnt * 4;
-    }
-    h += (size_t)snprintf(hdr + h, sizeof hdr - h, "}");
-    while (h % 8)
-        hdr[h++] = ' ';
-    char path[1200];
-    snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    uint64_t hl = h;
-    fwrite(&hl, 8, 1, f);
-    fwrite(hdr, 1, h, f);
-    for (int i = 0; i < n; i++) {
-        size_t cnt = 1;
-        for (int r = 0; r < t[i].rank; r++)
-            cnt *= (size_t)t[i].shape[r];
-        int is_gain = strstr(t[i].name, "ln") && strstr(t[i].name, "weight");
-        float scale = t[i].rank == 1 ? 0.05f : 1.0f / sqrtf((float)t[i].shape[t[i].rank - 1]);
-        if (t[i].rank == 3)
-            scale = 1.0f / sqrtf((float)(t[i].shape[1] * 3));
-        for (size_t k = 0; k < cnt; k++) {
-            float v = is_gain ? 1.0f + 0.1f * frand() : scale * frand();
-            if (!strcmp(t[i].name, "ctc_head.bias") && k == 0)
-                v = 1.0f; /* blank a little likelier, as in a trained model */
-            fwrite(&v, 4, 1, f);
-        }
-    }
-    fclose(f);
-    snprintf(path, sizeof path, "%s/config.json", dir);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "{\"model_type\":\"tale-ctc\",\"name\":\"random-test\",\"n_mels\":80,"
-               "\"n_audio_state\":%d,\"n_audio_head\":2,\"n_audio_layer\":1,\"n_audio_ctx\":%d,"
-               "\"n_vocab\":%d,\"blank_id\":0,\"vocab\":[\"<blank>\",\" \",\"'\"",
-            S, CTX, V);
-    for (char c = 'a'; c <= 'z'; c++)
-        fprintf(f, ",\"%c\"", c);
-    fprintf(f, ",\"æ\",\"ø\",\"å\"");
-    for (char c = '0'; c <= '9'; c++)
-        fprintf(f, ",\"%c\"", c);
-    fprintf(f, "]}\n");
-    fclose(f);
-}
 
 /* ---- synthetic speech -------------------------------------------------------------- */
 
@@ -176,7 +66,8 @@ static int setup(void **state)
     memset(&fx, 0, sizeof fx);
     snprintf(fx.ctc_dir, sizeof fx.ctc_dir, "%s", tt_tmp("random-ctc"));
     tt_sh("mkdir -p '%s'", fx.ctc_dir);
-    write_ctc_model(fx.ctc_dir);
+    if (tt_write_random_ctc_model(fx.ctc_dir, 42) != 0)
+        fail_msg("cannot write the random CTC model");
     if (!tt_have_cmd("espeak-ng") || !tt_have_cmd("sox") ||
         !tt_have_data("models/silero-vad-v6.2.0-ggml.bin"))
         return 0; /* tests that need speech skip */
@@ -514,6 +405,10 @@ static void test_abort(void **state)
     assert_int_equal(dictate(m, &dp, fx.n, SR / 10, r, NULL), TALE_ABORTED);
     assert_int_equal(r->n_partial, 1);
     assert_int_equal(r->n_final, 1);
+    /* finish() decodes the utterance in full although should_abort says stop */
+    for (int i = 0; i < r->n; i++)
+        if (r->ev[i].final)
+            assert_true(strlen(r->ev[i].text) > 0);
     free(r);
     tale_model_free(m);
 }
@@ -549,6 +444,44 @@ static void test_max_utterance(void **state)
     for (int i = 0; i < r->n; i++)
         if (r->ev[i].final)
             assert_true(r->ev[i].end_ms - r->ev[i].start_ms <= 1100);
+    free(r);
+    tale_model_free(m);
+}
+
+/* A long session holds only the open utterance's audio: 10 passes over
+ * the two sentences (~90 s) never hold more than the longest utterance plus
+ * a second of history and the VAD's look-ahead. */
+static void test_memory_bounded(void **state)
+{
+    (void)state;
+    if (!fx.have)
+        skip();
+    tale_model *m = open_model(fx.ctc_dir);
+    tale_dictation_params dp = tale_dictation_default_params();
+    dp.partial_interval_ms = 0;
+    run *r = calloc(1, sizeof *r);
+    r->pushed_ms = 0;
+    dp.on_final = cb_final;
+    dp.user_data = r;
+    tale_dictation *d;
+    tale_error e;
+    assert_int_equal(tale_dictation_new(m, &dp, &d, &e), TALE_OK);
+    for (int pass = 0; pass < 10; pass++)
+        for (size_t i = 0; i < fx.n; i += SR / 10) {
+            size_t k = fx.n - i < SR / 10 ? fx.n - i : SR / 10;
+            assert_int_equal(tale_dictation_push(d, fx.audio + i, k, &e), TALE_OK);
+        }
+    assert_int_equal(tale_dictation_finish(d, &e), TALE_OK);
+    tale_dictation_stats s = tale_dictation_get_stats(d);
+    assert_int_equal(s.n_finals, 20);
+    int64_t longest = fx.speech_ms[0][1] - fx.speech_ms[0][0];
+    if (fx.speech_ms[1][1] - fx.speech_ms[1][0] > longest)
+        longest = fx.speech_ms[1][1] - fx.speech_ms[1][0];
+    if (s.max_buffered_ms > longest + 2500)
+        fail_msg("held %lld ms of audio; longest utterance %lld ms", (long long)s.max_buffered_ms,
+                 (long long)longest);
+    assert_true(s.audio_ms > 10 * s.max_buffered_ms / 2);
+    tale_dictation_free(d);
     free(r);
     tale_model_free(m);
 }
@@ -620,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_abort),
         cmocka_unit_test(test_silence),
         cmocka_unit_test(test_max_utterance),
+        cmocka_unit_test(test_memory_bounded),
         cmocka_unit_test(test_bad_params),
     };
     return cmocka_run_group_tests_name("asr_dictate", tests, setup, teardown);

@@ -244,6 +244,30 @@ static void test_realtime_replay(void **state)
         tale_jval_free(docs[i]);
 }
 
+/* Ctrl-C (SIGINT) stops reading; the open utterance is still finalised. */
+static void test_sigint(void **state)
+{
+    (void)state;
+    if (!have_speech || !tt_have_cmd("timeout"))
+        skip();
+    int rc = tt_sh("cd '%s' && timeout -s INT 2.5 '%s' dictate --json -m '%s' --input tale.wav "
+                   ">out.txt 2>err.txt",
+                   tt_tmpdir(), tale_bin, model_dir);
+    assert_int_equal(rc, 124); /* timeout's code: it had to send the signal */
+    tale_jval *docs[64];
+    size_t n = json_lines(docs, 64);
+    assert_true(n >= 1);
+    long long t;
+    assert_string_equal(tale_jval_str(tale_jobj_get(docs[n - 1], "type")), "final");
+    assert_true(tale_jval_int(tale_jobj_get(docs[n - 1], "end_ms"), &t));
+    assert_true(t > 0 && t <= 2600);
+    for (size_t i = 0; i < n; i++)
+        tale_jval_free(docs[i]);
+    char *err = slurp("err.txt");
+    assert_string_equal(err, "");
+    free(err);
+}
+
 /* A recording that breaks off: the utterances before the break are still
  * printed, then one error line and exit 1. */
 static void test_truncated_input(void **state)
@@ -334,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_json_lines),
         cmocka_unit_test(test_terminal),
         cmocka_unit_test(test_realtime_replay),
+        cmocka_unit_test(test_sigint),
         cmocka_unit_test(test_truncated_input),
         cmocka_unit_test(test_errors),
     };
