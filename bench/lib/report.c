@@ -439,10 +439,11 @@ tale_status tale_bench_asr_write_plot(const tale_bench_asr_report *r, const char
              100 * r->bootstrap.level);
     gp_str(gp, title);
     fprintf(gp, " noenhanced\nset ylabel 'WER (%%)'\nset grid\nset key off\n");
-    fprintf(gp, "set yrange [0:%g]\n", ymax > 0 ? ymax * 1.2 + 1 : 10);
+    double ytop = ymax > 0 ? ymax * 1.25 + 1 : 10;
+    fprintf(gp, "set yrange [0:%g]\n", ytop);
     if (timed) {
         fprintf(gp, "set xlabel 'real-time factor (processing time / audio duration; lower is "
-                    "faster)'\nset xrange [0:%g]\n", xmax > 0 ? xmax * 1.25 : 1);
+                    "faster)'\nset xrange [0:%g]\n", xmax > 0 ? xmax * 1.5 : 1);
     } else {
         fprintf(gp, "set xlabel 'model (no timing: precomputed hypotheses)'\n"
                     "set xrange [0.5:%zu.5]\nset xtics 1\n", r->n_models);
@@ -454,13 +455,15 @@ tale_status tale_bench_asr_write_plot(const tale_bench_asr_report *r, const char
         double w = pct(m->wer.rate), lo = pct(m->wer.lo), hi = pct(m->wer.hi);
         if (isnan(w))
             continue;
-        fprintf(gp, "%.6g %.6g %.6g %.6g ", x, w, isnan(lo) ? w : lo, isnan(hi) ? w : hi);
+        /* labels step up in three rows so neighbouring points stay legible */
+        double ly = w + ytop * 0.045 * (double)(1 + k % 3);
+        fprintf(gp, "%.6g %.6g %.6g %.6g %.6g ", x, w, isnan(lo) ? w : lo, isnan(hi) ? w : hi, ly);
         gp_str(gp, short_name(m->run->model));
         fputc('\n', gp);
     }
     fprintf(gp, "EOD\n");
     fprintf(gp, "plot $d using 1:2:3:4 with yerrorbars pt 7 ps 1.5 lw 2, "
-                "$d using 1:2:5 with labels offset 1.5,1 left noenhanced\n");
+                "$d using 1:5:6 with labels offset 1,0 left noenhanced\n");
     int bad = ferror(gp);
     if (fclose(gp) != 0 || bad) {
         unlink(script);

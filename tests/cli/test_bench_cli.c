@@ -1,5 +1,6 @@
 /* test_bench_cli.c — the `tale bench` program: exit codes, reports, JSON. */
 #include "tale_test.h"
+#include "tt_ctc_model.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -266,6 +267,26 @@ static void test_asr_model_on_speech(void **state)
     assert_null(strstr(out, "\"rtf\":null"));
     assert_null(strstr(out, "\"peak_rss_mb\":0,"));
     free(out);
+    /* a CTC model (random weights) beside the Whisper one, in one report */
+    assert_int_equal(tt_sh("rm -rf '%s' && mkdir -p '%s'", tt_tmp("ctc"), tt_tmp("ctc")), 0);
+    assert_int_equal(tt_write_random_ctc_model(tt_tmp("ctc"), 7), 0);
+    snprintf(args, sizeof args, "bench asr -m ctc -m '%s' --manifest speech.tsv --json --out both",
+             tt_data(model));
+    rc = run_tale(args);
+    if (rc != 0) {
+        err = slurp("err.txt");
+        fail_msg("tale %s: exit %d: %s", args, rc, err);
+    }
+    out = slurp("out.txt");
+    assert_non_null(strstr(out, "\"model\":\"ctc\",\"wer\":"));
+    assert_non_null(strstr(out, "model.bin\",\"wer\":"));
+    assert_non_null(strstr(out, "\"failed\":0"));
+    assert_null(strstr(out, "\"failed\":1"));
+    free(out);
+    size_t n;
+    unsigned char *png = tt_read_file(tt_tmp("both/wer_rtf.png"), &n);
+    assert_non_null(png);
+    free(png);
 }
 
 int main(void)
