@@ -64,20 +64,6 @@ static double lse(double a, double b)
     return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
 }
 
-static int valid_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
-        if (n < 0 || (n == 1 && *p < 0xC2))
-            return 0;
-        p++;
-        for (int k = 0; k < n; k++, p++)
-            if ((*p & 0xC0) != 0x80)
-                return 0;
-    }
-    return 1;
-}
 
 static tale_status check_input(const float *lp, size_t n_frames, const tale_ctc_vocab *v,
                                tale_error *err)
@@ -94,7 +80,7 @@ static tale_status check_input(const float *lp, size_t n_frames, const tale_ctc_
     if (n_frames > (size_t)INT32_MAX / 2)
         return tale_error_set(err, TALE_INVALID_ARG, "ctc: %zu frames is too many", n_frames);
     for (int i = 0; i < v->n_vocab; i++)
-        if (v->tokens[i] && !valid_utf8(v->tokens[i]))
+        if (v->tokens[i] && tale_utf8_check(v->tokens[i], strlen(v->tokens[i])) != strlen(v->tokens[i]))
             return tale_error_set(err, TALE_BAD_UTF8, "ctc: vocabulary token %d is not valid UTF-8", i);
     for (size_t t = 0; t < n_frames; t++)
         for (int i = 0; i < v->n_vocab; i++)

@@ -109,6 +109,11 @@ TALE_API void *tale_afile_stream(tale_afile *f); /* FILE * */
 TALE_API tale_status tale_afile_commit(tale_afile *f, tale_error *err); /* frees f */
 TALE_API void tale_afile_abort(tale_afile *f);                          /* frees f; NULL ok */
 
+/* Byte offset of the first invalid UTF-8 sequence in text[0..len), or len
+ * when all of it is valid.  Rejects overlong forms, surrogates and code
+ * points above U+10FFFF. */
+TALE_API size_t tale_utf8_check(const char *text, size_t len);
+
 /* Directory holding ../shared-style data (corpus, models).  Looks at
  * $TALE_DATA_DIR, then the build-time default.  Never NULL. */
 TALE_API const char *tale_data_dir(void);

@@ -45,43 +45,6 @@ tale_status corpus_read_file(const char *path, char **out, size_t *size, tale_er
     return TALE_OK;
 }
 
-size_t corpus_utf8_invalid_at(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k;
-        unsigned min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            k = 1;
-            min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2;
-            min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3;
-            min = 0x10000;
-        } else {
-            return i;
-        }
-        unsigned cp = c & (0x3F >> k);
-        for (size_t j = 1; j <= k; j++) {
-            if (i + j >= n || (p[i + j] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (p[i + j] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += k + 1;
-    }
-    return (size_t)-1;
-}
-
 int tale_conllu_no_space_after(const tale_conllu_word *w)
 {
     const char *m = w ? w->misc : NULL;
@@ -127,8 +90,8 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 static tale_status parse_inner(char *buf, size_t size, const char *name, tale_conllu *c,
                                tale_conllu_sent *cur, tale_error *err)
 {
-    size_t bad = corpus_utf8_invalid_at(buf, size);
-    if (bad != (size_t)-1) {
+    size_t bad = tale_utf8_check(buf, size);
+    if (bad != size) {
         size_t line = 1;
         for (size_t i = 0; i < bad; i++)
             line += buf[i] == '\n';

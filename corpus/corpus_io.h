@@ -8,6 +8,5 @@
 /* Read a whole file into a NUL-terminated malloc'd buffer. */
 tale_status corpus_read_file(const char *path, char **out, size_t *size, tale_error *err);
 /* Offset of the first invalid UTF-8 byte in s[0..n), or (size_t)-1 if valid. */
-size_t corpus_utf8_invalid_at(const char *s, size_t n);
 
 #endif

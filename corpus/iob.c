@@ -62,8 +62,8 @@ static tale_status parse_owned(tale_iob *d, size_t size, const char *name, int t
                                unsigned flags, tale_error *err)
 {
     char *buf = d->buf_;
-    size_t bad = corpus_utf8_invalid_at(buf, size);
-    if (bad != (size_t)-1) {
+    size_t bad = tale_utf8_check(buf, size);
+    if (bad != size) {
         size_t line = 1;
         for (size_t i = 0; i < bad; i++)
             line += buf[i] == '\n';

@@ -78,43 +78,6 @@ static char *dupn(const char *s, size_t n)
     return p;
 }
 
-/* ---- UTF-8 validation ---------------------------------------------------- */
-
-/* Returns the byte offset of the first invalid sequence, or len if valid.
- * Rejects overlong forms, surrogates and code points above U+10FFFF. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        size_t n;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 2, cp = c & 0x1F, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 3, cp = c & 0x0F, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 4, cp = c & 0x07, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + n > len)
-            return i;
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += n;
-    }
-    return len;
-}
-
 /* ---- ICU: NFC and case folding on UTF-8 ----------------------------------- */
 
 /* Apply case folding (fold) and/or NFC (nfc) to valid UTF-8.  *out is
@@ -1056,7 +1019,7 @@ tale_status tale_normalize(const char *in, size_t len, const tale_normalize_para
     if (p.numbers < TALE_NUMBERS_KEEP || p.numbers > TALE_NUMBERS_TO_WORDS)
         return tale_error_set(err, TALE_INVALID_ARG, "tale_normalize: unknown numbers mode %d",
                               (int)p.numbers);
-    size_t bad = utf8_invalid_at((const unsigned char *)in, len);
+    size_t bad = tale_utf8_check(in, len);
     if (bad < len)
         return tale_error_set(err, TALE_BAD_UTF8,
                               "text: invalid UTF-8 at byte offset %zu (byte 0x%02X)", bad,

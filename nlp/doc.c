@@ -47,51 +47,6 @@ void nlp_arena_free(nlp_arena *a)
 
 /* ---- UTF-8 ------------------------------------------------------------- */
 
-size_t nlp_utf8_check(const char *text, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < len) {
-        /* ASCII fast path, 8 bytes at a time */
-        while (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (w & 0x8080808080808080ull)
-                break;
-            i += 8;
-        }
-        if (i >= len)
-            break;
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        uint32_t cp, min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 2; cp = c & 0x1F; min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 3; cp = c & 0x0F; min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 4; cp = c & 0x07; min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + n > len)
-            return i;
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += n;
-    }
-    return len;
-}
-
 uint32_t nlp_utf8_next(const char *str, size_t len, size_t *i)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -425,7 +380,7 @@ tale_status tale_doc_add_token(tale_doc *d, const char *form, size_t len, int sp
         return tale_error_set(err, TALE_INVALID_ARG, "tale_doc_add_token: NULL argument");
     if (len == 0)
         return tale_error_set(err, TALE_INVALID_ARG, "tale_doc_add_token: empty token");
-    size_t bad = nlp_utf8_check(form, len);
+    size_t bad = tale_utf8_check(form, len);
     if (bad < len)
         return tale_error_set(err, TALE_BAD_UTF8, "token %zu: invalid UTF-8 at byte %zu", d->n_tok, bad);
     if (grow((void **)&d->text, &d->text_cap, d->len + len + 2, 1))
@@ -461,7 +416,7 @@ tale_status tale_doc_from_pretokenized(const char *text, size_t len, tale_doc **
     *out = NULL;
     if (!text && len)
         return tale_error_set(err, TALE_INVALID_ARG, "tale_doc_from_pretokenized: text is NULL");
-    size_t bad = nlp_utf8_check(text, len);
+    size_t bad = tale_utf8_check(text, len);
     if (bad < len)
         return tale_error_set(err, TALE_BAD_UTF8, "pretokenized input: invalid UTF-8 at byte %zu", bad);
     tale_doc *d = nlp_doc_alloc(text, len);

@@ -94,7 +94,7 @@ tale_status nlp_read_lines(const char *path, nlp_line_fn fn, void *user, tale_er
             n--;
         line[n] = '\0';
         const char *use = line;
-        if (nlp_utf8_check(line, n) < n) { /* Latin-1 → UTF-8 */
+        if (tale_utf8_check(line, n) < n) { /* Latin-1 → UTF-8 */
             if (conv_cap < 2 * n + 1) {
                 char *c = realloc(conv, 2 * n + 1);
                 if (!c) {

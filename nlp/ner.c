@@ -569,7 +569,7 @@ tale_status tale_ner_tag(tale_ner_ctx *c, const char *const *forms, const size_t
         return tale_error_set(err, TALE_NO_MEMORY, "ner: out of memory for %zu words", n);
     for (size_t i = 0; i < n; i++) {
         size_t fl = lens ? lens[i] : strlen(forms[i]);
-        if (corpus_utf8_invalid_at(forms[i], fl) != (size_t)-1)
+        if (tale_utf8_check(forms[i], fl) != fl)
             return tale_error_set(err, TALE_BAD_UTF8, "ner: word %zu is not valid UTF-8", i + 1);
         wrd_fill(&c->k.w[i], forms[i], fl);
         wrd_lex(&c->k.w[i], &m->names, &m->caseprof, &m->gaz);
@@ -653,7 +653,7 @@ static int count_text(smap *cs, const char *path, tale_error *err)
     size_t size;
     if (corpus_read_file(path, &buf, &size, err) != TALE_OK)
         return -1;
-    if (corpus_utf8_invalid_at(buf, size) != (size_t)-1) {
+    if (tale_utf8_check(buf, size) != size) {
         free(buf);
         tale_error_set(err, TALE_BAD_UTF8, "%s: invalid UTF-8", path);
         return -1;

@@ -39,7 +39,6 @@ int nlp_doc_push_sentence(tale_doc *doc, size_t first, size_t n);
 
 /* Returns the offset of the first invalid byte, or len when text is valid
  * UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). */
-size_t nlp_utf8_check(const char *text, size_t len);
 /* Decode one code point at s[*i] (valid UTF-8 assumed), advancing *i. */
 uint32_t nlp_utf8_next(const char *s, size_t len, size_t *i);
 /* Uppercase/lowercase/letter tests (ICU u_is*). */

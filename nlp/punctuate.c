@@ -178,7 +178,7 @@ static tale_status count_line(const char *line, size_t len, size_t lineno, void 
 {
     builder *b = user;
     (void)lineno;
-    if (nlp_utf8_check(line, len) != len)
+    if (tale_utf8_check(line, len) != len)
         return TALE_OK; /* skip lines in another encoding */
     /* Leipzig .csv: number,valence,"text" */
     if (len > 2 && line[0] >= '0' && line[0] <= '9') {
@@ -304,7 +304,7 @@ static tale_status name_line(const char *line, size_t len, size_t lineno, void *
     names_ctx *nc = user;
     (void)lineno;
     const char *tab = memchr(line, '\t', len);
-    if (!tab || tab == line || nlp_utf8_check(line, len) != len)
+    if (!tab || tab == line || tale_utf8_check(line, len) != len)
         return TALE_OK;
     long count = strtol(tab + 1, NULL, 10);
     if (count < nc->pn->p.min_name_count)
@@ -519,7 +519,7 @@ tale_status tale_punctuate(tale_punctuator *pn, const char *text, size_t len, in
         return tale_error_set(err, TALE_INVALID_ARG, "tale_punctuate: NULL argument");
     if (len == SIZE_MAX)
         len = strlen(text);
-    size_t bad = nlp_utf8_check(text, len);
+    size_t bad = tale_utf8_check(text, len);
     if (bad != len)
         return tale_error_set(err, TALE_BAD_UTF8, "punctuate: invalid UTF-8 at byte offset %zu",
                               bad);

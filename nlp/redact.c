@@ -223,7 +223,7 @@ static tale_status load_names(tale_redactor *r, const char *path, tale_error *er
         long count = strtol(tab + 1, NULL, 10);
         if (n == 0 || count < r->p.min_name_count)
             continue;
-        if (nlp_utf8_check(line, n) < n) {
+        if (tale_utf8_check(line, n) < n) {
             st = tale_error_set(err, TALE_BAD_DATA, "%s:%zu: invalid UTF-8", path, lineno);
             break;
         }

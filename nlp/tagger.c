@@ -653,7 +653,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         size_t fl = lens ? lens[i] : strlen(forms[i]);
         if (fl == 0)
             return tale_error_set(err, TALE_INVALID_ARG, "tagger: word %zu is empty", i + 1);
-        if (corpus_utf8_invalid_at(forms[i], fl) != (size_t)-1)
+        if (tale_utf8_check(forms[i], fl) != fl)
             return tale_error_set(err, TALE_BAD_UTF8, "tagger: word %zu is not valid UTF-8",
                                   i + 1);
         word_info(forms[i], fl, &c->wi[i], i == 0, t->hs, c->cache);

@@ -149,7 +149,7 @@ static tale_status load_abbrev_file(tale_tokenizer *tk, const char *path, tale_e
             line[--n] = '\0';
         if (n == 0 || line[0] == '#')
             continue;
-        if (nlp_utf8_check(line, n) < n) {
+        if (tale_utf8_check(line, n) < n) {
             st = tale_error_set(err, TALE_BAD_UTF8, "%s:%zu: invalid UTF-8", path, lineno);
             break;
         }
@@ -661,7 +661,7 @@ tale_status tale_tokenize(tale_tokenizer *tk, const char *text, size_t len, tale
         return tale_error_set(err, TALE_INVALID_ARG, "tale_tokenize: NULL tokenizer or text");
     if (len > INT32_MAX)
         return tale_error_set(err, TALE_UNSUPPORTED, "tale_tokenize: text of %zu bytes is over 2 GiB", len);
-    size_t bad = nlp_utf8_check(text, len);
+    size_t bad = tale_utf8_check(text, len);
     if (bad < len)
         return tale_error_set(err, TALE_BAD_UTF8, "text: invalid UTF-8 at byte %zu", bad);
     tale_doc *d = nlp_doc_alloc(text, len);

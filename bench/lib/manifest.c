@@ -65,39 +65,6 @@ static int push(tale_manifest *m, tale_manifest_entry *e)
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static size_t utf8_bad_at(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        size_t n;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 2, cp = c & 0x1F, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 3, cp = c & 0x0F, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 4, cp = c & 0x07, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + n > len)
-            return i;
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += n;
-    }
-    return len;
-}
-
 static char *read_all(const char *path, size_t *size, tale_error *err)
 {
     FILE *fp = fopen(path, "rb");
@@ -266,7 +233,7 @@ static tale_status load_tsv(const char *path, tale_manifest *m, tale_error *err)
         line[len] = '\0';
         if (len && line[len - 1] == '\r')
             line[--len] = '\0';
-        size_t bad = utf8_bad_at((const unsigned char *)line, len);
+        size_t bad = tale_utf8_check(line, len);
         if (bad < len) {
             st = tale_error_set(err, TALE_BAD_UTF8, "%s:%zu: invalid UTF-8 at column %zu", path,
                                 lineno, bad + 1);
@@ -440,7 +407,7 @@ static tale_status load_dir(const char *path, tale_manifest *m, tale_error *err)
             free(txt);
             goto fail;
         }
-        size_t bad = utf8_bad_at((const unsigned char *)text, tsize);
+        size_t bad = tale_utf8_check(text, tsize);
         if (bad < tsize || memchr(text, '\0', tsize)) {
             st = tale_error_set(err, bad < tsize ? TALE_BAD_UTF8 : TALE_BAD_DATA,
                                 "%s: %s at byte offset %zu", txt,

@@ -77,12 +77,30 @@ static void test_json_writer(void **state)
     free(buf);
 }
 
+static void test_utf8_check(void **state)
+{
+    (void)state;
+    const char *ok = "Rødgrød med fløde på 2 æbler \xF0\x9F\x98\x80 (smiley)";
+    assert_int_equal(tale_utf8_check(ok, strlen(ok)), strlen(ok));
+    assert_int_equal(tale_utf8_check("", 0), 0);
+    /* the offset of the first bad byte is returned */
+    assert_int_equal(tale_utf8_check("ab\xC3", 3), 2);            /* truncated 2-byte */
+    assert_int_equal(tale_utf8_check("abcdefgh\xFF", 9), 8);      /* past the ASCII fast path */
+    assert_int_equal(tale_utf8_check("x\xC0\xAF", 3), 1);         /* overlong "/" */
+    assert_int_equal(tale_utf8_check("x\xE0\x80\xAF", 4), 1);     /* overlong 3-byte */
+    assert_int_equal(tale_utf8_check("\xED\xA0\x80", 3), 0);      /* UTF-16 surrogate */
+    assert_int_equal(tale_utf8_check("\xF4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+    assert_int_equal(tale_utf8_check("\xC3\xA5\x80", 3), 2);      /* stray continuation */
+    assert_int_equal(tale_utf8_check("\xC3\xA5", 1), 0);          /* len cuts the sequence */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_one_line),
         cmocka_unit_test(test_afile_commit_and_abort),
         cmocka_unit_test(test_json_writer),
+        cmocka_unit_test(test_utf8_check),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
