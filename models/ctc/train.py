@@ -156,11 +156,11 @@ def evaluate(model, data, n=200):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("work")
-    ap.add_argument("--steps", type=int, default=1300)
+    ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-frames", type=int, default=3000)
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--d", type=int, default=128)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--layers", type=int, default=4)
@@ -171,6 +171,9 @@ def main():
     ap.add_argument("--concat", type=float, default=0.1, help="fraction of joined pairs")
     ap.add_argument("--pos-scale", type=float, default=0.1)
     ap.add_argument("--conv-gain", type=float, default=5.0, help="conv stem init scale")
+    ap.add_argument("--subset", type=int, default=16)
+    ap.add_argument("--subset-steps", type=int, default=100,
+                    help="steps on a small subset first (plateau breaker)")
     ap.add_argument("--sortagrad", type=int, default=1,
                     help="epochs (counted from 0) whose batches go shortest first")
     ap.add_argument("--replan", action="store_true", help="on resume, re-plan the epoch")
@@ -212,6 +215,26 @@ def main():
     print(f"params {nparam}, train {len(train)} utts, {len(plan)} batches/epoch", flush=True)
     t0 = time.time()
     run_loss, run_n = 0.0, 0
+    if a.subset_steps and step == 0:
+        # break the all-blank plateau: a few steps on a small fixed subset
+        # (memorising it makes the encoder listen to its input), then go on
+        sub = train[:a.subset]
+        sub_rng = random.Random(a.seed + step)
+        for k in range(a.subset_steps):
+            ids = [(i,) for i in sub_rng.sample(range(len(sub)), 8)]
+            mel, frames, labels, lens = collate(sub, ids, False, sub_rng)
+            lp = model(mel, frames)
+            loss = F.ctc_loss(lp.transpose(0, 1), labels, CTCModel.out_frames(frames), lens,
+                              blank=0, reduction="mean", zero_infinity=True)
+            opt.zero_grad()
+            loss.backward()
+            gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            if torch.isfinite(loss) and torch.isfinite(gn):
+                for g in opt.param_groups:
+                    g["lr"] = a.lr
+                opt.step()
+            if k % 10 == 0:
+                print(f"subset step {k} loss {loss.item():.3f}", flush=True)
     while step < a.steps:
         if pos >= len(plan):
             epoch += 1

@@ -4,7 +4,7 @@
 # models/work/ckpt/last.pt. Everything runs on the CPU.
 #
 #   models/ctc/train.sh                 full rebuild
-#   N_TRAIN=14000 STEPS=1300 THREADS=1  override the defaults below
+#   N_TRAIN=14000 STEPS=2000 THREADS=1  override the defaults below
 # synth.py writes the training features in shards of 500 and train.py takes
 # new shards at each epoch, so the two may run at the same time (as they did
 # for the committed model: see docs/DEMO-MODEL.md); this script runs them one
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 PY=${PYTHON:-/usr/bin/python3}
 WORK=${TALE_CTC_WORK:-models/work}
 N_TRAIN=${N_TRAIN:-14000}
-STEPS=${STEPS:-1300}
+STEPS=${STEPS:-2000}
 THREADS=${THREADS:-1}
 OUT=${OUT:-models/tale-da-ctc-small}
 
