@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 static const cli_opt OPTS[] = {
-    {"model", 'm', "MODEL", "whisper.cpp ggml file, Hugging Face Whisper folder or tale model (default: the bundled tale-da-ctc-small)"},
+    {"model", 'm', "MODEL", "whisper.cpp ggml file, Hugging Face Whisper folder or tale CTC "
+                            "model folder (default: models/tale-da-ctc-small, synthetic-speech "
+                            "demo model)"},
     {"language", 'l', "LANG", "language code (default da); 'auto' detects it"},
     {"format", 'f', "LIST", "output formats, comma-separated: txt,srt,vtt,json,tsv (default txt)"},
     {"output", 'o', "DIR", "write DIR/<name>.<format> (default: standard output; '-' = stdout)"},
@@ -28,6 +30,9 @@ static const cli_opt OPTS[] = {
     {"vad-model", 0, "FILE", "Silero VAD ggml file (default: the bundled one)"},
     {"suppress-nst", 0, NULL, "suppress the model's non-speech tokens"},
     {"max-tokens", 0, "N", "tokens per window (default 220)"},
+    {"lm", 0, "ARPA", "CTC models: word n-gram LM for the beam search (tale lm build, KenLM)"},
+    {"lm-alpha", 0, "A", "CTC models: LM weight (default 0.5)"},
+    {"lm-beta", 0, "B", "CTC models: word insertion bonus (default 1.0)"},
     {"threads", 't', "N", "threads (default: all cores)"},
     {"stats", 0, NULL, "print real-time factor and peak memory to stderr"},
     {"verbose", 'v', NULL, "log diagnostics to stderr"},
@@ -36,7 +41,7 @@ static const cli_opt OPTS[] = {
 };
 enum {
     O_MODEL, O_LANG, O_FORMAT, O_OUTPUT, O_BEAM, O_PATIENCE, O_BESTOF, O_TEMP, O_NOFALLBACK,
-    O_NOCONTEXT, O_NOTS, O_PROMPT, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_THREADS, O_STATS,
+    O_NOCONTEXT, O_NOTS, O_PROMPT, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_LM, O_LMALPHA, O_LMBETA, O_THREADS, O_STATS,
     O_VERBOSE, O_HELP
 };
 
@@ -106,9 +111,6 @@ int cmd_transcribe(int argc, char **argv)
 {
     const char *usage = "tale transcribe [-m MODEL] [-l da] [--beam N] [-f txt,srt,vtt,json,tsv] "
                         "[-o DIR] [--stats] FILE...";
-    /* main() hands us argv + 1: argv - 1 is the program's own argv, which a
-     * re-exec for faster OpenBLAS kernels needs (a no-op on most machines) */
-    tale_blas_tune(argv - 1);
     tale_transcribe_params tp = tale_transcribe_default_params();
     tale_model_params mp = tale_model_default_params();
     const char *model_path = NULL, *outdir = NULL, *formats = "txt";
@@ -158,6 +160,15 @@ int cmd_transcribe(int argc, char **argv)
             if (cli_parse_int(ps.cmd, "max-tokens", v, 1, 440, &lv)) goto usage_err;
             tp.max_tokens = (int)lv;
             break;
+        case O_LM: tp.lm_path = v; break;
+        case O_LMALPHA:
+            if (cli_parse_double(ps.cmd, "lm-alpha", v, 0, 10, &dv)) goto usage_err;
+            tp.lm_alpha = (float)dv;
+            break;
+        case O_LMBETA:
+            if (cli_parse_double(ps.cmd, "lm-beta", v, -20, 20, &dv)) goto usage_err;
+            tp.lm_beta = (float)dv;
+            break;
         case O_THREADS:
             if (cli_parse_int(ps.cmd, "threads", v, 1, 256, &lv)) goto usage_err;
             tp.n_threads = mp.n_threads = (int)lv;
@@ -167,7 +178,10 @@ int cmd_transcribe(int argc, char **argv)
         case O_HELP:
             cli_print_help(stdout, usage,
                            "Transcribe audio files (any format libsndfile reads) with a Whisper "
-                           "model.\nDanish by default; long files are decoded window by window.",
+                           "model or a CTC model.\nDanish by default; long files are decoded "
+                           "window by window.  Without -m: tale's demo model, trained on\n"
+                           "synthetic (espeak-ng) speech only: real recordings need a real model "
+                           "(tale models list).",
                            OPTS);
             free(files);
             return CLI_OK;
@@ -194,13 +208,12 @@ int cmd_transcribe(int argc, char **argv)
     }
     char default_model[4096];
     if (!model_path) {
-        /* the bundled Danish CTC model ($TALE_MODEL overrides) */
-        tale_error derr;
-        if (tale_ctc_default_model(default_model, sizeof default_model, &derr) != TALE_OK) {
-            fprintf(stderr, "tale transcribe: no model: give -m MODEL (a whisper.cpp ggml .bin file "
-                            "or a Hugging Face Whisper folder); the default model is not "
-                            "available (%s)\n", derr.msg);
-            goto usage_err;
+        /* the built-in demo model (trained on synthetic speech only) */
+        tale_error e;
+        if (tale_ctc_default_model(default_model, sizeof default_model, &e) != TALE_OK) {
+            cli_report(&e);
+            free(files);
+            return CLI_FAIL;
         }
         model_path = default_model;
     }
@@ -232,6 +245,8 @@ int cmd_transcribe(int argc, char **argv)
     tp.on_progress = cli_progress_update;
     tp.user_data = prog;
     tale_transcriber *tr = NULL;
+    if (tale_model_kind(m) == TALE_MODEL_CTC && tp.lm_path && tp.beam_size == 1)
+        tp.beam_size = 16; /* an LM needs the beam search */
     if (tale_transcriber_new(m, &tp, &tr, &err) != TALE_OK) {
         cli_report(&err);
         rc = CLI_FAIL;

@@ -1,6 +1,7 @@
 """Export a trained checkpoint to tale's model folder:
   OUT/model.safetensors  float32 tensors, Whisper encoder names + ctc_head.*
   OUT/config.json        architecture, front end, vocabulary (index = CTC class)
+  OUT/vocab.json         the same vocabulary as {token: id}
   OUT/testvec.safetensors  one short utterance: int16 audio, the recipe's
                            log-mel and the model's log-probs (C tests)
 Usage: export.py WORK OUT [DATA_DIR]
@@ -51,7 +52,8 @@ def main():
     data_dir = sys.argv[3] if len(sys.argv) > 3 else "data"
     ck = torch.load(f"{work}/ckpt/last.pt")
     a = ck["args"]
-    model = CTCModel(len(textmod.VOCAB), d=a["d"], n_head=a["heads"], n_layer=a["layers"])
+    model = CTCModel(len(textmod.VOCAB), d=a["d"], n_head=a["heads"], n_layer=a["layers"],
+                     pos_scale=a.get("pos_scale", 1.0))
     model.load_state_dict(ck["model"])
     model.eval()
     os.makedirs(out, exist_ok=True)
@@ -79,6 +81,9 @@ def main():
     }
     with open(f"{out}/config.json", "w", encoding="utf-8") as f:
         json.dump(cfg, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+    with open(f"{out}/vocab.json", "w", encoding="utf-8") as f:   # Hugging Face style
+        json.dump({t: i for i, t in enumerate(textmod.VOCAB)}, f, ensure_ascii=False, indent=1)
         f.write("\n")
     # Test vector: a short utterance by a held-out voice, no augmentation.
     x = synth.render(dict(text="god dag", voice=synth.HELDOUT_VOICES[0], rate=175,

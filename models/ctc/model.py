@@ -1,7 +1,7 @@
 """tale-da-ctc-small: Whisper-style audio encoder with a CTC head.
 
 80-mel [B, 80, T] (T even: the recipe drops the last frame of an odd count) -> conv1 (k3 s1 p1) + GELU -> conv2 (k3 s2 p1) + GELU
--> + sinusoidal positions (Whisper's formula, rows 0..ceil(T/2)-1)
+-> + sinusoidal positions (Whisper's formula times pos_scale, rows 0..T/2-1)
 -> n_layer pre-LN blocks (x += attn(attn_ln(x)); x += mlp(mlp_ln(x)),
    mlp = Linear(d,4d) GELU Linear(4d,d); attention: query/value/out with bias,
    key without, softmax(q k^T / sqrt(d_head)))
@@ -58,11 +58,14 @@ class Block(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(self, n_mels, d, n_head, n_layer, n_ctx):
+    def __init__(self, n_mels, d, n_head, n_layer, n_ctx, pos_scale=1.0):
         super().__init__()
         self.conv1 = nn.Conv1d(n_mels, d, 3, padding=1)
         self.conv2 = nn.Conv1d(d, d, 3, stride=2, padding=1)
-        self.register_buffer("positional_embedding", sinusoids(n_ctx, d))
+        # pos_scale < 1 keeps the position signal from drowning the conv
+        # stem's output at the start of training (small data, from scratch);
+        # the scaled table is what is exported, so tale's encoder is unchanged
+        self.register_buffer("positional_embedding", sinusoids(n_ctx, d) * pos_scale)
         self.blocks = nn.ModuleList([Block(d, n_head) for _ in range(n_layer)])
         self.ln_post = nn.LayerNorm(d)
 
@@ -79,9 +82,10 @@ class Encoder(nn.Module):
 
 
 class CTCModel(nn.Module):
-    def __init__(self, n_vocab, n_mels=80, d=192, n_head=4, n_layer=4, n_ctx=1500):
+    def __init__(self, n_vocab, n_mels=80, d=192, n_head=4, n_layer=4, n_ctx=1500,
+                 pos_scale=1.0):
         super().__init__()
-        self.encoder = Encoder(n_mels, d, n_head, n_layer, n_ctx)
+        self.encoder = Encoder(n_mels, d, n_head, n_layer, n_ctx, pos_scale)
         self.ctc_head = nn.Linear(d, n_vocab)
 
     @staticmethod

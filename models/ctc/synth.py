@@ -3,7 +3,7 @@ voice variants, rates and pitches, then augmentation (speed, reverberation,
 band-limiting, noise at 5-30 dB SNR, gain) and tale's log-mel features.
 
 Usage: synth.py DATA_DIR WORK_DIR [N_TRAIN]   (N_TRAIN 0: only the held-out eval WAVs)
-Writes WORK_DIR/feats/{train,valid}.npz (features f16 + labels) and the
+Writes WORK_DIR/feats/valid.npz and train_NNN.npz (shards of 500) (features f16 + labels) and the
 held-out evaluation WAVs WORK_DIR/eval/{clean,snr10}/NNNN.wav with
 WORK_DIR/eval/{clean,snr10}.tsv (file<TAB>reference). Seeded; 2 processes.
 """
@@ -23,6 +23,7 @@ import features  # noqa: E402
 import text as textmod  # noqa: E402
 
 SR = 16000
+SHARD = 500
 # Voice variants never used in training (held-out evaluation voices).
 HELDOUT_VOICES = ["m3", "f4", "klatt4", "Andy", "Lee", "rob", "anika", "Mike"]
 _FILTERS = None
@@ -140,6 +141,12 @@ def wav_job(job):
 
 
 def save(path, items):
+    tmp = path + ".tmp.npz"
+    _save(tmp, items)
+    os.replace(tmp, path)
+
+
+def _save(path, items):
     feats = [f for f, _ in items]
     labels = [np.asarray(l, dtype=np.int16) for _, l in items]
     np.savez(path, feats=np.concatenate(feats, axis=1),
@@ -167,27 +174,36 @@ def main():
     ho_sel = sorted(heldout_txt)[:]
     rng.shuffle(ho_sel)
     ho_sel = ho_sel[:300]
+    eval_jobs = {}
+    for cond, snr in (("clean", None), ("snr10", 10.0)):
+        eval_jobs[cond] = jobs(ho_sel, HELDOUT_VOICES, False, snr)
+    valid_jobs = jobs(valid_txt, HELDOUT_VOICES, True)
+    tj = jobs(train_txt, voices, True)
     with Pool(2, initializer=_init, initargs=(filters,)) as pool:
-        for cond, snr in (("clean", None), ("snr10", 10.0)):
+        for cond, js in eval_jobs.items():
             d = f"{work}/eval/{cond}"
+            if os.path.exists(f"{work}/eval/{cond}.tsv"):
+                continue
             os.makedirs(d, exist_ok=True)
-            js = jobs(ho_sel, HELDOUT_VOICES, False, snr)
             for i, j in enumerate(js):
                 j["path"] = f"{d}/{i:04d}.wav"
             pool.map(wav_job, js, chunksize=8)
-            with open(f"{work}/eval/{cond}.tsv", "w", encoding="utf-8") as f:
+            with open(f"{work}/eval/{cond}.tsv.tmp", "w", encoding="utf-8") as f:
                 for j in js:
                     f.write(f"{os.path.basename(j['path'])}\t{j['text']}\t{j['voice']}\n")
+            os.replace(f"{work}/eval/{cond}.tsv.tmp", f"{work}/eval/{cond}.tsv")
         if n_train == 0:
             return
-        save(f"{work}/feats/valid.npz",
-             pool.map(feat_job, jobs(valid_txt, HELDOUT_VOICES, True), chunksize=8))
-        tj = jobs(train_txt, voices, True)
-        out = []
-        for i in range(0, len(tj), 1000):
-            out += pool.map(feat_job, tj[i:i + 1000], chunksize=16)
-            print(f"synth: {len(out)}/{len(tj)}", flush=True)
-        save(f"{work}/feats/train.npz", out)
+        if not os.path.exists(f"{work}/feats/valid.npz"):
+            save(f"{work}/feats/valid.npz", pool.map(feat_job, valid_jobs, chunksize=8))
+        # training features in shards of SHARD utterances, so training can
+        # start on the first shards while the rest are being made
+        for k in range(0, len(tj), SHARD):
+            path = f"{work}/feats/train_{k // SHARD:03d}.npz"
+            if os.path.exists(path):
+                continue
+            save(path, pool.map(feat_job, tj[k:k + SHARD], chunksize=16))
+            print(f"synth: {min(k + SHARD, len(tj))}/{len(tj)}", flush=True)
     with open(f"{work}/feats/info.json", "w") as f:
         json.dump(dict(counts, n_train=len(tj), n_valid=len(valid_txt),
                        n_heldout=len(ho_sel), train_voices=voices,

@@ -21,6 +21,18 @@ from model import CTCModel  # noqa: E402
 import text as textmod  # noqa: E402
 
 
+def load_shards(work, have):
+    """Training shards train_NNN.npz not loaded yet (synth.py writes them one
+    by one; training may start before the last one exists)."""
+    import glob
+    new = []
+    for p in sorted(glob.glob(f"{work}/feats/train_[0-9][0-9][0-9].npz")):
+        if p not in have:
+            have.add(p)
+            new += load(p)
+    return new
+
+
 def load(path):
     z = np.load(path)
     feats, frames, labels, lens = z["feats"], z["frames"], z["labels"], z["lens"]
@@ -29,7 +41,7 @@ def load(path):
     return [(feats[:, fo[i]:fo[i + 1]], labels[lo[i]:lo[i + 1]]) for i in range(len(frames))]
 
 
-def batches(data, max_frames, rng, p_concat=0.2):
+def batches(data, max_frames, rng, p_concat=0.2, sort=False):
     """Length-bucketed batches of at most max_frames padded mel frames.  An item
     is a tuple of utterance indices; a fraction p_concat are two utterances
     joined (with a space in the labels), so the model also sees 6-14 s inputs
@@ -58,7 +70,8 @@ def batches(data, max_frames, rng, p_concat=0.2):
         longest = max(longest, n)
     if cur:
         out.append(cur)
-    rng.shuffle(out)
+    if not sort:       # sort: shortest batches first (SortaGrad curriculum)
+        rng.shuffle(out)
     return out
 
 
@@ -143,30 +156,48 @@ def evaluate(model, data, n=200):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("work")
-    ap.add_argument("--steps", type=int, default=6000)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--max-frames", type=int, default=8000)
-    ap.add_argument("--lr", type=float, default=1.5e-3)
-    ap.add_argument("--warmup", type=int, default=400)
-    ap.add_argument("--d", type=int, default=192)
+    ap.add_argument("--steps", type=int, default=2000)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--max-frames", type=int, default=3000)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--d", type=int, default=128)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--ckpt-every", type=int, default=200)
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--specaug", type=int, default=0, help="1: SpecAugment masks")
+    ap.add_argument("--concat", type=float, default=0.1, help="fraction of joined pairs")
+    ap.add_argument("--pos-scale", type=float, default=0.1)
+    ap.add_argument("--conv-gain", type=float, default=5.0, help="conv stem init scale")
+    ap.add_argument("--subset", type=int, default=16)
+    ap.add_argument("--subset-steps", type=int, default=100,
+                    help="steps on a small subset first (plateau breaker)")
+    ap.add_argument("--sortagrad", type=int, default=1,
+                    help="epochs (counted from 0) whose batches go shortest first")
+    ap.add_argument("--replan", action="store_true", help="on resume, re-plan the epoch")
     ap.add_argument("--bench", type=int, default=0, help="time N steps and exit")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    train = load(f"{a.work}/feats/train.npz")
+    shards = set()
+    train = load_shards(a.work, shards)
+    while not train:               # synth.py has not written a shard yet
+        time.sleep(10)
+        train = load_shards(a.work, shards)
     valid = load(f"{a.work}/feats/valid.npz")
-    model = CTCModel(len(textmod.VOCAB), d=a.d, n_head=a.heads, n_layer=a.layers)
+    model = CTCModel(len(textmod.VOCAB), d=a.d, n_head=a.heads, n_layer=a.layers,
+                     pos_scale=a.pos_scale)
+    with torch.no_grad():   # a strong content signal from the start (see docs/DEMO-MODEL.md)
+        model.encoder.conv1.weight.mul_(a.conv_gain)
+        model.encoder.conv2.weight.mul_(a.conv_gain)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01, betas=(0.9, 0.98))
     ckdir = f"{a.work}/ckpt"
     os.makedirs(ckdir, exist_ok=True)
     step, epoch, pos, elapsed = 0, 0, 0, 0.0
     rng = random.Random(a.seed)
-    plan = batches(train, a.max_frames, rng)
+    plan = batches(train, a.max_frames, rng, a.concat, a.sortagrad > 0)
     if os.path.exists(f"{ckdir}/last.pt") and not a.bench:
         ck = torch.load(f"{ckdir}/last.pt")
         model.load_state_dict(ck["model"])
@@ -175,29 +206,58 @@ def main():
         rng.setstate(ck["rng"])
         plan = ck["plan"]
         torch.set_rng_state(ck["torch_rng"])
+        if a.replan:   # a new plan for the rest of this epoch (e.g. new --sortagrad)
+            train += load_shards(a.work, shards)
+            plan = batches(train, a.max_frames, rng, a.concat, epoch < a.sortagrad)
+            pos = 0
         print(f"resumed at step {step}", flush=True)
     nparam = sum(p.numel() for p in model.parameters())
     print(f"params {nparam}, train {len(train)} utts, {len(plan)} batches/epoch", flush=True)
     t0 = time.time()
     run_loss, run_n = 0.0, 0
+    if a.subset_steps and step == 0:
+        # break the all-blank plateau: a few steps on a small fixed subset
+        # (memorising it makes the encoder listen to its input), then go on
+        sub = train[:a.subset]
+        sub_rng = random.Random(a.seed + step)
+        for k in range(a.subset_steps):
+            ids = [(i,) for i in sub_rng.sample(range(len(sub)), 8)]
+            mel, frames, labels, lens = collate(sub, ids, False, sub_rng)
+            lp = model(mel, frames)
+            loss = F.ctc_loss(lp.transpose(0, 1), labels, CTCModel.out_frames(frames), lens,
+                              blank=0, reduction="mean", zero_infinity=True)
+            opt.zero_grad()
+            loss.backward()
+            gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            if torch.isfinite(loss) and torch.isfinite(gn):
+                for g in opt.param_groups:
+                    g["lr"] = a.lr
+                opt.step()
+            if k % 10 == 0:
+                print(f"subset step {k} loss {loss.item():.3f}", flush=True)
     while step < a.steps:
         if pos >= len(plan):
             epoch += 1
             pos = 0
-            plan = batches(train, a.max_frames, rng)
+            train += load_shards(a.work, shards)
+            plan = batches(train, a.max_frames, rng, a.concat, epoch < a.sortagrad)
+            print(f"epoch {epoch}: {len(train)} utts, {len(plan)} batches", flush=True)
         ids = plan[pos]
         pos += 1
         lr = a.lr * min(1.0, (step + 1) / a.warmup) * \
             0.5 * (1 + math.cos(math.pi * min(1.0, step / a.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
-        mel, frames, labels, lens = collate(train, ids, True, rng)
+        mel, frames, labels, lens = collate(train, ids, a.specaug, rng)
         lp = model(mel, frames)
         loss = F.ctc_loss(lp.transpose(0, 1), labels, CTCModel.out_frames(frames), lens,
                           blank=0, reduction="mean", zero_infinity=True)
         opt.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        if not (torch.isfinite(loss) and torch.isfinite(gn)):
+            print(f"step {step}: non-finite loss/gradient, batch skipped", flush=True)
+            continue       # (the step counter stays: the schedule is unchanged)
         opt.step()
         step += 1
         run_loss += loss.item()
@@ -223,7 +283,8 @@ def main():
     total = elapsed + time.time() - t0
     with open(f"{ckdir}/done.json", "w") as f:
         json.dump(dict(steps=step, epochs=epoch, train_seconds=round(total), args=vars(a),
-                       params=nparam), f, indent=1)
+                       params=nparam, train_utterances=len(train),
+                       shards=sorted(os.path.basename(x) for x in shards)), f, indent=1)
     print(f"done: {step} steps, {total:.0f} s", flush=True)
 
 
