@@ -312,10 +312,11 @@ static void test_open_errors(void **state)
     assert_non_null(w);
 
     expect_open_fails(tt_tmp("no-such-model-mappe"), TALE_IO, "no-such-model-mappe");
-    /* a folder without a tale config.json is not taken as a CTC model */
+    /* a broken config.json: not taken as a CTC model; the folder loaders
+     * (CTC, then Hugging Face) report the file and the JSON error */
     const char *d = broken_copy("ctc-bad-json", "config.json", "{\"model_type\": \"tale-ctc\",",
                                 26);
-    expect_open_fails(d, TALE_UNSUPPORTED, "ctc-bad-json");
+    expect_open_fails(d, TALE_BAD_MODEL, "ctc-bad-json/config.json");
     /* wrong sizes in config.json */
     char *c2 = malloc(n_cfg + 16);
     memcpy(c2, cfg, n_cfg);
