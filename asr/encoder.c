@@ -255,17 +255,21 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
     for (int l = 0; l < hp->n_text_layer; l++) {
         const asr_dec_layer *D = &w->dec[l];
         asr_linear(st, st->enc_out, T, &D->cross.k, NULL, st->e_q);
-        /* keys transposed per head, [H][d][T], for asr_attention_head_f16t() */
+        /* keys transposed per head, [H][d][T], for asr_attention_head_f16t():
+         * converted row-wise (vectorized) into this layer's value slot, which
+         * is written only below, then transposed as halves */
         {
-            int H = hp->n_text_head, d = S / H;
-            uint16_t *ck = st->ck + (size_t)l * T * S;
-            for (int hh = 0; hh < H; hh++)
-                for (int t = 0; t < d; t++) {
-                    uint16_t *row = ck + ((size_t)hh * d + t) * T;
-                    const float *src = st->e_q + hh * d + t;
-                    for (int j = 0; j < T; j++)
-                        row[j] = asr_f32_to_f16(src[(size_t)j * S]);
+            uint16_t *ck = st->ck + (size_t)l * T * S, *tmp = st->cv + (size_t)l * T * S;
+            asr_f32_to_f16_row(st->e_q, tmp, (size_t)T * S);
+            for (int j0 = 0; j0 < T; j0 += 64) {
+                int j1 = j0 + 64 < T ? j0 + 64 : T;
+                for (int c = 0; c < S; c++) {
+                    uint16_t *row = ck + (size_t)c * T;
+                    const uint16_t *src = tmp + c;
+                    for (int j = j0; j < j1; j++)
+                        row[j] = src[(size_t)j * S];
                 }
+            }
         }
         asr_linear(st, st->enc_out, T, &D->cross.v, D->cross.bv, st->e_q);
         asr_f32_to_f16_row(st->e_q, st->cv + (size_t)l * T * S, (size_t)T * S);

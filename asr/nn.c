@@ -319,12 +319,93 @@ void asr_gelu(float *x, size_t n)
         x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * r2));
 }
 
+#ifdef NN_X86
+/* Maximum of x[n] (n ≥ 0; -INFINITY when empty). */
+__attribute__((target("avx2,fma"))) static float max_avx2(const float *x, int n)
+{
+    __m256 m = _mm256_set1_ps(-INFINITY);
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+    __m128 lo = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    lo = _mm_max_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_max_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+    float mx = _mm_cvtss_f32(lo);
+    for (; i < n; i++)
+        if (x[i] > mx)
+            mx = x[i];
+    return mx;
+}
+
+/* x[i] *= a for i < n; returns the maximum of the products. */
+__attribute__((target("avx2,fma"))) static float scale_max_avx2(float *x, int n, float a)
+{
+    __m256 m = _mm256_set1_ps(-INFINITY), va = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), va);
+        _mm256_storeu_ps(x + i, v);
+        m = _mm256_max_ps(m, v);
+    }
+    __m128 lo = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    lo = _mm_max_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_max_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+    float mx = _mm_cvtss_f32(lo);
+    for (; i < n; i++) {
+        x[i] *= a;
+        if (x[i] > mx)
+            mx = x[i];
+    }
+    return mx;
+}
+
+__attribute__((target("avx2,fma"))) static void mul_avx2(float *x, int n, float a)
+{
+    __m256 va = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), va));
+    for (; i < n; i++)
+        x[i] *= a;
+}
+#endif
+
+/* Softmax of s[n] after s[j] *= scale for j < vis and s[j] = -inf beyond
+ * (the masked attention row): one vector pass per step. */
+static void scaled_masked_softmax(float *s, int n, int vis, float scale)
+{
+#ifdef NN_X86
+    if (have_avx2()) {
+        float mx = scale_max_avx2(s, vis, scale);
+        for (int j = vis; j < n; j++)
+            s[j] = -INFINITY;
+        if (vis <= 0 || mx == -INFINITY) {
+            memset(s, 0, (size_t)n * sizeof *s);
+            return;
+        }
+        float sum = exp_sub_avx2(s, n, mx);
+        mul_avx2(s, n, 1.0f / sum);
+        return;
+    }
+#endif
+    for (int j = 0; j < vis; j++)
+        s[j] *= scale;
+    for (int j = vis; j < n; j++)
+        s[j] = -INFINITY;
+    asr_softmax(s, n);
+}
+
 void asr_softmax(float *x, int n)
 {
     float mx = -INFINITY;
-    for (int i = 0; i < n; i++)
-        if (x[i] > mx)
-            mx = x[i];
+#ifdef NN_X86
+    if (have_avx2())
+        mx = max_avx2(x, n);
+    else
+#endif
+        for (int i = 0; i < n; i++)
+            if (x[i] > mx)
+                mx = x[i];
     if (mx == -INFINITY) { /* everything masked: uniform zero */
         memset(x, 0, (size_t)n * sizeof *x);
         return;
@@ -333,13 +414,13 @@ void asr_softmax(float *x, int n)
 #ifdef NN_X86
     if (have_avx2()) {
         sum = exp_sub_avx2(x, n, mx);
-    } else
+        mul_avx2(x, n, 1.0f / sum);
+        return;
+    }
 #endif
-    {
-        for (int i = 0; i < n; i++) {
-            x[i] = expf(x[i] - mx);
-            sum += x[i];
-        }
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - mx);
+        sum += x[i];
     }
     float inv = 1.0f / sum;
     for (int i = 0; i < n; i++)
@@ -389,15 +470,8 @@ void asr_attention_head(const float *q, int ldq, const float *k, int ldk, const 
 {
     asr_gemm(1, nq, nk, d, q, ldq, k, ldk, 0.0f, scores, nk);
     for (int i = 0; i < nq; i++) {
-        float *s = scores + (size_t)i * nk;
         int vis = causal >= 0 ? causal + i + 1 : nk;
-        if (vis > nk)
-            vis = nk;
-        for (int j = 0; j < vis; j++)
-            s[j] *= scale;
-        for (int j = vis; j < nk; j++)
-            s[j] = -INFINITY;
-        asr_softmax(s, nk);
+        scaled_masked_softmax(scores + (size_t)i * nk, nk, vis > nk ? nk : vis, scale);
     }
     asr_gemm(0, nq, d, nk, scores, nk, v, ldv, 0.0f, out, ldo);
 }
@@ -559,15 +633,8 @@ __attribute__((target("avx2,fma,f16c"))) static void qkt_f16(const float *q, int
 static void mask_softmax_rows(float *scores, int nq, int nk, float scale, int causal)
 {
     for (int i = 0; i < nq; i++) {
-        float *s = scores + (size_t)i * nk;
         int vis = causal >= 0 ? causal + i + 1 : nk;
-        if (vis > nk)
-            vis = nk;
-        for (int j = 0; j < vis; j++)
-            s[j] *= scale;
-        for (int j = vis; j < nk; j++)
-            s[j] = -INFINITY;
-        asr_softmax(s, nk);
+        scaled_masked_softmax(scores + (size_t)i * nk, nk, vis > nk ? nk : vis, scale);
     }
 }
 
