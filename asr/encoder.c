@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Row stride (halves) of the transposed cross-attention keys: T rounded up
+ * to 32 so each row starts on a 64-byte line (decoder.c uses the same). */
+#define ASR_CK_LD(T) ((((size_t)(T)) + 31) & ~(size_t)31)
 #define LN_EPS 1e-5f     /* PyTorch nn.LayerNorm default, used by Whisper */
 #define ATT_CHUNK 256    /* query rows per attention block */
 #define WCONV_FLOATS (1u << 20) /* f16→f32 weight block for big-M products (4 MiB) */
@@ -80,7 +83,7 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     /* halves: amalloc counts floats */
     st->k_cache = amalloc((L * n_seq_max * P * S + 1) / 2, &fail);
     st->v_cache = amalloc((L * n_seq_max * P * S + 1) / 2, &fail);
-    st->ck = amalloc((L * T * S + 1) / 2, &fail);
+    st->ck = amalloc((L * ASR_CK_LD(T) * S + 1) / 2, &fail);
     st->cv = amalloc((L * T * S + 1) / 2, &fail);
     size_t hd = S / (size_t)hp->n_text_head;
     st->d_kv32 = amalloc(nt * 2 * (P > T ? P : T) * hd, &fail);
@@ -259,20 +262,29 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
          * converted row-wise (vectorized) into this layer's value slot, which
          * is written only below, then transposed as halves */
         {
-            uint16_t *ck = st->ck + (size_t)l * T * S, *tmp = st->cv + (size_t)l * T * S;
+            size_t Tp = ASR_CK_LD(T);
+            uint16_t *ck = st->ck + (size_t)l * Tp * S, *tmp = st->cv + (size_t)l * T * S;
             asr_f32_to_f16_row(st->e_q, tmp, (size_t)T * S);
             for (int j0 = 0; j0 < T; j0 += 64) {
                 int j1 = j0 + 64 < T ? j0 + 64 : T;
                 for (int c = 0; c < S; c++) {
-                    uint16_t *row = ck + (size_t)c * T;
+                    uint16_t *row = ck + (size_t)c * Tp;
                     const uint16_t *src = tmp + c;
                     for (int j = j0; j < j1; j++)
                         row[j] = src[(size_t)j * S];
                 }
             }
         }
+        /* values per head, [H][T][d]: each head's rows contiguous */
         asr_linear(st, st->enc_out, T, &D->cross.v, D->cross.bv, st->e_q);
-        asr_f32_to_f16_row(st->e_q, st->cv + (size_t)l * T * S, (size_t)T * S);
+        {
+            int H = hp->n_text_head, d = S / H;
+            uint16_t *cv = st->cv + (size_t)l * T * S;
+            for (int j = 0; j < T; j++)
+                for (int hh = 0; hh < H; hh++)
+                    asr_f32_to_f16_row(st->e_q + (size_t)j * S + hh * d,
+                                       cv + ((size_t)hh * T + j) * d, (size_t)d);
+        }
     }
     return TALE_OK;
 }

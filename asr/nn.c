@@ -548,42 +548,55 @@ __attribute__((target("avx2,fma,f16c"))) static void qk_f16(const float *q, int 
     }
 }
 
-/* out_i = Σ_j p_ij v_j for nq ≤ 8 rows: 8 output columns at a time, the
- * rows' accumulators stay in registers, v_j converted once per j. */
+/* out_i = Σ_j p_ij v_j for nq ≤ 8 rows: one query at a time, 64 output
+ * columns (8 accumulators) per pass, so each v row is read as whole cache
+ * lines (the rows of a head are d contiguous halves). */
 __attribute__((target("avx2,fma,f16c"))) static void pv_f16(const float *p, const uint16_t *v,
                                                             int ldv, int nq, int nk, int d,
                                                             float *out, int ldo)
 {
-    int d8 = d & ~7;
-    for (int t = 0; t < d8; t += 8) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
-               a7 = a0;
-        const float *p0 = p, *p1 = p + (size_t)(nq > 1) * nk, *p2 = p + (size_t)(nq > 2) * 2 * nk,
-                    *p3 = p + (size_t)(nq > 3) * 3 * nk, *p4 = p + (size_t)(nq > 4) * 4 * nk,
-                    *p5 = p + (size_t)(nq > 5) * 5 * nk, *p6 = p + (size_t)(nq > 6) * 6 * nk,
-                    *p7 = p + (size_t)(nq > 7) * 7 * nk;
-        for (int j = 0; j < nk; j++) {
-            __m256 vv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (size_t)j * ldv + t)));
-            a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(p0 + j), vv, a0);
-            if (nq > 1) a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(p1 + j), vv, a1);
-            if (nq > 2) a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(p2 + j), vv, a2);
-            if (nq > 3) a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(p3 + j), vv, a3);
-            if (nq > 4) a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(p4 + j), vv, a4);
-            if (nq > 5) a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(p5 + j), vv, a5);
-            if (nq > 6) a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(p6 + j), vv, a6);
-            if (nq > 7) a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(p7 + j), vv, a7);
+    for (int i = 0; i < nq; i++) {
+        const float *pi = p + (size_t)i * nk;
+        float *oi = out + (size_t)i * ldo;
+        int t = 0;
+        for (; t + 64 <= d; t += 64) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0,
+                   a6 = a0, a7 = a0;
+            for (int j = 0; j < nk; j++) {
+                const __m128i *r = (const __m128i *)(v + (size_t)j * ldv + t);
+                __m256 pj = _mm256_broadcast_ss(pi + j);
+                a0 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r)), a0);
+                a1 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 1)), a1);
+                a2 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 2)), a2);
+                a3 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 3)), a3);
+                a4 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 4)), a4);
+                a5 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 5)), a5);
+                a6 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 6)), a6);
+                a7 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 7)), a7);
+            }
+            _mm256_storeu_ps(oi + t, a0);
+            _mm256_storeu_ps(oi + t + 8, a1);
+            _mm256_storeu_ps(oi + t + 16, a2);
+            _mm256_storeu_ps(oi + t + 24, a3);
+            _mm256_storeu_ps(oi + t + 32, a4);
+            _mm256_storeu_ps(oi + t + 40, a5);
+            _mm256_storeu_ps(oi + t + 48, a6);
+            _mm256_storeu_ps(oi + t + 56, a7);
         }
-        __m256 acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
-        for (int i = 0; i < nq; i++)
-            _mm256_storeu_ps(out + (size_t)i * ldo + t, acc[i]);
-    }
-    for (int t = d8; t < d; t++)
-        for (int i = 0; i < nq; i++) {
+        for (; t + 8 <= d; t += 8) {
+            __m256 a0 = _mm256_setzero_ps();
+            for (int j = 0; j < nk; j++)
+                a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(pi + j),
+                                     _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (size_t)j * ldv + t))), a0);
+            _mm256_storeu_ps(oi + t, a0);
+        }
+        for (; t < d; t++) {
             float o = 0;
             for (int j = 0; j < nk; j++)
-                o += p[(size_t)i * nk + j] * asr_f16_to_f32(v[(size_t)j * ldv + t]);
-            out[(size_t)i * ldo + t] = o;
+                o += pi[j] * asr_f16_to_f32(v[(size_t)j * ldv + t]);
+            oi[t] = o;
         }
+    }
 }
 
 /* scores[i][j] = q_i · k_j with keys stored transposed, kt[t][j] (row
