@@ -158,9 +158,146 @@ __attribute__((target("avx2,fma,f16c"))) static void f16_rows_mn(int M, int K, c
 }
 #endif
 
+#ifdef NN_X86
+#define NN_512 "avx512f,avx2,fma,f16c"
+
+__attribute__((target(NN_512))) static inline float hsum512(__m512 v)
+{
+    return _mm512_reduce_add_ps(v);
+}
+
+/* AVX-512, M = 1: 4 weight rows per pass, 16 halves per step. */
+__attribute__((target(NN_512))) static void f16_rows_m1_512(int K, const float *x,
+                                                            const uint16_t *W, int n0, int n1,
+                                                            float *y)
+{
+    int n = n0, k16 = K & ~15;
+    for (; n + 4 <= n1; n += 4) {
+        const uint16_t *w[4] = {W + (size_t)n * K, W + (size_t)(n + 1) * K,
+                                W + (size_t)(n + 2) * K, W + (size_t)(n + 3) * K};
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        int k = 0;
+        for (; k < k16; k += 16) {
+            __m512 xv = _mm512_loadu_ps(x + k);
+            a0 = _mm512_fmadd_ps(xv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[0] + k))), a0);
+            a1 = _mm512_fmadd_ps(xv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[1] + k))), a1);
+            a2 = _mm512_fmadd_ps(xv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[2] + k))), a2);
+            a3 = _mm512_fmadd_ps(xv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[3] + k))), a3);
+        }
+        float sv[4] = {hsum512(a0), hsum512(a1), hsum512(a2), hsum512(a3)};
+        for (; k < K; k++)
+            for (int r = 0; r < 4; r++)
+                sv[r] += x[k] * asr_f16_to_f32(w[r][k]);
+        for (int r = 0; r < 4; r++)
+            y[n + r] = sv[r];
+    }
+    for (; n < n1; n++) {
+        const uint16_t *w0 = W + (size_t)n * K;
+        __m512 a0 = _mm512_setzero_ps();
+        int k = 0;
+        for (; k < k16; k += 16)
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + k),
+                                 _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w0 + k))), a0);
+        float s0 = hsum512(a0);
+        for (; k < K; k++)
+            s0 += x[k] * asr_f16_to_f32(w0[k]);
+        y[n] = s0;
+    }
+}
+
+/* AVX-512, MC input rows (1..6, a constant after inlining) × 4 weight rows
+ * from w (the same row repeated when fewer remain): s[r][i]. */
+__attribute__((target(NN_512), always_inline)) static inline void
+mn512_block(const int MC, int K, const float *const *xs, const uint16_t *const *w,
+            float s[4][6])
+{
+    __m512 acc[4][6];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++)
+#pragma GCC unroll 6
+        for (int i = 0; i < MC; i++)
+            acc[r][i] = _mm512_setzero_ps();
+    int k = 0, k16 = K & ~15;
+    for (; k < k16; k += 16) {
+        __m512 wv[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++)
+            wv[r] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[r] + k)));
+#pragma GCC unroll 6
+        for (int i = 0; i < MC; i++) {
+            __m512 xv = _mm512_loadu_ps(xs[i] + k);
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++)
+                acc[r][i] = _mm512_fmadd_ps(xv, wv[r], acc[r][i]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++)
+#pragma GCC unroll 6
+        for (int i = 0; i < MC; i++)
+            s[r][i] = hsum512(acc[r][i]);
+    for (; k < K; k++)
+        for (int r = 0; r < 4; r++) {
+            float f = asr_f16_to_f32(w[r][k]);
+            for (int i = 0; i < MC; i++)
+                s[r][i] += xs[i][k] * f;
+        }
+}
+
+/* AVX-512, M ≥ 2 (beams): 4 weight rows × up to 6 input rows per pass (24
+ * accumulators), so each converted weight vector serves every beam. */
+__attribute__((target(NN_512))) static void f16_rows_mn_512(int M, int K, const float *x,
+                                                            int ldx, const uint16_t *W, int n0,
+                                                            int n1, float *y, int ldy)
+{
+    for (int n = n0; n < n1; n += 4) {
+        int nr = n1 - n < 4 ? n1 - n : 4;
+        const uint16_t *w[4];
+        for (int r = 0; r < 4; r++)
+            w[r] = W + (size_t)(n + (r < nr ? r : 0)) * K;
+        for (int m0 = 0; m0 < M; m0 += 6) {
+            int mc = M - m0 < 6 ? M - m0 : 6;
+            const float *xs[6];
+            for (int i = 0; i < 6; i++)
+                xs[i] = x + (size_t)(m0 + (i < mc ? i : 0)) * ldx;
+            float s[4][6];
+            switch (mc) {
+            case 1: mn512_block(1, K, xs, w, s); break;
+            case 2: mn512_block(2, K, xs, w, s); break;
+            case 3: mn512_block(3, K, xs, w, s); break;
+            case 4: mn512_block(4, K, xs, w, s); break;
+            case 5: mn512_block(5, K, xs, w, s); break;
+            default: mn512_block(6, K, xs, w, s); break;
+            }
+            for (int i = 0; i < mc; i++)
+                for (int r = 0; r < nr; r++)
+                    y[(size_t)(m0 + i) * ldy + n + r] = s[r][i];
+        }
+    }
+}
+
+static int have_avx512(void)
+{
+    static int v = -1;
+    if (v < 0)
+        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
+            __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    return v;
+}
+#endif
+
 void asr_gemm_f16_rows(int M, int K, const float *x, int ldx, const uint16_t *W, int n0, int n1,
                        float *y, int ldy)
 {
+#ifdef NN_X86
+    if (have_avx512()) {
+        if (M == 1)
+            f16_rows_m1_512(K, x, W, n0, n1, y);
+        else
+            f16_rows_mn_512(M, K, x, ldx, W, n0, n1, y, ldy);
+        return;
+    }
+#endif
 #ifdef NN_X86
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
         __builtin_cpu_supports("f16c")) {
