@@ -21,7 +21,7 @@
 #define ASR_CK_LD(T) ((((size_t)(T)) + 31) & ~(size_t)31)
 #define LN_EPS 1e-5f     /* PyTorch nn.LayerNorm default, used by Whisper */
 #define ATT_CHUNK 256    /* query rows per attention block */
-#define WCONV_FLOATS (1u << 20) /* f16→f32 weight block for big-M products (4 MiB) */
+#define WCONV_FLOATS (1u << 18) /* f16→f32 weight block for big-M products (1 MiB) */
 
 static void *amalloc(size_t n_floats, int *fail)
 {
@@ -37,7 +37,8 @@ void asr_whisper_state_free(asr_whisper_state *st)
 {
     if (!st)
         return;
-    void *bufs[] = {st->enc_out, st->e_x, st->e_h, st->e_q, st->e_att,
+    /* enc_out aliases e_h and e_att aliases e_q (see asr_whisper_state_new) */
+    void *bufs[] = {st->e_x, st->e_h, st->e_q,
                      st->e_mlp, st->e_scores, st->w_conv, st->k_cache, st->v_cache,
                      st->ck, st->cv, st->d_kv32, st->d_x, st->d_h, st->d_q, st->d_k, st->d_v, st->d_att,
                      st->d_mlp, st->d_scores, st->logits, st->d_last};
@@ -63,16 +64,20 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     size_t T = (size_t)hp->n_audio_ctx, S = (size_t)hp->n_audio_state, M = (size_t)hp->n_mels;
     size_t P = (size_t)hp->n_text_ctx, L = (size_t)hp->n_text_layer, V = (size_t)hp->n_vocab;
     int fail = 0;
-    st->enc_out = amalloc(T * S, &fail);
     st->e_x = amalloc(T * S, &fail);
     st->e_h = amalloc(T * S, &fail);
+    /* the features are the last LayerNorm's output, in e_h (free by then;
+     * the cross K/V products write e_q) */
+    st->enc_out = st->e_h;
     /* q, k, v in one block that also holds the convolutions' im2col columns
      * ([2T][3·n_mels], then [T][3S]); conv1's output goes to e_mlp */
     size_t qkv = 3 * T * S > 2 * T * 3 * M ? 3 * T * S : 2 * T * 3 * M;
     st->e_q = amalloc(qkv, &fail);
     st->e_k = st->e_q ? st->e_q + T * S : NULL;
     st->e_v = st->e_q ? st->e_q + 2 * T * S : NULL;
-    st->e_att = amalloc(T * S, &fail);
+    /* attention output overwrites the queries: a head's query rows are
+     * consumed (q·kᵀ) before its output rows, the same columns, are written */
+    st->e_att = st->e_q;
     st->e_mlp = amalloc(T * 4 * S, &fail);
     size_t nt = (size_t)st->n_threads;
     st->e_scores = amalloc(nt * ATT_CHUNK * T, &fail);
