@@ -54,13 +54,17 @@ static void att_task(void *arg, int ith, int nth)
     float *scores = st->d_scores + (size_t)ith * st->max_rows * (P > T ? P : T);
     float *kv32 = st->d_kv32 + (size_t)ith * 2 * (P > T ? P : T) * d;
     if (j->cross) {
-        const uint16_t *ck = st->ck + (size_t)j->layer * T * S;
+        /* keys [H][d][Tp] (rows padded to 32 halves), values [H][T][d]:
+         * the layouts encoder.c writes */
+        int Tp = (T + 31) & ~31;
+        const uint16_t *ck = st->ck + (size_t)j->layer * Tp * S;
         const uint16_t *cv = st->cv + (size_t)j->layer * T * S;
         int h0, h1;
         asr_split(H, ith, nth, 1, &h0, &h1);
         for (int hh = h0; hh < h1; hh++)
-            asr_attention_head_f16t(st->d_q + hh * d, S, ck + (size_t)hh * d * T, T, cv + hh * d,
-                                    S, R, T, d, scale, scores, kv32, st->d_att + hh * d, S);
+            asr_attention_head_f16t(st->d_q + hh * d, S, ck + (size_t)hh * d * Tp, Tp,
+                                    cv + (size_t)hh * T * d, d, R, T, d, scale, scores, kv32,
+                                    st->d_att + hh * d, S);
         return;
     }
     int n_kv = j->n_past + j->n_tok;

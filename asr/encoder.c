@@ -16,9 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Row stride (halves) of the transposed cross-attention keys: T rounded up
+ * to 32 so each row starts on a 64-byte line (decoder.c uses the same). */
+#define ASR_CK_LD(T) ((((size_t)(T)) + 31) & ~(size_t)31)
 #define LN_EPS 1e-5f     /* PyTorch nn.LayerNorm default, used by Whisper */
 #define ATT_CHUNK 256    /* query rows per attention block */
-#define WCONV_FLOATS (1u << 20) /* f16→f32 weight block for big-M products (4 MiB) */
+#define ENC_CHUNK 256    /* rows per MLP / conv2 block: bounds the [rows][4S] scratch */
+#define WCONV_FLOATS (1u << 18) /* f16→f32 weight block for big-M products (1 MiB) */
 
 static void *amalloc(size_t n_floats, int *fail)
 {
@@ -34,7 +38,8 @@ void asr_whisper_state_free(asr_whisper_state *st)
 {
     if (!st)
         return;
-    void *bufs[] = {st->enc_out, st->e_x, st->e_h, st->e_q, st->e_att,
+    /* enc_out aliases e_h and e_att aliases e_q (see asr_whisper_state_new) */
+    void *bufs[] = {st->e_x, st->e_h, st->e_q,
                      st->e_mlp, st->e_scores, st->w_conv, st->k_cache, st->v_cache,
                      st->ck, st->cv, st->d_kv32, st->d_x, st->d_h, st->d_q, st->d_k, st->d_v, st->d_att,
                      st->d_mlp, st->d_scores, st->logits, st->d_last};
@@ -60,17 +65,22 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     size_t T = (size_t)hp->n_audio_ctx, S = (size_t)hp->n_audio_state, M = (size_t)hp->n_mels;
     size_t P = (size_t)hp->n_text_ctx, L = (size_t)hp->n_text_layer, V = (size_t)hp->n_vocab;
     int fail = 0;
-    st->enc_out = amalloc(T * S, &fail);
     st->e_x = amalloc(T * S, &fail);
     st->e_h = amalloc(T * S, &fail);
-    /* q, k, v in one block that also holds the convolutions' im2col columns
-     * ([2T][3·n_mels], then [T][3S]); conv1's output goes to e_mlp */
-    size_t qkv = 3 * T * S > 2 * T * 3 * M ? 3 * T * S : 2 * T * 3 * M;
+    /* the features are the last LayerNorm's output, in e_h (free by then;
+     * the cross K/V products write e_q) */
+    st->enc_out = st->e_h;
+    /* q, k, v in one block that also holds conv1's im2col columns [2T][3·n_mels]
+     * followed by its output [2T][S] */
+    size_t qkv = 3 * T * S > 2 * T * 3 * M + 2 * T * S ? 3 * T * S : 2 * T * 3 * M + 2 * T * S;
     st->e_q = amalloc(qkv, &fail);
     st->e_k = st->e_q ? st->e_q + T * S : NULL;
     st->e_v = st->e_q ? st->e_q + 2 * T * S : NULL;
-    st->e_att = amalloc(T * S, &fail);
-    st->e_mlp = amalloc(T * 4 * S, &fail);
+    /* attention output overwrites the queries: a head's query rows are
+     * consumed (q·kᵀ) before its output rows, the same columns, are written */
+    st->e_att = st->e_q;
+    /* the MLP (and conv2's im2col columns) run ENC_CHUNK rows at a time */
+    st->e_mlp = amalloc((size_t)ENC_CHUNK * 4 * S, &fail);
     size_t nt = (size_t)st->n_threads;
     st->e_scores = amalloc(nt * ATT_CHUNK * T, &fail);
     st->w_conv_n = WCONV_FLOATS > 4 * S ? WCONV_FLOATS : 4 * S;
@@ -80,7 +90,7 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     /* halves: amalloc counts floats */
     st->k_cache = amalloc((L * n_seq_max * P * S + 1) / 2, &fail);
     st->v_cache = amalloc((L * n_seq_max * P * S + 1) / 2, &fail);
-    st->ck = amalloc((L * T * S + 1) / 2, &fail);
+    st->ck = amalloc((L * ASR_CK_LD(T) * S + 1) / 2, &fail);
     st->cv = amalloc((L * T * S + 1) / 2, &fail);
     size_t hd = S / (size_t)hp->n_text_head;
     st->d_kv32 = amalloc(nt * 2 * (P > T ? P : T) * hd, &fail);
@@ -217,16 +227,27 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
     if (mel_stride < F)
         return tale_error_set(err, TALE_INVALID_ARG, "whisper: mel has %d frames, need %d",
                               mel_stride, F);
-    /* conv1: [F][3M] · [S][3M]ᵀ → e_mlp [F][S] (columns in the q/k/v block) */
-    float *col = st->e_q, *c1out = st->e_mlp;
+    /* conv1: [F][3M] · [S][3M]ᵀ → [F][S], columns and output both in the
+     * q/k/v block */
+    float *col = st->e_q, *c1out = st->e_q + (size_t)F * 3 * M;
     asr_im2col(mel, M, F, mel_stride, 1, 3, 1, 1, F, col);
     asr_mat c1 = {ASR_F32, S, 3 * M, w->conv1_w};
     asr_linear(st, col, F, &c1, w->conv1_b, c1out);
     asr_gelu_par(st, c1out, (size_t)F * S);
-    /* conv2 (stride 2) on the time-major conv1 output → e_x [T][S] */
-    asr_im2col(c1out, S, F, 1, S, 3, 2, 1, T, col);
+    /* conv2 (stride 2) on the time-major conv1 output → e_x [T][S], in
+     * blocks of ENC_CHUNK output rows (columns in e_mlp); a block after the
+     * first starts at input frame 2·t0 - 1, so needs no padding */
     asr_mat c2 = {ASR_F32, S, 3 * S, w->conv2_w};
-    asr_linear(st, col, T, &c2, w->conv2_b, st->e_x);
+    for (int t0 = 0; t0 < T; t0 += ENC_CHUNK) {
+        int n = T - t0 < ENC_CHUNK ? T - t0 : ENC_CHUNK;
+        if (t0 == 0) {
+            asr_im2col(c1out, S, F, 1, S, 3, 2, 1, n, st->e_mlp);
+        } else {
+            int off = 2 * t0 - 1;
+            asr_im2col(c1out + (size_t)off * S, S, F - off, 1, S, 3, 2, 0, n, st->e_mlp);
+        }
+        asr_linear(st, st->e_mlp, n, &c2, w->conv2_b, st->e_x + (size_t)t0 * S);
+    }
     asr_gelu_par(st, st->e_x, (size_t)T * S);
     float *x = st->e_x, *h = st->e_h;
     for (size_t i = 0; i < (size_t)T * S; i++)
@@ -243,9 +264,14 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
         for (size_t i = 0; i < (size_t)T * S; i++)
             x[i] += h[i];
         asr_layer_norm(x, T, S, L->mlp_ln_w, L->mlp_ln_b, LN_EPS, h);
-        asr_linear(st, h, T, &L->mlp0, L->mlp0_b, st->e_mlp);
-        asr_gelu_par(st, st->e_mlp, (size_t)T * 4 * S);
-        asr_linear(st, st->e_mlp, T, &L->mlp2, L->mlp2_b, h);
+        /* a block's rows of h are read by mlp0 before mlp2 overwrites them */
+        for (int r0 = 0; r0 < T; r0 += ENC_CHUNK) {
+            int n = T - r0 < ENC_CHUNK ? T - r0 : ENC_CHUNK;
+            float *hr = h + (size_t)r0 * S;
+            asr_linear(st, hr, n, &L->mlp0, L->mlp0_b, st->e_mlp);
+            asr_gelu_par(st, st->e_mlp, (size_t)n * 4 * S);
+            asr_linear(st, st->e_mlp, n, &L->mlp2, L->mlp2_b, hr);
+        }
         for (size_t i = 0; i < (size_t)T * S; i++)
             x[i] += h[i];
     }
@@ -255,20 +281,33 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
     for (int l = 0; l < hp->n_text_layer; l++) {
         const asr_dec_layer *D = &w->dec[l];
         asr_linear(st, st->enc_out, T, &D->cross.k, NULL, st->e_q);
-        /* keys transposed per head, [H][d][T], for asr_attention_head_f16t() */
+        /* keys transposed per head, [H][d][T], for asr_attention_head_f16t():
+         * converted row-wise (vectorized) into this layer's value slot, which
+         * is written only below, then transposed as halves */
+        {
+            size_t Tp = ASR_CK_LD(T);
+            uint16_t *ck = st->ck + (size_t)l * Tp * S, *tmp = st->cv + (size_t)l * T * S;
+            asr_f32_to_f16_row(st->e_q, tmp, (size_t)T * S);
+            for (int j0 = 0; j0 < T; j0 += 64) {
+                int j1 = j0 + 64 < T ? j0 + 64 : T;
+                for (int c = 0; c < S; c++) {
+                    uint16_t *row = ck + (size_t)c * Tp;
+                    const uint16_t *src = tmp + c;
+                    for (int j = j0; j < j1; j++)
+                        row[j] = src[(size_t)j * S];
+                }
+            }
+        }
+        /* values per head, [H][T][d]: each head's rows contiguous */
+        asr_linear(st, st->enc_out, T, &D->cross.v, D->cross.bv, st->e_q);
         {
             int H = hp->n_text_head, d = S / H;
-            uint16_t *ck = st->ck + (size_t)l * T * S;
-            for (int hh = 0; hh < H; hh++)
-                for (int t = 0; t < d; t++) {
-                    uint16_t *row = ck + ((size_t)hh * d + t) * T;
-                    const float *src = st->e_q + hh * d + t;
-                    for (int j = 0; j < T; j++)
-                        row[j] = asr_f32_to_f16(src[(size_t)j * S]);
-                }
+            uint16_t *cv = st->cv + (size_t)l * T * S;
+            for (int j = 0; j < T; j++)
+                for (int hh = 0; hh < H; hh++)
+                    asr_f32_to_f16_row(st->e_q + (size_t)j * S + hh * d,
+                                       cv + ((size_t)hh * T + j) * d, (size_t)d);
         }
-        asr_linear(st, st->enc_out, T, &D->cross.v, D->cross.bv, st->e_q);
-        asr_f32_to_f16_row(st->e_q, st->cv + (size_t)l * T * S, (size_t)T * S);
     }
     return TALE_OK;
 }

@@ -158,9 +158,146 @@ __attribute__((target("avx2,fma,f16c"))) static void f16_rows_mn(int M, int K, c
 }
 #endif
 
+#ifdef NN_X86
+#define NN_512 "avx512f,avx2,fma,f16c"
+
+__attribute__((target(NN_512))) static inline float hsum512(__m512 v)
+{
+    return _mm512_reduce_add_ps(v);
+}
+
+/* AVX-512, M = 1: 4 weight rows per pass, 16 halves per step. */
+__attribute__((target(NN_512))) static void f16_rows_m1_512(int K, const float *x,
+                                                            const uint16_t *W, int n0, int n1,
+                                                            float *y)
+{
+    int n = n0, k16 = K & ~15;
+    for (; n + 4 <= n1; n += 4) {
+        const uint16_t *w[4] = {W + (size_t)n * K, W + (size_t)(n + 1) * K,
+                                W + (size_t)(n + 2) * K, W + (size_t)(n + 3) * K};
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        int k = 0;
+        for (; k < k16; k += 16) {
+            __m512 xv = _mm512_loadu_ps(x + k);
+            a0 = _mm512_fmadd_ps(xv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[0] + k))), a0);
+            a1 = _mm512_fmadd_ps(xv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[1] + k))), a1);
+            a2 = _mm512_fmadd_ps(xv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[2] + k))), a2);
+            a3 = _mm512_fmadd_ps(xv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[3] + k))), a3);
+        }
+        float sv[4] = {hsum512(a0), hsum512(a1), hsum512(a2), hsum512(a3)};
+        for (; k < K; k++)
+            for (int r = 0; r < 4; r++)
+                sv[r] += x[k] * asr_f16_to_f32(w[r][k]);
+        for (int r = 0; r < 4; r++)
+            y[n + r] = sv[r];
+    }
+    for (; n < n1; n++) {
+        const uint16_t *w0 = W + (size_t)n * K;
+        __m512 a0 = _mm512_setzero_ps();
+        int k = 0;
+        for (; k < k16; k += 16)
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + k),
+                                 _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w0 + k))), a0);
+        float s0 = hsum512(a0);
+        for (; k < K; k++)
+            s0 += x[k] * asr_f16_to_f32(w0[k]);
+        y[n] = s0;
+    }
+}
+
+/* AVX-512, MC input rows (1..6, a constant after inlining) × 4 weight rows
+ * from w (the same row repeated when fewer remain): s[r][i]. */
+__attribute__((target(NN_512), always_inline)) static inline void
+mn512_block(const int MC, int K, const float *const *xs, const uint16_t *const *w,
+            float s[4][6])
+{
+    __m512 acc[4][6];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++)
+#pragma GCC unroll 6
+        for (int i = 0; i < MC; i++)
+            acc[r][i] = _mm512_setzero_ps();
+    int k = 0, k16 = K & ~15;
+    for (; k < k16; k += 16) {
+        __m512 wv[4];
+#pragma GCC unroll 4
+        for (int r = 0; r < 4; r++)
+            wv[r] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[r] + k)));
+#pragma GCC unroll 6
+        for (int i = 0; i < MC; i++) {
+            __m512 xv = _mm512_loadu_ps(xs[i] + k);
+#pragma GCC unroll 4
+            for (int r = 0; r < 4; r++)
+                acc[r][i] = _mm512_fmadd_ps(xv, wv[r], acc[r][i]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; r++)
+#pragma GCC unroll 6
+        for (int i = 0; i < MC; i++)
+            s[r][i] = hsum512(acc[r][i]);
+    for (; k < K; k++)
+        for (int r = 0; r < 4; r++) {
+            float f = asr_f16_to_f32(w[r][k]);
+            for (int i = 0; i < MC; i++)
+                s[r][i] += xs[i][k] * f;
+        }
+}
+
+/* AVX-512, M ≥ 2 (beams): 4 weight rows × up to 6 input rows per pass (24
+ * accumulators), so each converted weight vector serves every beam. */
+__attribute__((target(NN_512))) static void f16_rows_mn_512(int M, int K, const float *x,
+                                                            int ldx, const uint16_t *W, int n0,
+                                                            int n1, float *y, int ldy)
+{
+    for (int n = n0; n < n1; n += 4) {
+        int nr = n1 - n < 4 ? n1 - n : 4;
+        const uint16_t *w[4];
+        for (int r = 0; r < 4; r++)
+            w[r] = W + (size_t)(n + (r < nr ? r : 0)) * K;
+        for (int m0 = 0; m0 < M; m0 += 6) {
+            int mc = M - m0 < 6 ? M - m0 : 6;
+            const float *xs[6];
+            for (int i = 0; i < 6; i++)
+                xs[i] = x + (size_t)(m0 + (i < mc ? i : 0)) * ldx;
+            float s[4][6];
+            switch (mc) {
+            case 1: mn512_block(1, K, xs, w, s); break;
+            case 2: mn512_block(2, K, xs, w, s); break;
+            case 3: mn512_block(3, K, xs, w, s); break;
+            case 4: mn512_block(4, K, xs, w, s); break;
+            case 5: mn512_block(5, K, xs, w, s); break;
+            default: mn512_block(6, K, xs, w, s); break;
+            }
+            for (int i = 0; i < mc; i++)
+                for (int r = 0; r < nr; r++)
+                    y[(size_t)(m0 + i) * ldy + n + r] = s[r][i];
+        }
+    }
+}
+
+static int have_avx512(void)
+{
+    static int v = -1;
+    if (v < 0)
+        v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
+            __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    return v;
+}
+#endif
+
 void asr_gemm_f16_rows(int M, int K, const float *x, int ldx, const uint16_t *W, int n0, int n1,
                        float *y, int ldy)
 {
+#ifdef NN_X86
+    if (have_avx512()) {
+        if (M == 1)
+            f16_rows_m1_512(K, x, W, n0, n1, y);
+        else
+            f16_rows_mn_512(M, K, x, ldx, W, n0, n1, y, ldy);
+        return;
+    }
+#endif
 #ifdef NN_X86
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
         __builtin_cpu_supports("f16c")) {
@@ -319,12 +456,93 @@ void asr_gelu(float *x, size_t n)
         x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * r2));
 }
 
+#ifdef NN_X86
+/* Maximum of x[n] (n ≥ 0; -INFINITY when empty). */
+__attribute__((target("avx2,fma"))) static float max_avx2(const float *x, int n)
+{
+    __m256 m = _mm256_set1_ps(-INFINITY);
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+    __m128 lo = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    lo = _mm_max_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_max_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+    float mx = _mm_cvtss_f32(lo);
+    for (; i < n; i++)
+        if (x[i] > mx)
+            mx = x[i];
+    return mx;
+}
+
+/* x[i] *= a for i < n; returns the maximum of the products. */
+__attribute__((target("avx2,fma"))) static float scale_max_avx2(float *x, int n, float a)
+{
+    __m256 m = _mm256_set1_ps(-INFINITY), va = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), va);
+        _mm256_storeu_ps(x + i, v);
+        m = _mm256_max_ps(m, v);
+    }
+    __m128 lo = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    lo = _mm_max_ps(lo, _mm_movehl_ps(lo, lo));
+    lo = _mm_max_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+    float mx = _mm_cvtss_f32(lo);
+    for (; i < n; i++) {
+        x[i] *= a;
+        if (x[i] > mx)
+            mx = x[i];
+    }
+    return mx;
+}
+
+__attribute__((target("avx2,fma"))) static void mul_avx2(float *x, int n, float a)
+{
+    __m256 va = _mm256_set1_ps(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), va));
+    for (; i < n; i++)
+        x[i] *= a;
+}
+#endif
+
+/* Softmax of s[n] after s[j] *= scale for j < vis and s[j] = -inf beyond
+ * (the masked attention row): one vector pass per step. */
+static void scaled_masked_softmax(float *s, int n, int vis, float scale)
+{
+#ifdef NN_X86
+    if (have_avx2()) {
+        float mx = scale_max_avx2(s, vis, scale);
+        for (int j = vis; j < n; j++)
+            s[j] = -INFINITY;
+        if (vis <= 0 || mx == -INFINITY) {
+            memset(s, 0, (size_t)n * sizeof *s);
+            return;
+        }
+        float sum = exp_sub_avx2(s, n, mx);
+        mul_avx2(s, n, 1.0f / sum);
+        return;
+    }
+#endif
+    for (int j = 0; j < vis; j++)
+        s[j] *= scale;
+    for (int j = vis; j < n; j++)
+        s[j] = -INFINITY;
+    asr_softmax(s, n);
+}
+
 void asr_softmax(float *x, int n)
 {
     float mx = -INFINITY;
-    for (int i = 0; i < n; i++)
-        if (x[i] > mx)
-            mx = x[i];
+#ifdef NN_X86
+    if (have_avx2())
+        mx = max_avx2(x, n);
+    else
+#endif
+        for (int i = 0; i < n; i++)
+            if (x[i] > mx)
+                mx = x[i];
     if (mx == -INFINITY) { /* everything masked: uniform zero */
         memset(x, 0, (size_t)n * sizeof *x);
         return;
@@ -333,13 +551,13 @@ void asr_softmax(float *x, int n)
 #ifdef NN_X86
     if (have_avx2()) {
         sum = exp_sub_avx2(x, n, mx);
-    } else
+        mul_avx2(x, n, 1.0f / sum);
+        return;
+    }
 #endif
-    {
-        for (int i = 0; i < n; i++) {
-            x[i] = expf(x[i] - mx);
-            sum += x[i];
-        }
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - mx);
+        sum += x[i];
     }
     float inv = 1.0f / sum;
     for (int i = 0; i < n; i++)
@@ -389,15 +607,8 @@ void asr_attention_head(const float *q, int ldq, const float *k, int ldk, const 
 {
     asr_gemm(1, nq, nk, d, q, ldq, k, ldk, 0.0f, scores, nk);
     for (int i = 0; i < nq; i++) {
-        float *s = scores + (size_t)i * nk;
         int vis = causal >= 0 ? causal + i + 1 : nk;
-        if (vis > nk)
-            vis = nk;
-        for (int j = 0; j < vis; j++)
-            s[j] *= scale;
-        for (int j = vis; j < nk; j++)
-            s[j] = -INFINITY;
-        asr_softmax(s, nk);
+        scaled_masked_softmax(scores + (size_t)i * nk, nk, vis > nk ? nk : vis, scale);
     }
     asr_gemm(0, nq, d, nk, scores, nk, v, ldv, 0.0f, out, ldo);
 }
@@ -474,42 +685,55 @@ __attribute__((target("avx2,fma,f16c"))) static void qk_f16(const float *q, int 
     }
 }
 
-/* out_i = Σ_j p_ij v_j for nq ≤ 8 rows: 8 output columns at a time, the
- * rows' accumulators stay in registers, v_j converted once per j. */
+/* out_i = Σ_j p_ij v_j for nq ≤ 8 rows: one query at a time, 64 output
+ * columns (8 accumulators) per pass, so each v row is read as whole cache
+ * lines (the rows of a head are d contiguous halves). */
 __attribute__((target("avx2,fma,f16c"))) static void pv_f16(const float *p, const uint16_t *v,
                                                             int ldv, int nq, int nk, int d,
                                                             float *out, int ldo)
 {
-    int d8 = d & ~7;
-    for (int t = 0; t < d8; t += 8) {
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
-               a7 = a0;
-        const float *p0 = p, *p1 = p + (size_t)(nq > 1) * nk, *p2 = p + (size_t)(nq > 2) * 2 * nk,
-                    *p3 = p + (size_t)(nq > 3) * 3 * nk, *p4 = p + (size_t)(nq > 4) * 4 * nk,
-                    *p5 = p + (size_t)(nq > 5) * 5 * nk, *p6 = p + (size_t)(nq > 6) * 6 * nk,
-                    *p7 = p + (size_t)(nq > 7) * 7 * nk;
-        for (int j = 0; j < nk; j++) {
-            __m256 vv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (size_t)j * ldv + t)));
-            a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(p0 + j), vv, a0);
-            if (nq > 1) a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(p1 + j), vv, a1);
-            if (nq > 2) a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(p2 + j), vv, a2);
-            if (nq > 3) a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(p3 + j), vv, a3);
-            if (nq > 4) a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(p4 + j), vv, a4);
-            if (nq > 5) a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(p5 + j), vv, a5);
-            if (nq > 6) a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(p6 + j), vv, a6);
-            if (nq > 7) a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(p7 + j), vv, a7);
+    for (int i = 0; i < nq; i++) {
+        const float *pi = p + (size_t)i * nk;
+        float *oi = out + (size_t)i * ldo;
+        int t = 0;
+        for (; t + 64 <= d; t += 64) {
+            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0,
+                   a6 = a0, a7 = a0;
+            for (int j = 0; j < nk; j++) {
+                const __m128i *r = (const __m128i *)(v + (size_t)j * ldv + t);
+                __m256 pj = _mm256_broadcast_ss(pi + j);
+                a0 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r)), a0);
+                a1 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 1)), a1);
+                a2 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 2)), a2);
+                a3 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 3)), a3);
+                a4 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 4)), a4);
+                a5 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 5)), a5);
+                a6 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 6)), a6);
+                a7 = _mm256_fmadd_ps(pj, _mm256_cvtph_ps(_mm_loadu_si128(r + 7)), a7);
+            }
+            _mm256_storeu_ps(oi + t, a0);
+            _mm256_storeu_ps(oi + t + 8, a1);
+            _mm256_storeu_ps(oi + t + 16, a2);
+            _mm256_storeu_ps(oi + t + 24, a3);
+            _mm256_storeu_ps(oi + t + 32, a4);
+            _mm256_storeu_ps(oi + t + 40, a5);
+            _mm256_storeu_ps(oi + t + 48, a6);
+            _mm256_storeu_ps(oi + t + 56, a7);
         }
-        __m256 acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
-        for (int i = 0; i < nq; i++)
-            _mm256_storeu_ps(out + (size_t)i * ldo + t, acc[i]);
-    }
-    for (int t = d8; t < d; t++)
-        for (int i = 0; i < nq; i++) {
+        for (; t + 8 <= d; t += 8) {
+            __m256 a0 = _mm256_setzero_ps();
+            for (int j = 0; j < nk; j++)
+                a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(pi + j),
+                                     _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(v + (size_t)j * ldv + t))), a0);
+            _mm256_storeu_ps(oi + t, a0);
+        }
+        for (; t < d; t++) {
             float o = 0;
             for (int j = 0; j < nk; j++)
-                o += p[(size_t)i * nk + j] * asr_f16_to_f32(v[(size_t)j * ldv + t]);
-            out[(size_t)i * ldo + t] = o;
+                o += pi[j] * asr_f16_to_f32(v[(size_t)j * ldv + t]);
+            oi[t] = o;
         }
+    }
 }
 
 /* scores[i][j] = q_i · k_j with keys stored transposed, kt[t][j] (row
@@ -559,15 +783,8 @@ __attribute__((target("avx2,fma,f16c"))) static void qkt_f16(const float *q, int
 static void mask_softmax_rows(float *scores, int nq, int nk, float scale, int causal)
 {
     for (int i = 0; i < nq; i++) {
-        float *s = scores + (size_t)i * nk;
         int vis = causal >= 0 ? causal + i + 1 : nk;
-        if (vis > nk)
-            vis = nk;
-        for (int j = 0; j < vis; j++)
-            s[j] *= scale;
-        for (int j = vis; j < nk; j++)
-            s[j] = -INFINITY;
-        asr_softmax(s, nk);
+        scaled_masked_softmax(scores + (size_t)i * nk, nk, vis > nk ? nk : vis, scale);
     }
 }
 

@@ -23,23 +23,34 @@ struct asr_pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     atomic_uint gen;      /* bumped for every job */
-    atomic_int pending;   /* workers still running the current job */
+    atomic_int next;      /* next share of the current job to claim */
+    atomic_int done;      /* shares of the current job finished */
     atomic_int quit;
     asr_task_fn fn;
     void *arg;
 };
 
-typedef struct worker_arg {
-    asr_pool *p;
-    int ith;
-} worker_arg;
+/* Claim and run shares of the current job until none are left.  Shares
+ * are claimed, not assigned: when a worker is descheduled (a loaded
+ * machine), the threads that are running take its share instead of
+ * waiting for it.  Share i keeps its index, so per-share scratch stays
+ * private.  fn/arg are read only after a successful claim, which the
+ * release store of next = 0 in asr_pool_run() orders after their writes;
+ * a late worker whose claim fails touches nothing. */
+static void run_shares(asr_pool *p)
+{
+    for (;;) {
+        int i = atomic_fetch_add_explicit(&p->next, 1, memory_order_acq_rel);
+        if (i >= p->n)
+            return;
+        p->fn(p->arg, i, p->n);
+        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+    }
+}
 
 static void *worker(void *v)
 {
-    worker_arg *wa = v;
-    asr_pool *p = wa->p;
-    int ith = wa->ith;
-    free(wa);
+    asr_pool *p = v;
     unsigned seen = 0; /* gen at creation: a job issued before this thread runs is not missed */
     for (;;) {
         unsigned g;
@@ -58,8 +69,7 @@ static void *worker(void *v)
         if (atomic_load(&p->quit))
             return NULL;
         seen = g;
-        p->fn(p->arg, ith, p->n);
-        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
+        run_shares(p);
     }
 }
 
@@ -78,9 +88,7 @@ asr_pool *asr_pool_new(int n_threads)
             return NULL;
         }
         for (int i = 1; i < p->n; i++) {
-            worker_arg *wa = malloc(sizeof *wa);
-            if (!wa || (wa->p = p, wa->ith = i, pthread_create(&p->th[i], NULL, worker, wa))) {
-                free(wa);
+            if (pthread_create(&p->th[i], NULL, worker, p)) {
                 p->n = i; /* only the threads started so far */
                 break;
             }
@@ -115,14 +123,15 @@ void asr_pool_run(asr_pool *p, asr_task_fn fn, void *arg)
     }
     p->fn = fn;
     p->arg = arg;
-    atomic_store(&p->pending, p->n - 1);
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->next, 0, memory_order_release);
     pthread_mutex_lock(&p->mu);
     atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    fn(arg, 0, p->n);
+    run_shares(p);
     int spins = 0;
-    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0) {
+    while (atomic_load_explicit(&p->done, memory_order_acquire) < p->n) {
         if (++spins < SPIN_ITERS)
             CPU_RELAX();
         else

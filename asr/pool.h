@@ -1,7 +1,9 @@
 /*
  * pool.h — a tiny fork-join thread pool for the forward pass.  One pool per
- * transcriber state; asr_pool_run() calls fn(arg, i, n) for i = 0..n-1, the
- * caller's thread doing i = 0, and returns when all are done.  Workers spin
+ * transcriber state; asr_pool_run() calls fn(arg, i, n) once for each
+ * i = 0..n-1 and returns when all are done.  The shares are claimed by
+ * whichever threads are running (the caller included), so a descheduled
+ * worker delays no one; no two threads run the same i at once.  Workers spin
  * briefly between jobs (decoding issues hundreds of small jobs per token),
  * then sleep on a condition variable.
  */
