@@ -131,12 +131,12 @@ typedef struct asr_whisper_state {
     struct asr_pool *pool; /* n_threads workers for every heavy loop */
     int n_seq_max;      /* beams decoded as one batch */
     /* encoder, T = n_audio_ctx, S = state */
-    float *enc_out;     /* [T][S] the audio features */
+    float *enc_out;     /* [T][S] the audio features (shares e_h's buffer) */
     float *e_x;         /* [T][S] residual stream */
     float *e_h;         /* [T][S] normalized input */
     float *e_q, *e_k, *e_v; /* [T][S] each, one block (also the im2col columns) */
-    float *e_att;       /* [T][S] */
-    float *e_mlp;       /* [T][4S] (also conv1's [2T][S] output) */
+    float *e_att;       /* [T][S] (shares e_q's buffer: output overwrites the queries) */
+    float *e_mlp;       /* [ENC_CHUNK][4S]: the MLP and conv2 run in 256-row blocks */
     float *e_scores;    /* [n_threads][chunk][T] attention scores */
     float *w_conv;      /* [n_threads][w_conv_n] f32 scratch for f16 weights */
     size_t w_conv_n;
