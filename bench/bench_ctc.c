@@ -9,7 +9,7 @@
  *
  * The held-out set (DDT test sentences never trained on × espeak-ng voices
  * never trained on) is made by the recipe: `python3 models/ctc/synth.py data
- * models/work 0` writes models/work/eval/{clean,snr10}/ and their .tsv lists.
+ * models/ctc-work 0` writes models/ctc-work/eval/{clean,snr10}/ and their .tsv lists.
  * Without it, only the speed is measured (on a sentence synthesized now).
  * The LM is built in-process from the corpus text (DDT sentences, Leipzig)
  * with the DDT test sentences excluded, unless --lm gives an ARPA file.
@@ -294,7 +294,7 @@ static int accuracy(tale_model *m, const opts *o, tale_error *e)
         }
         if (!n) {
             printf("no held-out set at %s/%s.tsv (make it: python3 models/ctc/synth.py data "
-                   "models/work 0)\n", o->eval, conds[c]);
+                   "models/ctc-work 0)\n", o->eval, conds[c]);
             free(it);
             continue;
         }
@@ -353,7 +353,7 @@ static int accuracy(tale_model *m, const opts *o, tale_error *e)
 
 int main(int argc, char **argv)
 {
-    opts o = {NULL, "models/work/eval", NULL, 0, 32, 0, 0.5f, 1.0f, NULL, 0};
+    opts o = {NULL, "models/ctc-work/eval", NULL, 0, 32, 0, 0.5f, 1.0f, NULL, 0};
     char model[4096];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

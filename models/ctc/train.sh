@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rebuild models/tale-da-ctc-small end to end: synthesize the data, train,
 # export. Resumable: features already made are kept, training picks up from
-# models/work/ckpt/last.pt. Everything runs on the CPU.
+# models/ctc-work/ckpt/last.pt. Everything runs on the CPU.
 #
 #   models/ctc/train.sh                 full rebuild
 #   N_TRAIN=14000 STEPS=2000 THREADS=1  override the defaults below
@@ -12,7 +12,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-/usr/bin/python3}
-WORK=${TALE_CTC_WORK:-models/work}
+WORK=${TALE_CTC_WORK:-models/ctc-work}
 N_TRAIN=${N_TRAIN:-14000}
 STEPS=${STEPS:-2000}
 THREADS=${THREADS:-1}
