@@ -339,3 +339,15 @@ size_t nlp_hunspell_analyze(const nlp_hunspell *h, const char *word, size_t len,
     }
     return k;
 }
+
+tale_status nlp_hunspell_open_for_model(const char *model_path, nlp_hunspell **out,
+                                        tale_error *err)
+{
+    tale_error he;
+    if (nlp_hunspell_open(NULL, out, &he) == TALE_OK)
+        return TALE_OK;
+    return tale_error_set(err, he.code,
+                          "%s: this model uses the Danish hunspell dictionary "
+                          "(Debian package hunspell-da; or set TALE_HUNSPELL_DIR): %s",
+                          model_path, he.msg);
+}

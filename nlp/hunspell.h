@@ -21,6 +21,10 @@ typedef struct nlp_hun_analysis {
 /* Loads dir/da_DK.aff and dir/da_DK.dic (dir NULL: $TALE_HUNSPELL_DIR, else
  * /usr/share/hunspell). */
 tale_status nlp_hunspell_open(const char *dir, nlp_hunspell **out, tale_error *err);
+/* The same for a model file that needs the dictionary: the error names the
+ * model file, the dictionary and how to get it. */
+tale_status nlp_hunspell_open_for_model(const char *model_path, nlp_hunspell **out,
+                                        tale_error *err);
 void nlp_hunspell_free(nlp_hunspell *h);
 /* Up to max analyses of word (tries the word, then its lowercase form). */
 size_t nlp_hunspell_analyze(const nlp_hunspell *h, const char *word, size_t len,

@@ -431,11 +431,8 @@ static tale_status ner_from_file(nlp_model_file *file, const char *path, tale_ne
         }
     }
     if (m->hunspell) {
-        tale_error he;
-        if (nlp_hunspell_open(NULL, &m->hs, &he) != TALE_OK) {
-            tale_status code = he.code;
-            tale_error_set(err, code, "%s: this model uses the Danish hunspell dictionary "
-                           "(Debian package hunspell-da; or set TALE_HUNSPELL_DIR): %s", path, he.msg);
+        tale_status code = nlp_hunspell_open_for_model(path, &m->hs, err);
+        if (code != TALE_OK) {
             tale_ner_free(m);
             return code;
         }

@@ -425,11 +425,8 @@ static tale_status tagger_from_file(nlp_model_file *file, const char *path, tale
     if ((why = nlp_lemma_read(&t->lem, &r1, &r2, &r3)))
         goto bad;
     if (t->hunspell) {
-        tale_error he;
-        if (nlp_hunspell_open(NULL, &t->hs, &he) != TALE_OK) {
-            tale_status code = he.code;
-            tale_error_set(err, code, "%s: this model uses the Danish hunspell dictionary "
-                           "(Debian package hunspell-da; or set TALE_HUNSPELL_DIR): %s", path, he.msg);
+        tale_status code = nlp_hunspell_open_for_model(path, &t->hs, err);
+        if (code != TALE_OK) {
             tale_tagger_free(t);
             return code;
         }
