@@ -1259,7 +1259,14 @@ tale_status tale_lm_builder_add_text(tale_lm_builder *b, const char *text, size_
     return TALE_OK;
 }
 
-tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path, tale_error *err)
+/* Calls fn(ctx, text, len, path, lineno, err) for each sentence of a corpus
+ * file: plain text (one sentence a line), Leipzig CSV (header row skipped)
+ * or CoNLL-U ('# text = ' lines).  Stops at the first non-OK return. */
+typedef tale_status (*text_line_fn)(void *ctx, const char *t, size_t len, const char *path,
+                                    size_t lineno, tale_error *err);
+
+static tale_status for_each_text_line(const char *path, text_line_fn fn, void *ctx,
+                                      tale_error *err)
 {
     FILE *fp = fopen(path, "r");
     if (!fp)
@@ -1286,7 +1293,7 @@ tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path, tale_
             if (!line_text(line, &len, csv, &t))
                 continue;
         }
-        st = add_line(b, t, len, path, lineno, err);
+        st = fn(ctx, t, len, path, lineno, err);
         if (st != TALE_OK)
             break;
     }
@@ -1295,6 +1302,17 @@ tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path, tale_
     free(line);
     fclose(fp);
     return st;
+}
+
+static tale_status builder_line(void *ctx, const char *t, size_t len, const char *path,
+                                size_t lineno, tale_error *err)
+{
+    return add_line(ctx, t, len, path, lineno, err);
+}
+
+tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path, tale_error *err)
+{
+    return for_each_text_line(path, builder_line, b, err);
 }
 
 void tale_lm_builder_stats(const tale_lm_builder *b, size_t *n_sentences, size_t *n_excluded,
@@ -1486,47 +1504,30 @@ done:
     return st;
 }
 
+typedef struct score_ctx {
+    const tale_lm *lm;
+    float unk_logp10;
+    double *log10_sum;
+    size_t *n_words, *n_oov;
+} score_ctx;
+
+static tale_status score_line(void *ctx, const char *t, size_t len, const char *path,
+                              size_t lineno, tale_error *err)
+{
+    score_ctx *c = ctx;
+    char *norm;
+    tale_error e2;
+    if (tale_lm_normalize(t, len, &norm, &e2) != TALE_OK)
+        return tale_error_set(err, TALE_BAD_UTF8, "%s:%zu: %s", path, lineno, e2.msg);
+    if (*norm)
+        *c->log10_sum += score_sentence(c->lm, norm, c->unk_logp10, c->n_words, c->n_oov);
+    free(norm);
+    return TALE_OK;
+}
+
 tale_status tale_lm_score_file(const tale_lm *lm, const char *path, float unk_logp10,
                                double *log10_sum, size_t *n_words, size_t *n_oov, tale_error *err)
 {
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
-    int csv = ends_with(path, ".csv"), conllu = ends_with(path, ".conllu");
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t n;
-    tale_status st = TALE_OK;
-    while ((n = getline(&line, &cap, fp)) >= 0) {
-        lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = 0;
-        size_t len = (size_t)n;
-        const char *t;
-        if (conllu) {
-            if (strncmp(line, "# text = ", 9) != 0)
-                continue;
-            t = line + 9;
-            len -= 9;
-        } else {
-            if (csv && lineno == 1 && strncmp(line, "number,", 7) == 0)
-                continue;
-            if (!line_text(line, &len, csv, &t))
-                continue;
-        }
-        char *norm;
-        tale_error e2;
-        if (tale_lm_normalize(t, len, &norm, &e2) != TALE_OK) {
-            st = tale_error_set(err, TALE_BAD_UTF8, "%s:%zu: %s", path, lineno, e2.msg);
-            break;
-        }
-        if (*norm)
-            *log10_sum += score_sentence(lm, norm, unk_logp10, n_words, n_oov);
-        free(norm);
-    }
-    if (st == TALE_OK && ferror(fp))
-        st = tale_error_set(err, TALE_IO, "%s: read error", path);
-    free(line);
-    fclose(fp);
-    return st;
+    score_ctx c = {lm, unk_logp10, log10_sum, n_words, n_oov};
+    return for_each_text_line(path, score_line, &c, err);
 }
