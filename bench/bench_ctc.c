@@ -6,6 +6,11 @@
  *   build/bench/bench_ctc [--model DIR] [--eval DIR] [--limit N] [--lm ARPA]
  *                         [--alpha A] [--beta B] [--beam W] [--speed-only]
  *                         [--files WAV...]
+ *   build/bench/bench_ctc --tune [--model DIR] [--eval DIR]
+ *
+ * --tune grid-searches the LM weight α and word bonus β on the tuning split
+ * (clean items 200–299 of the held-out list) and prints the best pair;
+ * report the figures on items 0–199 (--limit 200), which tuning never saw.
  *
  * The held-out set (DDT test sentences never trained on × espeak-ng voices
  * never trained on) is made by the recipe: `python3 models/ctc/synth.py data
@@ -178,7 +183,7 @@ static tale_lm *build_lm(tale_error *e)
 
 typedef struct opts {
     const char *model, *eval, *lm;
-    int limit, beam, speed_only;
+    int limit, beam, speed_only, tune;
     float alpha, beta;
     char **files;
     int n_files;
@@ -351,9 +356,99 @@ static int accuracy(tale_model *m, const opts *o, tale_error *e)
     return rc;
 }
 
+/* Grid search of α, β on clean items 200–299 (log-probs computed once). */
+static int tune(tale_model *m, const opts *o, tale_error *e)
+{
+    enum { FIRST = 200, LAST = 300 };
+    size_t n = 0;
+    item *it = read_list(o->eval, "clean", LAST, &n);
+    if (n <= FIRST) {
+        fprintf(stderr, "bench_ctc: --tune needs %d items in %s/clean.tsv, found %zu\n", LAST,
+                o->eval, n);
+        free(it);
+        return 1;
+    }
+    tale_lm *lm = NULL;
+    if (o->lm ? tale_lm_open(o->lm, &lm, e) != TALE_OK : !(lm = build_lm(e))) {
+        fprintf(stderr, "bench_ctc: LM: %s\n", e->msg);
+        free(it);
+        return 1;
+    }
+    tale_ctc_runner *r;
+    if (tale_ctc_runner_new(m, 2, &r, e)) {
+        fprintf(stderr, "bench_ctc: %s\n", e->msg);
+        tale_lm_free(lm);
+        free(it);
+        return 1;
+    }
+    size_t k = n - FIRST;
+    float **lps = calloc(k, sizeof *lps);
+    int *Ts = calloc(k, sizeof *Ts);
+    int rc = 0;
+    tale_ctc_vocab v;
+    tale_ctc_model_vocab(m, &v);
+    for (size_t i = 0; i < k && !rc; i++) {
+        float *x = NULL;
+        size_t nx;
+        const float *lp;
+        if (tale_audio_load(it[FIRST + i].path, NULL, &x, &nx, e) ||
+            tale_ctc_logprobs(r, x, nx, &lp, &Ts[i], e)) {
+            fprintf(stderr, "bench_ctc: %s: %s\n", it[FIRST + i].path, e->msg);
+            rc = 1;
+        } else {
+            size_t sz = (size_t)Ts[i] * (size_t)v.n_vocab;
+            lps[i] = malloc(sz * sizeof **lps);
+            memcpy(lps[i], lp, sz * sizeof **lps);
+        }
+        free(x);
+    }
+    static const float alphas[] = {0.1f, 0.2f, 0.3f, 0.5f, 0.7f, 1.0f, 1.3f, 1.7f};
+    static const float betas[] = {-1.0f, 0.0f, 0.5f, 1.0f, 2.0f, 3.0f};
+    float best_a = 0, best_b = 0;
+    double best = 1e30;
+    for (size_t ai = 0; !rc && ai < sizeof alphas / sizeof *alphas; ai++)
+        for (size_t bi = 0; !rc && bi < sizeof betas / sizeof *betas; bi++) {
+            tale_ctc_decoder_params p = tale_ctc_default_params();
+            p.beam_width = o->beam;
+            p.lm = lm;
+            p.lm_alpha = alphas[ai];
+            p.lm_beta = betas[bi];
+            score sc = {0, 0, 0, 0};
+            for (size_t i = 0; i < k; i++) {
+                tale_ctc_result *res;
+                if (tale_ctc_beam(lps[i], (size_t)Ts[i], &v, &p, &res, e)) {
+                    fprintf(stderr, "bench_ctc: %s\n", e->msg);
+                    rc = 1;
+                    break;
+                }
+                add_score(&sc, it[FIRST + i].ref, res->text);
+                tale_ctc_result_free(res);
+            }
+            double wer = (double)sc.we / (sc.wn ? sc.wn : 1), cer = (double)sc.ce / (sc.cn ? sc.cn : 1);
+            printf("tune (synthetic, clean items %d-%zu): alpha %.2f beta %5.2f  CER %6.2f%%  "
+                   "WER %6.2f%%\n", FIRST, n - 1, alphas[ai], betas[bi], 100 * cer, 100 * wer);
+            if (wer + cer < best) {
+                best = wer + cer;
+                best_a = alphas[ai];
+                best_b = betas[bi];
+            }
+        }
+    if (!rc)
+        printf("best: --alpha %.2f --beta %.2f (lowest WER + CER on the tuning split)\n", best_a,
+               best_b);
+    for (size_t i = 0; i < k; i++)
+        free(lps[i]);
+    free(lps);
+    free(Ts);
+    free(it);
+    tale_ctc_runner_free(r);
+    tale_lm_free(lm);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    opts o = {NULL, "models/ctc-work/eval", NULL, 0, 32, 0, 0.5f, 1.0f, NULL, 0};
+    opts o = {NULL, "models/ctc-work/eval", NULL, 0, 32, 0, 0, 0.5f, 1.0f, NULL, 0};
     char model[4096];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -366,10 +461,11 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--alpha") && val) { o.alpha = (float)atof(val); i++; }
         else if (!strcmp(a, "--beta") && val) { o.beta = (float)atof(val); i++; }
         else if (!strcmp(a, "--speed-only")) o.speed_only = 1;
+        else if (!strcmp(a, "--tune")) o.tune = 1;
         else if (!strcmp(a, "--files")) { o.files = argv + i + 1; o.n_files = argc - i - 1; break; }
         else {
             fprintf(stderr, "usage: bench_ctc [--model DIR] [--eval DIR] [--limit N] [--lm ARPA] "
-                            "[--alpha A] [--beta B] [--beam W] [--speed-only] [--files WAV...]\n");
+                            "[--alpha A] [--beta B] [--beam W] [--speed-only] [--tune] [--files WAV...]\n");
             return 2;
         }
     }
@@ -388,6 +484,11 @@ int main(int argc, char **argv)
     }
     printf("model: %s (%s)\n", o.model, tale_model_name(m));
     int rc = 0;
+    if (o.tune) {
+        rc = tune(m, &o, &e);
+        tale_model_free(m);
+        return rc;
+    }
     if (!o.n_files)
         rc |= speed(m, o.eval, &e);
     if (!o.speed_only)

@@ -118,6 +118,50 @@ def collate(data, ids, specaug, rng):
     return mel, torch.tensor(frames), torch.cat(labels), torch.tensor(lens)
 
 
+def load_safetensors(path):
+    """name -> float32 tensor, from a safetensors file (F32/F16 only)."""
+    import struct
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        base = 8 + n
+        out = {}
+        for name, t in header.items():
+            if name == "__metadata__":
+                continue
+            dt = {"F32": np.float32, "F16": np.float16}[t["dtype"]]
+            b, e = t["data_offsets"]
+            f.seek(base + b)
+            a = np.frombuffer(f.read(e - b), dtype=np.dtype(dt).newbyteorder("<"))
+            out[name] = torch.from_numpy(a.astype(np.float32).reshape(t["shape"]))
+    return out
+
+
+def init_from(model, path):
+    """Warm start from an exported model (DIR/model.safetensors): every tensor
+    of the same name and shape is copied.  Blocks the file lacks (a deeper
+    model than the one exported) start as identity maps: their attention
+    output and second MLP layer are zeroed, so the warm-started network
+    computes exactly what the exported one did."""
+    src = load_safetensors(os.path.join(path, "model.safetensors"))
+    sd = model.state_dict()
+    copied, fresh = 0, []
+    with torch.no_grad():
+        for name, t in sd.items():
+            if name in src and tuple(src[name].shape) == tuple(t.shape):
+                t.copy_(src[name])
+                copied += 1
+            else:
+                fresh.append(name)
+        for i, b in enumerate(model.encoder.blocks):
+            if any(n.startswith(f"encoder.blocks.{i}.") for n in fresh):
+                for lin in (b.attn.out, b.mlp[2]):
+                    lin.weight.zero_()
+                    lin.bias.zero_()
+    print(f"init from {path}: {copied} tensors copied, {len(fresh)} new", flush=True)
+    return len(fresh)
+
+
 def greedy(lp):
     ids = lp.argmax(-1).tolist()
     out, prev = [], 0
@@ -177,6 +221,9 @@ def main():
     ap.add_argument("--sortagrad", type=int, default=1,
                     help="epochs (counted from 0) whose batches go shortest first")
     ap.add_argument("--replan", action="store_true", help="on resume, re-plan the epoch")
+    ap.add_argument("--init", default="",
+                    help="warm start from an exported model folder (e.g. the committed one); "
+                         "extra layers start as identity blocks, no plateau breaker needed")
     ap.add_argument("--bench", type=int, default=0, help="time N steps and exit")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -189,9 +236,13 @@ def main():
     valid = load(f"{a.work}/feats/valid.npz")
     model = CTCModel(len(textmod.VOCAB), d=a.d, n_head=a.heads, n_layer=a.layers,
                      pos_scale=a.pos_scale)
-    with torch.no_grad():   # a strong content signal from the start (see docs/DEMO-MODEL.md)
-        model.encoder.conv1.weight.mul_(a.conv_gain)
-        model.encoder.conv2.weight.mul_(a.conv_gain)
+    if a.init:
+        init_from(model, a.init)
+        a.subset_steps = 0
+    else:
+        with torch.no_grad():   # a strong content signal from the start (see docs/DEMO-MODEL.md)
+            model.encoder.conv1.weight.mul_(a.conv_gain)
+            model.encoder.conv2.weight.mul_(a.conv_gain)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01, betas=(0.9, 0.98))
     ckdir = f"{a.work}/ckpt"
     os.makedirs(ckdir, exist_ok=True)
@@ -213,6 +264,9 @@ def main():
         print(f"resumed at step {step}", flush=True)
     nparam = sum(p.numel() for p in model.parameters())
     print(f"params {nparam}, train {len(train)} utts, {len(plan)} batches/epoch", flush=True)
+    if a.init and step == 0:
+        cer, wer = evaluate(model, valid)
+        print(f"valid step 0 (warm start): greedy CER {cer:.4f} WER {wer:.4f}", flush=True)
     t0 = time.time()
     run_loss, run_n = 0.0, 0
     if a.subset_steps and step == 0:
