@@ -260,14 +260,17 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
     asr_tensor_set *ts = w->ts;
     const int64_t S = hp.n_audio_state, M = hp.n_mels, V = hp.n_vocab;
     int64_t d3[3] = {S, M, 3}, dpos[2] = {hp.n_audio_ctx, S}, dh[2] = {V, S};
-    if ((st = get_f32(ts, "encoder.conv1.weight", 3, d3, &w->conv1_w, err)) ||
+    const float *c1 = NULL, *c2 = NULL;
+    if ((st = get_f32(ts, "encoder.conv1.weight", 3, d3, &c1, err)) ||
         (st = get_vec(ts, "encoder.conv1.bias", S, &w->conv1_b, err)))
         goto fail;
     d3[1] = S;
-    if ((st = get_f32(ts, "encoder.conv2.weight", 3, d3, &w->conv2_w, err)) ||
+    w->conv1_w = (asr_mat){ASR_F32, (int)S, (int)(3 * M), c1};
+    if ((st = get_f32(ts, "encoder.conv2.weight", 3, d3, &c2, err)) ||
         (st = get_vec(ts, "encoder.conv2.bias", S, &w->conv2_b, err)) ||
         (st = get_f32(ts, "encoder.positional_embedding", 2, dpos, &w->enc_pos, err)))
         goto fail;
+    w->conv2_w = (asr_mat){ASR_F32, (int)S, (int)(3 * S), c2};
     for (int l = 0; l < hp.n_audio_layer; l++)
         if ((st = get_layer(ts, l, S, &w->enc[l], err)))
             goto fail;

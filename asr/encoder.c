@@ -38,10 +38,9 @@ void asr_whisper_state_free(asr_whisper_state *st)
 {
     if (!st)
         return;
-    /* enc_out aliases e_h and e_att aliases e_q (see asr_whisper_state_new) */
-    void *bufs[] = {st->e_x, st->e_h, st->e_q,
-                     st->e_mlp, st->e_scores, st->w_conv, st->k_cache, st->v_cache,
-                     st->ck, st->cv, st->d_kv32, st->d_x, st->d_h, st->d_q, st->d_k, st->d_v, st->d_att,
+    /* every encoder buffer and ck/cv live in one arena that starts at e_h
+     * (see asr_whisper_state_new) */
+    void *bufs[] = {st->e_h, st->w_conv, st->k_cache, st->v_cache, st->d_kv32, st->d_x, st->d_h, st->d_q, st->d_k, st->d_v, st->d_att,
                      st->d_mlp, st->d_scores, st->logits, st->d_last};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
@@ -65,24 +64,48 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     size_t T = (size_t)hp->n_audio_ctx, S = (size_t)hp->n_audio_state, M = (size_t)hp->n_mels;
     size_t P = (size_t)hp->n_text_ctx, L = (size_t)hp->n_text_layer, V = (size_t)hp->n_vocab;
     int fail = 0;
-    st->e_x = amalloc(T * S, &fail);
-    st->e_h = amalloc(T * S, &fail);
-    /* the features are the last LayerNorm's output, in e_h (free by then;
-     * the cross K/V products write e_q) */
-    st->enc_out = st->e_h;
+    size_t nt = (size_t)st->n_threads;
+    /* One arena for the encoder's buffers and the cross-attention K/V:
+     *   e_h [T][S] | e_kvt | e_q [T][S] | e_k, e_v | e_x | e_mlp | e_scores
+     *                      | ck, cv (halves) ............................. |
+     * ck/cv are written only at the end of asr_encode(), from enc_out (= e_h)
+     * through the small e_kvt ([ENC_CHUNK][S] f32 + the same in halves),
+     * when e_q … e_scores are dead; the next window's encode may overwrite
+     * them because it rewrites them before any decode reads them.  Overlaying
+     * them saves the encoder scratch (≈ 17 MB for base), which is most of
+     * what peak memory holds beyond the weights.  Every part starts on a
+     * 64-byte boundary (all sizes rounded to 16 floats). */
+#define R16(n) ((((size_t)(n)) + 15) & ~(size_t)15)
     /* q, k, v in one block that also holds conv1's im2col columns [2T][3·n_mels]
      * followed by its output [2T][S] */
     size_t qkv = 3 * T * S > 2 * T * 3 * M + 2 * T * S ? 3 * T * S : 2 * T * 3 * M + 2 * T * S;
-    st->e_q = amalloc(qkv, &fail);
-    st->e_k = st->e_q ? st->e_q + T * S : NULL;
-    st->e_v = st->e_q ? st->e_q + 2 * T * S : NULL;
+    size_t o_kvt = R16(T * S);
+    size_t o_q = o_kvt + R16((size_t)ENC_CHUNK * S) + R16(((size_t)ENC_CHUNK * S + 1) / 2);
+    size_t o_k = o_q + R16(T * S), o_v = o_k + R16(T * S);
+    size_t o_x = o_q + R16(qkv) > o_v + R16(T * S) ? o_q + R16(qkv) : o_v + R16(T * S);
+    size_t o_mlp = o_x + R16(T * S), o_sc = o_mlp + R16((size_t)ENC_CHUNK * 4 * S);
+    size_t enc_end = o_sc + R16(nt * ATT_CHUNK * T);
+    size_t ck_halves = L * ASR_CK_LD(T) * S, cv_halves = L * T * S;
+    size_t ckcv_end = o_q + R16((ck_halves + cv_halves + 1) / 2);
+    float *arena = amalloc(enc_end > ckcv_end ? enc_end : ckcv_end, &fail);
+    if (arena) {
+        st->e_h = arena;
+        st->e_kvt = arena + o_kvt;
+        st->e_q = arena + o_q;
+        st->e_k = arena + o_k;
+        st->e_v = arena + o_v;
+        st->e_x = arena + o_x;
+        st->e_mlp = arena + o_mlp;
+        st->e_scores = arena + o_sc;
+        st->ck = (uint16_t *)(arena + o_q);
+        st->cv = st->ck + ck_halves;
+    }
+#undef R16
+    /* the features are the last LayerNorm's output, in e_h */
+    st->enc_out = st->e_h;
     /* attention output overwrites the queries: a head's query rows are
      * consumed (q·kᵀ) before its output rows, the same columns, are written */
     st->e_att = st->e_q;
-    /* the MLP (and conv2's im2col columns) run ENC_CHUNK rows at a time */
-    st->e_mlp = amalloc((size_t)ENC_CHUNK * 4 * S, &fail);
-    size_t nt = (size_t)st->n_threads;
-    st->e_scores = amalloc(nt * ATT_CHUNK * T, &fail);
     st->w_conv_n = WCONV_FLOATS > 4 * S ? WCONV_FLOATS : 4 * S;
     st->w_conv = amalloc(nt * st->w_conv_n, &fail);
     st->max_rows = (int)(P > (size_t)n_seq_max ? P : (size_t)n_seq_max);
@@ -90,8 +113,6 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     /* halves: amalloc counts floats */
     st->k_cache = amalloc((L * n_seq_max * P * S + 1) / 2, &fail);
     st->v_cache = amalloc((L * n_seq_max * P * S + 1) / 2, &fail);
-    st->ck = amalloc((L * ASR_CK_LD(T) * S + 1) / 2, &fail);
-    st->cv = amalloc((L * T * S + 1) / 2, &fail);
     size_t hd = S / (size_t)hp->n_text_head;
     st->d_kv32 = amalloc(nt * 2 * (P > T ? P : T) * hd, &fail);
     st->d_x = amalloc(R * S, &fail);
@@ -231,13 +252,11 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
      * q/k/v block */
     float *col = st->e_q, *c1out = st->e_q + (size_t)F * 3 * M;
     asr_im2col(mel, M, F, mel_stride, 1, 3, 1, 1, F, col);
-    asr_mat c1 = {ASR_F32, S, 3 * M, w->conv1_w};
-    asr_linear(st, col, F, &c1, w->conv1_b, c1out);
+    asr_linear(st, col, F, &w->conv1_w, w->conv1_b, c1out);
     asr_gelu_par(st, c1out, (size_t)F * S);
     /* conv2 (stride 2) on the time-major conv1 output → e_x [T][S], in
      * blocks of ENC_CHUNK output rows (columns in e_mlp); a block after the
      * first starts at input frame 2·t0 - 1, so needs no padding */
-    asr_mat c2 = {ASR_F32, S, 3 * S, w->conv2_w};
     for (int t0 = 0; t0 < T; t0 += ENC_CHUNK) {
         int n = T - t0 < ENC_CHUNK ? T - t0 : ENC_CHUNK;
         if (t0 == 0) {
@@ -246,7 +265,7 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
             int off = 2 * t0 - 1;
             asr_im2col(c1out + (size_t)off * S, S, F - off, 1, S, 3, 2, 0, n, st->e_mlp);
         }
-        asr_linear(st, st->e_mlp, n, &c2, w->conv2_b, st->e_x + (size_t)t0 * S);
+        asr_linear(st, st->e_mlp, n, &w->conv2_w, w->conv2_b, st->e_x + (size_t)t0 * S);
     }
     asr_gelu_par(st, st->e_x, (size_t)T * S);
     float *x = st->e_x, *h = st->e_h;
@@ -277,36 +296,34 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
     }
     asr_layer_norm(x, T, S, w->ln_post_w, w->ln_post_b, LN_EPS, st->enc_out);
 
-    /* cross-attention keys and values: once per window, shared by all beams */
+    /* cross-attention keys and values: once per window, shared by all
+     * beams; ENC_CHUNK rows at a time through e_kvt (ck/cv overlay the rest
+     * of the encoder's scratch, see asr_whisper_state_new) */
+    size_t Tp = ASR_CK_LD(T);
+    int H = hp->n_text_head, d = hp->n_text_head ? S / H : 0;
+    float *kvt = st->e_kvt;
+    uint16_t *kvt16 = (uint16_t *)(st->e_kvt + (((size_t)ENC_CHUNK * S + 15) & ~(size_t)15));
     for (int l = 0; l < hp->n_text_layer; l++) {
         const asr_dec_layer *D = &w->dec[l];
-        asr_linear(st, st->enc_out, T, &D->cross.k, NULL, st->e_q);
-        /* keys transposed per head, [H][d][T], for asr_attention_head_f16t():
-         * converted row-wise (vectorized) into this layer's value slot, which
-         * is written only below, then transposed as halves */
-        {
-            size_t Tp = ASR_CK_LD(T);
-            uint16_t *ck = st->ck + (size_t)l * Tp * S, *tmp = st->cv + (size_t)l * T * S;
-            asr_f32_to_f16_row(st->e_q, tmp, (size_t)T * S);
-            for (int j0 = 0; j0 < T; j0 += 64) {
-                int j1 = j0 + 64 < T ? j0 + 64 : T;
-                for (int c = 0; c < S; c++) {
-                    uint16_t *row = ck + (size_t)c * Tp;
-                    const uint16_t *src = tmp + c;
-                    for (int j = j0; j < j1; j++)
-                        row[j] = src[(size_t)j * S];
-                }
+        uint16_t *ck = st->ck + (size_t)l * Tp * S, *cv = st->cv + (size_t)l * T * S;
+        for (int r0 = 0; r0 < T; r0 += ENC_CHUNK) {
+            int n = T - r0 < ENC_CHUNK ? T - r0 : ENC_CHUNK;
+            /* keys transposed per head, [H][d][T], for asr_attention_head_f16t():
+             * converted row-wise (vectorized), then transposed as halves */
+            asr_linear(st, st->enc_out + (size_t)r0 * S, n, &D->cross.k, NULL, kvt);
+            asr_f32_to_f16_row(kvt, kvt16, (size_t)n * S);
+            for (int c = 0; c < S; c++) {
+                uint16_t *row = ck + (size_t)c * Tp + r0;
+                const uint16_t *src = kvt16 + c;
+                for (int j = 0; j < n; j++)
+                    row[j] = src[(size_t)j * S];
             }
-        }
-        /* values per head, [H][T][d]: each head's rows contiguous */
-        asr_linear(st, st->enc_out, T, &D->cross.v, D->cross.bv, st->e_q);
-        {
-            int H = hp->n_text_head, d = S / H;
-            uint16_t *cv = st->cv + (size_t)l * T * S;
-            for (int j = 0; j < T; j++)
+            /* values per head, [H][T][d]: each head's rows contiguous */
+            asr_linear(st, st->enc_out + (size_t)r0 * S, n, &D->cross.v, D->cross.bv, kvt);
+            for (int j = 0; j < n; j++)
                 for (int hh = 0; hh < H; hh++)
-                    asr_f32_to_f16_row(st->e_q + (size_t)j * S + hh * d,
-                                       cv + ((size_t)hh * T + j) * d, (size_t)d);
+                    asr_f32_to_f16_row(kvt + (size_t)j * S + hh * d,
+                                       cv + ((size_t)hh * T + r0 + j) * d, (size_t)d);
         }
     }
     return TALE_OK;

@@ -181,14 +181,10 @@ static tale_status get_vec(builder *b, const char *name, int64_t n, const float 
 
 /* A weight matrix [rows][cols]: f32 and f16 are used as they are (copied
  * if unaligned); every other type is converted to f16 once, at load. */
-static tale_status get_mat(builder *b, const char *name, int64_t rows, int64_t cols,
-                           asr_mat *m)
+static tale_status mat_of(builder *b, const char *name, const asr_tensor *t, int64_t rows,
+                          int64_t cols, asr_mat *m)
 {
-    const asr_tensor *t;
-    int64_t d[2] = {rows, cols};
-    tale_status st = asr_tensor_expect(b->ts, name, 2, d, 0, &t, b->err);
-    if (st)
-        return st;
+    tale_status st;
     m->rows = (int)rows;
     m->cols = (int)cols;
     if ((t->dtype == ASR_F32 || t->dtype == ASR_F16) && ((uintptr_t)t->data % 32) == 0) {
@@ -213,6 +209,24 @@ static tale_status get_mat(builder *b, const char *name, int64_t rows, int64_t c
     }
     m->data = buf;
     return st;
+}
+
+static tale_status get_mat(builder *b, const char *name, int64_t rows, int64_t cols,
+                           asr_mat *m)
+{
+    const asr_tensor *t;
+    int64_t d[2] = {rows, cols};
+    tale_status st = asr_tensor_expect(b->ts, name, 2, d, 0, &t, b->err);
+    return st ? st : mat_of(b, name, t, rows, cols, m);
+}
+
+/* A conv1d weight [out][in][k] as the matrix [out][in·k] the im2col product
+ * uses (same bytes); kept in f16 like the other matrices. */
+static tale_status get_conv(builder *b, const char *name, const int64_t *d3, asr_mat *m)
+{
+    const asr_tensor *t;
+    tale_status st = asr_tensor_expect(b->ts, name, 3, d3, 0, &t, b->err);
+    return st ? st : mat_of(b, name, t, d3[0], d3[1] * d3[2], m);
 }
 
 static tale_status get_attn(builder *b, const char *pre, int64_t S, asr_attn_w *a)
@@ -306,11 +320,11 @@ tale_status asr_whisper_from_tensors(const asr_whisper_hparams *hp, asr_tensor_s
     const int64_t S = hp->n_audio_state, M = hp->n_mels, V = hp->n_vocab;
     int64_t d3[3];
     d3[0] = S; d3[1] = M; d3[2] = 3;
-    if ((st = get_f32(&b, "encoder.conv1.weight", 3, d3, &w->conv1_w)) ||
+    if ((st = get_conv(&b, "encoder.conv1.weight", d3, &w->conv1_w)) ||
         (st = get_vec(&b, "encoder.conv1.bias", S, &w->conv1_b)))
         goto fail;
     d3[1] = S;
-    if ((st = get_f32(&b, "encoder.conv2.weight", 3, d3, &w->conv2_w)) ||
+    if ((st = get_conv(&b, "encoder.conv2.weight", d3, &w->conv2_w)) ||
         (st = get_vec(&b, "encoder.conv2.bias", S, &w->conv2_b)))
         goto fail;
     int64_t dpos[2] = {hp->n_audio_ctx, S};

@@ -58,9 +58,10 @@ typedef struct asr_specials {
 typedef struct asr_whisper {
     asr_whisper_hparams hp;
     asr_tensor_set *ts;          /* owns the memory everything below points into */
-    const float *conv1_w;        /* [S][n_mels*3] (PyTorch [out][in][k], flattened) */
+    asr_mat conv1_w;             /* [S][n_mels*3] (PyTorch [out][in][k], flattened);
+                                    f16 stays f16, as for every weight matrix */
     const float *conv1_b;        /* [S] */
-    const float *conv2_w;        /* [S][S*3] */
+    asr_mat conv2_w;             /* [S][S*3] */
     const float *conv2_b;        /* [S] */
     const float *enc_pos;        /* [n_audio_ctx][S] */
     asr_enc_layer *enc;          /* [n_audio_layer] */
@@ -136,6 +137,7 @@ typedef struct asr_whisper_state {
     float *e_h;         /* [T][S] normalized input */
     float *e_q, *e_k, *e_v; /* [T][S] each, one block (also the im2col columns) */
     float *e_att;       /* [T][S] (shares e_q's buffer: output overwrites the queries) */
+    float *e_kvt;       /* [ENC_CHUNK][S] f32 + as many halves: cross K/V rows */
     float *e_mlp;       /* [ENC_CHUNK][4S]: the MLP and conv2 run in 256-row blocks */
     float *e_scores;    /* [n_threads][chunk][T] attention scores */
     float *w_conv;      /* [n_threads][w_conv_n] f32 scratch for f16 weights */
