@@ -48,7 +48,7 @@ TOOL_BIN := $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
 
 TALE_BIN := $(if $(filter build,$(BUILD)),tale,$(BUILD)/tale)
 
-.PHONY: all test check asan deps corpus models data demo bench clean tests-build
+.PHONY: ctc-model all test check asan deps corpus models data demo bench clean tests-build
 .DEFAULT_GOAL := all
 
 all: $(TALE_BIN) $(BUILD)/libtale.a tests-build $(BENCH_BIN) $(TOOL_BIN)
@@ -114,6 +114,10 @@ demo: deps
 
 bench: all
 	@sh scripts/run_bench.sh $(BUILD)
+
+# Rebuild the committed demo acoustic model from scratch (hours of CPU; resumable).
+ctc-model:
+	@sh models/ctc/train.sh
 
 clean:
 	rm -rf build build-asan tale

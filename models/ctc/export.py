@@ -4,7 +4,7 @@
   OUT/vocab.json         the same vocabulary as {token: id}
   OUT/testvec.safetensors  one short utterance: int16 audio, the recipe's
                            log-mel and the model's log-probs (C tests)
-Usage: export.py WORK OUT [DATA_DIR]
+Usage: export.py WORK OUT [DATA_DIR] [CKPT_DIR]   (CKPT_DIR default WORK/ckpt)
 """
 import json
 import os
@@ -50,7 +50,8 @@ def write_safetensors(path, tensors, metadata=None):
 def main():
     work, out = sys.argv[1], sys.argv[2]
     data_dir = sys.argv[3] if len(sys.argv) > 3 else "data"
-    ck = torch.load(f"{work}/ckpt/last.pt")
+    ckdir = sys.argv[4] if len(sys.argv) > 4 else f"{work}/ckpt"
+    ck = torch.load(f"{ckdir}/last.pt")
     a = ck["args"]
     model = CTCModel(len(textmod.VOCAB), d=a["d"], n_head=a["heads"], n_layer=a["layers"],
                      pos_scale=a.get("pos_scale", 1.0))
@@ -61,8 +62,8 @@ def main():
     write_safetensors(f"{out}/model.safetensors", sd,
                       {"format": "tale-ctc", "model": "tale-da-ctc-small"})
     done = {}
-    if os.path.exists(f"{work}/ckpt/done.json"):
-        done = json.load(open(f"{work}/ckpt/done.json"))
+    if os.path.exists(f"{ckdir}/done.json"):
+        done = json.load(open(f"{ckdir}/done.json"))
     cfg = {
         "model_type": "tale-ctc",
         "name": "tale-da-ctc-small",

@@ -209,6 +209,7 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--ckpt-every", type=int, default=200)
+    ap.add_argument("--ckpt-dir", default="", help="checkpoints (default WORK/ckpt)")
     ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--specaug", type=int, default=0, help="1: SpecAugment masks")
@@ -244,7 +245,7 @@ def main():
             model.encoder.conv1.weight.mul_(a.conv_gain)
             model.encoder.conv2.weight.mul_(a.conv_gain)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.01, betas=(0.9, 0.98))
-    ckdir = f"{a.work}/ckpt"
+    ckdir = a.ckpt_dir or f"{a.work}/ckpt"
     os.makedirs(ckdir, exist_ok=True)
     step, epoch, pos, elapsed = 0, 0, 0, 0.0
     rng = random.Random(a.seed)
