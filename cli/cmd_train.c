@@ -17,6 +17,8 @@ static const cli_opt opts[] = {
     {"seed", 0, "N", "shuffling seed (training is deterministic for a seed)"},
     {"one-pass", 0, NULL, "tagger: no second pass with right-context labels"},
     {"names", 0, "DIR", "ner: folder with the DST first-name tables (default: data/corpus/names)"},
+    {"clusters", 0, "FILE", "tagger/ner: word clusters from 'tale train clusters' (default: "
+                            "da-clusters.tsv in the output folder if there; 'none': no clusters)"},
     {"verbose", 'v', NULL, "log dev scores per epoch"},
     {"help", 'h', NULL, "show this help"},
     {0},
@@ -31,13 +33,15 @@ static double now_s(void)
 
 int cmd_train(int argc, char **argv)
 {
-    const char *usage = "tale train tagger|ner [options]";
-    const char *about = "Train the Danish NLP models in C: 'tagger' (UPOS, FEATS, lemmas) on UD "
-                        "DDT, 'ner' (PER/LOC/ORG/MISC) on DaN+ news.\nWrites da-tagger.tnlp or "
-                        "da-ner.tnlp into the output folder and prints dev scores.";
+    const char *usage = "tale train clusters|tagger|ner [options]";
+    const char *about = "Train the Danish NLP models in C: 'clusters' (word classes from the raw "
+                        "Danish text under data/corpus/text, DDT dev and test sentences left out), "
+                        "'tagger' (UPOS, FEATS, lemmas) on UD DDT, 'ner' (PER/LOC/ORG/MISC) on DaN+ "
+                        "news.\nWrites da-clusters.tsv, da-tagger.tnlp or da-ner.tnlp into the output "
+                        "folder and prints dev scores; train clusters first.";
     cli_parser p;
     cli_parser_init(&p, "tale train", argc, argv, opts);
-    const char *what = NULL, *train = NULL, *dev = NULL, *out = NULL, *names = NULL, *v;
+    const char *what = NULL, *train = NULL, *dev = NULL, *out = NULL, *names = NULL, *clusters = NULL, *v;
     long epochs = 0, seed = 1;
     int one_pass = 0, verbose = 0, k;
     while ((k = cli_next(&p, &v)) != CLI_END) {
@@ -63,6 +67,8 @@ int cmd_train(int argc, char **argv)
             out = v;
         else if (!strcmp(name, "names"))
             names = v;
+        else if (!strcmp(name, "clusters"))
+            clusters = v;
         else if (!strcmp(name, "one-pass"))
             one_pass = 1;
         else if (!strcmp(name, "verbose"))
@@ -75,8 +81,9 @@ int cmd_train(int argc, char **argv)
                 return CLI_USAGE;
         }
     }
-    if (!what || (strcmp(what, "tagger") != 0 && strcmp(what, "ner") != 0)) {
-        cli_errorf("train: say what to train: 'tagger' or 'ner' (see tale train --help)");
+    if (!what || (strcmp(what, "tagger") != 0 && strcmp(what, "ner") != 0 &&
+                  strcmp(what, "clusters") != 0)) {
+        cli_errorf("train: say what to train: 'clusters', 'tagger' or 'ner' (see tale train --help)");
         return CLI_USAGE;
     }
     if (verbose)
@@ -90,7 +97,56 @@ int cmd_train(int argc, char **argv)
     double t0 = now_s();
     cli_progress *prog = cli_progress_new(what);
     int rc = CLI_OK;
-    if (!strcmp(what, "tagger")) {
+    char def_clusters[4096];
+    snprintf(def_clusters, sizeof def_clusters, "%s/da-clusters.tsv", out);
+    struct stat csb;
+    if (!clusters)
+        clusters = stat(def_clusters, &csb) == 0 ? def_clusters : NULL;
+    else if (!strcmp(clusters, "none"))
+        clusters = NULL;
+    if (!strcmp(what, "clusters")) {
+        /* raw Danish text; DDT dev and test sentences (= DaN+ news dev/test) are left out */
+        static const char *const rel[] = {
+            "corpus/text/leipzig/dan_mixed_2014_10K-sentences.csv",
+            "corpus/text/leipzig/dan_newscrawl_2011_10K-sentences.csv",
+            "corpus/text/ddt-sentences.txt", "corpus/text/libreoffice-help-da.txt",
+            "corpus/text/debian-edu-manual-da.txt"};
+        static char bufs[5][4096], ex[2][4096];
+        const char *texts[6] = {0}, *exclude[3] = {0};
+        int nt = 0;
+        if (train)
+            texts[nt++] = train;
+        for (int i = 0; !train && i < 5; i++) {
+            snprintf(bufs[i], sizeof bufs[i], "%s/%s", dd, rel[i]);
+            struct stat sb;
+            if (stat(bufs[i], &sb) == 0)
+                texts[nt++] = bufs[i];
+        }
+        snprintf(ex[0], sizeof ex[0], "%s/corpus/ud_ddt/da_ddt-ud-dev.conllu", dd);
+        snprintf(ex[1], sizeof ex[1], "%s/corpus/ud_ddt/da_ddt-ud-test.conllu", dd);
+        exclude[0] = ex[0];
+        exclude[1] = ex[1];
+        snprintf(path, sizeof path, "%s/da-clusters.tsv", out);
+        tale_clusters_params cp = tale_clusters_default_params();
+        if (epochs)
+            cp.max_passes = (int)epochs;
+        cp.on_progress = cli_progress_update;
+        cp.user_data = prog;
+        tale_clusters_report rep;
+        if (!nt) {
+            cli_errorf("train clusters: no text files under %s/corpus/text (run make corpus)", dd);
+            rc = CLI_FAIL;
+        } else if (tale_clusters_train(texts, exclude, &cp, path, &rep, &err) != TALE_OK) {
+            cli_report(&err);
+            rc = CLI_FAIL;
+        } else {
+            cli_progress_free(prog);
+            prog = NULL;
+            printf("wrote %s in %.1f s: %zu words clustered from %zu tokens of %zu lines "
+                   "(%zu dev/test lines left out)\n",
+                   path, now_s() - t0, rep.n_words, rep.n_tokens, rep.n_lines, rep.n_excluded);
+        }
+    } else if (!strcmp(what, "tagger")) {
         snprintf(def_train, sizeof def_train, "%s/corpus/ud_ddt/da_ddt-ud-train.partial.conllu", dd);
         snprintf(def_dev, sizeof def_dev, "%s/corpus/ud_ddt/da_ddt-ud-dev.conllu", dd);
         snprintf(path, sizeof path, "%s/da-tagger.tnlp", out);
@@ -105,6 +161,7 @@ int cmd_train(int argc, char **argv)
                 tp.epochs = (int)epochs;
             tp.seed = (uint32_t)seed;
             tp.two_pass = !one_pass;
+            tp.clusters_path = clusters;
             tp.on_progress = cli_progress_update;
             tp.user_data = prog;
             tale_tagger_report rep;
@@ -139,6 +196,7 @@ int cmd_train(int argc, char **argv)
                 np.epochs = (int)epochs;
             np.seed = (uint32_t)seed;
             np.names_dir = names ? names : def_names;
+            np.clusters_path = clusters;
             /* plain Danish text for the case profile (never DDT test text) */
             static const char *const rel[] = {
                 "corpus/text/leipzig/dan_mixed_2014_10K-sentences.csv",

@@ -20,6 +20,7 @@
  * back-off weight γ(h).
  */
 #include "tale_corpus.h"
+#include "corpus_io.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -1259,13 +1260,7 @@ tale_status tale_lm_builder_add_text(tale_lm_builder *b, const char *text, size_
     return TALE_OK;
 }
 
-/* Calls fn(ctx, text, len, path, lineno, err) for each sentence of a corpus
- * file: plain text (one sentence a line), Leipzig CSV (header row skipped)
- * or CoNLL-U ('# text = ' lines).  Stops at the first non-OK return. */
-typedef tale_status (*text_line_fn)(void *ctx, const char *t, size_t len, const char *path,
-                                    size_t lineno, tale_error *err);
-
-static tale_status for_each_text_line(const char *path, text_line_fn fn, void *ctx,
+tale_status corpus_for_each_text_line(const char *path, corpus_text_line_fn fn, void *ctx,
                                       tale_error *err)
 {
     FILE *fp = fopen(path, "r");
@@ -1312,7 +1307,7 @@ static tale_status builder_line(void *ctx, const char *t, size_t len, const char
 
 tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path, tale_error *err)
 {
-    return for_each_text_line(path, builder_line, b, err);
+    return corpus_for_each_text_line(path, builder_line, b, err);
 }
 
 void tale_lm_builder_stats(const tale_lm_builder *b, size_t *n_sentences, size_t *n_excluded,
@@ -1529,5 +1524,5 @@ tale_status tale_lm_score_file(const tale_lm *lm, const char *path, float unk_lo
                                double *log10_sum, size_t *n_words, size_t *n_oov, tale_error *err)
 {
     score_ctx c = {lm, unk_logp10, log10_sum, n_words, n_oov};
-    return for_each_text_line(path, score_line, &c, err);
+    return corpus_for_each_text_line(path, score_line, &c, err);
 }

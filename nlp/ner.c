@@ -15,6 +15,8 @@
 #include "perceptron.h"
 #include "corpus_io.h"
 #include "hunspell.h"
+#include "smap.h"
+#include "clusters.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -24,125 +26,6 @@
 #define MAX_FEATS 64
 #define MAX_LABELS 32
 #define LOW_CAP 256
-
-/* ---- string → small value maps -------------------------------------------------- */
-
-typedef struct smap {
-    uint32_t n, cap_n;
-    const char **keys;
-    uint32_t *vals;
-    char **own;        /* keys owned while building */
-    uint32_t cap;      /* table */
-    uint32_t *slot;
-} smap;
-
-static uint32_t shash(const char *s, size_t n)
-{
-    return nlp_hash_end(nlp_hash_bytes(nlp_hash_begin(77), s, n));
-}
-
-static int smap_rehash(smap *m, uint32_t cap)
-{
-    uint32_t *ns = calloc(cap, sizeof *ns);
-    if (!ns)
-        return -1;
-    for (uint32_t i = 0; i < m->n; i++) {
-        uint32_t j = shash(m->keys[i], strlen(m->keys[i])) & (cap - 1);
-        while (ns[j])
-            j = (j + 1) & (cap - 1);
-        ns[j] = i + 1;
-    }
-    free(m->slot);
-    m->slot = ns;
-    m->cap = cap;
-    return 0;
-}
-
-static uint32_t *smap_get(const smap *m, const char *k, size_t kl)
-{
-    if (!m->cap)
-        return NULL;
-    uint32_t mask = m->cap - 1;
-    for (uint32_t j = shash(k, kl) & mask;; j = (j + 1) & mask) {
-        uint32_t s = m->slot[j];
-        if (!s)
-            return NULL;
-        const char *key = m->keys[s - 1];
-        if (strncmp(key, k, kl) == 0 && key[kl] == '\0')
-            return &m->vals[s - 1];
-    }
-}
-
-/* Insert (owned copy) or return the existing value slot. */
-static uint32_t *smap_put(smap *m, const char *k, size_t kl)
-{
-    uint32_t *v = smap_get(m, k, kl);
-    if (v)
-        return v;
-    if ((m->n + 1) * 2 > m->cap && smap_rehash(m, m->cap ? m->cap * 2 : 1024))
-        return NULL;
-    if (m->n == m->cap_n) {
-        uint32_t nc = m->cap_n ? m->cap_n * 2 : 1024;
-        const char **nk = realloc(m->keys, nc * sizeof *nk);
-        if (nk)
-            m->keys = nk;
-        uint32_t *nv = realloc(m->vals, nc * sizeof *nv);
-        if (nv)
-            m->vals = nv;
-        char **no = realloc(m->own, nc * sizeof *no);
-        if (no)
-            m->own = no;
-        if (!nk || !nv || !no)
-            return NULL;
-        m->cap_n = nc;
-    }
-    char *c = strndup(k, kl);
-    if (!c)
-        return NULL;
-    m->own[m->n] = c;
-    m->keys[m->n] = c;
-    m->vals[m->n] = 0;
-    uint32_t mask = m->cap - 1;
-    uint32_t j = shash(k, kl) & mask;
-    while (m->slot[j])
-        j = (j + 1) & mask;
-    m->slot[j] = m->n + 1;
-    return &m->vals[m->n++];
-}
-
-static void smap_free(smap *m)
-{
-    if (m->own)
-        for (uint32_t i = 0; i < m->n; i++)
-            free(m->own[i]);
-    free(m->own);
-    free(m->keys);
-    free(m->vals);
-    free(m->slot);
-    memset(m, 0, sizeof *m);
-}
-
-static void smap_write(nlp_wbuf *b, const smap *m)
-{
-    nlp_wbuf_strings(b, m->keys, m->n);
-    nlp_wbuf_bytes(b, m->vals, m->n * sizeof *m->vals);
-}
-
-static int smap_read(nlp_rbuf *b, smap *m)
-{
-    memset(m, 0, sizeof *m);
-    if (nlp_rbuf_strings(b, &m->keys, &m->n))
-        return -1;
-    const void *v = nlp_rbuf_bytes(b, (size_t)m->n * 4);
-    m->vals = malloc(((size_t)m->n + 1) * 4);
-    if (!v || !m->vals)
-        return -1;
-    memcpy(m->vals, v, (size_t)m->n * 4);
-    uint32_t cap = 16;
-    while (cap < 2 * (uint64_t)m->n + 1)
-        cap *= 2;
-    return smap_rehash(m, cap);
-}
 
 /* ---- the model ------------------------------------------------------------------- */
 
@@ -154,7 +37,9 @@ struct tale_ner {
     int *is_b;           /* label is B- */
     uint32_t n_types;
     nlp_ap ap;
-    smap names, caseprof, gaz;
+    nlp_smap names, caseprof, gaz;
+    nlp_smap spans; /* whole train entities (lowercase words joined by ' ') → counts by type */
+    nlp_clusters cl; /* n_levels 0: none */
     int hunspell;
     nlp_hunspell *hs;
 };
@@ -170,6 +55,8 @@ typedef struct wrd {
     uint32_t name_b, case_b, gaz;
     uint64_t h_hflags, h_hmorph; /* hunspell: flags of the word as written, first analysis */
     uint32_t h_dic;              /* 1: in the dictionary as written, 2: lowercased, 4: inflected */
+    uint32_t cl;                 /* word clusters, packed (clusters.h) */
+    uint32_t sg;                 /* span gazetteer: types (bit mask) << 3 | position (see span_match) */
 } wrd;
 
 static uint64_t hs(const char *s, size_t n) { return nlp_hash_bytes(1469598103934665603ULL, s, n); }
@@ -211,14 +98,28 @@ static void wrd_fill(wrd *w, const char *form, size_t len)
             w->digit = 1;
 }
 
-static void wrd_lex(wrd *w, const smap *names, const smap *caseprof, const smap *gaz)
+static void wrd_lex(wrd *w, const nlp_smap *names, const nlp_smap *caseprof, const nlp_smap *gaz)
 {
-    uint32_t *v = smap_get(names, w->low, w->ll);
+    uint32_t *v = nlp_smap_get(names, w->low, w->ll);
     w->name_b = v ? *v + 1 : 0;
-    v = smap_get(caseprof, w->low, w->ll);
+    v = nlp_smap_get(caseprof, w->low, w->ll);
     w->case_b = v ? *v + 1 : 0;
-    v = gaz ? smap_get(gaz, w->low, w->ll) : NULL;
+    v = gaz ? nlp_smap_get(gaz, w->low, w->ll) : NULL;
     w->gaz = v ? *v : 0;
+}
+
+static void wrd_clus(wrd *w, const nlp_clusters *cl)
+{
+    w->cl = 0;
+    if (!cl->n_levels)
+        return;
+    char key[LOW_CAP];
+    memcpy(key, w->low, w->ll);
+    for (size_t i = 0; i < w->ll; i++)
+        if (key[i] >= '1' && key[i] <= '9')
+            key[i] = '0';
+    const uint32_t *v = nlp_smap_get(&cl->map, key, w->ll);
+    w->cl = v ? *v : 0;
 }
 
 static void wrd_hun(wrd *w, const nlp_hunspell *hs)
@@ -252,6 +153,64 @@ static uint32_t gaz_types(uint32_t g)
         if ((g >> (4 * t)) & 15)
             m |= 1u << t;
     return m;
+}
+
+/* ---- span gazetteer --------------------------------------------------------------------- */
+
+#define SPAN_MAX 6
+#define SPAN_CAP 512
+
+/* Lowercase words i..i+len-1 joined by spaces into buf; 0 if too long. */
+static size_t span_key(const wrd *ws, size_t i, size_t len, char *buf)
+{
+    size_t o = 0;
+    for (size_t j = i; j < i + len; j++) {
+        if (o + ws[j].ll + 2 > SPAN_CAP)
+            return 0;
+        if (j > i)
+            buf[o++] = ' ';
+        memcpy(buf + o, ws[j].low, ws[j].ll);
+        o += ws[j].ll;
+    }
+    buf[o] = 0;
+    return o;
+}
+
+/* Left to right, from each capitalised or numeric word, the longest run of
+ * words (up to SPAN_MAX) that is a whole train entity marks its words with
+ * the entity's types and the position in the run: 1 alone, 2 first, 3
+ * inside, 4 last. */
+static void span_match(wrd *ws, size_t n, const nlp_smap *spans)
+{
+    char key[SPAN_CAP];
+    for (size_t i = 0; i < n; i++)
+        ws[i].sg = 0;
+    if (!spans->n)
+        return;
+    for (size_t i = 0; i < n;) {
+        if (!ws[i].upper && !ws[i].digit) {
+            i++;
+            continue;
+        }
+        size_t best = 0;
+        uint32_t types = 0;
+        for (size_t len = n - i < SPAN_MAX ? n - i : SPAN_MAX; len >= 1; len--) {
+            size_t kl = span_key(ws, i, len, key);
+            const uint32_t *v = kl ? nlp_smap_get(spans, key, kl) : NULL;
+            if (v && *v) {
+                best = len;
+                types = gaz_types(*v);
+                break;
+            }
+        }
+        if (!best) {
+            i++;
+            continue;
+        }
+        for (size_t j = i; j < i + best; j++)
+            ws[j].sg = types << 3 | (best == 1 ? 1u : j == i ? 2u : j + 1 == i + best ? 4u : 3u);
+        i += best;
+    }
 }
 
 static size_t ner_features(const wrd *ws, size_t n, size_t i, uint32_t *f)
@@ -293,6 +252,21 @@ static size_t ner_features(const wrd *ws, size_t n, size_t i, uint32_t *f)
     f[k++] = G(27, w->h_dic, capctx);
     f[k++] = G(28, w->h_hmorph, w->upper);
     f[k++] = G(29, m1->h_dic * 8 + p1->h_dic, w->upper);
+    if (w->sg || m1->sg || p1->sg) {
+        f[k++] = G(38, w->sg, w->upper);
+        f[k++] = G(39, m1->sg, p1->sg);
+    }
+    if (w->cl || m1->cl || p1->cl) {
+        uint32_t cm1 = i >= 1 ? m1->cl : 0x3FFFFFFFu, cp1 = i + 1 < n ? p1->cl : 0x3FFFFFFFu;
+        f[k++] = G(30, nlp_cluster_at(w->cl, 2), w->upper);
+        f[k++] = G(31, nlp_cluster_at(w->cl, 1), w->upper);
+        f[k++] = G(32, nlp_cluster_at(w->cl, 0), capctx);
+        f[k++] = G(33, nlp_cluster_at(cm1, 1), w->upper);
+        f[k++] = G(34, nlp_cluster_at(cp1, 1), w->upper);
+        f[k++] = G(35, nlp_cluster_at(cm1, 2), w->upper);
+        f[k++] = G(36, nlp_cluster_at(cp1, 2), w->upper);
+        f[k++] = G(37, nlp_cluster_at(cm1, 0) * 1024 + nlp_cluster_at(cp1, 0), w->upper);
+    }
     return k;
 }
 
@@ -350,9 +324,11 @@ void tale_ner_free(tale_ner *m)
     free(m->type_of);
     free(m->is_b);
     nlp_ap_free(&m->ap);
-    smap_free(&m->names);
-    smap_free(&m->caseprof);
-    smap_free(&m->gaz);
+    nlp_smap_free(&m->names);
+    nlp_smap_free(&m->caseprof);
+    nlp_smap_free(&m->gaz);
+    nlp_smap_free(&m->spans);
+    nlp_clusters_free(&m->cl);
     nlp_hunspell_free(m->hs);
     nlp_model_file_free(&m->file);
     free(m);
@@ -421,14 +397,26 @@ static tale_status ner_from_file(nlp_model_file *file, const char *path, tale_ne
         goto bad;
     }
     static const char *const secs[3] = {"NAME", "CASE", "GAZ "};
-    smap *maps[3] = {&m->names, &m->caseprof, &m->gaz};
+    nlp_smap *maps[3] = {&m->names, &m->caseprof, &m->gaz};
     for (int k = 0; k < 3; k++) {
         sec = secs[k];
         b = nlp_model_file_section(&m->file, secs[k]);
-        if (b.bad || smap_read(&b, maps[k])) {
+        if (b.bad || nlp_smap_read(&b, maps[k])) {
             why = "missing or malformed lexicon";
             goto bad;
         }
+    }
+    sec = "SPAN";
+    b = nlp_model_file_section(&m->file, "SPAN");
+    if (!b.bad && nlp_smap_read(&b, &m->spans)) { /* optional: older models have none */
+        why = "malformed entity gazetteer";
+        goto bad;
+    }
+    sec = "CLUS";
+    b = nlp_model_file_section(&m->file, "CLUS");
+    if (!b.bad && nlp_clusters_read(&b, &m->cl)) { /* optional: older models have none */
+        why = "malformed word clusters";
+        goto bad;
     }
     if (m->hunspell) {
         tale_status code = nlp_hunspell_open_for_model(path, &m->hs, err);
@@ -571,7 +559,9 @@ tale_status tale_ner_tag(tale_ner_ctx *c, const char *const *forms, const size_t
         wrd_fill(&c->k.w[i], forms[i], fl);
         wrd_lex(&c->k.w[i], &m->names, &m->caseprof, &m->gaz);
         wrd_hun(&c->k.w[i], m->hs);
+        wrd_clus(&c->k.w[i], &m->cl);
     }
+    span_match(c->k.w, n, &m->spans);
     decode(m, &m->ap, NULL, &c->k, n);
     for (size_t i = 0; i < n; i++)
         tags[i] = m->labels[c->k.path[i]];
@@ -590,7 +580,7 @@ tale_ner_train_params tale_ner_train_default_params(void)
     return p;
 }
 
-static int read_names(const char *path, smap *names, tale_error *err)
+static int read_names(const char *path, nlp_smap *names, tale_error *err)
 {
     char *buf;
     size_t size;
@@ -608,7 +598,7 @@ static int read_names(const char *path, smap *names, tale_error *err)
         char low[LOW_CAP];
         size_t ll = nlp_ap_lower(line, (size_t)(tab - line), low, sizeof low);
         uint32_t b = (uint32_t)log10((double)cnt);
-        uint32_t *v = smap_put(names, low, ll);
+        uint32_t *v = nlp_smap_put(names, low, ll);
         if (!v) {
             free(buf);
             tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
@@ -622,13 +612,13 @@ static int read_names(const char *path, smap *names, tale_error *err)
 }
 
 /* Case counts: vals = (capitalised mid-sentence << 16) | lowercase, saturating. */
-static int count_case(smap *cs, const char *w, size_t n, int initial)
+static int count_case(nlp_smap *cs, const char *w, size_t n, int initial)
 {
     if (initial || n == 0 || n >= LOW_CAP)
         return 0;
     char low[LOW_CAP];
     size_t ll = nlp_ap_lower(w, n, low, sizeof low);
-    uint32_t *v = smap_put(cs, low, ll);
+    uint32_t *v = nlp_smap_put(cs, low, ll);
     if (!v)
         return -1;
     uint32_t lo = *v & 0xFFFF, hi = *v >> 16;
@@ -644,7 +634,7 @@ static int count_case(smap *cs, const char *w, size_t n, int initial)
 
 static int is_letter_byte(unsigned char c) { return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-static int count_text(smap *cs, const char *path, tale_error *err)
+static int count_text(nlp_smap *cs, const char *path, tale_error *err)
 {
     char *buf;
     size_t size;
@@ -682,7 +672,7 @@ static int count_text(smap *cs, const char *path, tale_error *err)
 }
 
 /* Counts → value rbucket*4 + fbucket (see wrd_lex: +1 there, 0 = unknown). */
-static void case_buckets(smap *cs)
+static void case_buckets(nlp_smap *cs)
 {
     for (uint32_t i = 0; i < cs->n; i++) {
         uint32_t lo = cs->vals[i] & 0xFFFF, hi = cs->vals[i] >> 16, tot = lo + hi;
@@ -735,6 +725,36 @@ static size_t spans(const tale_ner *m, const int *lab, size_t n, int (*sp)[3])
     return k;
 }
 
+/* Adds delta (+1 / -1) to the span gazetteer counts of the spans sp (types
+ * saturate at 15 and then stay); -1 on OOM. */
+static int span_counts(const tale_ner *m, const wrd *ws, int (*sp)[3], size_t nsp, nlp_smap *map,
+                       int delta)
+{
+    (void)m;
+    char key[SPAN_CAP];
+    for (size_t x = 0; x < nsp; x++) {
+        size_t len = (size_t)(sp[x][1] - sp[x][0]);
+        if (len > SPAN_MAX)
+            continue;
+        size_t kl = span_key(ws, (size_t)sp[x][0], len, key);
+        if (!kl)
+            continue;
+        uint32_t *v = delta > 0 ? nlp_smap_put(map, key, kl) : nlp_smap_get(map, key, kl);
+        if (!v) {
+            if (delta > 0)
+                return -1;
+            continue;
+        }
+        int t = sp[x][2];
+        uint32_t c = (*v >> (4 * t)) & 15;
+        if (delta > 0 && c < 15)
+            *v += 1u << (4 * t);
+        else if (delta < 0 && c > 0 && c < 15)
+            *v -= 1u << (4 * t);
+    }
+    return 0;
+}
+
 typedef struct nsent {
     size_t start, n;
 } nsent;
@@ -768,6 +788,8 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
     if (!m)
         goto oom;
     m->hunspell = p.use_hunspell != 0;
+    if (p.clusters_path && (st = nlp_clusters_load(p.clusters_path, &m->cl, err)) != TALE_OK)
+        goto fail;
     if (m->hunspell && (st = nlp_hunspell_open(NULL, &m->hs, err)) != TALE_OK)
         goto fail;
     /* labels: O, then B-/I- per type in order of appearance */
@@ -862,13 +884,24 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
             const char *x = train->sents[s].tokens[i];
             char low[LOW_CAP];
             size_t ll = nlp_ap_lower(x, strlen(x), low, sizeof low);
-            uint32_t *v = smap_put(&m->gaz, low, ll);
+            uint32_t *v = nlp_smap_put(&m->gaz, low, ll);
             if (!v)
                 goto oom;
             uint32_t c = (*v >> (4 * t)) & 15;
             if (c < 15)
                 *v += 1u << (4 * t);
         }
+    /* span gazetteer */
+    w = 0;
+    for (size_t s = 0; s < train->n_sents; s++) {
+        size_t n = train->sents[s].n;
+        for (size_t i = 0; i < n; i++)
+            wrd_fill(&k.w[i], train->sents[s].tokens[i], strlen(train->sents[s].tokens[i]));
+        size_t nsp = spans(m, gold + w, n, sp_g);
+        if (span_counts(m, k.w, sp_g, nsp, &m->spans, +1))
+            goto oom;
+        w += n;
+    }
     /* training */
     tr = nlp_ap_train_new((int)L);
     if (!tr)
@@ -899,6 +932,7 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
                 wrd_fill(&k.w[i], train->sents[s].tokens[i], strlen(train->sents[s].tokens[i]));
                 wrd_lex(&k.w[i], &m->names, &m->caseprof, &m->gaz);
                 wrd_hun(&k.w[i], m->hs);
+                wrd_clus(&k.w[i], &m->cl);
             }
             /* leave this sentence's own entities out of its gazetteer */
             for (size_t i = 0; i < n; i++) {
@@ -910,6 +944,12 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
                         ((k.w[j].gaz >> (4 * t)) & 15) > 0 && ((k.w[j].gaz >> (4 * t)) & 15) < 15)
                         k.w[j].gaz -= 1u << (4 * t);
             }
+            /* and out of the span gazetteer, for the time of matching */
+            size_t nsp = spans(m, g, n, sp_g);
+            if (span_counts(m, k.w, sp_g, nsp, &m->spans, -1))
+                goto oom_s;
+            span_match(k.w, n, &m->spans);
+            span_counts(m, k.w, sp_g, nsp, &m->spans, +1);
             decode(m, NULL, tr, &k, n);
             nlp_ap_train_tick(tr);
             int diff = 0;
@@ -946,7 +986,9 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
                 wrd_fill(&k.w[i], dev->sents[s].tokens[i], strlen(dev->sents[s].tokens[i]));
                 wrd_lex(&k.w[i], &m->names, &m->caseprof, &m->gaz);
                 wrd_hun(&k.w[i], m->hs);
+                wrd_clus(&k.w[i], &m->cl);
             }
+            span_match(k.w, n, &m->spans);
             decode(m, &cur, NULL, &k, n);
             size_t a = spans(m, dgold + dw, n, sp_g), b = spans(m, k.path, n, sp_p);
             ng_n += a;
@@ -987,14 +1029,22 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
     nlp_wbuf_u32(&wb, (uint32_t)m->hunspell);
     nlp_model_writer_section(&mw, "CONF", &wb);
     wb.len = 0;
-    smap_write(&wb, &m->names);
+    nlp_smap_write(&wb, &m->names);
     nlp_model_writer_section(&mw, "NAME", &wb);
     wb.len = 0;
-    smap_write(&wb, &m->caseprof);
+    nlp_smap_write(&wb, &m->caseprof);
     nlp_model_writer_section(&mw, "CASE", &wb);
     wb.len = 0;
-    smap_write(&wb, &m->gaz);
+    nlp_smap_write(&wb, &m->gaz);
     nlp_model_writer_section(&mw, "GAZ ", &wb);
+    wb.len = 0;
+    nlp_smap_write(&wb, &m->spans);
+    nlp_model_writer_section(&mw, "SPAN", &wb);
+    if (m->cl.n_levels) {
+        wb.len = 0;
+        nlp_clusters_write(&wb, &m->cl);
+        nlp_model_writer_section(&mw, "CLUS", &wb);
+    }
     if (nlp_model_writer_finish(&mw, &data, &size))
         goto oom;
     st = nlp_write_file(out_path, data, size, err);
@@ -1026,9 +1076,11 @@ fail:
         free(m->labels);
         free(m->type_of);
         free(m->is_b);
-        smap_free(&m->names);
-        smap_free(&m->caseprof);
-        smap_free(&m->gaz);
+        nlp_smap_free(&m->names);
+        nlp_smap_free(&m->caseprof);
+        nlp_smap_free(&m->gaz);
+        nlp_smap_free(&m->spans);
+        nlp_clusters_free(&m->cl);
         nlp_hunspell_free(m->hs);
         free(m);
     }

@@ -13,6 +13,7 @@
 #include "lemma.h"
 #include "corpus_io.h"
 #include "hunspell.h"
+#include "clusters.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +31,13 @@ typedef struct winfo {
     uint32_t flags;  /* 1 upper initial, 2 has digit, 4 has hyphen, 8 first word */
     uint32_t nh;     /* hunspell analyses used (<= 4) */
     uint64_t hm[4], hf[4]; /* their morphology and stem-flag hashes */
+    uint32_t cl;     /* word clusters, packed (clusters.h); 0 unknown or none */
 } winfo;
 
 #define MAX_HUN 6
 
-static const winfo PAD_L = {11, 11, 11, 11, {11, 11, 11, 11, 11}, {11, 11, 11, 11}, 16, 0, {0}, {0}};
-static const winfo PAD_R = {13, 13, 13, 13, {13, 13, 13, 13, 13}, {13, 13, 13, 13}, 32, 0, {0}, {0}};
+static const winfo PAD_L = {11, 11, 11, 11, {11, 11, 11, 11, 11}, {11, 11, 11, 11}, 16, 0, {0}, {0}, 0};
+static const winfo PAD_R = {13, 13, 13, 13, {13, 13, 13, 13, 13}, {13, 13, 13, 13}, 32, 0, {0}, {0}, 0};
 
 static uint64_t hstr(const char *s, size_t n)
 {
@@ -63,11 +65,26 @@ typedef struct hcache_ent {
     uint64_t key; /* form hash + 1; 0 = empty */
     uint32_t nh;
     uint64_t hm[4], hf[4];
+    uint32_t cl;
 } hcache_ent;
 
-/* Word hashes, and with hs its hunspell part (through cache when given). */
+static uint32_t cluster_of(const nlp_clusters *cl, const char *low, size_t ll)
+{
+    if (!cl || !cl->n_levels)
+        return 0;
+    char key[LOW_CAP];
+    memcpy(key, low, ll);
+    for (size_t i = 0; i < ll; i++)
+        if (key[i] >= '1' && key[i] <= '9')
+            key[i] = '0';
+    const uint32_t *v = nlp_smap_get(&cl->map, key, ll);
+    return v ? *v : 0;
+}
+
+/* Word hashes, and with hs its hunspell part and with cl its clusters
+ * (through cache when given). */
 static void word_info(const char *form, size_t fl, winfo *w, int first, const nlp_hunspell *hs,
-                      hcache_ent *cache)
+                      const nlp_clusters *cl, hcache_ent *cache)
 {
     char low[LOW_CAP], shape[64];
     size_t ll = nlp_ap_lower(form, fl, low, sizeof low);
@@ -85,20 +102,23 @@ static void word_info(const char *form, size_t fl, winfo *w, int first, const nl
     w->hyph = h && h + 1 < low + ll ? hstr(h + 1, (size_t)(low + ll - h - 1)) : 0;
     w->flags = (uint32_t)nlp_is_upper_initial(form, fl) | (first ? 8u : 0u);
     w->nh = 0;
-    if (hs) {
-        hcache_ent *e = cache ? &cache[w->form & (HCACHE - 1)] : NULL;
-        if (e && e->key == w->form + 1) {
-            w->nh = e->nh;
-            memcpy(w->hm, e->hm, sizeof w->hm);
-            memcpy(w->hf, e->hf, sizeof w->hf);
-        } else {
+    w->cl = 0;
+    hcache_ent *e = cache ? &cache[w->form & (HCACHE - 1)] : NULL;
+    if (e && e->key == w->form + 1) {
+        w->nh = e->nh;
+        memcpy(w->hm, e->hm, sizeof w->hm);
+        memcpy(w->hf, e->hf, sizeof w->hf);
+        w->cl = e->cl;
+    } else {
+        if (hs)
             hun_info(hs, form, fl, w);
-            if (e) {
-                e->key = w->form + 1;
-                e->nh = w->nh;
-                memcpy(e->hm, w->hm, sizeof w->hm);
-                memcpy(e->hf, w->hf, sizeof w->hf);
-            }
+        w->cl = cluster_of(cl, low, ll);
+        if (e) {
+            e->key = w->form + 1;
+            e->nh = w->nh;
+            memcpy(e->hm, w->hm, sizeof w->hm);
+            memcpy(e->hf, w->hf, sizeof w->hf);
+            e->cl = w->cl;
         }
     }
     for (size_t i = 0; i < fl; i++) {
@@ -128,6 +148,7 @@ typedef struct hist {
     const int *upos_of; /* stage F: joint label → UPOS id */
     size_t n;
     int hun; /* hunspell features on */
+    int clus; /* cluster features on */
     float *margin_out;   /* stage U: best minus second score per word, or NULL */
     const float *margin; /* pass 2: pass 1's margins */
     float skip;          /* pass 2: keep pass 1's label where its margin exceeds this (0: never) */
@@ -138,7 +159,7 @@ static int lab_at(const int *lab, size_t n, long i) { return i < 0 ? -1 : i >= (
 
 /* The part of the stage-U features that depends on the word alone: its
  * scores can be cached per word form (see run_stage). */
-static size_t features_uw(const winfo *w0, int hun, uint32_t *f)
+static size_t features_uw(const winfo *w0, int hun, int clus, uint32_t *f)
 {
     size_t k = 0;
     f[k++] = F1(0, 0);
@@ -158,6 +179,11 @@ static size_t features_uw(const winfo *w0, int hun, uint32_t *f)
             f[k++] = F1(33, w0->hf[a]);
             f[k++] = F2(34, w0->hm[a], w0->hf[a]);
         }
+    }
+    if (clus) {
+        for (int l = 0; l < NLP_CLUSTER_LEVELS; l++)
+            f[k++] = F1(60 + (uint32_t)l, nlp_cluster_at(w0->cl, l));
+        f[k++] = F2(63, nlp_cluster_at(w0->cl, 2), w0->suf[2]);
     }
     return k;
 }
@@ -194,6 +220,17 @@ static size_t features_uc(const winfo *wi, size_t n, long i, const hist *h, uint
         f[k++] = F2(30, w0->low, wi[j].suf[2]);
     if (h->hun)
         f[k++] = F2(35, wp1->nh ? wp1->hm[0] : 0, wp1->nh);
+    if (h->clus) {
+        uint32_t cm1 = i >= 1 ? wm1->cl : 0x3FFFFFFFu, cp1 = i + 1 < (long)n ? wp1->cl : 0x3FFFFFFFu;
+        f[k++] = F1(64, nlp_cluster_at(cm1, 1));
+        f[k++] = F1(65, nlp_cluster_at(cm1, 2));
+        f[k++] = F1(66, nlp_cluster_at(cp1, 1));
+        f[k++] = F1(67, nlp_cluster_at(cp1, 2));
+        f[k++] = F2(68, nlp_cluster_at(cm1, 1), nlp_cluster_at(cp1, 1));
+        f[k++] = F2(69, V(u1), nlp_cluster_at(w0->cl, 2));
+        f[k++] = F2(70, nlp_cluster_at(w0->cl, 2), nlp_cluster_at(cp1, 1));
+        f[k++] = F2(71, nlp_cluster_at(cm1, 1), nlp_cluster_at(w0->cl, 2));
+    }
     if (h->p1) {
         int n1 = lab_at(h->p1, n, i + 1), n2 = lab_at(h->p1, n, i + 2);
         int c0 = h->p1[i];
@@ -222,7 +259,7 @@ static size_t features_uc(const winfo *wi, size_t n, long i, const hist *h, uint
  * 2 also the first pass's UPOS to the right. */
 static size_t features_u(const winfo *wi, size_t n, long i, const hist *h, uint32_t *f)
 {
-    size_t k = features_uw(&wi[i], h->hun, f);
+    size_t k = features_uw(&wi[i], h->hun, h->clus, f);
     return k + features_uc(wi, n, i, h, f + k);
 }
 
@@ -261,6 +298,10 @@ static size_t features_f(const winfo *wi, size_t n, long i, const hist *h, uint3
         f[k++] = F2(116, u0, w0->hm[a]);
         f[k++] = F2(117, u0 * 31 + w0->hm[a], w0->hf[a]);
     }
+    if (h->clus) {
+        f[k++] = F2(120, u0, nlp_cluster_at(w0->cl, 2));
+        f[k++] = F2(121, u0 * 64 + V(up1), i + 1 < (long)n ? nlp_cluster_at(wp1->cl, 1) : 1024);
+    }
     return k;
 }
 
@@ -295,6 +336,7 @@ struct tale_tagger {
     nlp_hunspell *hs;
     nlp_ap ap1, ap2, apf;
     nlp_lemmatizer lem;
+    nlp_clusters cl; /* n_levels 0: none */
 };
 
 struct tale_tagger_ctx {
@@ -327,6 +369,7 @@ void tale_tagger_free(tale_tagger *t)
     nlp_ap_free(&t->ap2);
     nlp_ap_free(&t->apf);
     nlp_lemma_free(&t->lem);
+    nlp_clusters_free(&t->cl);
     nlp_hunspell_free(t->hs);
     nlp_model_file_free(&t->file);
     free(t);
@@ -424,6 +467,12 @@ static tale_status tagger_from_file(nlp_model_file *file, const char *path, tale
     }
     if ((why = nlp_lemma_read(&t->lem, &r1, &r2, &r3)))
         goto bad;
+    sec = "CLUS";
+    b = nlp_model_file_section(&t->file, "CLUS");
+    if (!b.bad && nlp_clusters_read(&b, &t->cl)) { /* optional: older models have none */
+        why = "malformed word clusters";
+        goto bad;
+    }
     if (t->hunspell) {
         tale_status code = nlp_hunspell_open_for_model(path, &t->hs, err);
         if (code != TALE_OK) {
@@ -586,7 +635,7 @@ static void run_stage(const nlp_ap *ap, const winfo *wi, size_t n, hist *h, int 
         if (uc && !h->up) {
             ucache_ent *e = &uc[wi[i].form & (UCACHE - 1)];
             if (e->key != wi[i].form + 1) {
-                size_t nw = features_uw(&wi[i], h->hun, fv);
+                size_t nw = features_uw(&wi[i], h->hun, h->clus, fv);
                 memset(e->s, 0, c->n_classes * sizeof *e->s);
                 nlp_ap_score(ap, fv, nw, e->s);
                 e->key = wi[i].form + 1;
@@ -612,12 +661,14 @@ static void tag_words(const tale_tagger *t, const winfo *wi, size_t n, int *up, 
     cands cu = {NULL, NULL, t->n_upos}, cf = {t->by_upos, t->by_upos_off, t->n_labels};
     hist h = {0};
     h.hun = t->hunspell;
+    h.clus = t->cl.n_levels > 0;
     h.margin_out = uc1 ? margin : NULL;
     run_stage(&t->ap1, wi, n, &h, up, &cu, scores, uc1);
     if (t->two_pass) {
         memcpy(p1, up, n * sizeof *up);
         h = (hist){0};
         h.hun = t->hunspell;
+        h.clus = t->cl.n_levels > 0;
         h.p1 = p1;
         /* words pass 1 is sure of keep its label: margins above 40 never
          * changed a decision of pass 2 on DDT dev, and skipping them makes
@@ -630,6 +681,7 @@ static void tag_words(const tale_tagger *t, const winfo *wi, size_t n, int *up, 
     }
     h = (hist){0};
     h.hun = t->hunspell;
+    h.clus = t->cl.n_levels > 0;
     h.up = up;
     h.upos_of = t->upos_of;
     run_stage(&t->apf, wi, n, &h, joint, &cf, scores, NULL);
@@ -653,7 +705,7 @@ tale_status tale_tagger_tag(tale_tagger_ctx *c, const char *const *forms, const 
         if (tale_utf8_check(forms[i], fl) != fl)
             return tale_error_set(err, TALE_BAD_UTF8, "tagger: word %zu is not valid UTF-8",
                                   i + 1);
-        word_info(forms[i], fl, &c->wi[i], i == 0, t->hs, c->cache);
+        word_info(forms[i], fl, &c->wi[i], i == 0, t->hs, &t->cl, c->cache);
         need += fl + 80;
     }
     if (need > c->lemma_cap) {
@@ -763,7 +815,7 @@ static void tdata_free(tdata *d)
 }
 
 static int tdata_build(const tale_conllu *c, const strset *upos, const strset *labels,
-                       const nlp_hunspell *hs, tdata *d)
+                       const nlp_hunspell *hs, const nlp_clusters *cl, tdata *d)
 {
     memset(d, 0, sizeof *d);
     d->n_sents = c->n_sents;
@@ -782,7 +834,7 @@ static int tdata_build(const tale_conllu *c, const strset *upos, const strset *l
         d->len[s] = c->sents[s].n_words;
         for (size_t i = 0; i < c->sents[s].n_words; i++, w++) {
             const tale_conllu_word *x = &c->sents[s].words[i];
-            word_info(x->form, strlen(x->form), &d->wi[w], i == 0, hs, NULL);
+            word_info(x->form, strlen(x->form), &d->wi[w], i == 0, hs, cl, NULL);
             d->gold_u[w] = strset_find(upos, x->upos);
             snprintf(buf, sizeof buf, "%s|%s", x->upos, x->feats);
             d->gold_j[w] = strset_find(labels, buf);
@@ -816,7 +868,7 @@ typedef struct stage {
     const int *gold;
     const int *upos_of;
     cands c;
-    int hun;
+    int hun, clus;
 } stage;
 
 static int train_epoch(nlp_ap_train *tr, const tdata *d, const size_t *order, size_t n_order,
@@ -826,7 +878,7 @@ static int train_epoch(nlp_ap_train *tr, const tdata *d, const size_t *order, si
     for (size_t q = 0; q < n_order; q++) {
         size_t s = order[q], st = d->start[s], n = d->len[s];
         hist h = {.lab = lab, .p1 = sg->p1 ? sg->p1 + st : NULL, .up = sg->up ? sg->up + st : NULL,
-                  .upos_of = sg->upos_of, .n = n, .hun = sg->hun};
+                  .upos_of = sg->upos_of, .n = n, .hun = sg->hun, .clus = sg->clus};
         for (size_t i = 0; i < n; i++) {
             const winfo *wi = d->wi + st;
             size_t nf = h.up ? features_f(wi, n, (long)i, &h, fv) : features_u(wi, n, (long)i, &h, fv);
@@ -849,6 +901,7 @@ static void predict_all(const nlp_ap *ap, const tdata *d, const stage *sg, float
         size_t st = d->start[s];
         hist h = {0};
         h.hun = sg->hun;
+        h.clus = sg->clus;
         h.p1 = sg->p1 ? sg->p1 + st : NULL;
         h.up = sg->up ? sg->up + st : NULL;
         h.upos_of = sg->upos_of;
@@ -949,6 +1002,12 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     nlp_hunspell *hs = NULL;
     if (p.use_hunspell && (st = nlp_hunspell_open(NULL, &hs, err)) != TALE_OK)
         return st;
+    nlp_clusters cl = {0};
+    if (p.clusters_path && (st = nlp_clusters_load(p.clusters_path, &cl, err)) != TALE_OK) {
+        nlp_hunspell_free(hs);
+        return st;
+    }
+    int hc = cl.n_levels > 0;
     strset upos = {0}, labels = {0};
     tdata dt = {0}, dd = {0};
     int *p1_tr = NULL, *p1_dev = NULL, *up_tr = NULL, *up_dev = NULL, *upos_of = NULL;
@@ -984,8 +1043,8 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     upos_of = calloc(labels.n, sizeof *upos_of);
     by = calloc(labels.n, sizeof *by);
     by_off = calloc(upos.n + 1, sizeof *by_off);
-    if (!upos_of || !by || !by_off || tdata_build(train, &upos, &labels, hs, &dt) ||
-        tdata_build(dev, &upos, &labels, hs, &dd)) {
+    if (!upos_of || !by || !by_off || tdata_build(train, &upos, &labels, hs, &cl, &dt) ||
+        tdata_build(dev, &upos, &labels, hs, &cl, &dd)) {
         st = oom(err);
         goto fail;
     }
@@ -1019,7 +1078,7 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     double prog = 0, total = p.epochs * (p.two_pass ? K + 3.0 : 2.0);
     cands cu = {NULL, NULL, upos.n}, cf = {by, by_off, labels.n};
     int hu = p.use_hunspell;
-    stage s1 = {NULL, NULL, dt.gold_u, NULL, cu, hu}, s1d = {NULL, NULL, dd.gold_u, NULL, cu, hu};
+    stage s1 = {NULL, NULL, dt.gold_u, NULL, cu, hu, hc}, s1d = {NULL, NULL, dd.gold_u, NULL, cu, hu, hc};
     int ep = train_stage(&dt, all, dt.n_sents, &s1, &dd, &s1d, p.epochs, p.seed, &ap1, "UPOS pass 1",
                          &p, &prog, total);
     if (ep < 0) {
@@ -1042,6 +1101,7 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
         for (size_t s = (size_t)k; s < dt.n_sents; s += K) {
             hist h = {0};
             h.hun = p.use_hunspell;
+            h.clus = hc;
             run_stage(&m, dt.wi + dt.start[s], dt.len[s], &h, p1_tr + dt.start[s], &cu, scores, NULL);
         }
         nlp_ap_free(&m);
@@ -1050,7 +1110,7 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     memcpy(up_tr, p1_tr, dt.n_words * sizeof *up_tr);
     memcpy(up_dev, p1_dev, dd.n_words * sizeof *up_dev);
     if (p.two_pass) {
-        stage s2 = {p1_tr, NULL, dt.gold_u, NULL, cu, hu}, s2d = {p1_dev, NULL, dd.gold_u, NULL, cu, hu};
+        stage s2 = {p1_tr, NULL, dt.gold_u, NULL, cu, hu, hc}, s2d = {p1_dev, NULL, dd.gold_u, NULL, cu, hu, hc};
         int ep2 = train_stage(&dt, all, dt.n_sents, &s2, &dd, &s2d, p.epochs, p.seed + 99, &ap2,
                               "UPOS pass 2", &p, &prog, total);
         if (ep2 < 0) {
@@ -1062,7 +1122,7 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
         /* train-side pass-2 UPOS: the jackknifed pass-1 output is close enough
          * (it has the error rate the FEATS stage will see) */
     }
-    stage sf = {NULL, up_tr, dt.gold_j, upos_of, cf, hu}, sfd = {NULL, up_dev, dd.gold_j, upos_of, cf, hu};
+    stage sf = {NULL, up_tr, dt.gold_j, upos_of, cf, hu, hc}, sfd = {NULL, up_dev, dd.gold_j, upos_of, cf, hu, hc};
     if (train_stage(&dt, all, dt.n_sents, &sf, &dd, &sfd, p.epochs, p.seed + 7, &apf, "FEATS",
                     &p, &prog, total) < 0) {
         st = oom(err);
@@ -1097,6 +1157,11 @@ tale_status tale_tagger_train(const tale_conllu *train, const tale_conllu *dev,
     nlp_model_writer_section(&w, "LRUL", &lr);
     nlp_model_writer_section(&w, "LLEX", &ll);
     nlp_model_writer_section(&w, "LWTS", &lw);
+    if (hc) {
+        wb.len = 0;
+        nlp_clusters_write(&wb, &cl);
+        nlp_model_writer_section(&w, "CLUS", &wb);
+    }
     if (nlp_model_writer_finish(&w, &data, &size)) {
         st = oom(err);
         goto fail;
@@ -1174,6 +1239,7 @@ fail:
     free(by_off);
     strset_free(&upos);
     strset_free(&labels);
+    nlp_clusters_free(&cl);
     nlp_hunspell_free(hs);
     return st;
 }

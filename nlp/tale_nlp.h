@@ -211,6 +211,7 @@ typedef struct tale_tagger_train_params {
     int two_pass;      /* 1: a second pass sees first-pass tags to the right */
     int use_hunspell;  /* 1: use the hunspell-da dictionary (/usr/share/hunspell or
                           $TALE_HUNSPELL_DIR) as an extra lexicon; the model then needs it */
+    const char *clusters_path; /* word clusters (tale_clusters_train) copied into the model; NULL: none */
     tale_progress_fn on_progress; /* done/total in epochs; may be NULL */
     void *user_data;
 } tale_tagger_train_params;
@@ -244,6 +245,38 @@ TALE_API tale_status tale_tagger_train(const struct tale_conllu *train,
 
 
 /* ===================================================================== */
+/* == word clusters (nlp/clusters.c)                                   == */
+/* ===================================================================== */
+
+/* Unsupervised word classes from raw text (`tale train clusters`), used as
+ * features by the tagger and the NER (the models keep a copy): the exchange
+ * algorithm (Kneser & Ney 1993), which moves each word to the class that
+ * most raises the class-bigram likelihood, run once per granularity.
+ * Words are keyed lowercase with ASCII digits as 0. */
+typedef struct tale_clusters_params {
+    int n_levels;     /* 1..3 granularities */
+    int size[3];      /* classes per level, 2..1023 */
+    int min_count;    /* words seen fewer times are left out */
+    int max_passes;   /* exchange passes per level (stops early when < 0.1% of words move) */
+    tale_progress_fn on_progress; /* done/total in passes; may be NULL */
+    void *user_data;
+} tale_clusters_params;
+
+typedef struct tale_clusters_report {
+    size_t n_lines, n_excluded, n_tokens, n_words; /* n_words: clustered vocabulary */
+} tale_clusters_report;
+
+TALE_API tale_clusters_params tale_clusters_default_params(void);
+/* Cluster the words of the NULL-terminated list of text files (plain text,
+ * Leipzig CSV or CoNLL-U '# text' lines, read like `tale lm build`), leaving
+ * out every line equal to a '# text = ' sentence of the NULL-terminated
+ * CoNLL-U files in exclude (e.g. the test sets); writes the cluster file to
+ * out_path atomically.  exclude and rep may be NULL.  Deterministic. */
+TALE_API tale_status tale_clusters_train(const char *const *texts, const char *const *exclude,
+                                         const tale_clusters_params *p, const char *out_path,
+                                         tale_clusters_report *rep, tale_error *err);
+
+/* ===================================================================== */
 /* == named entities (nlp/ner.c)                                       == */
 /* ===================================================================== */
 
@@ -270,6 +303,7 @@ typedef struct tale_ner_train_params {
     const char *names_dir; /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL: none */
     const char *const *case_texts; /* NULL-terminated plain-text files for case profiles; may be NULL */
     int use_hunspell; /* 1: hunspell-da analyses as features (the model then needs them) */
+    const char *clusters_path; /* word clusters (tale_clusters_train) copied into the model; NULL: none */
     tale_progress_fn on_progress;
     void *user_data;
 } tale_ner_train_params;
