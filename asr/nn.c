@@ -780,6 +780,103 @@ __attribute__((target("avx2,fma,f16c"))) static void qkt_f16(const float *q, int
 }
 #endif
 
+#ifdef NN_X86
+/* AVX-512 versions for decoding (few query rows against a window's keys).
+ * qkt: scores[i][j] = q_i · k_j with keys transposed, kt[t][j]: four key
+ * rows at a time are streamed front to back (sequential reads the hardware
+ * prefetcher follows; the older kernel walked all d rows per 32 keys, 64
+ * strided streams), accumulating into the score rows, which stay in L1. */
+__attribute__((target(NN_512))) static void qkt_f16_512(const float *q, int ldq,
+                                                        const uint16_t *kt, int ldkt, int nq,
+                                                        int nk, int d, float *scores)
+{
+    int n16 = nk & ~15;
+    for (int i = 0; i < nq; i++)
+        memset(scores + (size_t)i * nk, 0, (size_t)nk * sizeof *scores);
+    int t = 0;
+    for (; t + 4 <= d; t += 4) {
+        const uint16_t *r0 = kt + (size_t)t * ldkt, *r1 = r0 + ldkt, *r2 = r1 + ldkt,
+                       *r3 = r2 + ldkt;
+        for (int i = 0; i < nq; i++) {
+            const float *qi = q + (size_t)i * ldq + t;
+            float *si = scores + (size_t)i * nk;
+            __m512 q0 = _mm512_set1_ps(qi[0]), q1 = _mm512_set1_ps(qi[1]),
+                   q2 = _mm512_set1_ps(qi[2]), q3 = _mm512_set1_ps(qi[3]);
+            int j = 0;
+            for (; j < n16; j += 16) {
+                __m512 a = _mm512_mul_ps(q0, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r0 + j))));
+                __m512 b = _mm512_mul_ps(q1, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r1 + j))));
+                a = _mm512_fmadd_ps(q2, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r2 + j))), a);
+                b = _mm512_fmadd_ps(q3, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r3 + j))), b);
+                _mm512_storeu_ps(si + j, _mm512_add_ps(_mm512_loadu_ps(si + j), _mm512_add_ps(a, b)));
+            }
+            for (; j < nk; j++)
+                si[j] += qi[0] * asr_f16_to_f32(r0[j]) + qi[1] * asr_f16_to_f32(r1[j]) +
+                         qi[2] * asr_f16_to_f32(r2[j]) + qi[3] * asr_f16_to_f32(r3[j]);
+        }
+    }
+    for (; t < d; t++) {
+        const uint16_t *r0 = kt + (size_t)t * ldkt;
+        for (int i = 0; i < nq; i++) {
+            float qv = q[(size_t)i * ldq + t], *si = scores + (size_t)i * nk;
+            for (int j = 0; j < nk; j++)
+                si[j] += qv * asr_f16_to_f32(r0[j]);
+        }
+    }
+}
+
+/* pv: out_i = Σ_j p_ij v_j for NQ ≤ 6 rows at once and d a multiple of 64:
+ * each value row is read and converted once for all rows (beams share the
+ * window's values), 4·NQ accumulators stay in registers. */
+__attribute__((target(NN_512), always_inline)) static inline void
+pv_f16_512_n(const int NQ, const float *p, const uint16_t *v, int ldv, int nk, int d, float *out,
+             int ldo)
+{
+    for (int t = 0; t < d; t += 64) {
+        __m512 acc[6][4];
+        for (int i = 0; i < NQ; i++)
+            for (int b = 0; b < 4; b++)
+                acc[i][b] = _mm512_setzero_ps();
+        for (int j = 0; j < nk; j++) {
+            const uint16_t *r = v + (size_t)j * ldv + t;
+            __m512 v0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)r));
+            __m512 v1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r + 16)));
+            __m512 v2 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r + 32)));
+            __m512 v3 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r + 48)));
+            for (int i = 0; i < NQ; i++) {
+                __m512 pj = _mm512_set1_ps(p[(size_t)i * nk + j]);
+                acc[i][0] = _mm512_fmadd_ps(pj, v0, acc[i][0]);
+                acc[i][1] = _mm512_fmadd_ps(pj, v1, acc[i][1]);
+                acc[i][2] = _mm512_fmadd_ps(pj, v2, acc[i][2]);
+                acc[i][3] = _mm512_fmadd_ps(pj, v3, acc[i][3]);
+            }
+        }
+        for (int i = 0; i < NQ; i++)
+            for (int b = 0; b < 4; b++)
+                _mm512_storeu_ps(out + (size_t)i * ldo + t + 16 * b, acc[i][b]);
+    }
+}
+
+__attribute__((target(NN_512))) static void pv_f16_512(const float *p, const uint16_t *v,
+                                                       int ldv, int nq, int nk, int d,
+                                                       float *out, int ldo)
+{
+    for (int i0 = 0; i0 < nq; i0 += 6) {
+        int n = nq - i0 < 6 ? nq - i0 : 6;
+        const float *pi = p + (size_t)i0 * nk;
+        float *oi = out + (size_t)i0 * ldo;
+        switch (n) {
+        case 1: pv_f16_512_n(1, pi, v, ldv, nk, d, oi, ldo); break;
+        case 2: pv_f16_512_n(2, pi, v, ldv, nk, d, oi, ldo); break;
+        case 3: pv_f16_512_n(3, pi, v, ldv, nk, d, oi, ldo); break;
+        case 4: pv_f16_512_n(4, pi, v, ldv, nk, d, oi, ldo); break;
+        case 5: pv_f16_512_n(5, pi, v, ldv, nk, d, oi, ldo); break;
+        default: pv_f16_512_n(6, pi, v, ldv, nk, d, oi, ldo); break;
+        }
+    }
+}
+#endif
+
 static void mask_softmax_rows(float *scores, int nq, int nk, float scale, int causal)
 {
     for (int i = 0; i < nq; i++) {
@@ -819,6 +916,18 @@ void asr_attention_head_f16t(const float *q, int ldq, const uint16_t *kt, int ld
                              float *scores, float *kv32, float *out, int ldo)
 {
 #ifdef NN_X86
+    if (nq < 16 && have_avx512()) {
+        qkt_f16_512(q, ldq, kt, ldkt, nq, nk, d, scores);
+        mask_softmax_rows(scores, nq, nk, scale, -1);
+        if (d % 64 == 0)
+            pv_f16_512(scores, v, ldv, nq, nk, d, out, ldo);
+        else
+            for (int i0 = 0; i0 < nq; i0 += 8) {
+                int n = nq - i0 < 8 ? nq - i0 : 8;
+                pv_f16(scores + (size_t)i0 * nk, v, ldv, n, nk, d, out + (size_t)i0 * ldo, ldo);
+            }
+        return;
+    }
     if (nq < 16 && have_avx2() && __builtin_cpu_supports("f16c")) {
         qkt_f16(q, ldq, kt, ldkt, nq, nk, d, scores);
         mask_softmax_rows(scores, nq, nk, scale, -1);

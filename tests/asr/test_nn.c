@@ -171,8 +171,14 @@ static void test_attention(void **state)
 static void test_attention_f16(void **state)
 {
     (void)state;
-    int nk = 37, d = 24, ld = 72;
-    for (int nq = 1; nq <= 20; nq += 19) {
+    /* d 24: generic kernels; d 64 and 128: the AVX-512 ones (value rows in
+     * 64-column blocks); nq 1, 5, 7: fused paths (7 = blocks of 6 + 1),
+     * 20: convert-then-sgemm; nk 37: key tails beyond the 16-wide vectors */
+    static const int dims[] = {24, 64, 128}, nqs[] = {1, 5, 7, 20};
+    int nk = 37;
+    for (int di = 0; di < 3; di++)
+    for (int qi = 0; qi < 4; qi++) {
+        int d = dims[di], nq = nqs[qi], ld = 24 + d + 8;
         float *q = rnd((size_t)nq * ld, 20), *k = rnd((size_t)nk * ld, 21), *v = rnd((size_t)nk * ld, 22);
         uint16_t *k16 = malloc((size_t)nk * ld * 2), *v16 = malloc((size_t)nk * ld * 2);
         for (int i = 0; i < nk * ld; i++) {
