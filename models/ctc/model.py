@@ -15,6 +15,25 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+def gelu(x):
+    """Exact (erf) GELU whose backward always sees a contiguous gradient.
+
+    Debian's torch 1.13.1 (CPU) returns an all-zero input gradient from
+    GELU's backward when the incoming gradient is not contiguous, which is
+    what a following transpose() hands it: the conv stem then never learned
+    and training sat on the all-blank CTC plateau (docs/DEMO-MODEL.md).
+    The hook makes the gradient contiguous before GELU's backward runs."""
+    y = F.gelu(x)
+    if y.requires_grad:
+        y.register_hook(lambda g: g.contiguous())
+    return y
+
+
+class GELU(nn.Module):
+    def forward(self, x):
+        return gelu(x)
+
+
 def sinusoids(length, channels, max_timescale=10000):
     inc = math.log(max_timescale) / (channels // 2 - 1)
     inv = torch.exp(-inc * torch.arange(channels // 2, dtype=torch.float64))
@@ -49,7 +68,7 @@ class Block(nn.Module):
         super().__init__()
         self.attn = Attention(d, n_head)
         self.attn_ln = nn.LayerNorm(d)
-        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), GELU(), nn.Linear(4 * d, d))
         self.mlp_ln = nn.LayerNorm(d)
 
     def forward(self, x, key_pad):
@@ -70,11 +89,11 @@ class Encoder(nn.Module):
         self.ln_post = nn.LayerNorm(d)
 
     def forward(self, mel, key_pad=None, mel_frames=None):
-        x = F.gelu(self.conv1(mel))
+        x = gelu(self.conv1(mel))
         if mel_frames is not None:   # zero the padding so batch == single-utterance maths
             valid = torch.arange(mel.shape[2])[None, :] < mel_frames[:, None]
             x = x * valid[:, None, :]
-        x = F.gelu(self.conv2(x)).transpose(1, 2)
+        x = gelu(self.conv2(x)).transpose(1, 2)
         x = x + self.positional_embedding[:x.shape[1]]
         for b in self.blocks:
             x = b(x, key_pad)
