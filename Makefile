@@ -115,7 +115,7 @@ demo: deps
 bench: all
 	@sh scripts/run_bench.sh $(BUILD)
 
-# Rebuild the committed demo acoustic model from scratch (hours of CPU; resumable).
+# Rebuild the committed demo acoustic model from scratch (about an hour of CPU; resumable).
 ctc-model:
 	@sh models/ctc/train.sh
 
