@@ -4,7 +4,7 @@
 # training picks up from $WORK/ckpt/last.pt. CPU only (Debian's python3-torch).
 #
 #   models/ctc/train.sh                                  full rebuild
-#   N_TRAIN=6500 STEPS=3500 THREADS=2                    override the defaults below
+#   N_TRAIN=6500 STEPS=6000 THREADS=2                    override the defaults below
 #
 # (train.py --init DIR warm-starts from an exported model instead, e.g. to
 # train a committed model further; extra layers start as identity blocks.)
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 PY=${PYTHON:-/usr/bin/python3}
 WORK=${TALE_CTC_WORK:-models/ctc-work}
 N_TRAIN=${N_TRAIN:-6500}
-STEPS=${STEPS:-3500}
+STEPS=${STEPS:-6000}
 THREADS=${THREADS:-2}
 OUT=${OUT:-models/tale-da-ctc-small}
 
