@@ -412,8 +412,10 @@ static tale_status run_window(tale_ctc_runner *r, const float *mel, int stride, 
     asr_whisper hdr = *c->w; /* same weights, n_audio_ctx = this window's frames */
     hdr.hp.n_audio_ctx = T;
     r->st->w = &hdr;
-    if (r->n_threads > 0)
-        openblas_set_num_threads(r->n_threads);
+    /* the state's pool splits every product over its threads; OpenBLAS
+     * threads on top of that oversubscribed the cores (2 × 2 threads on a
+     * 2-core machine ran 4× slower than 1 thread) */
+    openblas_set_num_threads(1);
     tale_status st = asr_encode(r->st, mel, stride, err);
     r->st->w = c->w;
     if (st)

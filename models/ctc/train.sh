@@ -4,7 +4,7 @@
 # training picks up from $WORK/ckpt/last.pt. CPU only (Debian's python3-torch).
 #
 #   models/ctc/train.sh                                  full rebuild
-#   N_TRAIN=6500 STEPS=6000 THREADS=2                    override the defaults below
+#   N_TRAIN=9000 STEPS=4400 THREADS=2                    override the defaults below
 #
 # (train.py --init DIR warm-starts from an exported model instead, e.g. to
 # train a committed model further; extra layers start as identity blocks.)
@@ -12,14 +12,15 @@ set -eu
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-/usr/bin/python3}
 WORK=${TALE_CTC_WORK:-models/ctc-work}
-N_TRAIN=${N_TRAIN:-6500}
-STEPS=${STEPS:-6000}
+N_TRAIN=${N_TRAIN:-9000}
+STEPS=${STEPS:-4400}
 THREADS=${THREADS:-2}
 OUT=${OUT:-models/tale-da-ctc-small}
 
 "$PY" -c 'import numpy, torch' || { echo "train.sh: $PY needs numpy and torch" >&2; exit 1; }
 command -v espeak-ng >/dev/null || { echo "train.sh: espeak-ng not installed" >&2; exit 1; }
 [ -f data/models/whisper-assets/mel_80.f32 ] || make --no-print-directory data
+"$PY" models/ctc/check_grads.py     # float32 gradients = float64 ones (torch bug guard)
 mkdir -p "$WORK"
 "$PY" models/ctc/synth.py data "$WORK" "$N_TRAIN"   # skips shards already made
 "$PY" models/ctc/train.py "$WORK" --steps "$STEPS" --threads "$THREADS" \
