@@ -25,13 +25,29 @@
 
 #define KEY_CAP 256
 
+static void fold_digits(char *s, size_t l)
+{
+    for (size_t i = 0; i < l; i++)
+        if (s[i] >= '1' && s[i] <= '9')
+            s[i] = '0';
+}
+
 size_t nlp_cluster_key(const char *form, size_t n, char *out, size_t cap)
 {
     size_t l = nlp_ap_lower(form, n, out, cap);
-    for (size_t i = 0; i < l; i++)
-        if (out[i] >= '1' && out[i] <= '9')
-            out[i] = '0';
+    fold_digits(out, l);
     return l;
+}
+
+uint32_t nlp_clusters_get_lower(const nlp_clusters *c, const char *low, size_t n)
+{
+    if (!c || !c->n_levels || n > KEY_CAP)
+        return 0;
+    char key[KEY_CAP];
+    memcpy(key, low, n);
+    fold_digits(key, n);
+    const uint32_t *v = nlp_smap_get(&c->map, key, n);
+    return v ? *v : 0;
 }
 
 uint32_t nlp_clusters_get(const nlp_clusters *c, const char *form, size_t n)

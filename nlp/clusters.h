@@ -22,6 +22,9 @@ typedef struct nlp_clusters {
 size_t nlp_cluster_key(const char *form, size_t n, char *out, size_t cap);
 /* Packed ids of a word (0 when c is NULL/empty or the word is unknown). */
 uint32_t nlp_clusters_get(const nlp_clusters *c, const char *form, size_t n);
+/* The same for a form already lowercased by nlp_ap_lower() (the callers'
+ * word info has it): only the digits are folded. */
+uint32_t nlp_clusters_get_lower(const nlp_clusters *c, const char *low, size_t n);
 /* Level l of a packed value: 0 unknown, else class id + 1. */
 static inline uint32_t nlp_cluster_at(uint32_t packed, int l) { return (packed >> (10 * l)) & 1023u; }
 

@@ -110,16 +110,7 @@ static void wrd_lex(wrd *w, const nlp_smap *names, const nlp_smap *caseprof, con
 
 static void wrd_clus(wrd *w, const nlp_clusters *cl)
 {
-    w->cl = 0;
-    if (!cl->n_levels)
-        return;
-    char key[LOW_CAP];
-    memcpy(key, w->low, w->ll);
-    for (size_t i = 0; i < w->ll; i++)
-        if (key[i] >= '1' && key[i] <= '9')
-            key[i] = '0';
-    const uint32_t *v = nlp_smap_get(&cl->map, key, w->ll);
-    w->cl = v ? *v : 0;
+    w->cl = nlp_clusters_get_lower(cl, w->low, w->ll);
 }
 
 static void wrd_hun(wrd *w, const nlp_hunspell *hs)

@@ -68,19 +68,6 @@ typedef struct hcache_ent {
     uint32_t cl;
 } hcache_ent;
 
-static uint32_t cluster_of(const nlp_clusters *cl, const char *low, size_t ll)
-{
-    if (!cl || !cl->n_levels)
-        return 0;
-    char key[LOW_CAP];
-    memcpy(key, low, ll);
-    for (size_t i = 0; i < ll; i++)
-        if (key[i] >= '1' && key[i] <= '9')
-            key[i] = '0';
-    const uint32_t *v = nlp_smap_get(&cl->map, key, ll);
-    return v ? *v : 0;
-}
-
 /* Word hashes, and with hs its hunspell part and with cl its clusters
  * (through cache when given). */
 static void word_info(const char *form, size_t fl, winfo *w, int first, const nlp_hunspell *hs,
@@ -112,7 +99,7 @@ static void word_info(const char *form, size_t fl, winfo *w, int first, const nl
     } else {
         if (hs)
             hun_info(hs, form, fl, w);
-        w->cl = cluster_of(cl, low, ll);
+        w->cl = nlp_clusters_get_lower(cl, low, ll);
         if (e) {
             e->key = w->form + 1;
             e->nh = w->nh;
