@@ -27,8 +27,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-extern void openblas_set_num_threads(int n);
-
 #define CTC_MAX_CTX 1500            /* encoder frames per window (30 s) */
 #define CTC_HOP 160                 /* mel hop, samples */
 #define CTC_OUT_HOP (2 * CTC_HOP)   /* samples per output frame (20 ms) */
@@ -415,7 +413,7 @@ static tale_status run_window(tale_ctc_runner *r, const float *mel, int stride, 
     /* the state's pool splits every product over its threads; OpenBLAS
      * threads on top of that oversubscribed the cores (2 × 2 threads on a
      * 2-core machine ran 4× slower than 1 thread) */
-    openblas_set_num_threads(1);
+    asr_blas_set_threads(1);
     tale_status st = asr_encode(r->st, mel, stride, err);
     r->st->w = c->w;
     if (st)

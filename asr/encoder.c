@@ -79,8 +79,8 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     /* q, k, v in one block that also holds conv1's im2col columns [2T][3·n_mels]
      * followed by its output [2T][S] */
     size_t qkv = 3 * T * S > 2 * T * 3 * M + 2 * T * S ? 3 * T * S : 2 * T * 3 * M + 2 * T * S;
-    size_t o_kvt = R16(T * S);
-    size_t o_q = o_kvt + R16((size_t)ENC_CHUNK * S) + R16(((size_t)ENC_CHUNK * S + 1) / 2);
+    size_t o_kvt = R16(T * S), o_kvt16 = o_kvt + R16((size_t)ENC_CHUNK * S);
+    size_t o_q = o_kvt16 + R16(((size_t)ENC_CHUNK * S + 1) / 2);
     size_t o_k = o_q + R16(T * S), o_v = o_k + R16(T * S);
     size_t o_x = o_q + R16(qkv) > o_v + R16(T * S) ? o_q + R16(qkv) : o_v + R16(T * S);
     size_t o_mlp = o_x + R16(T * S), o_sc = o_mlp + R16((size_t)ENC_CHUNK * 4 * S);
@@ -91,6 +91,7 @@ tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_thr
     if (arena) {
         st->e_h = arena;
         st->e_kvt = arena + o_kvt;
+        st->e_kvt16 = (uint16_t *)(arena + o_kvt16);
         st->e_q = arena + o_q;
         st->e_k = arena + o_k;
         st->e_v = arena + o_v;
@@ -302,7 +303,7 @@ tale_status asr_encode(asr_whisper_state *st, const float *mel, int mel_stride,
     size_t Tp = ASR_CK_LD(T);
     int H = hp->n_text_head, d = hp->n_text_head ? S / H : 0;
     float *kvt = st->e_kvt;
-    uint16_t *kvt16 = (uint16_t *)(st->e_kvt + (((size_t)ENC_CHUNK * S + 15) & ~(size_t)15));
+    uint16_t *kvt16 = st->e_kvt16;
     for (int l = 0; l < hp->n_text_layer; l++) {
         const asr_dec_layer *D = &w->dec[l];
         uint16_t *ck = st->ck + (size_t)l * Tp * S, *cv = st->cv + (size_t)l * T * S;

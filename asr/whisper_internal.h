@@ -137,7 +137,8 @@ typedef struct asr_whisper_state {
     float *e_h;         /* [T][S] normalized input */
     float *e_q, *e_k, *e_v; /* [T][S] each, one block (also the im2col columns) */
     float *e_att;       /* [T][S] (shares e_q's buffer: output overwrites the queries) */
-    float *e_kvt;       /* [ENC_CHUNK][S] f32 + as many halves: cross K/V rows */
+    float *e_kvt;       /* [ENC_CHUNK][S] f32: cross K/V rows */
+    uint16_t *e_kvt16;  /* [ENC_CHUNK][S] the same rows in halves */
     float *e_mlp;       /* [ENC_CHUNK][4S]: the MLP and conv2 run in 256-row blocks */
     float *e_scores;    /* [n_threads][chunk][T] attention scores */
     float *w_conv;      /* [n_threads][w_conv_n] f32 scratch for f16 weights */
