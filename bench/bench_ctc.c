@@ -258,18 +258,26 @@ static int speed(tale_model *m, const char *eval, tale_error *e)
     return 0;
 }
 
-static int accuracy(tale_model *m, const opts *o, tale_error *e)
+/* --lm's ARPA file, or the corpus LM built in-process; NULL (reported) on error. */
+static tale_lm *open_lm(const opts *o, tale_error *e)
 {
     tale_lm *lm = NULL;
     if (o->lm) {
         if (tale_lm_open(o->lm, &lm, e)) {
             fprintf(stderr, "bench_ctc: %s\n", e->msg);
-            return 1;
+            return NULL;
         }
     } else if (!(lm = build_lm(e))) {
         fprintf(stderr, "bench_ctc: LM: %s\n", e->msg);
-        return 1;
     }
+    return lm;
+}
+
+static int accuracy(tale_model *m, const opts *o, tale_error *e)
+{
+    tale_lm *lm = open_lm(o, e);
+    if (!lm)
+        return 1;
     tale_ctc_runner *r;
     if (tale_ctc_runner_new(m, 2, &r, e)) {
         fprintf(stderr, "bench_ctc: %s\n", e->msg);
@@ -368,9 +376,8 @@ static int tune(tale_model *m, const opts *o, tale_error *e)
         free(it);
         return 1;
     }
-    tale_lm *lm = NULL;
-    if (o->lm ? tale_lm_open(o->lm, &lm, e) != TALE_OK : !(lm = build_lm(e))) {
-        fprintf(stderr, "bench_ctc: LM: %s\n", e->msg);
+    tale_lm *lm = open_lm(o, e);
+    if (!lm) {
         free(it);
         return 1;
     }
