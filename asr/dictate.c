@@ -115,7 +115,10 @@ tale_status tale_dictation_new(const tale_model *m, const tale_dictation_params 
     if (p->punctuate < -1 || p->punctuate > 1)
         return tale_error_set(err, TALE_INVALID_ARG, "dictation: punctuate %d is not -1, 0 or 1",
                               p->punctuate);
-    tale_status st;
+    /* every parameter before any file is opened */
+    tale_status st = tale_vad_params_check(&p->vad, err);
+    if (st)
+        return st;
     tale_dictation *d = calloc(1, sizeof *d);
     if (!d)
         return tale_error_set(err, TALE_NO_MEMORY, "dictation: out of memory");

@@ -240,7 +240,10 @@ typedef struct tale_vad_params {
                            of >= 98 ms when there is one) */
 } tale_vad_params;
 
-TALE_API tale_vad_params tale_vad_default_params(void);
+TALE_API /* TALE_INVALID_ARG (naming the rule) when p is out of range; the VAD
+ * functions check this themselves, callers may check before any I/O. */
+tale_status tale_vad_params_check(const tale_vad_params *p, tale_error *err);
+tale_vad_params tale_vad_default_params(void);
 
 typedef struct tale_vad_segment {
     int64_t start_sample, end_sample; /* [start, end) in 16 kHz samples */

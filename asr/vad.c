@@ -669,7 +669,7 @@ tale_vad_params tale_vad_default_params(void)
     return p;
 }
 
-static tale_status check_params(const tale_vad_params *p, tale_error *err)
+tale_status tale_vad_params_check(const tale_vad_params *p, tale_error *err)
 {
     if (!(p->threshold > 0.0f && p->threshold < 1.0f) || p->min_speech_ms < 0 ||
         p->min_silence_ms < 0 || p->speech_pad_ms < 0 || !(p->max_speech_s >= 0.0f) ||
@@ -692,7 +692,7 @@ tale_status tale_vad_segments_from_probs(const float *probs, size_t n_probs,
     tale_vad_params dp = tale_vad_default_params();
     if (!p)
         p = &dp;
-    if (check_params(p, err) != TALE_OK)
+    if (tale_vad_params_check(p, err) != TALE_OK)
         return TALE_INVALID_ARG;
     segmenter s;
     seg_init(&s, p);
@@ -753,7 +753,7 @@ tale_status tale_vad_stream_new(tale_vad *vad, const tale_vad_params *p, tale_va
     tale_vad_params dp = tale_vad_default_params();
     if (!p)
         p = &dp;
-    if (check_params(p, err) != TALE_OK)
+    if (tale_vad_params_check(p, err) != TALE_OK)
         return TALE_INVALID_ARG;
     tale_vad_stream *s = calloc(1, sizeof *s);
     if (!s)

@@ -88,8 +88,6 @@ static void test_address(void **state)
     (void)state;
     expect("Han bor på Vestergade 12, 2. th., 8000 Aarhus C.", "Han bor på [ADRESSE].");
     expect("Flyttet til H.C. Andersens Boulevard 27, 1553 København V i går.", "Flyttet til [ADRESSE] i går.");
-    /* a street named after a person is an address, not a name */
-    expect("Hun bor på Niels Juels Gade 5, 3. tv. med Søren.", "Hun bor på [ADRESSE] med [NAVN].");
     expect("Ejendommen Strøget 12, 1160 København K er solgt.", "Ejendommen [ADRESSE] er solgt.");
     /* a postcode alone, paragraphs and amounts are not addresses */
     expect("Postnummeret 2400 dækker København NV, jf. Serviceloven § 41.",
@@ -99,6 +97,12 @@ static void test_address(void **state)
 static void test_names(void **state)
 {
     (void)state;
+    /* names come from NER, the first-name list and the model's features:
+     * without the corpus (make corpus) there is nothing to test */
+    if (!tt_have_data("corpus/names/FirstNames_2021_M.utf8.tsv"))
+        skip();
+    /* a street named after a person is an address, not a name */
+    expect("Hun bor på Niels Juels Gade 5, 3. tv. med Søren.", "Hun bor på [ADRESSE] med [NAVN].");
     expect("Hr. Jensen og fru Sørensen mødte Jens Peter Hansen.", "Hr. [NAVN] og fru [NAVN] mødte [NAVN].");
     expect("Hans mor er syg. Hans Jensen er rask.", "Hans mor er syg. [NAVN] er rask.");
     expect("Advokat Thomas Bach og tolken, Ahmad Rahimi, kom.", "Advokat [NAVN] og tolken, [NAVN], kom.");
