@@ -48,7 +48,7 @@ TOOL_BIN := $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
 
 TALE_BIN := $(if $(filter build,$(BUILD)),tale,$(BUILD)/tale)
 
-.PHONY: ctc-model all test check asan deps corpus models data demo bench clean tests-build
+.PHONY: ctc-model all test check asan deps corpus models data demo lm bench clean tests-build
 .DEFAULT_GOAL := all
 
 all: $(TALE_BIN) $(BUILD)/libtale.a tests-build $(BENCH_BIN) $(TOOL_BIN)
@@ -110,7 +110,12 @@ asan: deps
 demo: deps
 	@FETCH_LENIENT=1 $(MAKE) --no-print-directory data
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory lm
 	@sh scripts/demo.sh
+
+# The word 3-gram LM the CTC demo model decodes with (from the corpus text).
+lm: $(TALE_BIN)
+	@sh scripts/build_lm.sh
 
 bench: all
 	@sh scripts/run_bench.sh $(BUILD)

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define CTC_MAX_CTX 1500            /* encoder frames per window (30 s) */
 #define CTC_HOP 160                 /* mel hop, samples */
@@ -40,6 +41,7 @@ typedef struct asr_ctc_model {
     const float *head_b;   /* [V] */
     int n_vocab, blank, delimiter; /* delimiter: id of " " or -1 */
     char **tokens;         /* [V] UTF-8, NUL-terminated */
+    tale_ctc_model_decoding dec; /* config.json "decoder" (or defaults) */
 } asr_ctc_model;
 
 struct tale_ctc_runner {
@@ -172,6 +174,50 @@ int asr_ctc_is_model_dir(const char *dir)
     return yes;
 }
 
+/* The optional "decoder" block: {"beam_width": 32, "lm_alpha": 0.5, "lm_beta": 2,
+ * "unk_penalty": -5, "unk_char_penalty": -1.5, "lm": "tale-da-3gram.arpa"}.
+ * Missing keys keep their defaults; a present block with a value out of range
+ * or an LM name with a path in it is an error. */
+static tale_status read_decoding(const tale_jval *cfg, const char *cpath,
+                                 tale_ctc_model_decoding *d, tale_error *err)
+{
+    tale_ctc_decoder_params dp = tale_ctc_default_params();
+    memset(d, 0, sizeof *d);
+    d->beam_width = 1;
+    d->lm_alpha = dp.lm_alpha;
+    d->lm_beta = dp.lm_beta;
+    d->unk_penalty = dp.unk_penalty;
+    d->unk_char_penalty = dp.unk_char_penalty;
+    const tale_jval *b = tale_jobj_get(cfg, "decoder");
+    if (!b)
+        return TALE_OK;
+    if (tale_jval_type(b) != TALE_JOBJ)
+        return tale_error_set(err, TALE_BAD_MODEL, "%s: \"decoder\" is not an object", cpath);
+    if (tale_jobj_get(b, "beam_width") && !cfg_int(b, "beam_width", 1, 1024, &d->beam_width))
+        return tale_error_set(err, TALE_BAD_MODEL, "%s: decoder.beam_width is not 1..1024", cpath);
+    static const char *keys[] = {"lm_alpha", "lm_beta", "unk_penalty", "unk_char_penalty"};
+    float *vals[] = {&d->lm_alpha, &d->lm_beta, &d->unk_penalty, &d->unk_char_penalty};
+    for (int i = 0; i < 4; i++) {
+        const tale_jval *v = tale_jobj_get(b, keys[i]);
+        if (!v)
+            continue;
+        double x = tale_jval_num(v, NAN);
+        if (!(x >= -100.0 && x <= 100.0))
+            return tale_error_set(err, TALE_BAD_MODEL, "%s: decoder.%s is not a number in "
+                                  "-100..100", cpath, keys[i]);
+        *vals[i] = (float)x;
+    }
+    const tale_jval *lm = tale_jobj_get(b, "lm");
+    if (lm) {
+        const char *s = tale_jval_str(lm);
+        if (!s || !*s || strlen(s) >= sizeof d->lm || strchr(s, '/') || s[0] == '.')
+            return tale_error_set(err, TALE_BAD_MODEL, "%s: decoder.lm is not a plain file "
+                                  "name", cpath);
+        memcpy(d->lm, s, strlen(s) + 1);
+    }
+    return TALE_OK;
+}
+
 tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *err)
 {
     *out = NULL;
@@ -213,6 +259,9 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
     }
     if (!cfg_int(cfg, "blank_id", 0, hp.n_vocab - 1, &blank))
         blank = 0;
+    tale_ctc_model_decoding dec;
+    if ((st = read_decoding(cfg, cpath, &dec, err)))
+        goto fail;
     const tale_jval *vocab = tale_jobj_get(cfg, "vocab");
     if (tale_jval_type(vocab) != TALE_JARR || (int)tale_jval_len(vocab) != hp.n_vocab) {
         st = tale_error_set(err, TALE_BAD_MODEL, "%s: vocab is not an array of n_vocab (%d) "
@@ -232,6 +281,7 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
     }
     c->n_vocab = hp.n_vocab;
     c->blank = blank;
+    c->dec = dec;
     c->delimiter = -1;
     for (int i = 0; i < hp.n_vocab; i++) {
         const tale_jval *tok = tale_jarr_at(vocab, (size_t)i);
@@ -299,6 +349,37 @@ fail:
 }
 
 /* ---- public: vocabulary, default model ------------------------------------ */
+
+int tale_ctc_model_decoding_get(const tale_model *m, tale_ctc_model_decoding *out)
+{
+    const asr_ctc_model *c = ctc_of(m);
+    if (!out)
+        return 0;
+    if (c) {
+        *out = c->dec;
+        return 1;
+    }
+    tale_error e;
+    read_decoding(NULL, "", out, &e); /* no block: the defaults */
+    return 0;
+}
+
+tale_status tale_ctc_model_lm_path(const tale_model *m, char *buf, size_t size, tale_error *err)
+{
+    const asr_ctc_model *c = ctc_of(m);
+    if (!buf || !size)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_ctc_model_lm_path: no buffer");
+    buf[0] = 0;
+    if (!c || !c->dec.lm[0])
+        return tale_error_set(err, TALE_INVALID_ARG, "the model recommends no language model");
+    if (snprintf(buf, size, "%s/models/lm/%s", tale_data_dir(), c->dec.lm) >= (int)size) {
+        buf[0] = 0;
+        return tale_error_set(err, TALE_INVALID_ARG, "LM path too long");
+    }
+    if (access(buf, R_OK) != 0)
+        return tale_error_set(err, TALE_IO, "%s: no such file (make lm builds it)", buf);
+    return TALE_OK;
+}
 
 int tale_ctc_model_vocab(const tale_model *m, tale_ctc_vocab *out)
 {

@@ -432,6 +432,8 @@ typedef struct tale_transcribe_params {
     const char *lm_path;           /* word n-gram LM (ARPA) for the beam search, or NULL */
     float lm_alpha;                /* LM weight (0.5) */
     float lm_beta;                 /* word insertion bonus (1.0) */
+    float unk_penalty;             /* unknown-word penalties, see tale_ctc_decoder_params */
+    float unk_char_penalty;
 } tale_transcribe_params;
 
 TALE_API tale_transcribe_params tale_transcribe_default_params(void);
@@ -593,6 +595,24 @@ TALE_API tale_status tale_ctc_default_model(char *buf, size_t size, tale_error *
  * strings belong to m.  Returns 1, or 0 (and *out zeroed) when m is not a
  * CTC model. */
 TALE_API int tale_ctc_model_vocab(const tale_model *m, tale_ctc_vocab *out);
+
+/* How a CTC model is best decoded: its config.json "decoder" block, which
+ * the training recipe fills with settings tuned on held-out data (beam width,
+ * LM weight and bonus, unknown-word penalties, and the file name of the word
+ * LM they were tuned with).  A model without the block gets
+ * tale_ctc_default_params()'s values, beam_width 1 and lm "". */
+typedef struct tale_ctc_model_decoding {
+    int beam_width;
+    float lm_alpha, lm_beta, unk_penalty, unk_char_penalty;
+    char lm[64]; /* LM file name, looked up in <tale_data_dir()>/models/lm/; "" none */
+} tale_ctc_model_decoding;
+/* Returns 1, or 0 (and *out holds the defaults) when m is not a CTC model. */
+TALE_API int tale_ctc_model_decoding_get(const tale_model *m, tale_ctc_model_decoding *out);
+/* Path of the model's recommended LM into buf when that file exists
+ * (`make lm` builds tale's from the corpus).  TALE_IO naming the missing
+ * path; TALE_INVALID_ARG when m is not a CTC model or names no LM. */
+TALE_API tale_status tale_ctc_model_lm_path(const tale_model *m, char *buf, size_t size,
+                                            tale_error *err);
 
 /* Work buffers to run a CTC model: one thread at a time; the model must
  * outlive it.  n_threads 0 = the model's setting. */

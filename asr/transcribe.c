@@ -77,6 +77,8 @@ tale_transcribe_params tale_transcribe_default_params(void)
     tale_ctc_decoder_params cp = tale_ctc_default_params();
     p.lm_alpha = cp.lm_alpha;
     p.lm_beta = cp.lm_beta;
+    p.unk_penalty = cp.unk_penalty;
+    p.unk_char_penalty = cp.unk_char_penalty;
     return p;
 }
 
@@ -471,6 +473,8 @@ static tale_status run_ctc(tale_transcriber *tr, source *src, int64_t total, tal
     dp.lm = tr->lm;
     dp.lm_alpha = p->lm_alpha;
     dp.lm_beta = p->lm_beta;
+    dp.unk_penalty = p->unk_penalty;
+    dp.unk_char_penalty = p->unk_char_penalty;
     dp.should_abort = p->should_abort;
     dp.user_data = p->user_data;
     clear_segments(tr);

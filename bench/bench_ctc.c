@@ -4,12 +4,14 @@
  * SNR, and speed (× real time) with 1 and 2 threads.
  *
  *   build/bench/bench_ctc [--model DIR] [--eval DIR] [--limit N] [--lm ARPA]
- *                         [--alpha A] [--beta B] [--beam W] [--speed-only]
+ *                         [--alpha A] [--beta B] [--unk-penalty U] [--unk-char C]
+ *                         [--beam W] [--speed-only]
  *                         [--files WAV...]
  *   build/bench/bench_ctc --tune [--model DIR] [--eval DIR]
  *
- * --tune grid-searches the LM weight α and word bonus β on the tuning split
- * (clean items 200–299 of the held-out list) and prints the best pair;
+ * --tune grid-searches the LM weight α and word bonus β, then the unknown-word
+ * penalties at the best pair, on the tuning split (clean items 200–299 of the
+ * held-out list) and prints the best setting;
  * report the figures on items 0–199 (--limit 200), which tuning never saw.
  *
  * The held-out set (DDT test sentences never trained on × espeak-ng voices
@@ -184,7 +186,7 @@ static tale_lm *build_lm(tale_error *e)
 typedef struct opts {
     const char *model, *eval, *lm;
     int limit, beam, speed_only, tune;
-    float alpha, beta;
+    float alpha, beta, unk_penalty, unk_char;
     char **files;
     int n_files;
 } opts;
@@ -291,6 +293,8 @@ static int accuracy(tale_model *m, const opts *o, tale_error *e)
     lp_p.lm = lm;
     lp_p.lm_alpha = o->alpha;
     lp_p.lm_beta = o->beta;
+    lp_p.unk_penalty = o->unk_penalty;
+    lp_p.unk_char_penalty = o->unk_char;
     const char *conds[] = {"clean", "snr10"};
     const char *names[] = {"greedy", "beam", "beam+LM"};
     int rc = 0;
@@ -364,6 +368,32 @@ static int accuracy(tale_model *m, const opts *o, tale_error *e)
     return rc;
 }
 
+/* Scores one decoder setting on the tuning items, prints it, keeps the best. */
+static int tune_point(float **lps, const int *Ts, const item *it, size_t k, const tale_ctc_vocab *v,
+                      const tale_ctc_decoder_params *p, tale_ctc_decoder_params *best,
+                      double *best_sum, tale_error *e)
+{
+    score sc = {0, 0, 0, 0};
+    for (size_t i = 0; i < k; i++) {
+        tale_ctc_result *res;
+        if (tale_ctc_beam(lps[i], (size_t)Ts[i], v, p, &res, e)) {
+            fprintf(stderr, "bench_ctc: %s\n", e->msg);
+            return 1;
+        }
+        add_score(&sc, it[i].ref, res->text);
+        tale_ctc_result_free(res);
+    }
+    double wer = (double)sc.we / (sc.wn ? sc.wn : 1), cer = (double)sc.ce / (sc.cn ? sc.cn : 1);
+    printf("tune (synthetic, clean tuning items): alpha %.2f beta %5.2f unk %5.1f unk-char %4.1f  "
+           "CER %6.2f%%  WER %6.2f%%\n", p->lm_alpha, p->lm_beta, p->unk_penalty,
+           p->unk_char_penalty, 100 * cer, 100 * wer);
+    if (wer + cer < *best_sum) {
+        *best_sum = wer + cer;
+        *best = *p;
+    }
+    return 0;
+}
+
 /* Grid search of α, β on clean items 200–299 (log-probs computed once). */
 static int tune(tale_model *m, const opts *o, tale_error *e)
 {
@@ -411,38 +441,35 @@ static int tune(tale_model *m, const opts *o, tale_error *e)
     }
     static const float alphas[] = {0.1f, 0.2f, 0.3f, 0.5f, 0.7f, 1.0f, 1.3f, 1.7f};
     static const float betas[] = {-1.0f, 0.0f, 0.5f, 1.0f, 2.0f, 3.0f};
-    float best_a = 0, best_b = 0;
-    double best = 1e30;
+    static const float unks[] = {-2.0f, -5.0f, -8.0f, -12.0f};
+    static const float unk_chars[] = {-0.5f, -1.5f, -3.0f};
+    tale_ctc_decoder_params best = tale_ctc_default_params();
+    best.beam_width = o->beam;
+    best.lm = lm;
+    best.unk_penalty = o->unk_penalty;
+    best.unk_char_penalty = o->unk_char;
+    double best_sum = 1e30;
+    /* stage 1: alpha x beta at the given unknown-word penalties */
     for (size_t ai = 0; !rc && ai < sizeof alphas / sizeof *alphas; ai++)
         for (size_t bi = 0; !rc && bi < sizeof betas / sizeof *betas; bi++) {
-            tale_ctc_decoder_params p = tale_ctc_default_params();
-            p.beam_width = o->beam;
-            p.lm = lm;
+            tale_ctc_decoder_params p = best;
             p.lm_alpha = alphas[ai];
             p.lm_beta = betas[bi];
-            score sc = {0, 0, 0, 0};
-            for (size_t i = 0; i < k; i++) {
-                tale_ctc_result *res;
-                if (tale_ctc_beam(lps[i], (size_t)Ts[i], &v, &p, &res, e)) {
-                    fprintf(stderr, "bench_ctc: %s\n", e->msg);
-                    rc = 1;
-                    break;
-                }
-                add_score(&sc, it[FIRST + i].ref, res->text);
-                tale_ctc_result_free(res);
-            }
-            double wer = (double)sc.we / (sc.wn ? sc.wn : 1), cer = (double)sc.ce / (sc.cn ? sc.cn : 1);
-            printf("tune (synthetic, clean items %d-%zu): alpha %.2f beta %5.2f  CER %6.2f%%  "
-                   "WER %6.2f%%\n", FIRST, n - 1, alphas[ai], betas[bi], 100 * cer, 100 * wer);
-            if (wer + cer < best) {
-                best = wer + cer;
-                best_a = alphas[ai];
-                best_b = betas[bi];
-            }
+            rc = tune_point(lps, Ts, it + FIRST, k, &v, &p, &best, &best_sum, e);
+        }
+    /* stage 2: the unknown-word penalties at the best alpha, beta */
+    tale_ctc_decoder_params stage1 = best;
+    for (size_t ui = 0; !rc && ui < sizeof unks / sizeof *unks; ui++)
+        for (size_t ci = 0; !rc && ci < sizeof unk_chars / sizeof *unk_chars; ci++) {
+            tale_ctc_decoder_params p = stage1;
+            p.unk_penalty = unks[ui];
+            p.unk_char_penalty = unk_chars[ci];
+            rc = tune_point(lps, Ts, it + FIRST, k, &v, &p, &best, &best_sum, e);
         }
     if (!rc)
-        printf("best: --alpha %.2f --beta %.2f (lowest WER + CER on the tuning split)\n", best_a,
-               best_b);
+        printf("best: --alpha %.2f --beta %.2f --unk-penalty %.1f --unk-char %.1f "
+               "(lowest WER + CER on the tuning split)\n",
+               best.lm_alpha, best.lm_beta, best.unk_penalty, best.unk_char_penalty);
     for (size_t i = 0; i < k; i++)
         free(lps[i]);
     free(lps);
@@ -455,7 +482,9 @@ static int tune(tale_model *m, const opts *o, tale_error *e)
 
 int main(int argc, char **argv)
 {
-    opts o = {NULL, "models/ctc-work/eval", NULL, 0, 32, 0, 0, 0.5f, 1.0f, NULL, 0};
+    tale_ctc_decoder_params dp = tale_ctc_default_params();
+    opts o = {NULL, "models/ctc-work/eval", NULL, 0, 32, 0, 0, 0.5f, 1.0f, dp.unk_penalty,
+              dp.unk_char_penalty, NULL, 0};
     char model[4096];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -467,12 +496,15 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--beam") && val) { o.beam = atoi(val); i++; }
         else if (!strcmp(a, "--alpha") && val) { o.alpha = (float)atof(val); i++; }
         else if (!strcmp(a, "--beta") && val) { o.beta = (float)atof(val); i++; }
+        else if (!strcmp(a, "--unk-penalty") && val) { o.unk_penalty = (float)atof(val); i++; }
+        else if (!strcmp(a, "--unk-char") && val) { o.unk_char = (float)atof(val); i++; }
         else if (!strcmp(a, "--speed-only")) o.speed_only = 1;
         else if (!strcmp(a, "--tune")) o.tune = 1;
         else if (!strcmp(a, "--files")) { o.files = argv + i + 1; o.n_files = argc - i - 1; break; }
         else {
             fprintf(stderr, "usage: bench_ctc [--model DIR] [--eval DIR] [--limit N] [--lm ARPA] "
-                            "[--alpha A] [--beta B] [--beam W] [--speed-only] [--tune] [--files WAV...]\n");
+                            "[--alpha A] [--beta B] [--unk-penalty U] [--unk-char C] [--beam W] [--speed-only] "
+                            "[--tune] [--files WAV...]\n");
             return 2;
         }
     }

@@ -30,9 +30,12 @@ static const cli_opt OPTS[] = {
     {"vad-model", 0, "FILE", "Silero VAD ggml file (default: the bundled one)"},
     {"suppress-nst", 0, NULL, "suppress the model's non-speech tokens"},
     {"max-tokens", 0, "N", "tokens per window (default 220)"},
-    {"lm", 0, "ARPA", "CTC models: word n-gram LM for the beam search (tale lm build, KenLM)"},
-    {"lm-alpha", 0, "A", "CTC models: LM weight (default 0.5)"},
-    {"lm-beta", 0, "B", "CTC models: word insertion bonus (default 1.0)"},
+    {"lm", 0, "ARPA", "CTC models: word n-gram LM for the beam search (tale lm build, KenLM; "
+                      "default: the model's own, data/models/lm/, built by make lm)"},
+    {"no-lm", 0, NULL, "CTC models: no language model (greedy unless --beam)"},
+    {"lm-alpha", 0, "A", "CTC models: LM weight (default: the model's tuned value, else 0.5)"},
+    {"lm-beta", 0, "B", "CTC models: word insertion bonus (default: the model's tuned value, "
+                        "else 1.0)"},
     {"threads", 't', "N", "threads (default: all cores)"},
     {"stats", 0, NULL, "print real-time factor and peak memory to stderr"},
     {"verbose", 'v', NULL, "log diagnostics to stderr"},
@@ -41,7 +44,7 @@ static const cli_opt OPTS[] = {
 };
 enum {
     O_MODEL, O_LANG, O_FORMAT, O_OUTPUT, O_BEAM, O_PATIENCE, O_BESTOF, O_TEMP, O_NOFALLBACK,
-    O_NOCONTEXT, O_NOTS, O_PROMPT, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_LM, O_LMALPHA, O_LMBETA, O_THREADS, O_STATS,
+    O_NOCONTEXT, O_NOTS, O_PROMPT, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_LM, O_NOLM, O_LMALPHA, O_LMBETA, O_THREADS, O_STATS,
     O_VERBOSE, O_HELP
 };
 
@@ -114,7 +117,8 @@ int cmd_transcribe(int argc, char **argv)
     tale_transcribe_params tp = tale_transcribe_default_params();
     tale_model_params mp = tale_model_default_params();
     const char *model_path = NULL, *outdir = NULL, *formats = "txt";
-    int stats = 0;
+    int stats = 0, set_beam = 0, set_alpha = 0, set_beta = 0, no_lm = 0, verbose = 0;
+    char lm_buf[4096];
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     int n_files = 0;
     if (!files)
@@ -134,8 +138,9 @@ int cmd_transcribe(int argc, char **argv)
         case O_FORMAT: formats = v; break;
         case O_OUTPUT: outdir = v; break;
         case O_BEAM:
-            if (cli_parse_int(ps.cmd, "beam", v, 1, 16, &lv)) goto usage_err;
-            tp.beam_size = (int)lv;
+            if (cli_parse_int(ps.cmd, "beam", v, 1, 1024, &lv)) goto usage_err;
+            tp.beam_size = (int)lv; /* Whisper models take 1..16: the library says so */
+            set_beam = 1;
             break;
         case O_PATIENCE:
             if (cli_parse_double(ps.cmd, "patience", v, 0.1, 10, &dv)) goto usage_err;
@@ -161,20 +166,23 @@ int cmd_transcribe(int argc, char **argv)
             tp.max_tokens = (int)lv;
             break;
         case O_LM: tp.lm_path = v; break;
+        case O_NOLM: no_lm = 1; break;
         case O_LMALPHA:
             if (cli_parse_double(ps.cmd, "lm-alpha", v, 0, 10, &dv)) goto usage_err;
             tp.lm_alpha = (float)dv;
+            set_alpha = 1;
             break;
         case O_LMBETA:
             if (cli_parse_double(ps.cmd, "lm-beta", v, -20, 20, &dv)) goto usage_err;
             tp.lm_beta = (float)dv;
+            set_beta = 1;
             break;
         case O_THREADS:
             if (cli_parse_int(ps.cmd, "threads", v, 1, 256, &lv)) goto usage_err;
             tp.n_threads = mp.n_threads = (int)lv;
             break;
         case O_STATS: stats = 1; break;
-        case O_VERBOSE: cli_enable_verbose(1); break;
+        case O_VERBOSE: cli_enable_verbose(1); verbose = 1; break;
         case O_HELP:
             cli_print_help(stdout, usage,
                            "Transcribe audio files (any format libsndfile reads) with a Whisper "
@@ -245,8 +253,33 @@ int cmd_transcribe(int argc, char **argv)
     tp.on_progress = cli_progress_update;
     tp.user_data = prog;
     tale_transcriber *tr = NULL;
-    if (tale_model_kind(m) == TALE_MODEL_CTC && tp.lm_path && tp.beam_size == 1)
-        tp.beam_size = 16; /* an LM needs the beam search */
+    if (tale_model_kind(m) == TALE_MODEL_CTC) {
+        /* the decoding the model recommends (tuned by its recipe), under the flags */
+        tale_ctc_model_decoding dec;
+        tale_ctc_model_decoding_get(m, &dec);
+        tp.unk_penalty = dec.unk_penalty;
+        tp.unk_char_penalty = dec.unk_char_penalty;
+        if (!set_alpha)
+            tp.lm_alpha = dec.lm_alpha;
+        if (!set_beta)
+            tp.lm_beta = dec.lm_beta;
+        if (no_lm)
+            tp.lm_path = NULL;
+        else if (!tp.lm_path && dec.lm[0] && !(set_beam && tp.beam_size == 1)) {
+            tale_error le;
+            if (tale_ctc_model_lm_path(m, lm_buf, sizeof lm_buf, &le) == TALE_OK)
+                tp.lm_path = lm_buf;
+            else
+                fprintf(stderr, "tale transcribe: note: %s; decoding without a language "
+                                "model\n", le.msg);
+        }
+        if (tp.lm_path && tp.beam_size == 1) /* an LM needs the beam search */
+            tp.beam_size = !set_beam && dec.beam_width > 1 ? dec.beam_width : 16;
+        if (verbose)
+            fprintf(stderr, "tale transcribe: CTC decoding: beam %d, LM %s, alpha %.2f, "
+                            "beta %.2f\n", tp.beam_size, tp.lm_path ? tp.lm_path : "none",
+                    tp.lm_alpha, tp.lm_beta);
+    }
     if (tale_transcriber_new(m, &tp, &tr, &err) != TALE_OK) {
         cli_report(&err);
         rc = CLI_FAIL;

@@ -383,6 +383,80 @@ static void test_open_errors(void **state)
     assert_null(r);
 }
 
+/* config.json with `extra` spliced in before its closing brace (a key given
+ * twice: the last one counts). */
+static const char *config_with(const char *name, const char *extra)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/config.json", g_model);
+    size_t n;
+    char *cfg = tt_read_file(p, &n);
+    assert_non_null(cfg);
+    while (n > 0 && cfg[n - 1] != '}')
+        n--;
+    assert_true(n > 0);
+    size_t ne = strlen(extra);
+    char *c2 = malloc(n + ne + 4);
+    memcpy(c2, cfg, n - 1);
+    size_t k = n - 1;
+    c2[k++] = ',';
+    memcpy(c2 + k, extra, ne);
+    k += ne;
+    c2[k++] = '}';
+    const char *d = broken_copy(name, "config.json", c2, k);
+    free(c2);
+    free(cfg);
+    return d;
+}
+
+/* The "decoder" block: the settings the recipe tuned, read and checked. */
+static void test_decoding_block(void **state)
+{
+    (void)state;
+    tale_ctc_model_decoding d;
+    /* not a CTC model: the library defaults, beam 1, no LM */
+    assert_int_equal(tale_ctc_model_decoding_get(NULL, &d), 0);
+    tale_ctc_decoder_params dp = tale_ctc_default_params();
+    assert_int_equal(d.beam_width, 1);
+    assert_float_equal(d.lm_alpha, dp.lm_alpha, 0);
+    assert_float_equal(d.unk_penalty, dp.unk_penalty, 0);
+    assert_string_equal(d.lm, "");
+    const char *dir = config_with("ctc-dec", "\"decoder\": {\"beam_width\": 7, \"lm_alpha\": 0.25, "
+                                  "\"lm_beta\": -1.5, \"unk_penalty\": -3, \"unk_char_penalty\": "
+                                  "-0.5, \"lm\": \"no-such-lm-file.arpa\"}");
+    tale_model *m;
+    tale_error e;
+    assert_int_equal(tale_model_open(dir, NULL, &m, &e), TALE_OK);
+    assert_int_equal(tale_ctc_model_decoding_get(m, &d), 1);
+    assert_int_equal(d.beam_width, 7);
+    assert_float_equal(d.lm_alpha, 0.25f, 0);
+    assert_float_equal(d.lm_beta, -1.5f, 0);
+    assert_float_equal(d.unk_penalty, -3.0f, 0);
+    assert_float_equal(d.unk_char_penalty, -0.5f, 0);
+    assert_string_equal(d.lm, "no-such-lm-file.arpa");
+    char path[4096];
+    assert_int_equal(tale_ctc_model_lm_path(m, path, sizeof path, &e), TALE_IO);
+    assert_non_null(strstr(e.msg, "models/lm/no-such-lm-file.arpa"));
+    tale_model_free(m);
+    /* an empty block: defaults, and no LM to look for */
+    dir = config_with("ctc-dec-empty", "\"decoder\": {}");
+    assert_int_equal(tale_model_open(dir, NULL, &m, &e), TALE_OK);
+    assert_int_equal(tale_ctc_model_decoding_get(m, &d), 1);
+    assert_int_equal(d.beam_width, 1);
+    assert_string_equal(d.lm, "");
+    assert_int_equal(tale_ctc_model_lm_path(m, path, sizeof path, &e), TALE_INVALID_ARG);
+    tale_model_free(m);
+    /* bad blocks: the file and the key are named */
+    expect_open_fails(config_with("ctc-dec-beam", "\"decoder\": {\"beam_width\": 0}"),
+                      TALE_BAD_MODEL, "decoder.beam_width");
+    expect_open_fails(config_with("ctc-dec-alpha", "\"decoder\": {\"lm_alpha\": \"high\"}"),
+                      TALE_BAD_MODEL, "decoder.lm_alpha");
+    expect_open_fails(config_with("ctc-dec-path", "\"decoder\": {\"lm\": \"../../etc/x\"}"),
+                      TALE_BAD_MODEL, "decoder.lm");
+    expect_open_fails(config_with("ctc-dec-type", "\"decoder\": [1]"), TALE_BAD_MODEL,
+                      "ctc-dec-type/config.json");
+}
+
 int main(void)
 {
     tale_error e;
@@ -398,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_long_and_short_audio),
         cmocka_unit_test(test_default_model_path),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_decoding_block),
     };
     return cmocka_run_group_tests_name("asr_ctc_model", tests, NULL, NULL);
 }

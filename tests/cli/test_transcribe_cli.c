@@ -137,12 +137,54 @@ static void test_errors(void **state)
     free(e);
 }
 
+/* CTC models: the decoding the model recommends (config.json "decoder"),
+ * under the flags; -v prints the choice before any audio is read. */
+static void test_ctc_decoding_choice(void **state)
+{
+    (void)state;
+    const char *log = tt_tmp("ctc-dec.txt");
+    size_t n;
+    char *e;
+    /* --no-lm: greedy, and the model's tuned alpha unless given */
+    assert_int_equal(tt_sh("%s transcribe -v --no-lm --lm-alpha 0.9 nosuch.wav 2>%s", TALE, log), 1);
+    e = tt_read_file(log, &n);
+    assert_non_null(strstr(e, "CTC decoding: beam 1, LM none, alpha 0.90"));
+    assert_non_null(strstr(e, "nosuch.wav"));
+    free(e);
+    /* an explicit LM: the beam search at the model's width */
+    const char *arpa = tt_tmp("tiny.arpa");
+    const char *txt = "\\data\\\nngram 1=4\n\n\\1-grams:\n-1.0\t<s>\t0\n-1.0\t</s>\n"
+                      "-0.5\thej\t0\n-1.0\t<unk>\n\n\\end\\\n";
+    assert_int_equal(tt_write_file(arpa, txt, strlen(txt)), 0);
+    assert_int_equal(tt_sh("%s transcribe -v --lm %s nosuch.wav 2>%s", TALE, arpa, log), 1);
+    e = tt_read_file(log, &n);
+    char want[4300];
+    snprintf(want, sizeof want, "LM %s,", arpa);
+    assert_non_null(strstr(e, want));
+    assert_null(strstr(e, "beam 1,"));
+    free(e);
+    /* --beam 1 without --lm: greedy, the default LM is not looked for */
+    assert_int_equal(tt_sh("%s transcribe -v --beam 1 nosuch.wav 2>%s", TALE, log), 1);
+    e = tt_read_file(log, &n);
+    assert_non_null(strstr(e, "beam 1, LM none"));
+    free(e);
+    /* no flags: the model's LM from data/models/lm when it is there (make lm),
+     * else a one-line note and greedy decoding */
+    assert_int_equal(tt_sh("%s transcribe -v nosuch.wav 2>%s", TALE, log), 1);
+    e = tt_read_file(log, &n);
+    assert_true(strstr(e, "models/lm/tale-da-3gram.arpa,") ||
+                (strstr(e, "tale-da-3gram.arpa: no such file (make lm builds it)") &&
+                 strstr(e, "beam 1, LM none")));
+    free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_stdout_exact),
         cmocka_unit_test(test_timestamps_and_files),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_ctc_decoding_choice),
     };
     return cmocka_run_group_tests_name("cli_transcribe", tests, NULL, NULL);
 }
