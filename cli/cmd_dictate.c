@@ -31,8 +31,11 @@ static const cli_opt opts[] = {
     {"json", 'j', NULL, "JSON Lines output (partial and final events)"},
     {"no-punct", 0, NULL, "no automatic punctuation and capitals (CTC models)"},
     {"digits", 0, NULL, "write number words as digits (\"enogtyve\" -> 21)"},
-    {"beam", 'b', "N", "beam width (CTC: prefix beam search; Whisper: beam search); default 1"},
-    {"lm", 0, "FILE", "ARPA word language model for the CTC beam search"},
+    {"beam", 'b', "N", "beam width (CTC: prefix beam search, default: the model's with its LM; "
+                           "Whisper: beam search, default 1)"},
+    {"lm", 0, "FILE", "ARPA word language model for the CTC beam search (default: the model's "
+                      "own, data/models/lm/, built by make lm)"},
+    {"no-lm", 0, NULL, "CTC models: no language model (greedy unless --beam)"},
     {"partial-ms", 0, "MS", "re-decode the open utterance every MS ms of audio (default 500; 0: off)"},
     {"max-utterance", 0, "S", "split utterances longer than S seconds (default 30)"},
     {"vad-model", 0, "FILE", "Silero VAD ggml file (default: the bundled one)"},
@@ -46,7 +49,7 @@ static const cli_opt opts[] = {
 
 enum {
     OPT_MODEL, OPT_DEVICE, OPT_LIST, OPT_INPUT, OPT_FAST, OPT_SECONDS, OPT_JSON, OPT_NO_PUNCT,
-    OPT_DIGITS, OPT_BEAM, OPT_LM, OPT_PARTIAL_MS, OPT_MAX_UTT, OPT_VAD_MODEL, OPT_THRESHOLD,
+    OPT_DIGITS, OPT_BEAM, OPT_LM, OPT_NO_LM, OPT_PARTIAL_MS, OPT_MAX_UTT, OPT_VAD_MODEL, OPT_THRESHOLD,
     OPT_VAD_ONLY, OPT_THREADS, OPT_VERBOSE, OPT_HELP
 };
 
@@ -280,6 +283,8 @@ int cmd_dictate(int argc, char **argv)
     cli_parser_init(&p, "tale dictate", argc, argv, opts);
     tale_mic_params mp = tale_mic_default_params();
     tale_dictation_params dp = tale_dictation_default_params();
+    cli_ctc_flags fl = {0, 0, 0, 0, 0};
+    char lm_buf[4096];
     tale_model_params modp = tale_model_default_params();
     int json = 0, list = 0, fast = 0, vad_only = 0;
     double seconds = 0, x;
@@ -324,12 +329,16 @@ int cmd_dictate(int argc, char **argv)
             dp.digits = 1;
             break;
         case OPT_BEAM:
-            if (cli_parse_int("tale dictate", "beam", val, 1, 16, &v))
+            if (cli_parse_int("tale dictate", "beam", val, 1, 1024, &v))
                 return CLI_USAGE;
             dp.asr.beam_size = (int)v;
+            fl.set_beam = 1;
             break;
         case OPT_LM:
             dp.asr.lm_path = val;
+            break;
+        case OPT_NO_LM:
+            fl.no_lm = 1;
             break;
         case OPT_PARTIAL_MS:
             if (cli_parse_int("tale dictate", "partial-ms", val, 0, 60000, &v))
@@ -359,6 +368,7 @@ int cmd_dictate(int argc, char **argv)
             break;
         case OPT_VERBOSE:
             cli_enable_verbose(TALE_LOG_DEBUG);
+            fl.verbose = 1;
             break;
         case OPT_HELP:
             cli_print_help(stdout, usage, about, opts);
@@ -413,8 +423,12 @@ int cmd_dictate(int argc, char **argv)
         dp.on_final = on_final;
         dp.should_abort = stop_check;
         dp.user_data = &u;
-        if (tale_model_open(model_path, &modp, &model, &err) != TALE_OK ||
-            tale_dictation_new(model, &dp, &d, &err) != TALE_OK) {
+        if (tale_model_open(model_path, &modp, &model, &err) != TALE_OK) {
+            cli_report(&err);
+            goto done;
+        }
+        cli_ctc_decoding("tale dictate", model, &dp.asr, &fl, lm_buf, sizeof lm_buf);
+        if (tale_dictation_new(model, &dp, &d, &err) != TALE_OK) {
             cli_report(&err);
             goto done;
         }

@@ -253,33 +253,8 @@ int cmd_transcribe(int argc, char **argv)
     tp.on_progress = cli_progress_update;
     tp.user_data = prog;
     tale_transcriber *tr = NULL;
-    if (tale_model_kind(m) == TALE_MODEL_CTC) {
-        /* the decoding the model recommends (tuned by its recipe), under the flags */
-        tale_ctc_model_decoding dec;
-        tale_ctc_model_decoding_get(m, &dec);
-        tp.unk_penalty = dec.unk_penalty;
-        tp.unk_char_penalty = dec.unk_char_penalty;
-        if (!set_alpha)
-            tp.lm_alpha = dec.lm_alpha;
-        if (!set_beta)
-            tp.lm_beta = dec.lm_beta;
-        if (no_lm)
-            tp.lm_path = NULL;
-        else if (!tp.lm_path && dec.lm[0] && !(set_beam && tp.beam_size == 1)) {
-            tale_error le;
-            if (tale_ctc_model_lm_path(m, lm_buf, sizeof lm_buf, &le) == TALE_OK)
-                tp.lm_path = lm_buf;
-            else
-                fprintf(stderr, "tale transcribe: note: %s; decoding without a language "
-                                "model\n", le.msg);
-        }
-        if (tp.lm_path && tp.beam_size == 1) /* an LM needs the beam search */
-            tp.beam_size = !set_beam && dec.beam_width > 1 ? dec.beam_width : 16;
-        if (verbose)
-            fprintf(stderr, "tale transcribe: CTC decoding: beam %d, LM %s, alpha %.2f, "
-                            "beta %.2f\n", tp.beam_size, tp.lm_path ? tp.lm_path : "none",
-                    tp.lm_alpha, tp.lm_beta);
-    }
+    cli_ctc_flags fl = {set_beam, set_alpha, set_beta, no_lm, verbose};
+    cli_ctc_decoding("tale transcribe", m, &tp, &fl, lm_buf, sizeof lm_buf);
     if (tale_transcriber_new(m, &tp, &tr, &err) != TALE_OK) {
         cli_report(&err);
         rc = CLI_FAIL;
