@@ -166,6 +166,10 @@ __attribute__((target(NN_512))) static inline float hsum512(__m512 v)
     return _mm512_reduce_add_ps(v);
 }
 
+#ifndef PF_BLOCKS
+#define PF_BLOCKS 1 /* software prefetch distance, in blocks of 4 weight rows */
+#endif
+
 /* AVX-512, M = 1: 4 weight rows per pass, 16 halves per step. */
 __attribute__((target(NN_512))) static void f16_rows_m1_512(int K, const float *x,
                                                             const uint16_t *W, int n0, int n1,
@@ -176,8 +180,13 @@ __attribute__((target(NN_512))) static void f16_rows_m1_512(int K, const float *
         const uint16_t *w[4] = {W + (size_t)n * K, W + (size_t)(n + 1) * K,
                                 W + (size_t)(n + 2) * K, W + (size_t)(n + 3) * K};
         __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        /* the next blocks' rows: a new 4-KB page the hardware prefetcher
+         * would only start on after the first misses */
+        const char *pf = (const char *)(W + (size_t)(n + 4 * PF_BLOCKS) * K);
         int k = 0;
         for (; k < k16; k += 16) {
+            _mm_prefetch(pf + 8 * k, _MM_HINT_T0);
+            _mm_prefetch(pf + 8 * k + 64, _MM_HINT_T0);
             __m512 xv = _mm512_loadu_ps(x + k);
             a0 = _mm512_fmadd_ps(xv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[0] + k))), a0);
             a1 = _mm512_fmadd_ps(xv, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w[1] + k))), a1);
@@ -209,7 +218,7 @@ __attribute__((target(NN_512))) static void f16_rows_m1_512(int K, const float *
  * from w (the same row repeated when fewer remain): s[r][i]. */
 __attribute__((target(NN_512), always_inline)) static inline void
 mn512_block(const int MC, int K, const float *const *xs, const uint16_t *const *w,
-            float s[4][6])
+            const char *pf, float s[4][6])
 {
     __m512 acc[4][6];
 #pragma GCC unroll 4
@@ -219,6 +228,10 @@ mn512_block(const int MC, int K, const float *const *xs, const uint16_t *const *
             acc[r][i] = _mm512_setzero_ps();
     int k = 0, k16 = K & ~15;
     for (; k < k16; k += 16) {
+        if (pf) {
+            _mm_prefetch(pf + 8 * k, _MM_HINT_T0);
+            _mm_prefetch(pf + 8 * k + 64, _MM_HINT_T0);
+        }
         __m512 wv[4];
 #pragma GCC unroll 4
         for (int r = 0; r < 4; r++)
@@ -261,13 +274,15 @@ __attribute__((target(NN_512))) static void f16_rows_mn_512(int M, int K, const 
             for (int i = 0; i < 6; i++)
                 xs[i] = x + (size_t)(m0 + (i < mc ? i : 0)) * ldx;
             float s[4][6];
+            /* the first pass over these rows brings in the next blocks' */
+            const char *pf = m0 == 0 ? (const char *)(W + (size_t)(n + 4 * PF_BLOCKS) * K) : NULL;
             switch (mc) {
-            case 1: mn512_block(1, K, xs, w, s); break;
-            case 2: mn512_block(2, K, xs, w, s); break;
-            case 3: mn512_block(3, K, xs, w, s); break;
-            case 4: mn512_block(4, K, xs, w, s); break;
-            case 5: mn512_block(5, K, xs, w, s); break;
-            default: mn512_block(6, K, xs, w, s); break;
+            case 1: mn512_block(1, K, xs, w, pf, s); break;
+            case 2: mn512_block(2, K, xs, w, pf, s); break;
+            case 3: mn512_block(3, K, xs, w, pf, s); break;
+            case 4: mn512_block(4, K, xs, w, pf, s); break;
+            case 5: mn512_block(5, K, xs, w, pf, s); break;
+            default: mn512_block(6, K, xs, w, pf, s); break;
             }
             for (int i = 0; i < mc; i++)
                 for (int r = 0; r < nr; r++)
@@ -804,6 +819,9 @@ __attribute__((target(NN_512))) static void qkt_f16_512(const float *q, int ldq,
                    q2 = _mm512_set1_ps(qi[2]), q3 = _mm512_set1_ps(qi[3]);
             int j = 0;
             for (; j < n16; j += 16) {
+                if (i == 0 && t + 8 <= d && !(j & 31))
+                    for (int c = 4; c < 8; c++)
+                        _mm_prefetch((const char *)(r0 + (size_t)c * ldkt + j), _MM_HINT_T0);
                 __m512 a = _mm512_mul_ps(q0, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r0 + j))));
                 __m512 b = _mm512_mul_ps(q1, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r1 + j))));
                 a = _mm512_fmadd_ps(q2, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r2 + j))), a);
@@ -825,6 +843,82 @@ __attribute__((target(NN_512))) static void qkt_f16_512(const float *q, int ldq,
     }
 }
 
+/* qkt for NQ = 2..6 query rows (beams) at once: as qkt_f16_512, 4 rows of
+ * K^T at a time, streamed in order, but each 16-key segment is loaded and
+ * converted once for every query (the query values stay in registers). */
+__attribute__((target(NN_512), always_inline)) static inline void
+qkt_f16_512_n(const int NQ, const float *q, int ldq, const uint16_t *kt, int ldkt, int nk, int d,
+              float *scores)
+{
+    int n16 = nk & ~15;
+    for (int i = 0; i < NQ; i++)
+        memset(scores + (size_t)i * nk, 0, (size_t)nk * sizeof *scores);
+    int t = 0;
+    for (; t + 4 <= d; t += 4) {
+        const uint16_t *r0 = kt + (size_t)t * ldkt, *r1 = r0 + ldkt, *r2 = r1 + ldkt,
+                       *r3 = r2 + ldkt;
+        __m512 qv[6][4];
+        for (int i = 0; i < NQ; i++)
+            for (int c = 0; c < 4; c++)
+                qv[i][c] = _mm512_set1_ps(q[(size_t)i * ldq + t + c]);
+        int j = 0;
+        for (; j < n16; j += 16) {
+            if (t + 8 <= d && !(j & 31)) /* the next 4 rows, a line each per 32 keys */
+                for (int c = 4; c < 8; c++)
+                    _mm_prefetch((const char *)(r0 + (size_t)c * ldkt + j), _MM_HINT_T0);
+            __m512 k0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r0 + j)));
+            __m512 k1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r1 + j)));
+            __m512 k2 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r2 + j)));
+            __m512 k3 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r3 + j)));
+            for (int i = 0; i < NQ; i++) {
+                float *si = scores + (size_t)i * nk + j;
+                __m512 a = _mm512_fmadd_ps(qv[i][0], k0, _mm512_loadu_ps(si));
+                __m512 b = _mm512_mul_ps(qv[i][1], k1);
+                a = _mm512_fmadd_ps(qv[i][2], k2, a);
+                b = _mm512_fmadd_ps(qv[i][3], k3, b);
+                _mm512_storeu_ps(si, _mm512_add_ps(a, b));
+            }
+        }
+        for (; j < nk; j++) {
+            float f0 = asr_f16_to_f32(r0[j]), f1 = asr_f16_to_f32(r1[j]),
+                  f2 = asr_f16_to_f32(r2[j]), f3 = asr_f16_to_f32(r3[j]);
+            for (int i = 0; i < NQ; i++) {
+                const float *qi = q + (size_t)i * ldq + t;
+                scores[(size_t)i * nk + j] += qi[0] * f0 + qi[1] * f1 + qi[2] * f2 + qi[3] * f3;
+            }
+        }
+    }
+    for (; t < d; t++) {
+        const uint16_t *r0 = kt + (size_t)t * ldkt;
+        for (int j = 0; j < nk; j++) {
+            float f = asr_f16_to_f32(r0[j]);
+            for (int i = 0; i < NQ; i++)
+                scores[(size_t)i * nk + j] += q[(size_t)i * ldq + t] * f;
+        }
+    }
+}
+
+/* qkt for any number of query rows: groups of up to 6 share each K pass. */
+__attribute__((target(NN_512))) static void qkt_f16_512_multi(const float *q, int ldq,
+                                                              const uint16_t *kt, int ldkt,
+                                                              int nq, int nk, int d,
+                                                              float *scores)
+{
+    for (int i0 = 0; i0 < nq; i0 += 6) {
+        int n = nq - i0 < 6 ? nq - i0 : 6;
+        const float *qi = q + (size_t)i0 * ldq;
+        float *si = scores + (size_t)i0 * nk;
+        switch (n) {
+        case 1: qkt_f16_512(qi, ldq, kt, ldkt, 1, nk, d, si); break;
+        case 2: qkt_f16_512_n(2, qi, ldq, kt, ldkt, nk, d, si); break;
+        case 3: qkt_f16_512_n(3, qi, ldq, kt, ldkt, nk, d, si); break;
+        case 4: qkt_f16_512_n(4, qi, ldq, kt, ldkt, nk, d, si); break;
+        case 5: qkt_f16_512_n(5, qi, ldq, kt, ldkt, nk, d, si); break;
+        default: qkt_f16_512_n(6, qi, ldq, kt, ldkt, nk, d, si); break;
+        }
+    }
+}
+
 /* pv: out_i = Σ_j p_ij v_j for NQ ≤ 6 rows at once and d a multiple of 64:
  * each value row is read and converted once for all rows (beams share the
  * window's values), 4·NQ accumulators stay in registers. */
@@ -839,6 +933,8 @@ pv_f16_512_n(const int NQ, const float *p, const uint16_t *v, int ldv, int nk, i
                 acc[i][b] = _mm512_setzero_ps();
         for (int j = 0; j < nk; j++) {
             const uint16_t *r = v + (size_t)j * ldv + t;
+            _mm_prefetch((const char *)(r + 16 * (size_t)ldv), _MM_HINT_T0);
+            _mm_prefetch((const char *)(r + 16 * (size_t)ldv) + 64, _MM_HINT_T0);
             __m512 v0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)r));
             __m512 v1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r + 16)));
             __m512 v2 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r + 32)));
@@ -917,7 +1013,7 @@ void asr_attention_head_f16t(const float *q, int ldq, const uint16_t *kt, int ld
 {
 #ifdef NN_X86
     if (nq < 16 && have_avx512()) {
-        qkt_f16_512(q, ldq, kt, ldkt, nq, nk, d, scores);
+        qkt_f16_512_multi(q, ldq, kt, ldkt, nq, nk, d, scores);
         mask_softmax_rows(scores, nq, nk, scale, -1);
         if (d % 64 == 0)
             pv_f16_512(scores, v, ldv, nq, nk, d, out, ldo);

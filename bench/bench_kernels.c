@@ -1,0 +1,88 @@
+/*
+ * bench_kernels.c — the decoder's memory-bound kernels alone, one thread,
+ * Whisper base dims, data far larger than the caches (as in a decode step):
+ *   - f16 weight rows × 1 or 5 input rows (greedy / beam-5 logits:
+ *     51865 × 512 halves, 53 MB);
+ *   - cross-attention of 1 or 5 queries over 1500 f16 keys/values, 8 heads
+ *     of 64, six layers' worth (18 MB).
+ * Best of N runs; GB/s counts the f16 bytes that must come from memory.
+ *
+ *   build/bench/bench_kernels [--reps N]
+ */
+#include "nn.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+    int reps = 15;
+    for (int i = 1; i + 1 < argc; i += 2)
+        if (!strcmp(argv[i], "--reps"))
+            reps = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : reps;
+    enum { K = 512, N = 51865, H = 8, D = 64, S = 512, T = 1500, LAYERS = 6 };
+    uint16_t *W = malloc((size_t)N * K * sizeof *W);
+    uint16_t *kt = malloc((size_t)LAYERS * S * T * sizeof *kt);
+    uint16_t *v = malloc((size_t)LAYERS * S * T * sizeof *v);
+    float *x = malloc(6 * K * sizeof *x), *y = malloc((size_t)6 * N * sizeof *y);
+    float *sc = malloc(6 * T * sizeof *sc), *out = malloc(6 * S * sizeof *out);
+    float *kv32 = malloc(2 * (size_t)T * D * sizeof *kv32);
+    if (!W || !kt || !v || !x || !y || !sc || !out || !kv32) {
+        fprintf(stderr, "bench_kernels: out of memory\n");
+        return 1;
+    }
+    for (size_t i = 0; i < (size_t)N * K; i++)
+        W[i] = (uint16_t)(0x3000 ^ (i & 0x3ff)); /* small finite halves */
+    for (size_t i = 0; i < (size_t)LAYERS * S * T; i++) {
+        kt[i] = (uint16_t)(0x3000 ^ (i & 0x3ff));
+        v[i] = (uint16_t)(0x3000 ^ ((i * 7) & 0x3ff));
+    }
+    for (int i = 0; i < 6 * K; i++)
+        x[i] = (float)(i % 7) * 0.1f;
+    printf("kernel (1 thread, best of %d)                 time      GB/s\n", reps);
+    for (int M = 1; M <= 5; M += 4) {
+        double best = 1e9;
+        for (int r = 0; r < reps; r++) {
+            double t = now_s();
+            asr_gemm_f16_rows(M, K, x, K, W, 0, N, y, N);
+            t = now_s() - t;
+            best = t < best ? t : best;
+        }
+        printf("f16 rows %d x 512 x 51865 (logits, %s)   %7.3f ms  %6.1f\n", M,
+               M == 1 ? "greedy" : "beam-5", best * 1e3, (double)N * K * 2 / best / 1e9);
+    }
+    for (int nq = 1; nq <= 5; nq += 4) {
+        double best = 1e9;
+        for (int r = 0; r < reps; r++) {
+            double t = now_s();
+            for (size_t l = 0; l < LAYERS; l++)
+                for (int h = 0; h < H; h++)
+                    asr_attention_head_f16t(x + h * D, S, kt + l * (size_t)S * T + (size_t)h * D * T,
+                                            T, v + l * (size_t)S * T + (size_t)h * T * D, D, nq,
+                                            T, D, 0.125f, sc, kv32, out + h * D, S);
+            t = now_s() - t;
+            best = t < best ? t : best;
+        }
+        printf("cross-attention %d quer%s x 1500 keys, 6 layers  %7.3f ms  %6.1f\n", nq,
+               nq == 1 ? "y  " : "ies", best * 1e3, (double)LAYERS * 2 * S * T * 2 / best / 1e9);
+    }
+    free(W);
+    free(kt);
+    free(v);
+    free(x);
+    free(y);
+    free(sc);
+    free(out);
+    free(kv32);
+    return 0;
+}
