@@ -11,6 +11,12 @@
 #define NN_X86 1
 #endif
 
+/* Highest instruction set the kernels may use (asr_nn_limit_isa): tests run
+ * the AVX2 and portable paths on an AVX-512 machine too. */
+static int g_isa_cap = 2;
+
+void asr_nn_limit_isa(int level) { g_isa_cap = level < 0 ? 0 : level > 2 ? 2 : level; }
+
 void asr_gemm(int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc)
 {
@@ -54,9 +60,11 @@ __attribute__((target("avx2,fma,f16c"))) static void f16_rows_m1(int K, const fl
     int n = n0, k8 = K & ~7;
     for (; n + 4 <= n1; n += 4) {
         const uint16_t *w0 = W + (size_t)n * K, *w1 = w0 + K, *w2 = w1 + K, *w3 = w2 + K;
+        const char *pf = (const char *)(w0 + 4 * (size_t)K); /* the next block (see m1_512) */
         __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
         int k = 0;
         for (; k < k8; k += 8) {
+            _mm_prefetch(pf + 8 * k, _MM_HINT_T0);
             __m256 xv = _mm256_loadu_ps(x + k);
             a0 = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w0 + k))), a0);
             a1 = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w1 + k))), a1);
@@ -108,8 +116,11 @@ __attribute__((target("avx2,fma,f16c"))) static void f16_rows_mn(int M, int K, c
                 xs[i] = x + (size_t)(m0 + (i < mc ? i : 0)) * ldx;
             __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a03 = a00, a04 = a00, a05 = a00;
             __m256 a10 = a00, a11 = a00, a12 = a00, a13 = a00, a14 = a00, a15 = a00;
+            const char *pf = m0 == 0 ? (const char *)(w0 + 2 * (size_t)K) : NULL;
             int k = 0;
             for (; k < k8; k += 8) {
+                if (pf && !(k & 15))
+                    _mm_prefetch(pf + 4 * k, _MM_HINT_T0);
                 __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w0 + k)));
                 __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w1 + k)));
                 __m256 xv = _mm256_loadu_ps(xs[0] + k);
@@ -297,7 +308,7 @@ static int have_avx512(void)
     if (v < 0)
         v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
             __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    return v;
+    return v && g_isa_cap >= 2;
 }
 #endif
 
@@ -314,7 +325,7 @@ void asr_gemm_f16_rows(int M, int K, const float *x, int ldx, const uint16_t *W,
     }
 #endif
 #ifdef NN_X86
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+    if (g_isa_cap >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
         __builtin_cpu_supports("f16c")) {
         if (M == 1)
             f16_rows_m1(K, x, W, n0, n1, y);
@@ -454,7 +465,7 @@ static int have_avx2(void)
     static int v = -1;
     if (v < 0)
         v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return v;
+    return v && g_isa_cap >= 1;
 }
 #endif
 

@@ -22,6 +22,11 @@ void asr_gemm_ref(int trans_b, int M, int N, int K, const float *A, int lda, con
 /* y[M][N] = x[M][K] · W[N][K]ᵀ with W in IEEE half, for small M (decoding:
  * 1 token × beams).  Converts on the fly (F16C when present); rows n0..n1
  * only, so callers can split the work across threads. */
+/* Highest instruction set the kernels may use: 2 = AVX-512 where the CPU has
+ * it (the default), 1 = AVX2 at most, 0 = portable C.  For tests: every
+ * path can be checked on one machine.  Not thread-safe: set it before work. */
+void asr_nn_limit_isa(int level);
+
 void asr_gemm_f16_rows(int M, int K, const float *x, int ldx, const uint16_t *W, int n0, int n1,
                        float *y, int ldy);
 /* Same for f32 weights. */

@@ -7,7 +7,10 @@
  *     of 64, six layers' worth (18 MB).
  * Best of N runs; GB/s counts the f16 bytes that must come from memory.
  *
- *   build/bench/bench_kernels [--reps N]
+ *   build/bench/bench_kernels [--reps N] [--isa 2|1|0]
+ *
+ * --isa caps the instruction set (2 AVX-512, 1 AVX2, 0 portable C) to time
+ * the paths other machines take.
  */
 #include "nn.h"
 
@@ -30,6 +33,8 @@ int main(int argc, char **argv)
     for (int i = 1; i + 1 < argc; i += 2)
         if (!strcmp(argv[i], "--reps"))
             reps = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : reps;
+        else if (!strcmp(argv[i], "--isa"))
+            asr_nn_limit_isa(atoi(argv[i + 1]));
     enum { K = 512, N = 51865, H = 8, D = 64, S = 512, T = 1500, LAYERS = 6 };
     uint16_t *W = malloc((size_t)N * K * sizeof *W);
     uint16_t *kt = malloc((size_t)LAYERS * S * T * sizeof *kt);

@@ -288,14 +288,32 @@ static void test_pool(void **state)
     assert_int_equal(hi, 100);
 }
 
+/* Every kernel test on each instruction-set path this CPU can run: AVX-512,
+ * AVX2 and portable C (asr_nn_limit_isa), so the paths other machines take
+ * are checked here too. */
+#define EACH_ISA(name)                                                                         \
+    static void name##_each_isa(void **state)                                               \
+    {                                                                                       \
+        for (int level = 2; level >= 0; level--) {                                          \
+            asr_nn_limit_isa(level);                                                        \
+            name(state);                                                                    \
+        }                                                                                   \
+        asr_nn_limit_isa(2);                                                                \
+    }
+EACH_ISA(test_gemm)
+EACH_ISA(test_layer_norm_gelu_softmax)
+EACH_ISA(test_attention)
+EACH_ISA(test_attention_f16)
+EACH_ISA(test_conv)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gemm),
-        cmocka_unit_test(test_layer_norm_gelu_softmax),
-        cmocka_unit_test(test_attention),
-        cmocka_unit_test(test_attention_f16),
-        cmocka_unit_test(test_conv),
+        cmocka_unit_test(test_gemm_each_isa),
+        cmocka_unit_test(test_layer_norm_gelu_softmax_each_isa),
+        cmocka_unit_test(test_attention_each_isa),
+        cmocka_unit_test(test_attention_f16_each_isa),
+        cmocka_unit_test(test_conv_each_isa),
         cmocka_unit_test(test_pool),
     };
     return cmocka_run_group_tests_name("asr_nn", tests, NULL, NULL);
