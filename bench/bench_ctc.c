@@ -25,6 +25,7 @@
  */
 #include "tale_asr.h"
 #include "tale_corpus.h"
+#include "tale_bench.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,6 +228,8 @@ static int speed(tale_model *m, const char *eval, tale_error *e)
         const float *lp;
         int T;
         tale_ctc_logprobs(r, x[0], nx[0], &lp, &T, e); /* warm-up */
+        tale_steal stl;
+        tale_steal_begin(&stl);
         double best = 1e30;
         for (int rep = 0; rep < 3; rep++) {
             double t0 = now_s();
@@ -250,6 +253,9 @@ static int speed(tale_model *m, const char *eval, tale_error *e)
         printf("speed (synthetic, %.1f s of audio, %d thread%s): log-probs %.1f× real time; "
                "load-free pipeline with greedy decoding %.1f× real time\n",
                audio_s, th, th > 1 ? "s" : "", audio_s / best, audio_s / full);
+        double sp = tale_steal_percent(&stl);
+        if (sp >= 0)
+            printf("      host CPU steal meanwhile: %.0f%%\n", sp);
         tale_ctc_runner_free(r);
     }
     for (size_t i = 0; i < n_items; i++)

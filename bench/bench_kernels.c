@@ -13,6 +13,7 @@
  * the paths other machines take.
  */
 #include "nn.h"
+#include "tale_bench.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < 6 * K; i++)
         x[i] = (float)(i % 7) * 0.1f;
+    tale_steal stl;
+    tale_steal_begin(&stl);
     printf("kernel (1 thread, best of %d)                 time      GB/s\n", reps);
     for (int M = 1; M <= 5; M += 4) {
         double best = 1e9;
@@ -81,6 +84,9 @@ int main(int argc, char **argv)
         printf("cross-attention %d quer%s x 1500 keys, 6 layers  %7.3f ms  %6.1f\n", nq,
                nq == 1 ? "y  " : "ies", best * 1e3, (double)LAYERS * 2 * S * T * 2 / best / 1e9);
     }
+    double sp = tale_steal_percent(&stl);
+    if (sp >= 0)
+        printf("host CPU steal during the run: %.0f%%\n", sp);
     free(W);
     free(kt);
     free(v);

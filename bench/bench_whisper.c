@@ -12,6 +12,7 @@
  * 0.85 / 4.3 / 11.2 s (base / small / medium), decode 4.2 / 14 / 42 ms/token.
  */
 #include "nn.h"
+#include "tale_bench.h"
 #include "whisper_internal.h"
 
 #include <math.h>
@@ -193,8 +194,15 @@ int main(int argc, char **argv)
         snprintf(sb, sizeof sb, "%s", sizes);
         for (char *s2, *z = strtok_r(sb, ",", &s2); z; z = strtok_r(NULL, ",", &s2))
             for (size_t k = 0; k < sizeof SIZES / sizeof SIZES[0]; k++)
-                if (strcmp(SIZES[k].name, z) == 0)
+                if (strcmp(SIZES[k].name, z) == 0) {
+                    tale_steal stl;
+                    tale_steal_begin(&stl);
                     rc |= run_size(&SIZES[k], atoi(t), n_tok, p1, p2);
+                    double sp = tale_steal_percent(&stl);
+                    if (sp >= 0)
+                        printf("         host CPU steal during that row: %.0f%%%s\n", sp,
+                               sp >= 5 ? " (a shared host: its times are lower bounds)" : "");
+                }
     }
     return rc;
 }

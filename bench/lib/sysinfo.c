@@ -74,3 +74,38 @@ double tale_peak_rss_mb(void)
         return 0;
     return (double)ru.ru_maxrss / 1024.0; /* Linux: ru_maxrss is in KiB */
 }
+
+/* The aggregate "cpu" line of /proc/stat: steal (time the hypervisor gave
+ * this VM's CPUs to others) and the total, in clock ticks. */
+static int cpu_ticks(unsigned long long *steal, unsigned long long *total)
+{
+    FILE *fp = fopen("/proc/stat", "r");
+    if (!fp)
+        return -1;
+    unsigned long long v[10] = {0};
+    int n = fscanf(fp, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+                   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+    fclose(fp);
+    if (n < 8)
+        return -1;
+    *steal = v[7];
+    *total = 0;
+    for (int i = 0; i < 8; i++) /* guest time is already in user */
+        *total += v[i];
+    return 0;
+}
+
+void tale_steal_begin(tale_steal *s)
+{
+    if (!s)
+        return;
+    s->ok = cpu_ticks(&s->steal0, &s->total0) == 0;
+}
+
+double tale_steal_percent(const tale_steal *s)
+{
+    unsigned long long st, tot;
+    if (!s || !s->ok || cpu_ticks(&st, &tot) != 0 || tot <= s->total0)
+        return -1;
+    return 100.0 * (double)(st - s->steal0) / (double)(tot - s->total0);
+}

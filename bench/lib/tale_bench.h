@@ -234,6 +234,17 @@ TALE_API void tale_sysinfo_get(tale_sysinfo *si);
 /* Peak resident set size of this process in MiB (getrusage ru_maxrss). */
 TALE_API double tale_peak_rss_mb(void);
 
+/* Host CPU steal over an interval (virtual machines): the share of all CPU
+ * time the hypervisor gave to other guests.  Speed figures taken while it
+ * is high are lower bounds; benchmarks print it beside them. */
+typedef struct tale_steal {
+    unsigned long long steal0, total0;
+    int ok;
+} tale_steal;
+TALE_API void tale_steal_begin(tale_steal *s);
+/* Percent since tale_steal_begin(), or -1 when unknown (no /proc/stat). */
+TALE_API double tale_steal_percent(const tale_steal *s);
+
 /* One model's row in the report. */
 typedef struct tale_bench_asr_model {
     const tale_bench_asr_run *run;
