@@ -446,7 +446,7 @@ static int tune(tale_model *m, const opts *o, tale_error *e)
         free(x);
     }
     static const float alphas[] = {0.1f, 0.2f, 0.3f, 0.5f, 0.7f, 1.0f, 1.3f, 1.7f};
-    static const float betas[] = {-1.0f, 0.0f, 0.5f, 1.0f, 2.0f, 3.0f};
+    static const float betas[] = {-1.0f, 0.0f, 0.5f, 1.0f, 2.0f, 3.0f, 4.0f, 5.0f};
     static const float unks[] = {-2.0f, -5.0f, -8.0f, -12.0f};
     static const float unk_chars[] = {-0.5f, -1.5f, -3.0f};
     tale_ctc_decoder_params best = tale_ctc_default_params();

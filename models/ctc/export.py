@@ -61,6 +61,9 @@ def main():
     sd = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
     write_safetensors(f"{out}/model.safetensors", sd,
                       {"format": "tale-ctc", "model": "tale-da-ctc-small"})
+    prev = {}   # a warm start from the model being replaced: keep its history
+    if a.get("init") and os.path.exists(f"{out}/config.json"):
+        prev = json.load(open(f"{out}/config.json", encoding="utf-8")).get("training", {})
     done = {}
     if os.path.exists(f"{ckdir}/done.json"):
         done = json.load(open(f"{ckdir}/done.json"))
@@ -80,6 +83,8 @@ def main():
                      "seconds": done.get("train_seconds", round(ck["elapsed"])),
                      "seed": a["seed"]},
     }
+    if prev:
+        cfg["training"]["warm_start_from"] = prev
     with open(f"{out}/config.json", "w", encoding="utf-8") as f:
         json.dump(cfg, f, ensure_ascii=False, indent=1)
         f.write("\n")

@@ -225,6 +225,8 @@ def main():
     ap.add_argument("--init", default="",
                     help="warm start from an exported model folder (e.g. the committed one); "
                          "extra layers start as identity blocks, no plateau breaker needed")
+    ap.add_argument("--stop-at", type=int, default=0,
+                    help="stop at this step (the schedule still runs to --steps)")
     ap.add_argument("--bench", type=int, default=0, help="time N steps and exit")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -290,7 +292,8 @@ def main():
                 opt.step()
             if k % 10 == 0:
                 print(f"subset step {k} loss {loss.item():.3f}", flush=True)
-    while step < a.steps:
+    end = min(a.steps, a.stop_at) if a.stop_at > 0 else a.steps
+    while step < end:
         if pos >= len(plan):
             epoch += 1
             pos = 0
@@ -326,13 +329,13 @@ def main():
             print(f"step {step} epoch {epoch} loss {run_loss / run_n:.3f} lr {lr:.2e} "
                   f"time {now:.0f}s", flush=True)
             run_loss, run_n = 0.0, 0
-        if step % a.ckpt_every == 0 or step == a.steps:
+        if step % a.ckpt_every == 0 or step == end:
             torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), step=step,
                             epoch=epoch, pos=pos, elapsed=elapsed + time.time() - t0,
                             rng=rng.getstate(), plan=plan, torch_rng=torch.get_rng_state(),
                             args=vars(a)), f"{ckdir}/last.tmp")
             os.replace(f"{ckdir}/last.tmp", f"{ckdir}/last.pt")
-        if step % a.eval_every == 0 or step == a.steps:
+        if step % a.eval_every == 0 or step == end:
             cer, wer = evaluate(model, valid)
             print(f"valid step {step}: greedy CER {cer:.4f} WER {wer:.4f}", flush=True)
     total = elapsed + time.time() - t0

@@ -1,28 +1,49 @@
 #!/bin/sh
 # Rebuild models/tale-da-ctc-small end to end (`make ctc-model`): synthesize
-# the data, train, export. Resumable: features already made are kept,
-# training picks up from $WORK/ckpt/last.pt. CPU only (Debian's python3-torch).
+# the data, train in two stages, export, tune the decoder. Resumable:
+# features already made are kept, each stage picks up from its
+# checkpoint folder's last.pt. CPU only (Debian's python3-torch).
 #
-#   models/ctc/train.sh                                  full rebuild
-#   N_TRAIN=9000 STEPS=4400 THREADS=2                    override the defaults below
+#   stage 1: from scratch, 9,000 utterances, cosine schedule of STEPS1 steps
+#            at lr 1e-3, stopped at STOP1 (the committed model's first part)
+#   stage 2: warm restart from stage 1's export, 15,000 utterances, a new
+#            cosine schedule of STEPS2 steps at lr 6e-4, stopped at STOP2
+#   then:    bench_ctc --tune picks the LM weight, word bonus and
+#            unknown-word penalties on held-out tuning items, written into
+#            config.json's "decoder" block (set_decoder.py)
 #
-# (train.py --init DIR warm-starts from an exported model instead, e.g. to
-# train a committed model further; extra layers start as identity blocks.)
+#   N_TRAIN1 N_TRAIN2 STEPS1 STOP1 STEPS2 STOP2 THREADS   override the defaults below
 set -eu
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-/usr/bin/python3}
 WORK=${TALE_CTC_WORK:-models/ctc-work}
-N_TRAIN=${N_TRAIN:-9000}
-STEPS=${STEPS:-4400}
+N_TRAIN1=${N_TRAIN1:-9000}
+N_TRAIN2=${N_TRAIN2:-15000}
+STEPS1=${STEPS1:-4400}
+STOP1=${STOP1:-4000}
+STEPS2=${STEPS2:-7500}
+STOP2=${STOP2:-7000}
 THREADS=${THREADS:-2}
 OUT=${OUT:-models/tale-da-ctc-small}
+ARCH="--d 128 --heads 4 --layers 6"
 
 "$PY" -c 'import numpy, torch' || { echo "train.sh: $PY needs numpy and torch" >&2; exit 1; }
 command -v espeak-ng >/dev/null || { echo "train.sh: espeak-ng not installed" >&2; exit 1; }
 [ -f data/models/whisper-assets/mel_80.f32 ] || make --no-print-directory data
 "$PY" models/ctc/check_grads.py     # float32 gradients = float64 ones (torch bug guard)
 mkdir -p "$WORK"
-"$PY" models/ctc/synth.py data "$WORK" "$N_TRAIN"   # skips shards already made
-"$PY" models/ctc/train.py "$WORK" --steps "$STEPS" --threads "$THREADS" \
-    --d 128 --heads 4 --layers 6 --lr 1e-3 --warmup 200 --eval-every 500 --subset-steps 0
-"$PY" models/ctc/export.py "$WORK" "$OUT" data
+# stage 1
+"$PY" models/ctc/synth.py data "$WORK" "$N_TRAIN1"   # skips shards already made
+"$PY" models/ctc/train.py "$WORK" --steps "$STEPS1" --stop-at "$STOP1" --threads "$THREADS" \
+    $ARCH --lr 1e-3 --warmup 200 --eval-every 500 --subset-steps 0
+"$PY" models/ctc/export.py "$WORK" "$OUT" data "$WORK/ckpt"
+# stage 2
+"$PY" models/ctc/synth.py data "$WORK" "$N_TRAIN2"
+"$PY" models/ctc/train.py "$WORK" --init "$OUT" --ckpt-dir "$WORK/ckpt2" --steps "$STEPS2" \
+    --stop-at "$STOP2" --threads "$THREADS" $ARCH --lr 6e-4 --warmup 200 --eval-every 500 \
+    --subset-steps 0 --sortagrad 0
+"$PY" models/ctc/export.py "$WORK" "$OUT" data "$WORK/ckpt2"
+# decoder settings, tuned with the corpus LM on held-out items 200-299
+make --no-print-directory all lm
+build/bench/bench_ctc --tune --model "$OUT" --eval "$WORK/eval" | tee "$WORK/tune.log"
+"$PY" models/ctc/set_decoder.py "$OUT" "$WORK/tune.log" 32 tale-da-3gram.arpa
