@@ -811,52 +811,10 @@ __attribute__((target("avx2,fma,f16c"))) static void qkt_f16(const float *q, int
  * qkt: scores[i][j] = q_i · k_j with keys transposed, kt[t][j]: four key
  * rows at a time are streamed front to back (sequential reads the hardware
  * prefetcher follows; the older kernel walked all d rows per 32 keys, 64
- * strided streams), accumulating into the score rows, which stay in L1. */
-__attribute__((target(NN_512))) static void qkt_f16_512(const float *q, int ldq,
-                                                        const uint16_t *kt, int ldkt, int nq,
-                                                        int nk, int d, float *scores)
-{
-    int n16 = nk & ~15;
-    for (int i = 0; i < nq; i++)
-        memset(scores + (size_t)i * nk, 0, (size_t)nk * sizeof *scores);
-    int t = 0;
-    for (; t + 4 <= d; t += 4) {
-        const uint16_t *r0 = kt + (size_t)t * ldkt, *r1 = r0 + ldkt, *r2 = r1 + ldkt,
-                       *r3 = r2 + ldkt;
-        for (int i = 0; i < nq; i++) {
-            const float *qi = q + (size_t)i * ldq + t;
-            float *si = scores + (size_t)i * nk;
-            __m512 q0 = _mm512_set1_ps(qi[0]), q1 = _mm512_set1_ps(qi[1]),
-                   q2 = _mm512_set1_ps(qi[2]), q3 = _mm512_set1_ps(qi[3]);
-            int j = 0;
-            for (; j < n16; j += 16) {
-                if (i == 0 && t + 8 <= d && !(j & 31))
-                    for (int c = 4; c < 8; c++)
-                        _mm_prefetch((const char *)(r0 + (size_t)c * ldkt + j), _MM_HINT_T0);
-                __m512 a = _mm512_mul_ps(q0, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r0 + j))));
-                __m512 b = _mm512_mul_ps(q1, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r1 + j))));
-                a = _mm512_fmadd_ps(q2, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r2 + j))), a);
-                b = _mm512_fmadd_ps(q3, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r3 + j))), b);
-                _mm512_storeu_ps(si + j, _mm512_add_ps(_mm512_loadu_ps(si + j), _mm512_add_ps(a, b)));
-            }
-            for (; j < nk; j++)
-                si[j] += qi[0] * asr_f16_to_f32(r0[j]) + qi[1] * asr_f16_to_f32(r1[j]) +
-                         qi[2] * asr_f16_to_f32(r2[j]) + qi[3] * asr_f16_to_f32(r3[j]);
-        }
-    }
-    for (; t < d; t++) {
-        const uint16_t *r0 = kt + (size_t)t * ldkt;
-        for (int i = 0; i < nq; i++) {
-            float qv = q[(size_t)i * ldq + t], *si = scores + (size_t)i * nk;
-            for (int j = 0; j < nk; j++)
-                si[j] += qv * asr_f16_to_f32(r0[j]);
-        }
-    }
-}
-
-/* qkt for NQ = 2..6 query rows (beams) at once: as qkt_f16_512, 4 rows of
- * K^T at a time, streamed in order, but each 16-key segment is loaded and
- * converted once for every query (the query values stay in registers). */
+ * strided streams), accumulating into the score rows, which stay in L1.
+ * NQ = 1..6 query rows (a greedy step or the beams) at once: each 16-key
+ * segment is loaded and converted once for every query (the query values
+ * stay in registers). */
 __attribute__((target(NN_512), always_inline)) static inline void
 qkt_f16_512_n(const int NQ, const float *q, int ldq, const uint16_t *kt, int ldkt, int nk, int d,
               float *scores)
@@ -883,11 +841,11 @@ qkt_f16_512_n(const int NQ, const float *q, int ldq, const uint16_t *kt, int ldk
             __m512 k3 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(r3 + j)));
             for (int i = 0; i < NQ; i++) {
                 float *si = scores + (size_t)i * nk + j;
-                __m512 a = _mm512_fmadd_ps(qv[i][0], k0, _mm512_loadu_ps(si));
+                __m512 a = _mm512_mul_ps(qv[i][0], k0);
                 __m512 b = _mm512_mul_ps(qv[i][1], k1);
                 a = _mm512_fmadd_ps(qv[i][2], k2, a);
                 b = _mm512_fmadd_ps(qv[i][3], k3, b);
-                _mm512_storeu_ps(si, _mm512_add_ps(a, b));
+                _mm512_storeu_ps(si, _mm512_add_ps(_mm512_loadu_ps(si), _mm512_add_ps(a, b)));
             }
         }
         for (; j < nk; j++) {
@@ -920,7 +878,7 @@ __attribute__((target(NN_512))) static void qkt_f16_512_multi(const float *q, in
         const float *qi = q + (size_t)i0 * ldq;
         float *si = scores + (size_t)i0 * nk;
         switch (n) {
-        case 1: qkt_f16_512(qi, ldq, kt, ldkt, 1, nk, d, si); break;
+        case 1: qkt_f16_512_n(1, qi, ldq, kt, ldkt, nk, d, si); break;
         case 2: qkt_f16_512_n(2, qi, ldq, kt, ldkt, nk, d, si); break;
         case 3: qkt_f16_512_n(3, qi, ldq, kt, ldkt, nk, d, si); break;
         case 4: qkt_f16_512_n(4, qi, ldq, kt, ldkt, nk, d, si); break;
