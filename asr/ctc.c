@@ -101,9 +101,10 @@ static int is_delim(const tale_ctc_vocab *v, int tok)
 /* Viterbi alignment of labels[0..L) to the frames: fills start/end frames of
  * each label (first and last frame of its emission).  Returns 0, or -1 when
  * the labelling cannot be aligned (frames then stay -1). */
-static int align(const float *lp, size_t T, int V, int blank, const int *labels, size_t L,
-                 int *start, int *end)
+static int align(const tale_ctc_vocab *v, const float *lp, size_t T, int V, int blank,
+                 const int *labels, size_t L, int *start, int *end)
 {
+#define delim(tok_) is_delim(v, (tok_))
     for (size_t i = 0; i < L; i++)
         start[i] = end[i] = -1;
     if (L == 0)
@@ -136,6 +137,26 @@ static int align(const float *lp, size_t T, int V, int blank, const int *labels,
                     best = prev[s - 2];
                     arg = (int)s - 2;
                 }
+                /* a delimiter the beam search inserted has no frame of its
+                 * own: the path may pass over it (and its blank) */
+                if (s >= 3 && (s & 1) && s / 2 >= 1 && delim(labels[s / 2 - 1])) {
+                    if (prev[s - 3] > best) {
+                        best = prev[s - 3];
+                        arg = (int)s - 3;
+                    }
+                    if (s >= 4 && labels[s / 2] != labels[s / 2 - 2] && prev[s - 4] > best) {
+                        best = prev[s - 4];
+                        arg = (int)s - 4;
+                    }
+                }
+                if (s >= 3 && !(s & 1) && delim(labels[s / 2 - 1]) && prev[s - 2] > best) {
+                    best = prev[s - 2];
+                    arg = (int)s - 2;
+                }
+                if (s >= 3 && !(s & 1) && delim(labels[s / 2 - 1]) && prev[s - 3] > best) {
+                    best = prev[s - 3];
+                    arg = (int)s - 3;
+                }
             }
             cur[s] = best == NEG_INF ? NEG_INF : best + row[lab];
             bp[t * S + s] = arg;
@@ -162,6 +183,7 @@ done:
     free(cur);
     free(bp);
     return rc;
+#undef delim
 }
 
 /* Text and words from labels (with start/end frames). */
@@ -554,7 +576,7 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
     int kmax = p.max_tokens_per_frame > 0 && p.max_tokens_per_frame < V ? p.max_tokens_per_frame : V;
     beam_entry *beam = malloc(bw * sizeof *beam);
     tok_lp *toks = malloc((size_t)(kmax + 1) * sizeof *toks);
-    size_t cand_cap = bw * (size_t)(2 * kmax + 1);
+    size_t cand_cap = bw * (size_t)(3 * kmax + 1); /* blank; token (+ repeat); inserted delimiter + token */
     cand *cands = malloc(cand_cap * sizeof *cands);
     int *labels = NULL, *start = NULL, *end = NULL;
     s.cap = 1024;
@@ -604,6 +626,34 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
         while (use > 1 && toks[use - 1].lp < p.token_min_logp)
             use--;
 
+        /* word boundaries the model did not emit: make sure the nodes
+         * x + delimiter + c exist, so that the extension below can reach
+         * them through ADD_EXISTING like any other prefix of the frame */
+        const int insert_delim = p.lm && p.delim_insert_penalty != 0.0f && vocab->delimiter_id >= 0;
+        if (insert_delim) {
+            for (size_t b = 0; b < nbeam; b++) {
+                int x = beam[b].node;
+                if (s.nodes[x].ends_delim)
+                    continue;
+                int y1 = child_find(&s, x, vocab->delimiter_id);
+                if (y1 < 0) {
+                    pnode fresh;
+                    make_child(&s, x, vocab->delimiter_id, &fresh);
+                    if ((y1 = insert_child(&s, &fresh)) < 0)
+                        goto oom;
+                }
+                for (int k = 0; k < use; k++) {
+                    int c = toks[k].id;
+                    if (is_delim(vocab, c) || child_find(&s, y1, c) >= 0)
+                        continue;
+                    pnode fresh;
+                    make_child(&s, y1, c, &fresh);
+                    if (insert_child(&s, &fresh) < 0)
+                        goto oom;
+                }
+            }
+        }
+
         size_t nc = 0;
         const int frame_tag = (int)t + 1;
 #define ADD_EXISTING(node_, pb_, pnb_)                                         \
@@ -627,6 +677,21 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
             int x = beam[b].node;
             double pb = beam[b].pb, pnb = beam[b].pnb, ptot = lse(pb, pnb);
             ADD_EXISTING(x, ptot + row[blank], NEG_INF);
+            if (insert_delim && !s.nodes[x].ends_delim) {
+                int y1 = child_find(&s, x, vocab->delimiter_id);
+                for (int k = 0; k < use; k++) {
+                    int c = toks[k].id;
+                    if (is_delim(vocab, c))
+                        continue;
+                    /* a repeated label still needs a blank between, as if
+                     * the delimiter had not been there */
+                    double from = c == s.nodes[x].token ? pb : ptot;
+                    if (from == NEG_INF)
+                        continue;
+                    ADD_EXISTING(child_find(&s, y1, c), NEG_INF,
+                                 from + toks[k].lp + p.delim_insert_penalty);
+                }
+            }
             for (int k = 0; k < use; k++) {
                 int c = toks[k].id;
                 double lpc = toks[k].lp, ext;
@@ -728,7 +793,7 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
     size_t i = L;
     for (int k = beam[best].node; k > 0; k = s.nodes[k].parent)
         labels[--i] = s.nodes[k].token;
-    align(log_probs, n_frames, V, blank, labels, L, start, end);
+    align(vocab, log_probs, n_frames, V, blank, labels, L, start, end);
     st = make_result(vocab, labels, start, end, L, out, err);
     if (st != TALE_OK)
         goto fail;

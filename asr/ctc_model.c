@@ -175,7 +175,8 @@ int asr_ctc_is_model_dir(const char *dir)
 }
 
 /* The optional "decoder" block: {"beam_width": 32, "lm_alpha": 0.5, "lm_beta": 2,
- * "unk_penalty": -5, "unk_char_penalty": -1.5, "lm": "tale-da-3gram.arpa"}.
+ * "unk_penalty": -5, "unk_char_penalty": -1.5, "delim_insert_penalty": -4,
+ * "lm": "tale-da-3gram.arpa"}.
  * Missing keys keep their defaults; a present block with a value out of range
  * or an LM name with a path in it is an error. */
 static tale_status read_decoding(const tale_jval *cfg, const char *cpath,
@@ -188,6 +189,7 @@ static tale_status read_decoding(const tale_jval *cfg, const char *cpath,
     d->lm_beta = dp.lm_beta;
     d->unk_penalty = dp.unk_penalty;
     d->unk_char_penalty = dp.unk_char_penalty;
+    d->delim_insert_penalty = dp.delim_insert_penalty;
     const tale_jval *b = tale_jobj_get(cfg, "decoder");
     if (!b)
         return TALE_OK;
@@ -195,9 +197,11 @@ static tale_status read_decoding(const tale_jval *cfg, const char *cpath,
         return tale_error_set(err, TALE_BAD_MODEL, "%s: \"decoder\" is not an object", cpath);
     if (tale_jobj_get(b, "beam_width") && !cfg_int(b, "beam_width", 1, 1024, &d->beam_width))
         return tale_error_set(err, TALE_BAD_MODEL, "%s: decoder.beam_width is not 1..1024", cpath);
-    static const char *keys[] = {"lm_alpha", "lm_beta", "unk_penalty", "unk_char_penalty"};
-    float *vals[] = {&d->lm_alpha, &d->lm_beta, &d->unk_penalty, &d->unk_char_penalty};
-    for (int i = 0; i < 4; i++) {
+    static const char *keys[] = {"lm_alpha", "lm_beta", "unk_penalty", "unk_char_penalty",
+                                 "delim_insert_penalty"};
+    float *vals[] = {&d->lm_alpha, &d->lm_beta, &d->unk_penalty, &d->unk_char_penalty,
+                     &d->delim_insert_penalty};
+    for (int i = 0; i < 5; i++) {
         const tale_jval *v = tale_jobj_get(b, keys[i]);
         if (!v)
             continue;

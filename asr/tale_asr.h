@@ -434,6 +434,7 @@ typedef struct tale_transcribe_params {
     float lm_beta;                 /* word insertion bonus (1.0) */
     float unk_penalty;             /* unknown-word penalties, see tale_ctc_decoder_params */
     float unk_char_penalty;
+    float delim_insert_penalty;    /* word boundaries the model did not emit (0 = off), ditto */
 } tale_transcribe_params;
 
 TALE_API tale_transcribe_params tale_transcribe_default_params(void);
@@ -521,6 +522,11 @@ typedef struct tale_ctc_decoder_params {
     float unk_char_penalty;  /* natural log per further character of such a word (default -1.5):
                                 a spelling model for unknown words, so that dropping word
                                 boundaries to make one long unknown word does not pay */
+    float delim_insert_penalty; /* natural log charged for a word boundary the acoustic model did
+                                   not emit (with an LM only): a prefix may also grow by
+                                   delimiter + token in one frame, so words run together by the
+                                   model ("enkeltat") can still be split into LM words; 0 turns
+                                   it off (default 0) */
     tale_abort_fn should_abort; /* checked every frame; NULL: never */
     void *user_data;
 } tale_ctc_decoder_params;
@@ -603,7 +609,7 @@ TALE_API int tale_ctc_model_vocab(const tale_model *m, tale_ctc_vocab *out);
  * tale_ctc_default_params()'s values, beam_width 1 and lm "". */
 typedef struct tale_ctc_model_decoding {
     int beam_width;
-    float lm_alpha, lm_beta, unk_penalty, unk_char_penalty;
+    float lm_alpha, lm_beta, unk_penalty, unk_char_penalty, delim_insert_penalty;
     char lm[64]; /* LM file name, looked up in <tale_data_dir()>/models/lm/; "" none */
 } tale_ctc_model_decoding;
 /* Returns 1, or 0 (and *out holds the defaults) when m is not a CTC model. */

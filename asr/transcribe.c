@@ -79,6 +79,7 @@ tale_transcribe_params tale_transcribe_default_params(void)
     p.lm_beta = cp.lm_beta;
     p.unk_penalty = cp.unk_penalty;
     p.unk_char_penalty = cp.unk_char_penalty;
+    p.delim_insert_penalty = cp.delim_insert_penalty;
     return p;
 }
 
@@ -475,6 +476,7 @@ static tale_status run_ctc(tale_transcriber *tr, source *src, int64_t total, tal
     dp.lm_beta = p->lm_beta;
     dp.unk_penalty = p->unk_penalty;
     dp.unk_char_penalty = p->unk_char_penalty;
+    dp.delim_insert_penalty = p->delim_insert_penalty;
     dp.should_abort = p->should_abort;
     dp.user_data = p->user_data;
     clear_segments(tr);

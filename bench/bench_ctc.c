@@ -6,7 +6,7 @@
  *   build/bench/bench_ctc [--model DIR] [--eval DIR] [--limit N] [--lm ARPA]
  *                         [--alpha A] [--beta B] [--unk-penalty U] [--unk-char C]
  *                         [--beam W] [--speed-only]
- *                         [--files WAV...]
+ *                         [--dump TSV] [--files WAV...]
  *   build/bench/bench_ctc --tune [--model DIR] [--eval DIR]
  *
  * --tune grid-searches the LM weight α and word bonus β, then the unknown-word
@@ -18,8 +18,9 @@
  * never trained on) is made by the recipe: `python3 models/ctc/synth.py data
  * models/ctc-work 0` writes models/ctc-work/eval/{clean,snr10}/ and their .tsv lists.
  * Without it, only the speed is measured (on a sentence synthesized now).
- * The LM is built in-process from the corpus text (DDT sentences, Leipzig)
- * with the DDT test sentences excluded, unless --lm gives an ARPA file.
+ * The LM is the corpus LM that `make lm` builds (scripts/build_lm.sh: DDT
+ * sentences and Leipzig with the DDT test sentences excluded, plus the
+ * wdanish word list), unless --lm gives an ARPA file.
  * --files transcribes the given files with every decoder (no reference).
  * All figures are on synthetic speech.
  */
@@ -155,41 +156,15 @@ static item *read_list(const char *dir, const char *cond, int limit, size_t *n)
     return it;
 }
 
-static tale_lm *build_lm(tale_error *e)
-{
-    const char *d = tale_data_dir();
-    char p[4096];
-    tale_lm_build_params bp = tale_lm_build_default_params();
-    tale_lm_builder *b;
-    tale_lm *lm = NULL;
-    if (tale_lm_builder_new(&bp, &b, e))
-        return NULL;
-    snprintf(p, sizeof p, "%s/corpus/ud_ddt/da_ddt-ud-test.conllu", d);
-    tale_status st = tale_lm_builder_exclude_file(b, p, e);
-    const char *files[] = {"corpus/text/ddt-sentences.txt",
-                           "corpus/text/leipzig/dan_mixed_2014_10K-sentences.csv",
-                           "corpus/text/leipzig/dan_newscrawl_2011_10K-sentences.csv"};
-    for (size_t i = 0; !st && i < sizeof files / sizeof files[0]; i++) {
-        snprintf(p, sizeof p, "%s/%s", d, files[i]);
-        st = tale_lm_builder_add_file(b, p, e);
-    }
-    size_t ns, nx, nt;
-    tale_lm_builder_stats(b, &ns, &nx, &nt);
-    if (!st && !tale_lm_builder_finish(b, &lm, e))
-        printf("LM: 3-gram modified Kneser-Ney from %zu corpus sentences (%zu DDT test "
-               "sentences excluded), %zu tokens\n", ns - nx, nx, nt);
-    tale_lm_builder_free(b);
-    return lm;
-}
-
 /* ---- main --------------------------------------------------------------- */
 
 typedef struct opts {
     const char *model, *eval, *lm;
     int limit, beam, speed_only, tune;
-    float alpha, beta, unk_penalty, unk_char;
+    float alpha, beta, unk_penalty, unk_char, delim_insert;
     char **files;
     int n_files;
+    const char *dump;
 } opts;
 
 static int speed(tale_model *m, const char *eval, tale_error *e)
@@ -266,18 +241,22 @@ static int speed(tale_model *m, const char *eval, tale_error *e)
     return 0;
 }
 
-/* --lm's ARPA file, or the corpus LM built in-process; NULL (reported) on error. */
+/* --lm's ARPA file, or the corpus LM that `make lm` builds (scripts/build_lm.sh
+ * holds its recipe); NULL (reported) on error. */
 static tale_lm *open_lm(const opts *o, tale_error *e)
 {
     tale_lm *lm = NULL;
-    if (o->lm) {
-        if (tale_lm_open(o->lm, &lm, e)) {
-            fprintf(stderr, "bench_ctc: %s\n", e->msg);
-            return NULL;
-        }
-    } else if (!(lm = build_lm(e))) {
-        fprintf(stderr, "bench_ctc: LM: %s\n", e->msg);
+    char p[4096];
+    const char *path = o->lm;
+    if (!path) {
+        snprintf(p, sizeof p, "%s/models/lm/tale-da-3gram.arpa", tale_data_dir());
+        path = p;
     }
+    if (tale_lm_open(path, &lm, e)) {
+        fprintf(stderr, "bench_ctc: %s%s\n", e->msg, o->lm ? "" : " (make lm builds it)");
+        return NULL;
+    }
+    printf("LM: %s (%zu words)\n", path, tale_lm_count(lm, 1));
     return lm;
 }
 
@@ -301,9 +280,17 @@ static int accuracy(tale_model *m, const opts *o, tale_error *e)
     lp_p.lm_beta = o->beta;
     lp_p.unk_penalty = o->unk_penalty;
     lp_p.unk_char_penalty = o->unk_char;
+    lp_p.delim_insert_penalty = o->delim_insert;
     const char *conds[] = {"clean", "snr10"};
     const char *names[] = {"greedy", "beam", "beam+LM"};
     int rc = 0;
+    FILE *dump = NULL;
+    if (o->dump && !(dump = fopen(o->dump, "w"))) {
+        fprintf(stderr, "bench_ctc: %s: cannot write\n", o->dump);
+        tale_ctc_runner_free(r);
+        tale_lm_free(lm);
+        return 1;
+    }
     for (int c = 0; c < (o->n_files ? 1 : 2); c++) {
         size_t n = 0;
         item *it;
@@ -357,6 +344,9 @@ static int accuracy(tale_model *m, const opts *o, tale_error *e)
                     printf("%s\t%s\t%s\n", it[i].path, names[d], res->text);
                 else
                     add_score(&sc[d], it[i].ref, res->text);
+                if (dump)
+                    fprintf(dump, "%s\t%s\t%s\t%s\t%s\n", conds[c], names[d], it[i].path,
+                            o->n_files ? "" : it[i].ref, res->text);
                 tale_ctc_result_free(res);
             }
             free(x);
@@ -368,6 +358,10 @@ static int accuracy(tale_model *m, const opts *o, tale_error *e)
                        conds[c], names[d], n, audio_s, 100.0 * sc[d].ce / (sc[d].cn ? sc[d].cn : 1),
                        100.0 * sc[d].we / (sc[d].wn ? sc[d].wn : 1), t_dec[d]);
         free(it);
+    }
+    if (dump && fclose(dump)) {
+        fprintf(stderr, "bench_ctc: %s: write failed\n", o->dump);
+        rc = 1;
     }
     tale_ctc_runner_free(r);
     tale_lm_free(lm);
@@ -391,8 +385,8 @@ static int tune_point(float **lps, const int *Ts, const item *it, size_t k, cons
     }
     double wer = (double)sc.we / (sc.wn ? sc.wn : 1), cer = (double)sc.ce / (sc.cn ? sc.cn : 1);
     printf("tune (synthetic, clean tuning items): alpha %.2f beta %5.2f unk %5.1f unk-char %4.1f  "
-           "CER %6.2f%%  WER %6.2f%%\n", p->lm_alpha, p->lm_beta, p->unk_penalty,
-           p->unk_char_penalty, 100 * cer, 100 * wer);
+           "delim-insert %4.1f  CER %6.2f%%  WER %6.2f%%\n", p->lm_alpha, p->lm_beta, p->unk_penalty,
+           p->unk_char_penalty, p->delim_insert_penalty, 100 * cer, 100 * wer);
     if (wer + cer < *best_sum) {
         *best_sum = wer + cer;
         *best = *p;
@@ -454,6 +448,7 @@ static int tune(tale_model *m, const opts *o, tale_error *e)
     best.lm = lm;
     best.unk_penalty = o->unk_penalty;
     best.unk_char_penalty = o->unk_char;
+    best.delim_insert_penalty = 0.0f;
     double best_sum = 1e30;
     /* stage 1: alpha x beta at the given unknown-word penalties */
     for (size_t ai = 0; !rc && ai < sizeof alphas / sizeof *alphas; ai++)
@@ -472,10 +467,21 @@ static int tune(tale_model *m, const opts *o, tale_error *e)
             p.unk_char_penalty = unk_chars[ci];
             rc = tune_point(lps, Ts, it + FIRST, k, &v, &p, &best, &best_sum, e);
         }
+    /* stage 3: inserted word boundaries, with the word bonus re-tuned beside them */
+    static const float inserts[] = {-1.0f, -2.0f, -3.0f, -4.0f, -6.0f};
+    tale_ctc_decoder_params stage2 = best;
+    for (size_t di = 0; !rc && di < sizeof inserts / sizeof *inserts; di++)
+        for (float db = -2.0f; !rc && db <= 0.0f; db += 1.0f) {
+            tale_ctc_decoder_params p = stage2;
+            p.delim_insert_penalty = inserts[di];
+            p.lm_beta = stage2.lm_beta + db;
+            rc = tune_point(lps, Ts, it + FIRST, k, &v, &p, &best, &best_sum, e);
+        }
     if (!rc)
-        printf("best: --alpha %.2f --beta %.2f --unk-penalty %.1f --unk-char %.1f "
+        printf("best: --alpha %.2f --beta %.2f --unk-penalty %.1f --unk-char %.1f --delim-insert %.1f "
                "(lowest WER + CER on the tuning split)\n",
-               best.lm_alpha, best.lm_beta, best.unk_penalty, best.unk_char_penalty);
+               best.lm_alpha, best.lm_beta, best.unk_penalty, best.unk_char_penalty,
+               best.delim_insert_penalty);
     for (size_t i = 0; i < k; i++)
         free(lps[i]);
     free(lps);
@@ -490,7 +496,7 @@ int main(int argc, char **argv)
 {
     tale_ctc_decoder_params dp = tale_ctc_default_params();
     opts o = {NULL, "models/ctc-work/eval", NULL, 0, 32, 0, 0, 0.5f, 1.0f, dp.unk_penalty,
-              dp.unk_char_penalty, NULL, 0};
+              dp.unk_char_penalty, dp.delim_insert_penalty, NULL, 0, NULL};
     char model[4096];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -504,13 +510,15 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--beta") && val) { o.beta = (float)atof(val); i++; }
         else if (!strcmp(a, "--unk-penalty") && val) { o.unk_penalty = (float)atof(val); i++; }
         else if (!strcmp(a, "--unk-char") && val) { o.unk_char = (float)atof(val); i++; }
+        else if (!strcmp(a, "--delim-insert") && val) { o.delim_insert = (float)atof(val); i++; }
         else if (!strcmp(a, "--speed-only")) o.speed_only = 1;
         else if (!strcmp(a, "--tune")) o.tune = 1;
+        else if (!strcmp(a, "--dump") && val) { o.dump = val; i++; }
         else if (!strcmp(a, "--files")) { o.files = argv + i + 1; o.n_files = argc - i - 1; break; }
         else {
             fprintf(stderr, "usage: bench_ctc [--model DIR] [--eval DIR] [--limit N] [--lm ARPA] "
-                            "[--alpha A] [--beta B] [--unk-penalty U] [--unk-char C] [--beam W] [--speed-only] "
-                            "[--tune] [--files WAV...]\n");
+                            "[--alpha A] [--beta B] [--unk-penalty U] [--unk-char C] [--delim-insert P] [--beam W] [--speed-only] "
+                            "[--tune] [--dump TSV] [--files WAV...]\n");
             return 2;
         }
     }

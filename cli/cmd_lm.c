@@ -27,6 +27,8 @@ static const cli_opt build_opts[] = {
     {"order", 'o', "N", "n-gram order, 1..6 (default 3)"},
     {"prune", 0, "C1,C2,...", "per order, drop n-grams with count <= Ck (e.g. 0,1,1: singletons of 2/3-grams)"},
     {"exclude", 'x', "FILE", "never count these sentences (text lines or CoNLL-U '# text =' lines); repeatable"},
+    {"vocab", 'V', "FILE", "also know the words of this word list (one per line, e.g. /usr/share/dict/danish "
+                           "or a hunspell .dic), at the probability of an unseen word; repeatable"},
     {"output", 'O', "FILE", "ARPA file to write (required; '-' for stdout)"},
     {"json", 0, NULL, "print a JSON summary on stdout"},
     {"help", 'h', NULL, "show this help"},
@@ -62,7 +64,9 @@ static int lm_build(int argc, char **argv)
     const char *out_path = NULL;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     const char **excl = calloc((size_t)argc + 1, sizeof *excl);
-    int n_in = 0, n_ex = 0, json = 0, rc = CLI_USAGE;
+    const char **vocab = calloc((size_t)argc + 1, sizeof *vocab);
+    size_t n_vocab_words = 0;
+    int n_vo = 0, n_in = 0, n_ex = 0, json = 0, rc = CLI_USAGE;
     tale_lm_builder *b = NULL;
     tale_lm *lm = NULL;
     cli_progress *prog = NULL;
@@ -70,7 +74,7 @@ static int lm_build(int argc, char **argv)
     cli_parser ps;
     const char *val;
     int k;
-    if (!inputs || !excl) {
+    if (!inputs || !excl || !vocab) {
         cli_errorf("out of memory");
         rc = CLI_FAIL;
         goto done;
@@ -106,6 +110,8 @@ static int lm_build(int argc, char **argv)
             }
         } else if (strcmp(name, "exclude") == 0) {
             excl[n_ex++] = val;
+        } else if (strcmp(name, "vocab") == 0) {
+            vocab[n_vo++] = val;
         } else if (strcmp(name, "output") == 0) {
             out_path = val;
         } else if (strcmp(name, "json") == 0) {
@@ -135,6 +141,13 @@ static int lm_build(int argc, char **argv)
         if (tale_lm_builder_add_file(b, inputs[i], &err) != TALE_OK)
             goto report;
     }
+    for (int i = 0; i < n_vo; i++) {
+        size_t added;
+        cli_progress_set_label(prog, vocab[i]);
+        if (tale_lm_builder_add_vocab_file(b, vocab[i], &added, &err) != TALE_OK)
+            goto report;
+        n_vocab_words += added;
+    }
     cli_progress_set_label(prog, "estimating");
     cli_progress_update((double)n_in, (double)n_in, prog);
     if (tale_lm_builder_finish(b, &lm, &err) != TALE_OK)
@@ -161,6 +174,8 @@ static int lm_build(int argc, char **argv)
         tale_json_int(j, (long long)nx);
         tale_json_key(j, "tokens");
         tale_json_int(j, (long long)nt);
+        tale_json_key(j, "vocab_list_words");
+        tale_json_int(j, (long long)n_vocab_words);
         tale_json_key(j, "ngrams");
         tale_json_arr_begin(j);
         for (int n = 1; n <= p.order; n++)
@@ -172,7 +187,10 @@ static int lm_build(int argc, char **argv)
         tale_json_writer_free(j);
     } else {
         FILE *fp = strcmp(out_path, "-") == 0 ? stderr : stdout;
-        fprintf(fp, "%zu sentences (%zu excluded), %zu tokens; ngrams:", ns, nx, nt);
+        fprintf(fp, "%zu sentences (%zu excluded), %zu tokens", ns, nx, nt);
+        if (n_vo)
+            fprintf(fp, ", %zu words from word lists only", n_vocab_words);
+        fprintf(fp, "; ngrams:");
         for (int n = 1; n <= p.order; n++)
             fprintf(fp, " %d=%zu", n, tale_lm_count(lm, n));
         fprintf(fp, "; %.1f s → %s\n", secs, out_path);
@@ -189,6 +207,7 @@ done:
     tale_lm_free(lm);
     free(inputs);
     free(excl);
+    free(vocab);
     return rc;
 }
 

@@ -15,6 +15,7 @@ void cli_ctc_decoding(const char *cmd, const tale_model *m, struct tale_transcri
     tale_ctc_model_decoding_get(m, &dec);
     tp->unk_penalty = dec.unk_penalty;
     tp->unk_char_penalty = dec.unk_char_penalty;
+    tp->delim_insert_penalty = dec.delim_insert_penalty;
     if (!fl->set_alpha)
         tp->lm_alpha = dec.lm_alpha;
     if (!fl->set_beta)
@@ -31,6 +32,8 @@ void cli_ctc_decoding(const char *cmd, const tale_model *m, struct tale_transcri
     if (tp->lm_path && tp->beam_size == 1) /* an LM needs the beam search */
         tp->beam_size = !fl->set_beam && dec.beam_width > 1 ? dec.beam_width : 16;
     if (fl->verbose)
-        fprintf(stderr, "%s: CTC decoding: beam %d, LM %s, alpha %.2f, beta %.2f\n", cmd,
-                tp->beam_size, tp->lm_path ? tp->lm_path : "none", tp->lm_alpha, tp->lm_beta);
+        fprintf(stderr, "%s: CTC decoding: beam %d, LM %s, alpha %.2f, beta %.2f, unknown words "
+                "%.1f/%.1f per char, inserted word boundary %.1f\n", cmd, tp->beam_size,
+                tp->lm_path ? tp->lm_path : "none", tp->lm_alpha, tp->lm_beta, tp->unk_penalty,
+                tp->unk_char_penalty, tp->delim_insert_penalty);
 }

@@ -1310,6 +1310,65 @@ tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *path, tale_
     return corpus_for_each_text_line(path, builder_line, b, err);
 }
 
+/* A word of the vocabulary with a zero-count unigram entry (if it has none). */
+static int add_vocab_word(tale_lm_builder *b, const char *w, size_t wl, int *is_new)
+{
+    size_t id = vocab_add(&b->v, w, wl, is_new);
+    if (id == NO_ENTRY)
+        return -1;
+    uint32_t k = (uint32_t)id;
+    int fresh;
+    size_t e = ngtab_add(&b->t[1], &k, &fresh);
+    if (e == NO_ENTRY)
+        return -1;
+    if (grow_zero((void **)&b->cnt[1], &b->ccap[1], b->t[1].cap, sizeof(uint32_t)) < 0)
+        return -1;
+    return 0;
+}
+
+tale_status tale_lm_builder_add_vocab_file(tale_lm_builder *b, const char *path, size_t *n_added,
+                                           tale_error *err)
+{
+    if (n_added)
+        *n_added = 0;
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, added = 0;
+    ssize_t n;
+    tale_status st = TALE_OK;
+    while ((n = getline(&line, &cap, fp)) >= 0) {
+        lineno++;
+        size_t len = strcspn(line, "/\t \r\n");
+        if (len == 0 || line[0] == '#')
+            continue;
+        if (lineno == 1 && strspn(line, "0123456789") == len)
+            continue; /* a hunspell .dic starts with its word count */
+        char *norm;
+        tale_error e2;
+        if (tale_lm_normalize(line, len, &norm, &e2) != TALE_OK) {
+            st = tale_error_set(err, TALE_BAD_UTF8, "%s:%zu: %s", path, lineno, e2.msg);
+            break;
+        }
+        int is_new = 0;
+        if (*norm && !strchr(norm, ' ') && add_vocab_word(b, norm, strlen(norm), &is_new) < 0) {
+            free(norm);
+            st = tale_error_set(err, TALE_NO_MEMORY, "lm build: out of memory");
+            break;
+        }
+        added += is_new;
+        free(norm);
+    }
+    if (st == TALE_OK && ferror(fp))
+        st = tale_error_set(err, TALE_IO, "%s: read error", path);
+    free(line);
+    fclose(fp);
+    if (n_added)
+        *n_added = added;
+    return st;
+}
+
 void tale_lm_builder_stats(const tale_lm_builder *b, size_t *n_sentences, size_t *n_excluded,
                            size_t *n_tokens)
 {

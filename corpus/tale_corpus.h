@@ -232,6 +232,19 @@ TALE_API tale_status tale_lm_builder_add_file(tale_lm_builder *b, const char *pa
  * Compared after normalization.  Call before adding text. */
 TALE_API tale_status tale_lm_builder_exclude_file(tale_lm_builder *b, const char *path,
                                                   tale_error *err);
+/* Add the words of a word list (a lexicon, e.g. Debian's wdanish
+ * /usr/share/dict/danish or a hunspell .dic) to the vocabulary without
+ * counting them: one word per line; anything from the first '/', tab or
+ * space on is ignored (hunspell flags); '#' lines and a .dic's leading
+ * word-count line are skipped.  Each entry is normalized like text; one that
+ * normalizes to more than one word (e.g. "A-aktie") is skipped.  A word seen
+ * only here gets the unigram probability of an unseen word (the uniform
+ * share of the unigram back-off mass, as <unk> does), so a decoder can spell
+ * it without an unknown-word penalty.  *n_added (may be NULL) counts the
+ * words new to the vocabulary.  Invalid UTF-8: TALE_BAD_UTF8 naming the file
+ * and line. */
+TALE_API tale_status tale_lm_builder_add_vocab_file(tale_lm_builder *b, const char *path,
+                                                    size_t *n_added, tale_error *err);
 /* Sentences added so far, and how many of them were excluded. */
 TALE_API void tale_lm_builder_stats(const tale_lm_builder *b, size_t *n_sentences,
                                     size_t *n_excluded, size_t *n_tokens);

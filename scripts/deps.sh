@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config libfftw3-dev libsndfile1-dev libsamplerate0-dev
 libopenblas-dev libicu-dev portaudio19-dev libcmocka-dev libstemmer-dev
 libcurl4-openssl-dev libssl-dev zlib1g-dev espeak-ng sox libsox-fmt-all curl gnuplot-nox ca-certificates
-hunspell-da"
+hunspell-da wdanish"
 
 missing=""
 for p in $PKGS; do

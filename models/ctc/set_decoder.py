@@ -3,7 +3,7 @@ config.json ("decoder" block, read by tale transcribe / tale dictate).
 
 Usage: set_decoder.py MODEL_DIR TUNE_LOG [BEAM] [LM_NAME]
 TUNE_LOG holds bench_ctc's "best: --alpha A --beta B --unk-penalty U
---unk-char C" line."""
+--unk-char C --delim-insert D" line."""
 import json
 import os
 import re
@@ -16,7 +16,8 @@ def main():
     lm = sys.argv[4] if len(sys.argv) > 4 else "tale-da-3gram.arpa"
     best = None
     for line in open(log, encoding="utf-8"):
-        m = re.match(r"best: --alpha (\S+) --beta (\S+) --unk-penalty (\S+) --unk-char (\S+)", line)
+        m = re.match(r"best: --alpha (\S+) --beta (\S+) --unk-penalty (\S+) --unk-char (\S+)"
+                     r" --delim-insert (\S+)", line)
         if m:
             best = [float(x) for x in m.groups()]
     if not best:
@@ -25,6 +26,7 @@ def main():
     cfg = json.load(open(path, encoding="utf-8"))
     cfg["decoder"] = {"beam_width": beam, "lm": lm, "lm_alpha": best[0], "lm_beta": best[1],
                       "unk_penalty": best[2], "unk_char_penalty": best[3],
+                      "delim_insert_penalty": best[4],
                       "tuned_on": "held-out synthetic clean items 200-299 (bench_ctc --tune)"}
     with open(path + ".tmp", "w", encoding="utf-8") as f:
         json.dump(cfg, f, ensure_ascii=False, indent=1)

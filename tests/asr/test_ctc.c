@@ -211,6 +211,60 @@ static void test_oov_word_survives(void **state)
     free(m);
 }
 
+/* Words the acoustic model ran together ("deter", no space frame) are
+ * split into LM words when boundary insertion is on, and only then. */
+static void test_delim_insert(void **state)
+{
+    (void)state;
+    int seq[] = {D, E, T, E, R, SP, D, E, T};
+    size_t n = sizeof seq / sizeof *seq;
+    tale_lm_builder *bld;
+    tale_lm *lm;
+    assert_int_equal(tale_lm_builder_new(NULL, &bld, NULL), TALE_OK);
+    const char *text = "det er det\ndet er godt\nhvad er det\ndet er her\n";
+    assert_int_equal(tale_lm_builder_add_text(bld, text, strlen(text), NULL), TALE_OK);
+    assert_int_equal(tale_lm_builder_finish(bld, &lm, NULL), TALE_OK);
+    tale_lm_builder_free(bld);
+    float *m = spell(seq, n);
+    tale_ctc_decoder_params p = tale_ctc_default_params();
+    p.lm = lm;
+    p.unk_penalty = 0.0f; /* no spelling lookahead: the acoustics keep "deter" */
+    tale_ctc_result *r;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "deter det"); /* off by default */
+    tale_ctc_result_free(r);
+    p.delim_insert_penalty = -1.0f;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "det er det");
+    assert_int_equal(r->n_words, 3);
+    /* the inserted boundary takes no frame: "er" starts where the model's E is */
+    assert_int_equal(r->words[1].start_frame, 3);
+    assert_int_equal(r->words[1].end_frame, 4);
+    tale_ctc_result_free(r);
+    /* a prohibitive penalty is the same as off */
+    p.delim_insert_penalty = -200.0f;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "deter det");
+    tale_ctc_result_free(r);
+    /* without an LM there is nothing to split for: unchanged */
+    p.delim_insert_penalty = -1.0f;
+    p.lm = NULL;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "deter det");
+    tale_ctc_result_free(r);
+    free(m);
+    /* a repeated letter across an inserted boundary still needs a blank:
+     * "tt" held over two frames is one t, not "t t" */
+    int seq2[] = {D, E, T, T, B};
+    m = spell(seq2, 5);
+    p.lm = lm;
+    assert_int_equal(tale_ctc_beam(m, 5, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "det");
+    tale_ctc_result_free(r);
+    free(m);
+    tale_lm_free(lm);
+}
+
 /* wav2vec2-style vocabulary: "<pad>" blank, "|" delimiter, specials. */
 static void test_wav2vec2_vocab(void **state)
 {
@@ -425,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_beam_matches_greedy_when_peaked),
         cmocka_unit_test(test_lm_flips_choice),
         cmocka_unit_test(test_oov_word_survives),
+        cmocka_unit_test(test_delim_insert),
         cmocka_unit_test(test_wav2vec2_vocab),
         cmocka_unit_test(test_errors_and_empty),
         cmocka_unit_test(test_long_input),

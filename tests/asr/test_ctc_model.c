@@ -423,7 +423,8 @@ static void test_decoding_block(void **state)
     assert_string_equal(d.lm, "");
     const char *dir = config_with("ctc-dec", "\"decoder\": {\"beam_width\": 7, \"lm_alpha\": 0.25, "
                                   "\"lm_beta\": -1.5, \"unk_penalty\": -3, \"unk_char_penalty\": "
-                                  "-0.5, \"lm\": \"no-such-lm-file.arpa\"}");
+                                  "-0.5, \"delim_insert_penalty\": -4, "
+                                  "\"lm\": \"no-such-lm-file.arpa\"}");
     tale_model *m;
     tale_error e;
     assert_int_equal(tale_model_open(dir, NULL, &m, &e), TALE_OK);
@@ -433,6 +434,7 @@ static void test_decoding_block(void **state)
     assert_float_equal(d.lm_beta, -1.5f, 0);
     assert_float_equal(d.unk_penalty, -3.0f, 0);
     assert_float_equal(d.unk_char_penalty, -0.5f, 0);
+    assert_float_equal(d.delim_insert_penalty, -4.0f, 0);
     assert_string_equal(d.lm, "no-such-lm-file.arpa");
     char path[4096];
     assert_int_equal(tale_ctc_model_lm_path(m, path, sizeof path, &e), TALE_IO);
@@ -451,6 +453,8 @@ static void test_decoding_block(void **state)
                       TALE_BAD_MODEL, "decoder.beam_width");
     expect_open_fails(config_with("ctc-dec-alpha", "\"decoder\": {\"lm_alpha\": \"high\"}"),
                       TALE_BAD_MODEL, "decoder.lm_alpha");
+    expect_open_fails(config_with("ctc-dec-ins", "\"decoder\": {\"delim_insert_penalty\": 1e9}"),
+                      TALE_BAD_MODEL, "decoder.delim_insert_penalty");
     expect_open_fails(config_with("ctc-dec-path", "\"decoder\": {\"lm\": \"../../etc/x\"}"),
                       TALE_BAD_MODEL, "decoder.lm");
     expect_open_fails(config_with("ctc-dec-type", "\"decoder\": [1]"), TALE_BAD_MODEL,

@@ -373,6 +373,73 @@ static void test_builder_files_and_errors(void **state)
     tale_lm_builder_free(b);
 }
 
+/* Word lists: their words join the vocabulary at the unseen-word
+ * probability, the model still normalizes, and bad lists are reported. */
+static void test_vocab_list(void **state)
+{
+    (void)state;
+    const char *text = "det er godt\nhun er her\ndet er en hest\n";
+    /* hunspell-style: a count line, flags after '/', a comment, a word the
+     * text has already, a hyphenated entry (two words: skipped), one seen twice */
+    const char *dic = "7\nHest/AB\n# comment\nÆble/C\nskov\nA-aktie\nskov\ncykel\tnoun\n";
+    assert_int_equal(tt_write_file(tt_tmp("v.dic"), dic, strlen(dic)), 0);
+    tale_lm_builder *b;
+    tale_error e;
+    assert_int_equal(tale_lm_builder_new(NULL, &b, &e), TALE_OK);
+    assert_int_equal(tale_lm_builder_add_text(b, text, strlen(text), &e), TALE_OK);
+    size_t added = 99;
+    assert_int_equal(tale_lm_builder_add_vocab_file(b, tt_tmp("v.dic"), &added, &e), TALE_OK);
+    assert_int_equal(added, 3); /* æble, skov, cykel */
+    size_t ns, nx, nt;
+    tale_lm_builder_stats(b, &ns, &nx, &nt);
+    assert_int_equal(ns, 3); /* a word list adds no sentences */
+    assert_int_equal(nt, 10);
+    tale_lm *lm;
+    assert_int_equal(tale_lm_builder_finish(b, &lm, &e), TALE_OK);
+    tale_lm_builder_free(b);
+    assert_int_not_equal(wid(lm, "æble"), tale_lm_unk_id(lm));
+    assert_int_not_equal(wid(lm, "cykel"), tale_lm_unk_id(lm));
+    assert_int_equal(wid(lm, "aktie"), tale_lm_unk_id(lm));
+    assert_int_equal(wid(lm, "7"), tale_lm_unk_id(lm));
+    assert_true(tale_lm_has_prefix(lm, "æb", strlen("æb")));
+    /* the unseen-word probability: the same as <unk>'s, below a seen word's */
+    tale_lm_state h, ns1;
+    tale_lm_null_state(&h);
+    float p_aeble = tale_lm_score(lm, &h, wid(lm, "æble"), -10, &ns1);
+    float p_unk = tale_lm_score(lm, &h, tale_lm_unk_id(lm), -10, &ns1);
+    float p_hest = tale_lm_score(lm, &h, wid(lm, "hest"), -10, &ns1);
+    assert_float_equal(p_aeble, p_unk, 1e-6);
+    assert_true(p_hest > p_aeble + 0.1f);
+    /* every distribution still sums to one over the larger vocabulary */
+    static const char *const words[] = {"det", "er", "godt", "hun", "her", "en", "hest",
+                                        "æble", "skov", "cykel"};
+    const size_t nw = sizeof words / sizeof *words;
+    assert_true(fabs(sum_over_vocab(lm, &h, words, nw) - 1.0) < 1e-4);
+    tale_lm_begin_state(lm, &h);
+    assert_true(fabs(sum_over_vocab(lm, &h, words, nw) - 1.0) < 1e-4);
+    tale_lm_score(lm, &h, wid(lm, "det"), -10, &ns1);
+    assert_true(fabs(sum_over_vocab(lm, &ns1, words, nw) - 1.0) < 1e-4);
+    /* and the ARPA round trip keeps the list's words */
+    assert_int_equal(tale_lm_write_arpa(lm, tt_tmp("v.arpa"), &e), TALE_OK);
+    tale_lm *lm2;
+    assert_int_equal(tale_lm_open(tt_tmp("v.arpa"), &lm2, &e), TALE_OK);
+    assert_int_not_equal(wid(lm2, "cykel"), tale_lm_unk_id(lm2));
+    tale_lm_free(lm2);
+    tale_lm_free(lm);
+
+    /* errors name the file (and line) */
+    assert_int_equal(tale_lm_builder_new(NULL, &b, &e), TALE_OK);
+    assert_int_equal(tt_write_file(tt_tmp("bad.dic"), "god\nd\xe5rlig\n", 10), 0);
+    assert_int_equal(tale_lm_builder_add_vocab_file(b, tt_tmp("bad.dic"), &added, &e), TALE_BAD_UTF8);
+    assert_non_null(strstr(e.msg, "bad.dic:2"));
+    assert_int_equal(added, 1);
+    assert_int_equal(tale_lm_builder_add_vocab_file(b, tt_tmp("missing.dic"), NULL, &e), TALE_IO);
+    assert_non_null(strstr(e.msg, "missing.dic"));
+    /* a list alone is no corpus */
+    assert_int_equal(tale_lm_builder_finish(b, &lm, &e), TALE_BAD_DATA);
+    tale_lm_builder_free(b);
+}
+
 /* Pruning singletons shrinks the model and keeps it loadable. */
 static void test_pruning(void **state)
 {
@@ -495,7 +562,22 @@ static void test_cli(void **state)
     assert_non_null(strstr(out, "\"perplexity\":"));
     assert_non_null(strstr(out, "\"oov\":1"));
     free(out);
+    /* a word list (-V): its words join the model */
+    assert_int_equal(tt_write_file(tt_tmp("words.txt"), "cykel\nsøen\n", 12), 0);
+    assert_int_equal(tt_sh("'%s' lm build -o 2 -V '%s' -O '%s' '%s' >'%s' 2>&1", tale, tt_tmp("words.txt"),
+                           arpa, tt_tmp("cli.txt"), tt_tmp("cli.out")), 0);
+    out = tt_read_file(tt_tmp("cli.out"), &n);
+    assert_non_null(strstr(out, "1 words from word lists only"));
+    free(out);
+    assert_int_equal(tale_lm_open(arpa, &lm, NULL), TALE_OK);
+    assert_int_not_equal(tale_lm_word_id(lm, "cykel", 5), tale_lm_unk_id(lm));
+    tale_lm_free(lm);
     /* usage errors exit 2, failures exit 1 with one "tale:" line */
+    assert_int_equal(tt_sh("'%s' lm build -V '%s' -O '%s' '%s' 2>'%s'", tale, tt_tmp("nolist.txt"), arpa,
+                           tt_tmp("cli.txt"), tt_tmp("err.txt")), 1);
+    out = tt_read_file(tt_tmp("err.txt"), &n);
+    assert_non_null(strstr(out, "nolist.txt"));
+    free(out);
     assert_int_equal(tt_sh("'%s' lm build '%s' >/dev/null 2>&1", tale, tt_tmp("cli.txt")), 2);
     assert_int_equal(tt_sh("'%s' lm build --prune 1,1 -O x.arpa a >/dev/null 2>&1", tale), 2);
     assert_int_equal(tt_sh("'%s' lm ppl -m '%s' '%s' 2>'%s'", tale, tt_tmp("none.arpa"), tt_tmp("cli.txt"),
@@ -512,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_kn_hand_values),
         cmocka_unit_test(test_distributions_sum_to_one),
+        cmocka_unit_test(test_vocab_list),
         cmocka_unit_test(test_arpa_round_trip),
         cmocka_unit_test(test_arpa_backoff_by_hand),
         cmocka_unit_test(test_arpa_malformed),
