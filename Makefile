@@ -117,7 +117,7 @@ demo: deps
 lm: $(TALE_BIN)
 	@sh scripts/build_lm.sh
 
-bench: all
+bench: all lm
 	@sh scripts/run_bench.sh $(BUILD)
 
 # Rebuild the committed demo acoustic model from scratch (about an hour of CPU; resumable).
