@@ -382,6 +382,15 @@ tale_status tale_ctc_model_lm_path(const tale_model *m, char *buf, size_t size, 
     }
     if (access(buf, R_OK) != 0)
         return tale_error_set(err, TALE_IO, "%s: no such file (make lm builds it)", buf);
+    /* NAME.arpa: its binary form NAME.tlm (tale lm binary) when it is there
+     * and not older, since it loads several times faster */
+    size_t n = strlen(buf);
+    struct stat sa, sb;
+    if (n > 5 && n + 1 <= size && !strcmp(buf + n - 5, ".arpa") && stat(buf, &sa) == 0) {
+        memcpy(buf + n - 5, ".tlm", 5);
+        if (stat(buf, &sb) != 0 || sb.st_mtime < sa.st_mtime || access(buf, R_OK) != 0)
+            memcpy(buf + n - 5, ".arpa", 6);
+    }
     return TALE_OK;
 }
 

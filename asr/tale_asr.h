@@ -615,7 +615,9 @@ typedef struct tale_ctc_model_decoding {
 /* Returns 1, or 0 (and *out holds the defaults) when m is not a CTC model. */
 TALE_API int tale_ctc_model_decoding_get(const tale_model *m, tale_ctc_model_decoding *out);
 /* Path of the model's recommended LM into buf when that file exists
- * (`make lm` builds tale's from the corpus).  TALE_IO naming the missing
+ * (`make lm` builds tale's from the corpus); for NAME.arpa, NAME.tlm (the
+ * same model in tale's binary format, tale lm binary) when it exists and is
+ * not older than NAME.arpa.  TALE_IO naming the missing
  * path; TALE_INVALID_ARG when m is not a CTC model or names no LM. */
 TALE_API tale_status tale_ctc_model_lm_path(const tale_model *m, char *buf, size_t size,
                                             tale_error *err);

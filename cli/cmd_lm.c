@@ -17,10 +17,11 @@ static double now_s(void)
 
 static void lm_usage(FILE *fp)
 {
-    fprintf(fp, "usage: tale lm <build|ppl> [options]\n\n"
+    fprintf(fp, "usage: tale lm <build|ppl|binary> [options]\n\n"
                 "  build   estimate a modified Kneser-Ney n-gram model from text, write ARPA\n"
-                "  ppl     perplexity of an ARPA model on text\n\n"
-                "Run 'tale lm build --help' or 'tale lm ppl --help' for the options.\n");
+                "  ppl     perplexity of a model (ARPA or binary) on text\n"
+                "  binary  convert an ARPA model to tale's binary format (loads about 5x faster)\n\n"
+                "Run 'tale lm build --help', 'tale lm ppl --help' or 'tale lm binary --help' for the options.\n");
 }
 
 static const cli_opt build_opts[] = {
@@ -212,7 +213,7 @@ done:
 }
 
 static const cli_opt ppl_opts[] = {
-    {"lm", 'm', "FILE", "ARPA model (required)"},
+    {"lm", 'm', "FILE", "ARPA or binary model (required)"},
     {"unk", 0, "LOG10P", "log10 probability of an unknown word when the model has no <unk> (default -10)"},
     {"json", 0, NULL, "print JSON"},
     {"help", 'h', NULL, "show this help"},
@@ -305,6 +306,69 @@ done:
     return rc;
 }
 
+static const cli_opt binary_opts[] = {
+    {"help", 'h', NULL, "show this help"},
+    {0},
+};
+
+static int lm_binary(int argc, char **argv)
+{
+    const char *cmd = "tale lm binary";
+    const char *pos[2] = {NULL, NULL};
+    int n_pos = 0;
+    cli_parser ps;
+    const char *val;
+    int k;
+    cli_parser_init(&ps, cmd, argc, argv, binary_opts);
+    while ((k = cli_next(&ps, &val)) != CLI_END) {
+        if (k == CLI_ERROR)
+            return CLI_USAGE;
+        if (k == CLI_POSITIONAL) {
+            if (n_pos == 2) {
+                fprintf(stderr, "%s: expected IN.arpa OUT.tlm, got a third argument '%s'\n", cmd, val);
+                return CLI_USAGE;
+            }
+            pos[n_pos++] = val;
+            continue;
+        }
+        cli_print_help(stdout, "tale lm binary IN.arpa OUT.tlm",
+                       "Converts an ARPA model (tale lm build's, or KenLM's) to tale's binary\n"
+                       "format: the loaded tables with a checksum, read without parsing.  tale\n"
+                       "transcribe and dictate use DIR/NAME.tlm in place of a model's recommended\n"
+                       "DIR/NAME.arpa when it is there (make lm writes both).",
+                       binary_opts);
+        return CLI_OK;
+    }
+    if (n_pos != 2) {
+        fprintf(stderr, "%s: needs IN.arpa and OUT.tlm (see %s --help)\n", cmd, cmd);
+        return CLI_USAGE;
+    }
+    tale_lm *lm;
+    tale_error err;
+    double t0 = now_s();
+    if (tale_lm_open(pos[0], &lm, &err) != TALE_OK) {
+        cli_report(&err);
+        return CLI_FAIL;
+    }
+    double t1 = now_s();
+    tale_status st = tale_lm_write_binary(lm, pos[1], &err);
+    tale_lm_free(lm);
+    if (st != TALE_OK) {
+        cli_report(&err);
+        return CLI_FAIL;
+    }
+    double t2 = now_s();
+    if (tale_lm_open(pos[1], &lm, &err) != TALE_OK) { /* read back: the file is usable */
+        cli_report(&err);
+        return CLI_FAIL;
+    }
+    double t3 = now_s();
+    tale_lm_free(lm);
+    fprintf(stderr, "%s → %s: loads in %.3f s (ARPA %.3f s); written in %.2f s\n", pos[0], pos[1],
+            t3 - t2, t1 - t0, t2 - t1);
+    return CLI_OK;
+}
+
 int cmd_lm(int argc, char **argv)
 {
     if (argc < 2) {
@@ -320,6 +384,8 @@ int cmd_lm(int argc, char **argv)
         return lm_build(argc - 1, argv + 1);
     if (strcmp(sub, "ppl") == 0)
         return lm_ppl(argc - 1, argv + 1);
+    if (strcmp(sub, "binary") == 0)
+        return lm_binary(argc - 1, argv + 1);
     fprintf(stderr, "tale lm: unknown subcommand '%s'\n\n", sub);
     lm_usage(stderr);
     return CLI_USAGE;

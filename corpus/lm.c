@@ -783,6 +783,320 @@ tale_status tale_lm_write_arpa(const tale_lm *lm, const char *path, tale_error *
     return tale_afile_commit(af, err);
 }
 
+
+/* ===================================================================== */
+/* binary format: the loaded tables as they are in memory                 */
+/* ===================================================================== */
+/*
+ * "TALELMB\x01", then little-endian fields:
+ *   u32 version (1), u32 order, u32 has_unk, u32 0,
+ *   u64 n_words, u64 words_bytes, u64 vocab_slots,
+ *   words (n_words NUL-terminated strings), u32 slots[vocab_slots],
+ *   per order n = 1..order: u64 count, u64 nslots, u32 keys[count*n],
+ *       u32 slots[nslots], f32 prob[count], f32 bow[count],
+ *       u8 is_ctx[count] (n < order only),
+ *   u64 checksum of everything before it.
+ * The hash tables are stored slot for slot, so loading is reading (the
+ * version changes whenever a hash function here changes); only the sparse
+ * spelling-lookahead sets are rebuilt from the words.  Every count and
+ * index is checked against the file before it is trusted.
+ */
+static const char LMB_MAGIC[8] = {'T', 'A', 'L', 'E', 'L', 'M', 'B', 1};
+enum { LMB_VERSION = 1 };
+
+static int host_is_le(void)
+{
+    const uint16_t x = 1;
+    return *(const uint8_t *)&x == 1;
+}
+
+typedef struct lmb_io {
+    FILE *fp;
+    uint64_t sum;      /* running checksum */
+    uint64_t carry;    /* bytes not yet folded in (little-endian order) */
+    unsigned n_carry;
+    uint64_t left;     /* reading: bytes left in the file */
+    int failed;
+} lmb_io;
+
+static void lmb_fold(lmb_io *io, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    size_t i = 0;
+    if (io->n_carry == 0) /* whole little-endian words (the host is little-endian) */
+        for (; i + 8 <= n; i += 8) {
+            uint64_t w;
+            memcpy(&w, b + i, 8);
+            io->sum = (io->sum ^ w) * 0x100000001b3ULL + 0x9E3779B97F4A7C15ULL;
+        }
+    for (; i < n; i++) {
+        io->carry |= (uint64_t)b[i] << (8 * io->n_carry);
+        if (++io->n_carry == 8) {
+            io->sum = (io->sum ^ io->carry) * 0x100000001b3ULL + 0x9E3779B97F4A7C15ULL;
+            io->carry = 0;
+            io->n_carry = 0;
+        }
+    }
+}
+
+static uint64_t lmb_final(const lmb_io *io)
+{
+    return mix64(io->sum ^ io->carry ^ ((uint64_t)io->n_carry << 56));
+}
+
+static void lmb_put(lmb_io *io, const void *p, size_t n)
+{
+    if (io->failed || !n)
+        return;
+    if (fwrite(p, 1, n, io->fp) != n)
+        io->failed = 1;
+    lmb_fold(io, p, n);
+}
+
+static void lmb_u32(lmb_io *io, uint32_t v) { lmb_put(io, &v, 4); }
+static void lmb_u64(lmb_io *io, uint64_t v) { lmb_put(io, &v, 8); }
+
+tale_status tale_lm_write_binary(const tale_lm *lm, const char *path, tale_error *err)
+{
+    if (!host_is_le())
+        return tale_error_set(err, TALE_INVALID_ARG, "%s: tale's binary LM format needs a "
+                              "little-endian machine (write ARPA instead)", path);
+    tale_afile *af;
+    tale_status st = tale_afile_open(path, &af, err);
+    if (st != TALE_OK)
+        return st;
+    lmb_io io = {0};
+    io.fp = tale_afile_stream(af);
+    io.sum = 0xcbf29ce484222325ULL;
+    lmb_put(&io, LMB_MAGIC, 8);
+    lmb_u32(&io, LMB_VERSION);
+    lmb_u32(&io, (uint32_t)lm->order);
+    lmb_u32(&io, (uint32_t)lm->has_unk);
+    lmb_u32(&io, 0);
+    uint64_t wbytes = 0;
+    for (size_t i = 0; i < lm->v.count; i++)
+        wbytes += strlen(lm->v.words[i]) + 1;
+    lmb_u64(&io, lm->v.count);
+    lmb_u64(&io, wbytes);
+    lmb_u64(&io, lm->v.nslots);
+    for (size_t i = 0; i < lm->v.count; i++)
+        lmb_put(&io, lm->v.words[i], strlen(lm->v.words[i]) + 1);
+    lmb_put(&io, lm->v.slots, lm->v.nslots * sizeof *lm->v.slots);
+    for (int n = 1; n <= lm->order; n++) {
+        const ngtab *t = &lm->t[n];
+        lmb_u64(&io, t->count);
+        lmb_u64(&io, t->nslots);
+        lmb_put(&io, t->keys, t->count * (size_t)n * sizeof *t->keys);
+        lmb_put(&io, t->slots, t->nslots * sizeof *t->slots);
+        lmb_put(&io, lm->prob[n], t->count * sizeof(float));
+        lmb_put(&io, lm->bow[n], t->count * sizeof(float));
+        if (n < lm->order)
+            lmb_put(&io, lm->is_ctx[n], t->count);
+    }
+    uint64_t sum = lmb_final(&io);
+    if (!io.failed && fwrite(&sum, 8, 1, io.fp) != 1)
+        io.failed = 1;
+    if (io.failed || ferror(io.fp)) {
+        tale_afile_abort(af);
+        return tale_error_set(err, TALE_IO, "%s: write failed", path);
+    }
+    return tale_afile_commit(af, err);
+}
+
+/* Read n bytes; 0 when the file has fewer left (truncated or a bad count). */
+static int lmb_get(lmb_io *io, void *p, uint64_t n)
+{
+    if (io->failed || n > io->left || fread(p, 1, (size_t)n, io->fp) != n) {
+        io->failed = 1;
+        return 0;
+    }
+    io->left -= n;
+    lmb_fold(io, p, (size_t)n);
+    return 1;
+}
+
+/* A malloc'd array of count elements of size sz read from the file; NULL
+ * (io->failed set) when the file cannot hold it. */
+static void *lmb_array(lmb_io *io, uint64_t count, size_t sz)
+{
+    if (io->failed || (sz && count > io->left / sz)) {
+        io->failed = 1;
+        return NULL;
+    }
+    void *p = malloc(count ? (size_t)count * sz : 1);
+    if (!p) {
+        io->failed = 1;
+        return NULL;
+    }
+    if (!lmb_get(io, p, count * sz)) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int pow2(uint64_t x) { return x && !(x & (x - 1)); }
+
+/* Slots of an open-addressing table over count entries: every non-zero slot
+ * names an entry (1-based) and the table has an empty slot. */
+static int slots_ok(const uint32_t *slots, uint64_t nslots, uint64_t count)
+{
+    if (count == 0 && nslots == 0)
+        return 1; /* an empty table */
+    if (!pow2(nslots) || count >= nslots)
+        return 0;
+    for (uint64_t i = 0; i < nslots; i++)
+        if (slots[i] > count)
+            return 0;
+    return 1;
+}
+
+static tale_status lm_open_binary(FILE *fp, const char *path, uint64_t size, tale_lm **out,
+                                  tale_error *err)
+{
+    tale_lm *lm = calloc(1, sizeof *lm);
+    lmb_io io = {0};
+    io.fp = fp;
+    io.left = size;
+    io.sum = 0xcbf29ce484222325ULL;
+    const char *why = "truncated or a count larger than the file";
+    char magic[8];
+    uint32_t hdr[4];
+    uint64_t nw = 0, wbytes = 0, vslots = 0;
+    char *blob = NULL;
+    if (!lm)
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+    if (!host_is_le()) {
+        why = "tale's binary LM format needs a little-endian machine";
+        goto bad;
+    }
+    if (!lmb_get(&io, magic, 8) || !lmb_get(&io, hdr, sizeof hdr))
+        goto bad;
+    if (hdr[0] != LMB_VERSION) {
+        why = "binary LM of another version (rebuild it with tale lm binary)";
+        goto bad;
+    }
+    if (hdr[1] < 1 || hdr[1] > TALE_LM_MAX_ORDER || hdr[2] > 1) {
+        why = "bad header";
+        goto bad;
+    }
+    lm->order = (int)hdr[1];
+    lm->has_unk = (int)hdr[2];
+    for (int n = 1; n <= TALE_LM_MAX_ORDER; n++)
+        lm->t[n].n = n;
+    if (!lmb_get(&io, &nw, 8) || !lmb_get(&io, &wbytes, 8) || !lmb_get(&io, &vslots, 8))
+        goto bad;
+    if (nw < 1 || nw >= UINT32_MAX || wbytes < nw || !(blob = lmb_array(&io, wbytes, 1)))
+        goto bad;
+    if (blob[wbytes - 1] != 0) {
+        why = "bad word list";
+        goto bad;
+    }
+    lm->v.words = calloc((size_t)nw, sizeof *lm->v.words);
+    if (!lm->v.words) {
+        free(blob);
+        tale_lm_free(lm);
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+    }
+    lm->v.cap = (size_t)nw;
+    {
+        const char *w = blob, *end = blob + wbytes;
+        for (uint64_t i = 0; i < nw; i++) {
+            if (w >= end) {
+                why = "bad word list";
+                goto bad;
+            }
+            size_t l = strlen(w);
+            if (tale_utf8_check(w, l) != l) {
+                why = "a word is not valid UTF-8";
+                goto bad;
+            }
+            if (!(lm->v.words[i] = malloc(l + 1))) {
+                why = "out of memory";
+                goto bad;
+            }
+            memcpy(lm->v.words[i], w, l + 1);
+            lm->v.count++;
+            w += l + 1;
+        }
+        if (w != end || strcmp(lm->v.words[0], "<unk>") != 0) {
+            why = "bad word list";
+            goto bad;
+        }
+    }
+    free(blob);
+    blob = NULL;
+    if (!(lm->v.slots = lmb_array(&io, vslots, sizeof *lm->v.slots)))
+        goto bad;
+    lm->v.nslots = (size_t)vslots;
+    if (!slots_ok(lm->v.slots, vslots, nw)) {
+        why = "bad vocabulary table";
+        goto bad;
+    }
+    for (int n = 1; n <= lm->order; n++) {
+        ngtab *t = &lm->t[n];
+        uint64_t count, nslots;
+        if (!lmb_get(&io, &count, 8) || !lmb_get(&io, &nslots, 8))
+            goto bad;
+        if (count > io.left / ((uint64_t)n * 4 + 8) ||
+            !(t->keys = lmb_array(&io, count * (uint64_t)n, sizeof *t->keys)))
+            goto bad;
+        t->count = t->cap = (size_t)count;
+        if (!(t->slots = lmb_array(&io, nslots, sizeof *t->slots)))
+            goto bad;
+        t->nslots = (size_t)nslots;
+        if (!(lm->prob[n] = lmb_array(&io, count, sizeof(float))) ||
+            !(lm->bow[n] = lmb_array(&io, count, sizeof(float))))
+            goto bad;
+        lm->pcap[n] = lm->bcap[n] = (size_t)count;
+        if (n < lm->order && !(lm->is_ctx[n] = lmb_array(&io, count, 1)))
+            goto bad;
+        if (!slots_ok(t->slots, nslots, count)) {
+            why = "bad n-gram table";
+            goto bad;
+        }
+        for (uint64_t i = 0; i < count * (uint64_t)n; i++)
+            if (t->keys[i] >= nw) {
+                why = "an n-gram names a word outside the vocabulary";
+                goto bad;
+            }
+        for (uint64_t i = 0; i < count; i++)
+            if (!isfinite(lm->prob[n][i]) && lm->prob[n][i] != -INFINITY) {
+                why = "a probability is not a number";
+                goto bad;
+            }
+    }
+    uint64_t want = lmb_final(&io), got;
+    if (io.left != 8 || fread(&got, 8, 1, fp) != 1)
+        goto bad;
+    if (got != want) {
+        why = "checksum mismatch (corrupt file)";
+        goto bad;
+    }
+    if (lm_build_prefixes(lm) < 0) { /* the spelling sets: rebuilt, not stored (they are sparse) */
+        why = "out of memory";
+        goto bad;
+    }
+    *out = lm;
+    return TALE_OK;
+bad:
+    free(blob);
+    tale_lm_free(lm);
+    if (ferror(fp))
+        return tale_error_set(err, TALE_IO, "%s: read error", path);
+    return tale_error_set(err, TALE_BAD_DATA, "%s: binary LM: %s", path, why);
+}
+
+int tale_lm_is_binary_file(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    char m[8];
+    int yes = fp && fread(m, 1, 8, fp) == 8 && memcmp(m, LMB_MAGIC, 8) == 0;
+    if (fp)
+        fclose(fp);
+    return yes;
+}
+
 /* ===================================================================== */
 /* ARPA reader                                                             */
 /* ===================================================================== */
@@ -846,9 +1160,24 @@ tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *err)
     int order = 0;
     char *s;
 
-    r.fp = fopen(path, "r");
+    r.fp = fopen(path, "rb");
     if (!r.fp)
         return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
+    {
+        char m[8];
+        size_t got = fread(m, 1, 8, r.fp);
+        if (got == 8 && memcmp(m, LMB_MAGIC, 8) == 0) {
+            long size = fseek(r.fp, 0, SEEK_END) == 0 ? ftell(r.fp) : -1;
+            if (size < 0 || fseek(r.fp, 0, SEEK_SET) != 0) {
+                fclose(r.fp);
+                return tale_error_set(err, TALE_IO, "%s: cannot seek", path);
+            }
+            st = lm_open_binary(r.fp, path, (uint64_t)size, out, err);
+            fclose(r.fp);
+            return st;
+        }
+        rewind(r.fp);
+    }
 
     /* header: skip anything before \data\ (KenLM may put comments there) */
     while ((s = arpa_line(&r)) && strcmp(s, "\\data\\") != 0)

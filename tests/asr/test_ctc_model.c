@@ -439,6 +439,34 @@ static void test_decoding_block(void **state)
     char path[4096];
     assert_int_equal(tale_ctc_model_lm_path(m, path, sizeof path, &e), TALE_IO);
     assert_non_null(strstr(e.msg, "models/lm/no-such-lm-file.arpa"));
+    /* with the file there: its path, and its binary form when that is
+     * there and not older */
+    {
+        const char *old_dd = getenv("TALE_DATA_DIR");
+        char *saved = old_dd ? strdup(old_dd) : NULL;
+        char lmdir[4096], arpa[4200], tlm[4200];
+        snprintf(lmdir, sizeof lmdir, "%s", tt_tmp("dd/models/lm"));
+        assert_int_equal(tt_sh("mkdir -p '%s'", lmdir), 0);
+        snprintf(arpa, sizeof arpa, "%s/no-such-lm-file.arpa", lmdir);
+        snprintf(tlm, sizeof tlm, "%s/no-such-lm-file.tlm", lmdir);
+        setenv("TALE_DATA_DIR", tt_tmp("dd"), 1);
+        assert_int_equal(tt_write_file(arpa, "x", 1), 0);
+        remove(tlm);
+        assert_int_equal(tale_ctc_model_lm_path(m, path, sizeof path, &e), TALE_OK);
+        assert_string_equal(path, arpa);
+        assert_int_equal(tt_write_file(tlm, "y", 1), 0);
+        assert_int_equal(tt_sh("touch -d '2001-01-01' '%s'", arpa), 0);
+        assert_int_equal(tale_ctc_model_lm_path(m, path, sizeof path, &e), TALE_OK);
+        assert_string_equal(path, tlm);
+        assert_int_equal(tt_sh("touch -d '2000-01-01' '%s'", tlm), 0); /* stale binary */
+        assert_int_equal(tale_ctc_model_lm_path(m, path, sizeof path, &e), TALE_OK);
+        assert_string_equal(path, arpa);
+        if (saved)
+            setenv("TALE_DATA_DIR", saved, 1);
+        else
+            unsetenv("TALE_DATA_DIR");
+        free(saved);
+    }
     tale_model_free(m);
     /* an empty block: defaults, and no LM to look for */
     dir = config_with("ctc-dec-empty", "\"decoder\": {}");

@@ -440,6 +440,90 @@ static void test_vocab_list(void **state)
     tale_lm_builder_free(b);
 }
 
+/* tale's binary LM: the same model as the ARPA file it came from, and every
+ * damaged file is refused with a message naming it. */
+static void test_binary(void **state)
+{
+    (void)state;
+    const char *text = "Det er en god dag i dag.\nHun går til søen.\nDet er ikke en dag for æbler.\n"
+                       "Han går ikke til søen i dag.\nØen er god.\n";
+    tale_lm *lm = build(text, 3, NULL);
+    const char *bin = tt_tmp("m.tlm"), *arpa = tt_tmp("m.arpa"), *arpa2 = tt_tmp("m2.arpa");
+    tale_error e;
+    assert_int_equal(tale_lm_write_binary(lm, bin, &e), TALE_OK);
+    assert_int_equal(tale_lm_write_arpa(lm, arpa, &e), TALE_OK);
+    assert_int_equal(tale_lm_is_binary_file(bin), 1);
+    assert_int_equal(tale_lm_is_binary_file(arpa), 0);
+    assert_int_equal(tale_lm_is_binary_file(tt_tmp("none.tlm")), 0);
+    tale_lm *lb;
+    assert_int_equal(tale_lm_open(bin, &lb, &e), TALE_OK);
+    assert_int_equal(tale_lm_order(lb), 3);
+    for (int n = 1; n <= 3; n++)
+        assert_int_equal(tale_lm_count(lb, n), tale_lm_count(lm, n));
+    /* written back as ARPA it is byte for byte the original's ARPA */
+    assert_int_equal(tale_lm_write_arpa(lb, arpa2, &e), TALE_OK);
+    size_t n1, n2;
+    char *a = tt_read_file(arpa, &n1), *b = tt_read_file(arpa2, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, n1);
+    free(a);
+    free(b);
+    /* the decoder's lookups: states, scores, spellings */
+    const char *words[] = {"det", "søen", "æbler", "øen", "i", "dag", "ukendt", "sø"};
+    tale_lm_state s1, s2, n1s, n2s;
+    tale_lm_begin_state(lm, &s1);
+    tale_lm_begin_state(lb, &s2);
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        assert_int_equal(wid(lb, words[i]), wid(lm, words[i]));
+        float x = tale_lm_score(lm, &s1, wid(lm, words[i]), -10, &n1s);
+        float y = tale_lm_score(lb, &s2, wid(lb, words[i]), -10, &n2s);
+        assert_float_equal(x, y, 0);
+        assert_int_equal(n1s.n, n2s.n);
+        s1 = n1s;
+        s2 = n2s;
+        uint64_t h = tale_lm_prefix_hash(TALE_LM_PREFIX_HASH_INIT, words[i], strlen(words[i]));
+        assert_int_equal(tale_lm_word_id_hash(lb, h), wid(lb, words[i]));
+    }
+    assert_true(tale_lm_has_prefix(lb, "æb", strlen("æb")));
+    assert_false(tale_lm_has_prefix(lb, "søer", strlen("søer")));
+    tale_lm_free(lb);
+
+    /* damaged copies */
+    size_t n;
+    char *raw = tt_read_file(bin, &n);
+    assert_true(n > 100);
+    const char *bad = tt_tmp("bad.tlm");
+    size_t cuts[] = {8, 20, 60, n / 2, n - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+        assert_int_equal(tt_write_file(bad, raw, cuts[i]), 0);
+        lb = (tale_lm *)1;
+        assert_int_equal(tale_lm_open(bad, &lb, &e), TALE_BAD_DATA);
+        assert_null(lb);
+        assert_non_null(strstr(e.msg, "bad.tlm"));
+    }
+    /* one flipped bit anywhere after the magic: refused, never a crash */
+    for (size_t off = 8; off < n; off += (n / 97) | 1) {
+        raw[off] ^= 0x10;
+        assert_int_equal(tt_write_file(bad, raw, n), 0);
+        assert_int_equal(tale_lm_open(bad, &lb, &e), TALE_BAD_DATA);
+        assert_non_null(strstr(e.msg, "bad.tlm: binary LM: "));
+        raw[off] ^= 0x10;
+    }
+    /* the checksum is what catches a changed probability */
+    size_t prob_off = n - 8 - 4; /* a byte inside the last table */
+    raw[prob_off] ^= 1;
+    assert_int_equal(tt_write_file(bad, raw, n), 0);
+    assert_int_equal(tale_lm_open(bad, &lb, &e), TALE_BAD_DATA);
+    raw[prob_off] ^= 1;
+    /* another version */
+    raw[8] = 9;
+    assert_int_equal(tt_write_file(bad, raw, n), 0);
+    assert_int_equal(tale_lm_open(bad, &lb, &e), TALE_BAD_DATA);
+    assert_non_null(strstr(e.msg, "version"));
+    free(raw);
+    tale_lm_free(lm);
+}
+
 /* Pruning singletons shrinks the model and keeps it loadable. */
 static void test_pruning(void **state)
 {
@@ -572,6 +656,17 @@ static void test_cli(void **state)
     assert_int_equal(tale_lm_open(arpa, &lm, NULL), TALE_OK);
     assert_int_not_equal(tale_lm_word_id(lm, "cykel", 5), tale_lm_unk_id(lm));
     tale_lm_free(lm);
+    /* tale lm binary: the binary file loads, and ppl reads it */
+    assert_int_equal(tt_sh("'%s' lm binary '%s' '%s' >/dev/null 2>&1", tale, arpa, tt_tmp("cli.tlm")), 0);
+    assert_int_equal(tale_lm_is_binary_file(tt_tmp("cli.tlm")), 1);
+    assert_int_equal(tt_sh("'%s' lm ppl -m '%s' '%s' >/dev/null 2>&1", tale, tt_tmp("cli.tlm"),
+                           tt_tmp("cli.txt")), 0);
+    assert_int_equal(tt_sh("'%s' lm binary '%s' >/dev/null 2>&1", tale, arpa), 2);
+    assert_int_equal(tt_sh("'%s' lm binary '%s' '%s' 2>'%s'", tale, tt_tmp("none.arpa"), tt_tmp("x.tlm"),
+                           tt_tmp("err.txt")), 1);
+    out = tt_read_file(tt_tmp("err.txt"), &n);
+    assert_non_null(strstr(out, "none.arpa"));
+    free(out);
     /* usage errors exit 2, failures exit 1 with one "tale:" line */
     assert_int_equal(tt_sh("'%s' lm build -V '%s' -O '%s' '%s' 2>'%s'", tale, tt_tmp("nolist.txt"), arpa,
                            tt_tmp("cli.txt"), tt_tmp("err.txt")), 1);
@@ -595,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_kn_hand_values),
         cmocka_unit_test(test_distributions_sum_to_one),
         cmocka_unit_test(test_vocab_list),
+        cmocka_unit_test(test_binary),
         cmocka_unit_test(test_arpa_round_trip),
         cmocka_unit_test(test_arpa_backoff_by_hand),
         cmocka_unit_test(test_arpa_malformed),
