@@ -20,7 +20,7 @@ static void lm_usage(FILE *fp)
     fprintf(fp, "usage: tale lm <build|ppl|binary> [options]\n\n"
                 "  build   estimate a modified Kneser-Ney n-gram model from text, write ARPA\n"
                 "  ppl     perplexity of a model (ARPA or binary) on text\n"
-                "  binary  convert an ARPA model to tale's binary format (loads about 5x faster)\n\n"
+                "  binary  convert an ARPA model to tale's binary format (loads 3.5-5x faster)\n\n"
                 "Run 'tale lm build --help', 'tale lm ppl --help' or 'tale lm binary --help' for the options.\n");
 }
 

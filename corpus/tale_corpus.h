@@ -261,7 +261,7 @@ TALE_API tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *e
 TALE_API tale_status tale_lm_write_arpa(const tale_lm *lm, const char *path, tale_error *err);
 /* Write tale's binary LM atomically: the loaded tables as they are in
  * memory plus a checksum, so tale_lm_open() reads it without parsing or
- * hashing (about 5x faster than ARPA for the corpus LM).  Little-endian machines only; the
+ * hashing (3.5-5x faster than ARPA for the corpus LM).  Little-endian machines only; the
  * format is tale's own (KenLM and others read the ARPA file). */
 TALE_API tale_status tale_lm_write_binary(const tale_lm *lm, const char *path, tale_error *err);
 /* 1 when path starts like a tale binary LM, else 0 (also when unreadable). */
