@@ -56,5 +56,5 @@ mkdir -p "$WORK"
 "$PY" models/ctc/export.py "$WORK" "$OUT" data "$WORK/ckpt3"
 # decoder settings, tuned with the corpus LM (make lm) on held-out items 200-299
 make --no-print-directory all lm
-build/bench/bench_ctc --tune --model "$OUT" --eval "$WORK/eval" | tee "$WORK/tune.log"
-"$PY" models/ctc/set_decoder.py "$OUT" "$WORK/tune.log" 32 tale-da-3gram.arpa
+build/bench/bench_ctc --tune --beam 64 --model "$OUT" --eval "$WORK/eval" | tee "$WORK/tune.log"
+"$PY" models/ctc/set_decoder.py "$OUT" "$WORK/tune.log" 64 tale-da-3gram.arpa
