@@ -4,6 +4,7 @@
  *
  *   build/bench/bench_dictate [--model PATH | --random-ctc] [--chunk-ms MS]
  *                             [--partial-ms MS] [--threads N] [--input WAV] [--no-punct]
+ *                             [--greedy]
  *
  * The audio (six sentences with 1.5 s of silence between them, or --input)
  * is pushed into a tale_dictation session in chunks of --chunk-ms (default
@@ -22,6 +23,9 @@
  * --random-ctc runs a random-weight CTC model of tale-da-ctc-small's size
  * (d 192, 4 heads, 4 layers; written by the tests' generator): its text is
  * noise, but its compute cost is the trained model's.
+ * A CTC model is decoded as `tale dictate` decodes it: with its config.json
+ * "decoder" block and that LM (make lm) when the LM is there; --greedy
+ * measures greedy decoding instead.
  */
 #include "tale_asr.h"
 
@@ -132,7 +136,7 @@ static int synthesize(float **out, size_t *n_out)
 int main(int argc, char **argv)
 {
     const char *model_path = NULL, *input = NULL;
-    int chunk_ms = 100, partial_ms = 500, threads = 0, punct = -1, verbose = 0, random_ctc = 0;
+    int chunk_ms = 100, partial_ms = 500, threads = 0, punct = -1, verbose = 0, random_ctc = 0, greedy = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc)
             model_path = argv[++i];
@@ -144,6 +148,8 @@ int main(int argc, char **argv)
             threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--input") && i + 1 < argc)
             input = argv[++i];
+        else if (!strcmp(argv[i], "--greedy"))
+            greedy = 1;
         else if (!strcmp(argv[i], "--no-punct"))
             punct = 0;
         else if (!strcmp(argv[i], "--random-ctc"))
@@ -152,7 +158,7 @@ int main(int argc, char **argv)
             verbose = 1;
         else {
             fprintf(stderr, "usage: bench_dictate [--model PATH | --random-ctc] [--chunk-ms MS] [--partial-ms MS] "
-                            "[--threads N] [--input WAV] [--no-punct] [-v]\n");
+                            "[--threads N] [--input WAV] [--no-punct] [--greedy] [-v]\n");
             return 2;
         }
     }
@@ -208,6 +214,21 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     c.verbose = verbose;
     tale_dictation_params dp = tale_dictation_default_params();
+    /* the model's recommended decoding, as tale dictate uses it */
+    char lm_path[4096], decoding[160] = "greedy";
+    tale_ctc_model_decoding dec;
+    if (!greedy && tale_ctc_model_decoding_get(m, &dec) && dec.lm[0] &&
+        tale_ctc_model_lm_path(m, lm_path, sizeof lm_path, &e) == TALE_OK) {
+        dp.asr.lm_path = lm_path;
+        dp.asr.beam_size = dec.beam_width > 1 ? dec.beam_width : 16;
+        dp.asr.lm_alpha = dec.lm_alpha;
+        dp.asr.lm_beta = dec.lm_beta;
+        dp.asr.unk_penalty = dec.unk_penalty;
+        dp.asr.unk_char_penalty = dec.unk_char_penalty;
+        dp.asr.delim_insert_penalty = dec.delim_insert_penalty;
+        snprintf(decoding, sizeof decoding, "beam %d + LM %.120s", dp.asr.beam_size,
+                 strrchr(lm_path, '/') ? strrchr(lm_path, '/') + 1 : lm_path);
+    }
     dp.partial_interval_ms = partial_ms;
     dp.punctuate = punct;
     dp.on_partial = on_partial;
@@ -246,8 +267,8 @@ int main(int argc, char **argv)
     tale_dictation_stats st = tale_dictation_get_stats(d);
     printf("bench_dictate (synthetic speech%s): %s%s\n", input ? ", --input" : ", espeak-ng -v da",
            tale_model_name(m), random_ctc ? " (random weights: compute only, text is noise)" : "");
-    printf("  audio %.1f s, chunks of %d ms, partials every %d ms, session setup %.2f s\n", dur,
-           chunk_ms, partial_ms, t_new);
+    printf("  audio %.1f s, chunks of %d ms, partials every %d ms, decoding %s, session setup %.2f s\n",
+           dur, chunk_ms, partial_ms, decoding, t_new);
     printf("  %d finals (%d empty), %d partials, %d decodes; decode %.2f s, VAD %.2f s\n",
            c.n_final, c.n_empty, c.n_partial, st.n_decodes, st.decode_s, st.vad_s);
     printf("  real-time factor %.3f (%.1fx real time); slowest push %.0f ms; most audio held "
