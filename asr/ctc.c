@@ -104,7 +104,6 @@ static int is_delim(const tale_ctc_vocab *v, int tok)
 static int align(const tale_ctc_vocab *v, const float *lp, size_t T, int V, int blank,
                  const int *labels, size_t L, int *start, int *end)
 {
-#define delim(tok_) is_delim(v, (tok_))
     for (size_t i = 0; i < L; i++)
         start[i] = end[i] = -1;
     if (L == 0)
@@ -138,24 +137,23 @@ static int align(const tale_ctc_vocab *v, const float *lp, size_t T, int V, int 
                     arg = (int)s - 2;
                 }
                 /* a delimiter the beam search inserted has no frame of its
-                 * own: the path may pass over it (and its blank) */
-                if (s >= 3 && (s & 1) && s / 2 >= 1 && delim(labels[s / 2 - 1])) {
+                 * own: the path may pass over it (and its blank).  Into a
+                 * label after a delimiter: from the blank before it (s-3) or,
+                 * unless the labels repeat, the label before it (s-4); into
+                 * the blank after a delimiter: from the blank (s-2) or the
+                 * label (s-3) before it. */
+                if (s >= 3 && is_delim(v, labels[s / 2 - 1])) {
+                    int odd = (int)(s & 1);
                     if (prev[s - 3] > best) {
                         best = prev[s - 3];
                         arg = (int)s - 3;
                     }
-                    if (s >= 4 && labels[s / 2] != labels[s / 2 - 2] && prev[s - 4] > best) {
-                        best = prev[s - 4];
-                        arg = (int)s - 4;
+                    size_t from = odd ? s - 4 : s - 2;
+                    if ((!odd || (s >= 4 && labels[s / 2] != labels[s / 2 - 2])) &&
+                        prev[from] > best) {
+                        best = prev[from];
+                        arg = (int)from;
                     }
-                }
-                if (s >= 3 && !(s & 1) && delim(labels[s / 2 - 1]) && prev[s - 2] > best) {
-                    best = prev[s - 2];
-                    arg = (int)s - 2;
-                }
-                if (s >= 3 && !(s & 1) && delim(labels[s / 2 - 1]) && prev[s - 3] > best) {
-                    best = prev[s - 3];
-                    arg = (int)s - 3;
                 }
             }
             cur[s] = best == NEG_INF ? NEG_INF : best + row[lab];
@@ -183,7 +181,6 @@ done:
     free(cur);
     free(bp);
     return rc;
-#undef delim
 }
 
 /* Text and words from labels (with start/end frames). */
@@ -599,6 +596,7 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
     beam[0].pb = 0.0;
     beam[0].pnb = NEG_INF;
     size_t compact_at = 1 << 16;
+    const int insert_delim = p.lm && p.delim_insert_penalty != 0.0f && vocab->delimiter_id >= 0;
 
     for (size_t t = 0; t < n_frames; t++) {
         if (p.should_abort && p.should_abort(p.user_data)) {
@@ -629,7 +627,6 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
         /* word boundaries the model did not emit: make sure the nodes
          * x + delimiter + c exist, so that the extension below can reach
          * them through ADD_EXISTING like any other prefix of the frame */
-        const int insert_delim = p.lm && p.delim_insert_penalty != 0.0f && vocab->delimiter_id >= 0;
         if (insert_delim) {
             for (size_t b = 0; b < nbeam; b++) {
                 int x = beam[b].node;

@@ -817,6 +817,7 @@ typedef struct lmb_io {
     unsigned n_carry;
     uint64_t left;     /* reading: bytes left in the file */
     int failed;
+    int oom;           /* reading: failed for want of memory, not for the file */
 } lmb_io;
 
 static void lmb_fold(lmb_io *io, const void *p, size_t n)
@@ -925,7 +926,7 @@ static void *lmb_array(lmb_io *io, uint64_t count, size_t sz)
     }
     void *p = malloc(count ? (size_t)count * sz : 1);
     if (!p) {
-        io->failed = 1;
+        io->failed = io->oom = 1;
         return NULL;
     }
     if (!lmb_get(io, p, count * sz)) {
@@ -994,9 +995,8 @@ static tale_status lm_open_binary(FILE *fp, const char *path, uint64_t size, tal
     }
     lm->v.words = calloc((size_t)nw, sizeof *lm->v.words);
     if (!lm->v.words) {
-        free(blob);
-        tale_lm_free(lm);
-        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+        io.oom = 1;
+        goto bad;
     }
     lm->v.cap = (size_t)nw;
     {
@@ -1012,7 +1012,7 @@ static tale_status lm_open_binary(FILE *fp, const char *path, uint64_t size, tal
                 goto bad;
             }
             if (!(lm->v.words[i] = malloc(l + 1))) {
-                why = "out of memory";
+                io.oom = 1;
                 goto bad;
             }
             memcpy(lm->v.words[i], w, l + 1);
@@ -1074,7 +1074,7 @@ static tale_status lm_open_binary(FILE *fp, const char *path, uint64_t size, tal
         goto bad;
     }
     if (lm_build_prefixes(lm) < 0) { /* the spelling sets: rebuilt, not stored (they are sparse) */
-        why = "out of memory";
+        io.oom = 1;
         goto bad;
     }
     *out = lm;
@@ -1082,16 +1082,25 @@ static tale_status lm_open_binary(FILE *fp, const char *path, uint64_t size, tal
 bad:
     free(blob);
     tale_lm_free(lm);
+    if (io.oom)
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
     if (ferror(fp))
         return tale_error_set(err, TALE_IO, "%s: read error", path);
     return tale_error_set(err, TALE_BAD_DATA, "%s: binary LM: %s", path, why);
 }
 
+/* 1 when fp (at its start) begins with the binary magic; fp is left after
+ * what was read. */
+static int lmb_has_magic(FILE *fp)
+{
+    char m[8];
+    return fread(m, 1, 8, fp) == 8 && memcmp(m, LMB_MAGIC, 8) == 0;
+}
+
 int tale_lm_is_binary_file(const char *path)
 {
     FILE *fp = fopen(path, "rb");
-    char m[8];
-    int yes = fp && fread(m, 1, 8, fp) == 8 && memcmp(m, LMB_MAGIC, 8) == 0;
+    int yes = fp && lmb_has_magic(fp);
     if (fp)
         fclose(fp);
     return yes;
@@ -1163,21 +1172,17 @@ tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *err)
     r.fp = fopen(path, "rb");
     if (!r.fp)
         return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
-    {
-        char m[8];
-        size_t got = fread(m, 1, 8, r.fp);
-        if (got == 8 && memcmp(m, LMB_MAGIC, 8) == 0) {
-            long size = fseek(r.fp, 0, SEEK_END) == 0 ? ftell(r.fp) : -1;
-            if (size < 0 || fseek(r.fp, 0, SEEK_SET) != 0) {
-                fclose(r.fp);
-                return tale_error_set(err, TALE_IO, "%s: cannot seek", path);
-            }
-            st = lm_open_binary(r.fp, path, (uint64_t)size, out, err);
+    if (lmb_has_magic(r.fp)) {
+        long size = fseek(r.fp, 0, SEEK_END) == 0 ? ftell(r.fp) : -1;
+        if (size < 0 || fseek(r.fp, 0, SEEK_SET) != 0) {
             fclose(r.fp);
-            return st;
+            return tale_error_set(err, TALE_IO, "%s: cannot seek", path);
         }
-        rewind(r.fp);
+        st = lm_open_binary(r.fp, path, (uint64_t)size, out, err);
+        fclose(r.fp);
+        return st;
     }
+    rewind(r.fp);
 
     /* header: skip anything before \data\ (KenLM may put comments there) */
     while ((s = arpa_line(&r)) && strcmp(s, "\\data\\") != 0)
@@ -1655,46 +1660,41 @@ static int add_vocab_word(tale_lm_builder *b, const char *w, size_t wl, int *is_
     return 0;
 }
 
+typedef struct vocab_ctx {
+    tale_lm_builder *b;
+    size_t added;
+} vocab_ctx;
+
+/* One line of a word list: the word up to the first '/', tab or space. */
+static tale_status vocab_line(void *ctx, const char *t, size_t len, const char *path,
+                              size_t lineno, tale_error *err)
+{
+    vocab_ctx *c = ctx;
+    size_t n = 0;
+    while (n < len && t[n] != '/' && t[n] != '\t' && t[n] != ' ')
+        n++;
+    if (n == 0 || (lineno == 1 && strspn(t, "0123456789") >= n))
+        return TALE_OK; /* empty, or a hunspell .dic's leading word count */
+    char *norm;
+    tale_error e2;
+    if (tale_lm_normalize(t, n, &norm, &e2) != TALE_OK)
+        return tale_error_set(err, TALE_BAD_UTF8, "%s:%zu: %s", path, lineno, e2.msg);
+    int is_new = 0;
+    tale_status st = TALE_OK;
+    if (*norm && !strchr(norm, ' ') && add_vocab_word(c->b, norm, strlen(norm), &is_new) < 0)
+        st = tale_error_set(err, TALE_NO_MEMORY, "lm build: out of memory");
+    c->added += is_new;
+    free(norm);
+    return st;
+}
+
 tale_status tale_lm_builder_add_vocab_file(tale_lm_builder *b, const char *path, size_t *n_added,
                                            tale_error *err)
 {
+    vocab_ctx c = {b, 0};
+    tale_status st = corpus_for_each_text_line(path, vocab_line, &c, err);
     if (n_added)
-        *n_added = 0;
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0, lineno = 0, added = 0;
-    ssize_t n;
-    tale_status st = TALE_OK;
-    while ((n = getline(&line, &cap, fp)) >= 0) {
-        lineno++;
-        size_t len = strcspn(line, "/\t \r\n");
-        if (len == 0 || line[0] == '#')
-            continue;
-        if (lineno == 1 && strspn(line, "0123456789") == len)
-            continue; /* a hunspell .dic starts with its word count */
-        char *norm;
-        tale_error e2;
-        if (tale_lm_normalize(line, len, &norm, &e2) != TALE_OK) {
-            st = tale_error_set(err, TALE_BAD_UTF8, "%s:%zu: %s", path, lineno, e2.msg);
-            break;
-        }
-        int is_new = 0;
-        if (*norm && !strchr(norm, ' ') && add_vocab_word(b, norm, strlen(norm), &is_new) < 0) {
-            free(norm);
-            st = tale_error_set(err, TALE_NO_MEMORY, "lm build: out of memory");
-            break;
-        }
-        added += is_new;
-        free(norm);
-    }
-    if (st == TALE_OK && ferror(fp))
-        st = tale_error_set(err, TALE_IO, "%s: read error", path);
-    free(line);
-    fclose(fp);
-    if (n_added)
-        *n_added = added;
+        *n_added = c.added;
     return st;
 }
 

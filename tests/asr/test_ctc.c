@@ -37,6 +37,19 @@ static float *spell_p(const int *seq, size_t n, double peak)
 
 static float *spell(const int *seq, size_t n) { return spell_p(seq, n, 0.9); }
 
+/* A 3-gram LM (default build parameters) over a few lines of text. */
+static tale_lm *lm_from(const char *text)
+{
+    tale_lm_builder *bld;
+    tale_lm *lm;
+    tale_error e;
+    assert_int_equal(tale_lm_builder_new(NULL, &bld, &e), TALE_OK);
+    assert_int_equal(tale_lm_builder_add_text(bld, text, strlen(text), &e), TALE_OK);
+    assert_int_equal(tale_lm_builder_finish(bld, &lm, &e), TALE_OK);
+    tale_lm_builder_free(bld);
+    return lm;
+}
+
 static void test_greedy_collapse_and_frames(void **state)
 {
     (void)state;
@@ -130,14 +143,8 @@ static void test_lm_flips_choice(void **state)
         else
             frame(m + t * NV, AE, 0.5, E, 0.4);
     }
-    tale_lm_builder *bld;
-    tale_lm *lm;
     tale_error e;
-    assert_int_equal(tale_lm_builder_new(NULL, &bld, &e), TALE_OK);
-    const char *text = "det er godt\nDet er fint.\ndet er her\nhvad er det\nder er en\n";
-    assert_int_equal(tale_lm_builder_add_text(bld, text, strlen(text), &e), TALE_OK);
-    assert_int_equal(tale_lm_builder_finish(bld, &lm, &e), TALE_OK);
-    tale_lm_builder_free(bld);
+    tale_lm *lm = lm_from("det er godt\nDet er fint.\ndet er her\nhvad er det\nder er en\n");
 
     tale_ctc_result *r;
     tale_ctc_decoder_params p = tale_ctc_default_params();
@@ -175,13 +182,7 @@ static void test_oov_word_survives(void **state)
     (void)state;
     int seq[] = {T, AE, R, B, SP, D, E, T};
     size_t n = sizeof seq / sizeof *seq;
-    tale_lm_builder *bld;
-    tale_lm *lm;
-    assert_int_equal(tale_lm_builder_new(NULL, &bld, NULL), TALE_OK);
-    const char *text = "det er godt\ndet er her\n";
-    assert_int_equal(tale_lm_builder_add_text(bld, text, strlen(text), NULL), TALE_OK);
-    assert_int_equal(tale_lm_builder_finish(bld, &lm, NULL), TALE_OK);
-    tale_lm_builder_free(bld);
+    tale_lm *lm = lm_from("det er godt\ndet er her\n");
     assert_int_equal(tale_lm_word_id(lm, "tær", strlen("tær")), tale_lm_unk_id(lm));
     assert_true(tale_lm_has_prefix(lm, "go", 2));
     assert_false(tale_lm_has_prefix(lm, "tæ", strlen("tæ")));
@@ -218,13 +219,7 @@ static void test_delim_insert(void **state)
     (void)state;
     int seq[] = {D, E, T, E, R, SP, D, E, T};
     size_t n = sizeof seq / sizeof *seq;
-    tale_lm_builder *bld;
-    tale_lm *lm;
-    assert_int_equal(tale_lm_builder_new(NULL, &bld, NULL), TALE_OK);
-    const char *text = "det er det\ndet er godt\nhvad er det\ndet er her\n";
-    assert_int_equal(tale_lm_builder_add_text(bld, text, strlen(text), NULL), TALE_OK);
-    assert_int_equal(tale_lm_builder_finish(bld, &lm, NULL), TALE_OK);
-    tale_lm_builder_free(bld);
+    tale_lm *lm = lm_from("det er det\ndet er godt\nhvad er det\ndet er her\n");
     float *m = spell(seq, n);
     tale_ctc_decoder_params p = tale_ctc_default_params();
     p.lm = lm;
