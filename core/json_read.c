@@ -315,6 +315,9 @@ static int parse_string_raw(parser *p)
         if (buf_put(p, &out, 1))
             return -1;
     }
+    /* an empty string never grew the buffer: make room for the NUL */
+    if (grow((void **)&p->buf, &p->capbuf, p->nbuf + 1, 1))
+        return oom(p);
     p->buf[p->nbuf] = '\0';
     return 0;
 }

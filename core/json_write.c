@@ -142,7 +142,14 @@ void tale_json_num(tale_json *j, double v, int digits)
     if (digits > 17)
         digits = 17;
     pre_value(j);
-    fprintf(j->fp, "%.*g", digits, v);
+    /* printf follows LC_NUMERIC: a host program with a Danish locale would
+     * get "0,5".  JSON always takes '.' */
+    char b[64];
+    snprintf(b, sizeof b, "%.*g", digits, v);
+    for (char *c = b; *c; c++)
+        if (*c != '-' && *c != '+' && *c != 'e' && *c != 'E' && (*c < '0' || *c > '9'))
+            *c = '.';
+    fputs(b, j->fp);
 }
 
 void tale_json_bool(tale_json *j, int v)

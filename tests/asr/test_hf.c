@@ -96,7 +96,7 @@ static int setup(void **state)
 static void need_data(void)
 {
     if (!tt_have_data("models/whisper-assets/multilingual.tiktoken"))
-        skip();
+        tt_skip("data/models/whisper-assets/multilingual.tiktoken missing (make models)");
 }
 
 static void test_name_map(void **state)
@@ -356,6 +356,14 @@ static void test_broken_folders(void **state)
     write_str(d, "config.json", "{\"d_model\": 64,");
     expect_open_fails(d, TALE_BAD_MODEL, "config.json", "JSON line 1");
 
+    /* an empty first string crashed the JSON reader (SIGSEGV) */
+    d = broken_copy("tom-nøgle");
+    write_str(d, "config.json", "{\"\":1}");
+    expect_open_fails(d, TALE_BAD_MODEL, "config.json", NULL);
+    d = broken_copy("tom-streng");
+    write_str(d, "config.json", "\"\"");
+    expect_open_fails(d, TALE_BAD_MODEL, "config.json", NULL);
+
     d = broken_copy("mangler-felt");
     write_str(d, "config.json", "{\"model_type\": \"whisper\", \"d_model\": 64}");
     expect_open_fails(d, TALE_BAD_MODEL, "config.json", "\"encoder_layers\" missing");
@@ -431,6 +439,11 @@ static void test_broken_folders(void **state)
     assert_int_equal(tt_sh("rm '%s/generation_config.json'", d), 0);
     tale_model *m;
     tale_error e;
+    assert_int_equal(tale_model_open(d, NULL, &m, &e), TALE_OK);
+    tale_model_free(m);
+    /* an empty key and value (crashed the JSON reader) is an unknown key: ignored */
+    d = broken_copy("gen-tom");
+    write_str(d, "generation_config.json", "{\"\":\"\"}");
     assert_int_equal(tale_model_open(d, NULL, &m, &e), TALE_OK);
     tale_model_free(m);
 }

@@ -4,6 +4,7 @@
 #include "tale_test.h"
 #include "tale_json.h"
 
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +246,66 @@ static void test_file_and_roundtrip(void **state)
     assert_non_null(strstr(e.msg, "dårlig.json: JSON line 3 col 4"));
 }
 
+/* An empty string as the document's first string never grew the scratch
+ * buffer: "" and {"":1} wrote through NULL (SIGSEGV, every JSON input). */
+static void test_empty_strings(void **state)
+{
+    (void)state;
+    const char *docs[] = {"\"\"", "{\"\":1}", "[\"\"]", "{\"a\":\"\"}", "[\"\",\"x\",\"\"]"};
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        tale_jval *v = parse_ok(docs[i]);
+        assert_non_null(v);
+        tale_jval_free(v);
+    }
+    tale_jval *v = parse_ok("{\"\":1}");
+    long long n = 0;
+    assert_true(tale_jval_int(tale_jobj_get(v, ""), &n));
+    assert_int_equal(n, 1);
+    tale_jval_free(v);
+    v = parse_ok("\"\"");
+    assert_string_equal(tale_jval_str(v), "");
+    assert_int_equal(tale_jval_strlen(v), 0);
+    tale_jval_free(v);
+    /* through the file reader too, as a model's config.json is read */
+    const char *path = tt_tmp("tom.json");
+    assert_int_equal(tt_write_file(path, "{\"\":1}", 6), 0);
+    tale_error e;
+    assert_int_equal(tale_json_parse_file(path, &v, &e), TALE_OK);
+    tale_jval_free(v);
+}
+
+/* The writer's numbers are JSON whatever LC_NUMERIC the host program set. */
+static void test_writer_locale(void **state)
+{
+    (void)state;
+    const char *locs[] = {"da_DK.UTF-8", "da_DK.utf8", "de_DE.UTF-8", "fr_FR.UTF-8"};
+    const char *got = NULL;
+    for (size_t i = 0; i < sizeof locs / sizeof locs[0] && !got; i++)
+        got = setlocale(LC_ALL, locs[i]);
+    if (!got)
+        tt_skip("no locale with a decimal comma is installed (locale-gen da_DK.UTF-8)");
+    char probe[32];
+    snprintf(probe, sizeof probe, "%.1f", 0.5);
+    assert_string_equal(probe, "0,5"); /* the locale really is active */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    tale_json *j = tale_json_writer_new(fp, 0);
+    tale_json_obj_begin(j);
+    tale_json_key(j, "p");
+    tale_json_num(j, 0.5, 3);
+    tale_json_key(j, "q");
+    tale_json_num(j, -1.25e-7, 3);
+    tale_json_obj_end(j);
+    tale_json_writer_free(j);
+    fclose(fp);
+    setlocale(LC_ALL, "C");
+    assert_string_equal(buf, "{\"p\":0.5,\"q\":-1.25e-07}\n");
+    tale_jval *v = parse_ok(buf);
+    tale_jval_free(v);
+    free(buf);
+}
+
 static void test_large_object(void **state)
 {
     (void)state;
@@ -279,6 +340,8 @@ int main(void)
         cmocka_unit_test(test_depth_limit),
         cmocka_unit_test(test_file_and_roundtrip),
         cmocka_unit_test(test_large_object),
+        cmocka_unit_test(test_empty_strings),
+        cmocka_unit_test(test_writer_locale),
     };
     return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

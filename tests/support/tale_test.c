@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <libgen.h>
 #include <unistd.h>
 
 static char *slot(void)
@@ -98,4 +99,40 @@ int tt_write_file(const char *path, const void *data, size_t size)
 int tt_have_cmd(const char *cmd)
 {
     return tt_sh("command -v '%s' >/dev/null 2>&1", cmd) == 0;
+}
+
+const char *tt_tale(void)
+{
+    static char bin[2048];
+    if (bin[0])
+        return bin;
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *build = dirname(dirname(exe));
+    if (strcmp(basename(build), "build") == 0)
+        snprintf(bin, sizeof bin, "%s/tale", TALE_SOURCE_DIR);
+    else
+        snprintf(bin, sizeof bin, "%s/tale", build);
+    if (access(bin, X_OK) != 0) {
+        bin[0] = '\0';
+        return NULL;
+    }
+    return bin;
+}
+
+void tt_skip_reason(const char *fmt, ...)
+{
+    char why[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    printf("[ SKIPREASON ] %s: %s\n", n > 0 ? basename(exe) : "?", why);
+    fflush(stdout);
 }

@@ -26,7 +26,20 @@ int tt_sh(const char *fmt, ...) TALE_PRINTF(1, 2);
 void *tt_read_file(const char *path, size_t *size);
 /* Write bytes to a file; 0 on success. */
 int tt_write_file(const char *path, const void *data, size_t size);
+/* The tale program of the build this test belongs to: build/tests/x → ./tale
+ * (the source tree's), B/tests/x → B/tale.  NULL if it is not there. */
+const char *tt_tale(void);
 /* Skip (with a message) unless the command exists on PATH. */
 int tt_have_cmd(const char *cmd);
+
+/* Skip the current test and say why: prints "[ SKIPREASON ] <suite>: <why>"
+ * (scripts/run_tests.sh gathers these lines into its summary), then cmocka's
+ * skip().  Every skip goes through this, never a bare skip() or return. */
+void tt_skip_reason(const char *fmt, ...) TALE_PRINTF(1, 2);
+#define tt_skip(...)                                                                               \
+    do {                                                                                           \
+        tt_skip_reason(__VA_ARGS__);                                                               \
+        skip();                                                                                    \
+    } while (0)
 
 #endif
