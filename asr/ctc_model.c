@@ -159,15 +159,22 @@ static int cfg_int(const tale_jval *cfg, const char *key, int lo, int hi, int *o
     return 1;
 }
 
-int asr_ctc_is_model_dir(const char *dir)
+int asr_ctc_is_model_dir(const char *dir, tale_error *err)
 {
     char path[4096];
     if (!dir || snprintf(path, sizeof path, "%s/config.json", dir) >= (int)sizeof path)
         return 0;
     tale_jval *cfg = NULL;
     tale_error e;
-    if (tale_json_parse_file(path, &cfg, &e) != TALE_OK)
+    if (tale_json_parse_file(path, &cfg, &e) != TALE_OK) {
+        /* out of memory is not "another family": say so instead of guessing */
+        if (e.code == TALE_NO_MEMORY) {
+            if (err)
+                *err = e;
+            return -1;
+        }
         return 0;
+    }
     const char *t = tale_jval_str(tale_jobj_get(cfg, "model_type"));
     int yes = t && !strcmp(t, "tale-ctc");
     tale_jval_free(cfg);
@@ -233,8 +240,12 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
     asr_ctc_model *c = NULL;
     tale_model *m = NULL;
     tale_status st = tale_json_parse_file(cpath, &cfg, err);
-    if (st)
-        return st == TALE_IO ? st : tale_error_set(err, TALE_BAD_MODEL, "%s", err->msg);
+    if (st) {
+        if (st == TALE_IO || st == TALE_NO_MEMORY)
+            return st;
+        err->code = TALE_BAD_MODEL; /* the message (naming the file) stays */
+        return TALE_BAD_MODEL;
+    }
     const char *type = tale_jval_str(tale_jobj_get(cfg, "model_type"));
     asr_whisper_hparams hp;
     memset(&hp, 0, sizeof hp);
@@ -429,7 +440,7 @@ tale_status tale_ctc_default_model(char *buf, size_t size, tale_error *err)
             continue;
         if (snprintf(buf, size, "%s/models/%s", roots[i], TALE_CTC_DEFAULT_MODEL) >= (int)size)
             return tale_error_set(err, TALE_INVALID_ARG, "default model: path too long");
-        if (asr_ctc_is_model_dir(buf))
+        if (asr_ctc_is_model_dir(buf, NULL) == 1)
             return TALE_OK;
     }
     return tale_error_set(err, TALE_IO, "default model %s not found in %s/models or %s/models",
@@ -517,6 +528,17 @@ static tale_status run_window(tale_ctc_runner *r, const float *mel, int stride, 
     asr_add_bias(out, T, V, c->head_b);
     for (int t = 0; t < T; t++)
         asr_log_softmax(out + (size_t)t * V, out + (size_t)t * V, V);
+    /* log-probabilities of sane weights are finite; NaN or Inf weights
+     * would otherwise decode as silence (blank wins every argmax) */
+    for (size_t i = 0; i < (size_t)T * V; i++)
+        if (!isfinite(out[i])) {
+            const char *c = strstr(r->m->name, ": ");
+            return tale_error_set(err, TALE_BAD_MODEL,
+                                  "%.*s: the model produced non-finite logits (NaN/Inf): its "
+                                  "weights are corrupt",
+                                  c ? (int)(c - r->m->name) : (int)strlen(r->m->name),
+                                  r->m->name);
+        }
     return TALE_OK;
 }
 

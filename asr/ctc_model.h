@@ -15,8 +15,9 @@
 
 #include "tale_asr.h"
 
-/* 1 when dir holds a config.json whose model_type is "tale-ctc". */
-int asr_ctc_is_model_dir(const char *dir);
+/* 1 when dir holds a config.json whose model_type is "tale-ctc", 0 when not
+ * (or unreadable: the other loaders report that), -1 out of memory (err set). */
+int asr_ctc_is_model_dir(const char *dir, tale_error *err);
 
 /* Load the folder dir into a tale_model of kind TALE_MODEL_CTC. */
 tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *err);

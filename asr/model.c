@@ -40,7 +40,10 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
         return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
     tale_status st;
     size_t plen = strlen(path);
-    if (S_ISDIR(sb.st_mode) && asr_ctc_is_model_dir(path)) {
+    int is_ctc = S_ISDIR(sb.st_mode) ? asr_ctc_is_model_dir(path, err) : 0;
+    if (is_ctc < 0)
+        return err ? err->code : TALE_NO_MEMORY;
+    if (is_ctc) {
         st = asr_ctc_model_open(path, out, err); /* tale CTC model (ctc_model.c) */
     } else if (S_ISDIR(sb.st_mode) ||
                (plen >= 11 && strcmp(path + plen - 11, "config.json") == 0)) {

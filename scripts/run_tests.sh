@@ -1,14 +1,20 @@
 #!/bin/sh
-# Run every test binary in $1/tests, one summary line per suite, then a total.
+# Run every test binary in $1/tests, one summary line per suite, then the
+# skipped tests with their reasons, then a total "N passed, N failed, N skipped".
 # Full output of each suite goes to $1/tests/<suite>.log (printed on failure).
+# TALE_TEST_FILTER=substring runs only the suites whose name contains it.
 BUILD=${1:-build}
 cd "$(dirname "$0")/.." || exit 1
 total_pass=0
 total_fail=0
+total_skip=0
 bad_suites=""
+skips="$BUILD/tests/.skipped"
+: >"$skips"
 for t in "$BUILD"/tests/*; do
     [ -f "$t" ] && [ -x "$t" ] || continue
     name=$(basename "$t")
+    case "$name" in *"${TALE_TEST_FILTER:-}"*) ;; *) continue ;; esac
     log="$BUILD/tests/$name.log"
     TALE_TEST_TMP="$BUILD/tmp/$name" "$t" >"$log" 2>&1
     rc=$?
@@ -20,6 +26,19 @@ for t in "$BUILD"/tests/*; do
     fi
     total_pass=$((total_pass + pass))
     total_fail=$((total_fail + fail))
+    total_skip=$((total_skip + skip))
+    if [ "$skip" -gt 0 ]; then
+        # one line per skipped test: its reason, or a complaint that it gave none
+        nreason=$(grep -c '^\[ SKIPREASON \]' "$log")
+        grep '^\[ SKIPREASON \]' "$log" | sed 's/^\[ SKIPREASON \] //' >>"$skips"
+        if [ "$nreason" -lt "$skip" ]; then
+            i=$nreason
+            while [ "$i" -lt "$skip" ]; do
+                echo "$name: (skipped without a reason: a bug in the test)" >>"$skips"
+                i=$((i + 1))
+            done
+        fi
+    fi
     if [ "$fail" -gt 0 ]; then
         printf '%-24s %3d passed, %d failed, %d skipped   FAIL (log: %s)\n' "$name" "$pass" "$fail" "$skip" "$log"
         bad_suites="$bad_suites $name"
@@ -31,5 +50,9 @@ for s in $bad_suites; do
     echo "---- $s (last 40 lines) ----"
     tail -n 40 "$BUILD/tests/$s.log"
 done
-echo "$total_pass passed, $total_fail failed"
+if [ "$total_skip" -gt 0 ]; then
+    echo "---- skipped: $total_skip tests (count, suite: reason) ----"
+    sort "$skips" | uniq -c | sort -rn | sed 's/^ *\([0-9]*\) /  \1× /'
+fi
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -52,7 +52,7 @@ static void check_greedy(const char *c)
 {
     tale_model *m = open_case(c);
     if (!m)
-        skip();
+        tt_skip("data/testvectors/whisper missing (make models)");
     tale_jval *doc;
     const tale_jval *run = load_run(c, "no_timestamps_true", &doc);
     const tale_jval *seg = tale_jarr_at(tale_jobj_get(run, "segments"), 0);
@@ -108,7 +108,7 @@ static void test_timestamps_e(void **state)
     (void)state;
     tale_model *m = open_case("case-e");
     if (!m)
-        skip();
+        tt_skip("data/testvectors/whisper missing (make models)");
     tale_jval *doc;
     const tale_jval *run = load_run("case-e", "no_timestamps_false", &doc);
     const tale_jval *segs = tale_jobj_get(run, "segments");
@@ -148,7 +148,7 @@ static void test_timestamp_rules(void **state)
     (void)state;
     tale_model *m = open_case("case-a");
     if (!m)
-        skip();
+        tt_skip("data/testvectors/whisper missing (make models)");
     const asr_whisper *w = m->whisper;
     const asr_specials *sp = &w->sp;
     int V = w->hp.n_vocab;
@@ -212,7 +212,7 @@ static void test_batch_equals_single(void **state)
     (void)state;
     tale_model *m = open_case("case-b");
     if (!m)
-        skip();
+        tt_skip("data/testvectors/whisper missing (make models)");
     const asr_whisper *w = m->whisper;
     int V = w->hp.n_vocab;
     size_t n;
@@ -259,7 +259,7 @@ static void test_beam_search(void **state)
     (void)state;
     tale_model *m = open_case("case-a");
     if (!m)
-        skip();
+        tt_skip("data/testvectors/whisper missing (make models)");
     size_t n;
     float *mel = tt_read_file(tt_data("testvectors/whisper/case-a/mel.f32"), &n);
     asr_whisper_state *st;
@@ -308,7 +308,7 @@ static void test_params_language_prompt_abort(void **state)
     (void)state;
     tale_model *m = open_case("case-a");
     if (!m)
-        skip();
+        tt_skip("data/testvectors/whisper missing (make models)");
     tale_transcriber *tr = (tale_transcriber *)1;
     tale_error err;
     tale_transcribe_params p = exact_params(1);
@@ -356,7 +356,7 @@ static void test_vad_skips_silence(void **state)
     (void)state;
     tale_model *m = open_case("case-e");
     if (!m || !tt_have_data("models/silero-vad-v6.2.0-ggml.bin"))
-        skip();
+        tt_skip("whisper test vectors or the VAD model missing in data/ (make models)");
     size_t n;
     float *speech;
     tale_error err;

@@ -241,7 +241,7 @@ static void test_ctc_two_utterances(void **state)
 {
     (void)state;
     if (!fx.have)
-        skip();
+        tt_skip("espeak-ng, sox or data/models/silero-vad-v6.2.0-ggml.bin missing (make deps models)");
     tale_model *m = open_model(fx.ctc_dir);
     tale_dictation_params dp = tale_dictation_default_params();
     run *r = calloc(1, sizeof *r);
@@ -293,7 +293,7 @@ static void test_chunking_invariance(void **state)
 {
     (void)state;
     if (!fx.have)
-        skip();
+        tt_skip("espeak-ng, sox or data/models/silero-vad-v6.2.0-ggml.bin missing (make deps models)");
     tale_model *m = open_model(fx.ctc_dir);
     const size_t chunks[3] = {160, 4096, 0};
     run *ref = calloc(1, sizeof *ref), *r = calloc(1, sizeof *r);
@@ -331,7 +331,7 @@ static void test_whisper_structure(void **state)
     (void)state;
     const char *wm = "testvectors/whisper/case-a/model.bin";
     if (!fx.have || !tt_have_data(wm))
-        skip();
+        tt_skip("espeak-ng, sox or data/models/silero-vad-v6.2.0-ggml.bin missing (make deps models)");
     tale_model *m = open_model(tt_data(wm));
     tale_dictation_params dp = tale_dictation_default_params();
     dp.asr.max_tokens = 8; /* random weights: keep each decode short */
@@ -350,7 +350,7 @@ static void test_default_model_text(void **state)
     char path[4096];
     tale_error e;
     if (!fx.have || tale_ctc_default_model(path, sizeof path, &e) != TALE_OK)
-        skip();
+        tt_skip("no speech fixture (espeak-ng, sox, VAD model) or no default CTC model");
     tale_model *m = open_model(path);
     tale_dictation_params dp = tale_dictation_default_params();
     run *r = calloc(1, sizeof *r);
@@ -371,7 +371,7 @@ static void test_finish_flushes_open_utterance(void **state)
 {
     (void)state;
     if (!fx.have)
-        skip();
+        tt_skip("espeak-ng, sox or data/models/silero-vad-v6.2.0-ggml.bin missing (make deps models)");
     tale_model *m = open_model(fx.ctc_dir);
     tale_dictation_params dp = tale_dictation_default_params();
     run *r = calloc(1, sizeof *r);
@@ -396,7 +396,7 @@ static void test_abort(void **state)
 {
     (void)state;
     if (!fx.have)
-        skip();
+        tt_skip("espeak-ng, sox or data/models/silero-vad-v6.2.0-ggml.bin missing (make deps models)");
     tale_model *m = open_model(fx.ctc_dir);
     tale_dictation_params dp = tale_dictation_default_params();
     dp.should_abort = cb_abort;
@@ -418,7 +418,7 @@ static void test_silence(void **state)
 {
     (void)state;
     if (!fx.have)
-        skip();
+        tt_skip("espeak-ng, sox or data/models/silero-vad-v6.2.0-ggml.bin missing (make deps models)");
     tale_model *m = open_model(fx.ctc_dir);
     tale_dictation_params dp = tale_dictation_default_params();
     run *r = calloc(1, sizeof *r);
@@ -434,7 +434,7 @@ static void test_max_utterance(void **state)
 {
     (void)state;
     if (!fx.have)
-        skip();
+        tt_skip("espeak-ng, sox or data/models/silero-vad-v6.2.0-ggml.bin missing (make deps models)");
     tale_model *m = open_model(fx.ctc_dir);
     tale_dictation_params dp = tale_dictation_default_params();
     dp.vad.max_speech_s = 1.0f;
@@ -455,7 +455,7 @@ static void test_memory_bounded(void **state)
 {
     (void)state;
     if (!fx.have)
-        skip();
+        tt_skip("espeak-ng, sox or data/models/silero-vad-v6.2.0-ggml.bin missing (make deps models)");
     tale_model *m = open_model(fx.ctc_dir);
     tale_dictation_params dp = tale_dictation_default_params();
     dp.partial_interval_ms = 0;

@@ -49,7 +49,7 @@ static float *speechlike(size_t n)
 static void check_filters(int n_mels, const char *rel)
 {
     if (!tt_have_data(rel))
-        skip();
+        tt_skip("data/%s missing (make deps corpus models)", rel);
     size_t size;
     float *ref = tt_read_file(tt_data(rel), &size);
     assert_non_null(ref);
@@ -93,7 +93,7 @@ static void check_case(const char *name)
     snprintf(wav, sizeof wav, "testvectors/whisper/%s/audio.wav", name);
     snprintf(ref_path, sizeof ref_path, "testvectors/whisper/%s/mel.f32", name);
     if (!tt_have_data(wav) || !tt_have_data(ref_path))
-        skip();
+        tt_skip("data/%s or data/%s missing (make deps corpus models)", wav, ref_path);
     float *x;
     size_t n;
     tale_error e;

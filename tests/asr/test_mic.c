@@ -68,8 +68,16 @@ static void test_open_default_device(void **state)
         /* a machine with a microphone: it opens and reports itself */
         print_message("%d input device(s); default opened: %d\n", c.n_devs, c.st == TALE_OK);
         if (c.st == TALE_OK) {
+            assert_non_null(c.mic);
             assert_true(tale_mic_device_rate_hz(c.mic) > 0);
             tale_mic_close(c.mic);
+        } else {
+            /* a device that is listed but will not open (busy, no permission):
+             * still a clean one-line TALE_DEVICE error, no handle */
+            assert_int_equal(c.st, TALE_DEVICE);
+            assert_null(c.mic);
+            assert_true(c.err.msg[0] != '\0');
+            assert_null(strchr(c.err.msg, '\n'));
         }
         return;
     }

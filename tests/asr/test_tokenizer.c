@@ -52,7 +52,7 @@ static void test_encode_reference(void **state)
 {
     (void)state;
     if (!V)
-        skip();
+        tt_skip("data/models/whisper-assets/multilingual.tiktoken missing (make models)");
     static const int32_t a[] = {33, 284, 1321, 268, 2233, 4875, 302, 8440, 26275, 268, 3406, 3343,
                                 1567, 6715, 70, 773, 3406, 8986, 328, 372, 6715, 46739, 13};
     check_ids("Borgeren har ringet til kommunen om sin ansøgning om boligstøtte.", a,
@@ -80,7 +80,7 @@ static void test_bad_utf8(void **state)
 {
     (void)state;
     if (!V)
-        skip();
+        tt_skip("data/models/whisper-assets/multilingual.tiktoken missing (make models)");
     int32_t ids[16];
     int n;
     tale_error err;
@@ -94,7 +94,7 @@ static void test_split_characters(void **state)
 {
     (void)state;
     if (!V)
-        skip();
+        tt_skip("data/models/whisper-assets/multilingual.tiktoken missing (make models)");
     /* "Å" is two byte tokens: alone, the first is not text yet */
     int32_t half[1] = {127}, both[2] = {127, 227};
     char *buf = NULL;
@@ -122,7 +122,7 @@ static void test_ggml_vocab_matches_tiktoken(void **state)
 {
     (void)state;
     if (!V || !tt_have_data("testvectors/whisper/case-a/model.bin"))
-        skip();
+        tt_skip("the Whisper vocabulary or case-a model missing in data/ (make models)");
     tale_model *m;
     tale_error err;
     assert_int_equal(tale_model_open(tt_data("testvectors/whisper/case-a/model.bin"), NULL, &m, &err), TALE_OK);

@@ -42,7 +42,7 @@ static void check_vector(const char *name, double *max_diff_out)
     char rel[256];
     snprintf(rel, sizeof rel, "testvectors/vad/%s.wav", name);
     if (!tt_have_data(rel) || !tt_have_data(VAD_MODEL))
-        skip();
+        tt_skip("data/%s or data/%s missing (make deps corpus models)", rel, VAD_MODEL);
     size_t n = 0;
     float *x = read_wav(tt_data(rel), &n);
     assert_non_null(x);
@@ -275,7 +275,7 @@ static void test_bad_models(void **state)
 {
     (void)state;
     if (!tt_have_data(VAD_MODEL))
-        skip();
+        tt_skip("data/%s missing (make deps corpus models)", VAD_MODEL);
     size_t n;
     unsigned char *b = model_bytes(&n);
     unsigned char *c = malloc(n);
@@ -362,7 +362,7 @@ static void test_edge_inputs(void **state)
 {
     (void)state;
     if (!tt_have_data(VAD_MODEL))
-        skip();
+        tt_skip("data/%s missing (make deps corpus models)", VAD_MODEL);
     tale_vad *v;
     tale_error e;
     assert_int_equal(tale_vad_open(NULL, &v, &e), TALE_OK); /* the bundled default */

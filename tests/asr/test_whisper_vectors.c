@@ -43,7 +43,7 @@ static void run_case(const char *c, diffs *out)
     char rel[256];
     snprintf(rel, sizeof rel, "testvectors/whisper/%s/model.bin", c);
     if (!tt_have_data(rel))
-        skip();
+        tt_skip("data/%s missing (make deps corpus models)", rel);
     tale_error err;
     tale_model *m = NULL;
     tale_status st = tale_model_open(tt_data(rel), NULL, &m, &err);

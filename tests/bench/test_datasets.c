@@ -25,7 +25,7 @@ static void test_fleurs(void **state)
 {
     (void)state;
     if (!tt_have_cmd("sox"))
-        skip();
+        tt_skip("sox not installed (make deps)");
     const char *d = tt_tmp("fleurs");
     assert_int_equal(tt_sh("rm -rf '%s' && mkdir -p '%s/from/audio' '%s/stage/test'", d, d, d), 0);
     /* two recordings, half a second and a quarter second of 16 kHz audio */
@@ -101,7 +101,7 @@ static void test_coral(void **state)
 {
     (void)state;
     if (!tt_have_cmd("python3") || !tt_have_cmd("sox"))
-        skip();
+        tt_skip("python3 not installed or sox not installed (make deps)");
     const char *d = tt_tmp("coral");
     assert_int_equal(tt_sh("rm -rf '%s' && mkdir -p '%s/pages' '%s/src'", d, d, d), 0);
     assert_int_equal(tt_sh("cd '%s/src' && sox -n -r 16000 -c 1 -b 16 a.wav synth 0.3 sine 200 && "
@@ -146,7 +146,7 @@ static void test_synthetic(void **state)
 {
     (void)state;
     if (!tt_have_cmd("espeak-ng") || !tt_have_cmd("sox"))
-        skip();
+        tt_skip("espeak-ng not installed or sox not installed (make deps)");
     const char *d = tt_tmp("syn");
     assert_int_equal(tt_sh("rm -rf '%s' && mkdir -p '%s'", d, d), 0);
     write_text(sub(d, "s.txt"), "# a comment\nGod morgen.\n\nDer er enogtyve sager på bordet.\n");

@@ -209,7 +209,7 @@ static void test_speed(void **state)
     free(err);
     const char *model = "testvectors/whisper/case-a/model.bin";
     if (!tt_have_data(model))
-        return;
+        tt_skip("data/%s missing (make models): the speed run on a model was not checked", model);
     char args[2400];
     snprintf(args, sizeof args, "bench speed -m '%s' --seconds 0 --json -t 1", tt_data(model));
     assert_int_equal(run_tale(args), 0);
@@ -234,7 +234,7 @@ static void test_asr_model_on_speech(void **state)
     (void)state;
     const char *model = "testvectors/whisper/case-a/model.bin";
     if (!tt_have_cmd("espeak-ng") || !tt_have_cmd("sox"))
-        skip();
+        tt_skip("espeak-ng not installed or sox not installed (make deps)");
     static const char *texts[] = {"God morgen, alle sammen.", "Mødet starter klokken ni.",
                                   "Der er enogtyve sager på dagsordenen."};
     FILE *fp = fopen(tt_tmp("speech.tsv"), "w");
@@ -247,17 +247,15 @@ static void test_asr_model_on_speech(void **state)
     }
     fclose(fp);
     if (!tt_have_data(model)) {
-        fprintf(stderr, "skip: %s is not in the data folder\n", model);
-        skip();
+        tt_skip("data/%s missing (make models)", model);
     }
     char args[2400];
     snprintf(args, sizeof args, "bench asr -m '%s' --manifest speech.tsv --json", tt_data(model));
     int rc = run_tale(args);
     char *err = slurp("err.txt");
     if (rc != 0 && strstr(err, "no transcriber")) {
-        fprintf(stderr, "skip: this build has no transcriber yet\n");
         free(err);
-        skip();
+        tt_skip("this build has no transcriber");
     }
     if (rc != 0)
         fail_msg("tale %s: exit %d: %s", args, rc, err);

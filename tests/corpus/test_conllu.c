@@ -114,7 +114,7 @@ static void test_ddt_files(void **state)
 {
     (void)state;
     if (!tt_have_data("corpus/ud_ddt/da_ddt-ud-dev.conllu"))
-        skip();
+        tt_skip("data/corpus/ud_ddt/da_ddt-ud-dev.conllu missing (make deps corpus models)");
     tale_conllu *c;
     tale_error e;
     assert_int_equal(tale_conllu_read(tt_data("corpus/ud_ddt/da_ddt-ud-dev.conllu"), &c, &e), TALE_OK);
@@ -193,7 +193,7 @@ static void test_danplus_files(void **state)
 {
     (void)state;
     if (!tt_have_data("corpus/ner/danplus/da_news_dev.tsv"))
-        skip();
+        tt_skip("data/corpus/ner/danplus/da_news_dev.tsv missing (make deps corpus models)");
     tale_iob *d;
     tale_error e;
     assert_int_equal(tale_iob_read(tt_data("corpus/ner/danplus/da_news_dev.tsv"), 0, TALE_IOB_FLAT, &d, &e), TALE_OK);

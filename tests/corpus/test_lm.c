@@ -561,7 +561,7 @@ static void test_ddt_dev(void **state)
     (void)state;
     const char *rel = "corpus/ud_ddt/da_ddt-ud-dev.conllu";
     if (!tt_have_data(rel))
-        skip();
+        tt_skip("data/%s missing (make deps corpus models)", rel);
     size_t n;
     char *conllu = tt_read_file(tt_data(rel), &n);
     assert_non_null(conllu);
@@ -592,38 +592,13 @@ static void test_ddt_dev(void **state)
     tale_lm_free(lm);
 }
 
-/* The tale binary next to this test's build folder (build-asan/tale under
- * make asan), else the one in the source root. */
-static const char *tale_bin(void)
-{
-    static char path[4200];
-    char exe[4000];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *s = strrchr(exe, '/');
-        if (s) {
-            *s = 0;
-            s = strrchr(exe, '/');
-            if (s) {
-                *s = 0;
-                snprintf(path, sizeof path, "%s/tale", exe);
-                if (access(path, X_OK) == 0)
-                    return path;
-            }
-        }
-    }
-    snprintf(path, sizeof path, "%s/tale", TALE_SOURCE_DIR);
-    return path;
-}
-
 /* tale lm build / ppl end to end: exit codes, files, error lines. */
 static void test_cli(void **state)
 {
     (void)state;
-    const char *tale = tale_bin();
-    if (access(tale, X_OK) != 0)
-        skip();
+    const char *tale = tt_tale();
+    if (!tale)
+        tt_skip("the tale program is not built beside this test");
     const char *txt = "Det er en god dag.\nHun går til søen.\nDet er godt.\n";
     assert_int_equal(tt_write_file(tt_tmp("cli.txt"), txt, strlen(txt)), 0);
     assert_int_equal(tt_write_file(tt_tmp("held.txt"), "Det er godt.\n", 13), 0);
