@@ -19,7 +19,9 @@ SHARED=${TALE_SHARED_DIR:-$ROOT/../shared}
 [ -d "$SHARED" ] && SHARED=$(cd "$SHARED" && pwd)
 mkdir -p data
 fail=0
-n_link=0; n_keep=0; n_get=0; n_missing=0
+n_link=0; n_keep=0; n_get=0; n_missing=0; n_failed=0; n_derived=0; first_derived=""
+dead_hosts=""; first_err=""
+errf=$(mktemp); trap 'rm -f "$errf"' EXIT
 
 while IFS="$(printf '\t')" read -r path sum url; do
     case "$path" in '#'*|'') continue ;; esac
@@ -45,12 +47,21 @@ while IFS="$(printf '\t')" read -r path sum url; do
         n_keep=$((n_keep + 1)); continue
     fi
     if [ "$url" = "-" ]; then
-        echo "fetch_data: $path: no ../shared mirror and no single upstream file (derived data, see docs/DATA.md)" >&2
+        n_derived=$((n_derived + 1)); [ -n "$first_derived" ] || first_derived=$path
         n_missing=$((n_missing + 1)); continue
     fi
     tmp="$dest.tmp.$$"
-    if ! curl -fsSL --connect-timeout 15 --retry 2 -o "$tmp" "$url"; then
-        echo "fetch_data: $path: download failed: $url" >&2
+    host=$(printf '%s\n' "$url" | sed -n 's|^[a-z]*://\([^/]*\).*|\1|p')
+    # a host that failed once (offline, no DNS) is not tried again in this run
+    case " $dead_hosts " in
+        *" $host "*)
+            [ "$LENIENT" = 1 ] || fail=1; n_missing=$((n_missing + 1)); n_failed=$((n_failed + 1))
+            continue ;;
+    esac
+    if ! curl -fsSL --connect-timeout 15 --retry 2 -o "$tmp" "$url" 2>"$errf"; then
+        n_failed=$((n_failed + 1))
+        [ -n "$first_err" ] || first_err="$path from $url: $(head -n 1 "$errf")"
+        dead_hosts="$dead_hosts $host"
         rm -f "$tmp"; [ "$LENIENT" = 1 ] || fail=1; n_missing=$((n_missing + 1)); continue
     fi
     got=$(sha256sum "$tmp" | cut -d' ' -f1)
@@ -63,6 +74,13 @@ done < scripts/data_sources.tsv
 
 if [ "$GROUP" = models ] && [ -d "$SHARED/testvectors" ]; then
     [ -L data/testvectors ] || ln -s "$SHARED/testvectors" data/testvectors
+fi
+if [ "$n_derived" -gt 0 ]; then
+    echo "fetch_data: $n_derived $GROUP files (e.g. $first_derived) are derived data with no single upstream file and no ../shared mirror: see docs/DATA.md" >&2
+fi
+if [ "$n_failed" -gt 0 ]; then
+    echo "fetch_data: $n_failed $GROUP files could not be downloaded (hosts: $dead_hosts); first error: $first_err" >&2
+    [ "$LENIENT" = 1 ] && echo "fetch_data: the tests that need them skip and say so" >&2
 fi
 echo "make $GROUP: $n_link linked from ../shared, $n_keep already present, $n_get downloaded, $n_missing unavailable" >&2
 exit $fail
