@@ -93,8 +93,6 @@ tale_status asr_ggml_open(const char *path, const void *buf, size_t size, tale_m
                           tale_error *err);
 void asr_whisper_free(asr_whisper *w);
 
-#endif
-
 /* ---- tokenizer.c -------------------------------------------------------- */
 void asr_whisper_specials(int n_vocab, asr_specials *sp);
 /* Build the bytes → id index; call once after the last asr_vocab_set(). */
@@ -242,3 +240,5 @@ float asr_compression_ratio(const char *text, size_t len);
  * log-softmax, in place on lg[n_vocab] (exposed for tests). */
 void asr_filter_logprobs(const asr_whisper *w, const asr_window_opts *o, const int32_t *seq,
                          int n, float *lg);
+
+#endif

@@ -8,6 +8,8 @@
 #ifndef NLP_ABBREV_DA_H
 #define NLP_ABBREV_DA_H
 
+#include <stddef.h>
+
 static const char *const nlp_abbrev_da[] = {
     /* strong */
     "Shr.", "Sfr.", "Sfrk.", "Sdr.", "Smr.", "Smrs.", "Sms.", "Sprof.", "Sadv.", "Sdir.", "Sgen.",

@@ -68,8 +68,6 @@ struct UBreakIterator;
 int nlp_split_sentences(const tale_tokenizer *tk, tale_doc *doc, struct UBreakIterator *sbi,
                         int newline_breaks);
 
-#endif
-
 /* ---- lexicon.c: a string → number map and word-list reading ------------ */
 typedef struct nlp_map {
     const char **key;
@@ -94,3 +92,5 @@ tale_status nlp_read_lines(const char *path, nlp_line_fn fn, void *user, tale_er
 int nlp_token_is_word(const tale_doc *d, size_t t);
 /* Number of letters (alphabetic code points) in s[0..n). */
 size_t nlp_count_letters(const char *s, size_t n);
+
+#endif
