@@ -31,6 +31,8 @@ struct tale_audio {
     int64_t src_frames;   /* from the header; -1 unknown */
     int frames_exact;     /* src_frames is exact (not an MP3 estimate) */
     long long claimed_bytes, actual_bytes; /* data chunk: header vs file */
+    int stray_bytes, frame_bytes; /* a streamed WAV cut inside its last frame (block) */
+    struct wav_fix *fix;  /* a streamed WAV read through a mended header, or NULL */
     int target_rate_hz;
     char format[160];
 
@@ -87,12 +89,191 @@ static void describe_sf_format(tale_audio *a, int format)
     snprintf(a->format, sizeof a->format, "%s, %s", mj, sb);
 }
 
+/* ---- streamed WAVs: placeholder sizes ------------------------------------
+ *
+ * A WAV writer that cannot seek back (ffmpeg or sox writing to a pipe, a
+ * recorder that fills in the sizes when it closes the file) leaves
+ * placeholders in the RIFF and data size fields: 0xFFFFFFFF (ffmpeg),
+ * 0x7FFFF000 (sox), 0x7FFFFFFF, or 0.  libsndfile takes a data size of 0 at
+ * its word (no audio), and a too-large one as a truncated file.  Such a
+ * file's data runs to the end of the file, so tale reads it through
+ * libsndfile's virtual I/O with those two fields mended: data size = the
+ * whole frames (blocks) up to the end of the file, RIFF size to match.  A
+ * cut inside the last frame is reported as a truncation after the audio. */
+
+#define WAV_MAX_HEADER (1 << 20) /* chunks before "data" we are willing to mend */
+
+typedef struct wav_fix {
+    int fd;
+    unsigned char *hdr;  /* bytes [0, hdr_len) with the sizes mended */
+    size_t hdr_len;      /* data chunk start (after its 8-byte header) */
+    int64_t len;         /* what libsndfile sees: hdr_len + whole frames */
+    int64_t pos;
+} wav_fix;
+
+static void wav_fix_free(wav_fix *f)
+{
+    if (!f)
+        return;
+    if (f->fd >= 0)
+        close(f->fd);
+    free(f->hdr);
+    free(f);
+}
+
+static sf_count_t vio_len(void *u) { return ((wav_fix *)u)->len; }
+static sf_count_t vio_tell(void *u) { return ((wav_fix *)u)->pos; }
+
+static sf_count_t vio_seek(sf_count_t off, int whence, void *u)
+{
+    wav_fix *f = u;
+    int64_t base = whence == SEEK_CUR ? f->pos : whence == SEEK_END ? f->len : 0;
+    if (base + off < 0)
+        return -1;
+    f->pos = base + off;
+    return f->pos;
+}
+
+static sf_count_t vio_read(void *ptr, sf_count_t count, void *u)
+{
+    wav_fix *f = u;
+    unsigned char *out = ptr;
+    sf_count_t done = 0;
+    if (count > f->len - f->pos)
+        count = f->len - f->pos > 0 ? f->len - f->pos : 0;
+    if (f->pos < (int64_t)f->hdr_len && count > 0) {
+        sf_count_t k = (int64_t)f->hdr_len - f->pos < count ? (int64_t)f->hdr_len - f->pos : count;
+        memcpy(out, f->hdr + f->pos, (size_t)k);
+        done += k;
+        f->pos += k;
+    }
+    while (done < count) {
+        ssize_t k = pread(f->fd, out + done, (size_t)(count - done), (off_t)f->pos);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        done += k;
+        f->pos += k;
+    }
+    return done;
+}
+
+static sf_count_t vio_write(const void *ptr, sf_count_t count, void *u)
+{
+    (void)ptr, (void)count, (void)u;
+    return 0;
+}
+
+static uint32_t le32(const unsigned char *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static void put_le32(unsigned char *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static int pread_all(int fd, void *buf, size_t n, off_t off)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = pread(fd, (char *)buf + got, n - got, off + (off_t)got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        got += (size_t)k;
+    }
+    return 0;
+}
+
+static int is_size_placeholder(uint32_t v)
+{
+    return v == 0 || v == 0xFFFFFFFFu || v == 0x7FFFFFFFu || v == 0x7FFFF000u;
+}
+
+/* If fd (size bytes) is a RIFF/WAVE file whose data size is a placeholder
+ * that disagrees with the file, return a wav_fix that owns fd, and the
+ * bytes of a cut last frame; else NULL (fd untouched). */
+static wav_fix *wav_fix_new(int fd, int64_t size, int *stray, int *frame_bytes)
+{
+    unsigned char h[12], ch[8], fmt[16];
+    int have_fmt = 0;
+    if (size < 44 || pread_all(fd, h, 12, 0) != 0 || memcmp(h, "RIFF", 4) != 0 ||
+        memcmp(h + 8, "WAVE", 4) != 0)
+        return NULL;
+    int64_t off = 12;
+    for (int n = 0; n < 256 && off + 8 <= size && off < WAV_MAX_HEADER; n++) {
+        if (pread_all(fd, ch, 8, (off_t)off) != 0)
+            return NULL;
+        uint32_t len = le32(ch + 4);
+        if (memcmp(ch, "fmt ", 4) == 0 && len >= 16 && off + 8 + 16 <= size) {
+            if (pread_all(fd, fmt, 16, (off_t)(off + 8)) != 0)
+                return NULL;
+            have_fmt = 1;
+        } else if (memcmp(ch, "data", 4) == 0) {
+            int align = fmt[12] | fmt[13] << 8; /* nBlockAlign */
+            int64_t start = off + 8, actual = size - start;
+            if (!have_fmt || align <= 0 || !is_size_placeholder(len) || actual == (int64_t)len)
+                return NULL;
+            int64_t whole = actual - actual % align;
+            int64_t max = 0xFFFFFFFFll - 0xFFFFFFFFll % align; /* a WAV holds < 4 GiB */
+            if (whole > max)
+                whole = max;
+            wav_fix *f = calloc(1, sizeof *f);
+            if (!f || !(f->hdr = malloc((size_t)start)) ||
+                pread_all(fd, f->hdr, (size_t)start, 0) != 0) {
+                if (f)
+                    free(f->hdr);
+                free(f);
+                return NULL;
+            }
+            put_le32(f->hdr + off + 4, (uint32_t)whole);
+            int64_t riff = start - 8 + whole;
+            put_le32(f->hdr + 4, riff > 0xFFFFFFFFll ? 0xFFFFFFFFu : (uint32_t)riff);
+            f->fd = fd;
+            f->hdr_len = (size_t)start;
+            f->len = start + whole;
+            *stray = (int)(actual % align);
+            *frame_bytes = align;
+            return f;
+        }
+        off += 8 + (int64_t)len + (len & 1);
+    }
+    return NULL;
+}
+
+tale_status tale_audio_check(const char *path, tale_error *err)
+{
+    struct stat st;
+    if (!path || !*path)
+        return tale_error_set(err, TALE_INVALID_ARG, "audio: no file name given");
+    if (strcmp(path, "-") == 0)
+        return TALE_OK;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return tale_error_set(err, TALE_IO, "%s: no such file", path);
+        return tale_error_set(err, TALE_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    if (S_ISDIR(st.st_mode))
+        return tale_error_set(err, TALE_IO, "%s: is a directory, not an audio file", path);
+    if (access(path, R_OK) != 0)
+        return tale_error_set(err, TALE_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISREG(st.st_mode) && st.st_size == 0)
+        return tale_error_set(err, TALE_BAD_AUDIO, "%s: empty file (0 bytes)", path);
+    return TALE_OK;
+}
+
 void tale_audio_close(tale_audio *a)
 {
     if (!a)
         return;
     if (a->sf)
         sf_close(a->sf);
+    wav_fix_free(a->fix);
     free(a->name);
     free(a->bytes);
     free(a->block);
@@ -141,7 +322,14 @@ static tale_status open_sndfile(tale_audio *a, const char *path, tale_error *err
     }
     SF_INFO info;
     memset(&info, 0, sizeof info);
-    a->sf = sf_open_fd(fd, SFM_READ, &info, 1); /* closes fd on failure too */
+    if (S_ISREG(st.st_mode))
+        a->fix = wav_fix_new(fd, (int64_t)st.st_size, &a->stray_bytes, &a->frame_bytes);
+    if (a->fix) {
+        static SF_VIRTUAL_IO vio = {vio_len, vio_seek, vio_read, vio_write, vio_tell};
+        a->sf = sf_open_virtual(&vio, SFM_READ, &info, a->fix); /* a->fix keeps fd */
+    } else {
+        a->sf = sf_open_fd(fd, SFM_READ, &info, 1); /* closes fd on failure too */
+    }
     if (!a->sf) {
         int e = sf_error(NULL);
         const char *why = sf_error_number(e);
@@ -190,6 +378,24 @@ static tale_status open_stdin_sndfile(tale_audio *a, tale_error *err)
     a->channels = info.channels;
     a->src_frames = (info.frames > 0 && info.frames < SF_COUNT_MAX) ? (int64_t)info.frames : -1;
     a->frames_exact = (info.format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG;
+    /* a WAV streamed by a writer that could not seek (ffmpeg, sox): its data
+     * size is a placeholder, so the stream's length is unknown, not short */
+    char log[4096];
+    log[0] = 0;
+    sf_command(a->sf, SFC_GET_LOG_INFO, log, sizeof log);
+    const char *d = strstr(log, "\ndata : ");
+    unsigned long long claimed;
+    if ((info.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV && d &&
+        sscanf(d, "\ndata : %llu", &claimed) == 1 && claimed <= 0xFFFFFFFFull &&
+        is_size_placeholder((uint32_t)claimed)) {
+        if (claimed == 0)
+            return tale_error_set(err, TALE_BAD_AUDIO,
+                                  "-: the WAV header says 0 bytes of audio (empty, or a size a "
+                                  "streaming writer never filled in; from a pipe tale cannot "
+                                  "tell: give the file's name instead)");
+        a->src_frames = -1;
+        a->frames_exact = 0;
+    }
     return TALE_OK;
 }
 
@@ -343,6 +549,12 @@ static void fill_mono(tale_audio *a)
     } else {
         sf_count_t k = sf_readf_float(a->sf, a->block, BLOCK_FRAMES);
         frames = k > 0 ? (size_t)k : 0;
+        /* float/double files may hold NaN, Inf or absurd values: silence the
+         * first (as raw f32 does) and bound the rest, so the channel mix and
+         * the resampler stay finite (found by fuzz/fuzz_audio.c) */
+        for (size_t i = 0; i < frames * (size_t)a->channels; i++)
+            if (!(fabsf(a->block[i]) <= 1e6f))
+                a->block[i] = isfinite(a->block[i]) ? copysignf(1e6f, a->block[i]) : 0.0f;
         if (frames == 0) {
             int e = sf_error(a->sf);
             if (e != SF_ERR_NO_ERROR) {
@@ -356,6 +568,12 @@ static void fill_mono(tale_audio *a)
                          "%s: truncated: header promises %lld bytes of audio, file holds %lld "
                          "(audio ends at %.2f s)",
                          a->name, a->claimed_bytes, a->actual_bytes, seconds_in(a));
+            } else if (a->stray_bytes > 0) {
+                a->pending = TALE_BAD_AUDIO;
+                snprintf(a->pending_msg, sizeof a->pending_msg,
+                         "%s: truncated: the last sample frame is cut (%d of %d bytes; audio "
+                         "ends at %.2f s)",
+                         a->name, a->stray_bytes, a->frame_bytes, seconds_in(a));
             } else if (a->frames_in == 0) {
                 a->pending = TALE_BAD_AUDIO;
                 snprintf(a->pending_msg, sizeof a->pending_msg,

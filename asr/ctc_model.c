@@ -14,6 +14,7 @@
  * points on the 20-ms output grid.
  */
 #include "ctc_model.h"
+#include "paths.h"
 #include "hf.h"
 #include "nn.h"
 #include "tale_json.h"
@@ -426,10 +427,7 @@ tale_status tale_ctc_default_model(char *buf, size_t size, tale_error *err)
     if (!buf || size == 0)
         return tale_error_set(err, TALE_INVALID_ARG, "tale_ctc_default_model: no buffer");
     const char *env = getenv("TALE_MODEL");
-    const char *roots[2] = {NULL, tale_data_dir()};
-#ifdef TALE_SOURCE_DIR
-    roots[0] = TALE_SOURCE_DIR;
-#endif
+    const char *roots[2] = {tale_root_dir(), tale_data_dir()};
     if (env && *env) {
         if (snprintf(buf, size, "%s", env) >= (int)size)
             return tale_error_set(err, TALE_INVALID_ARG, "TALE_MODEL: path too long");
@@ -444,7 +442,7 @@ tale_status tale_ctc_default_model(char *buf, size_t size, tale_error *err)
             return TALE_OK;
     }
     return tale_error_set(err, TALE_IO, "default model %s not found in %s/models or %s/models",
-                          TALE_CTC_DEFAULT_MODEL, roots[0] ? roots[0] : "(no source tree)",
+                          TALE_CTC_DEFAULT_MODEL, roots[0],
                           roots[1]);
 }
 
@@ -531,14 +529,11 @@ static tale_status run_window(tale_ctc_runner *r, const float *mel, int stride, 
     /* log-probabilities of sane weights are finite; NaN or Inf weights
      * would otherwise decode as silence (blank wins every argmax) */
     for (size_t i = 0; i < (size_t)T * V; i++)
-        if (!isfinite(out[i])) {
-            const char *c = strstr(r->m->name, ": ");
+        if (!isfinite(out[i]))
             return tale_error_set(err, TALE_BAD_MODEL,
-                                  "%.*s: the model produced non-finite logits (NaN/Inf): its "
+                                  "%s: the model produced non-finite logits (NaN/Inf): its "
                                   "weights are corrupt",
-                                  c ? (int)(c - r->m->name) : (int)strlen(r->m->name),
-                                  r->m->name);
-        }
+                                  r->m->path[0] ? r->m->path : r->m->name);
     return TALE_OK;
 }
 

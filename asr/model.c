@@ -63,8 +63,10 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
             st = tale_error_set(err, TALE_BAD_MODEL,
                                 "%s: unknown model format (not a ggml Whisper file)", path);
     }
-    if (st == TALE_OK)
+    if (st == TALE_OK) {
         apply_params(*out, p);
+        snprintf((*out)->path, sizeof (*out)->path, "%s", path);
+    }
     return st;
 }
 

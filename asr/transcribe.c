@@ -55,6 +55,7 @@ struct tale_transcriber {
     tale_ctc_runner *ctc; /* CTC models (asr/ctc_model.c) */
     tale_lm *lm;
     char *lm_path;
+    int partial;          /* the last file stopped at a read error part-way */
 };
 
 tale_transcribe_params tale_transcribe_default_params(void)
@@ -269,6 +270,8 @@ const char *tale_transcriber_language(const tale_transcriber *tr)
 
 int64_t tale_transcriber_duration_ms(const tale_transcriber *tr) { return tr ? tr->duration_ms : 0; }
 
+int tale_transcriber_partial(const tale_transcriber *tr) { return tr ? tr->partial : 0; }
+
 /* ---- segments ---------------------------------------------------------- */
 
 static tale_status add_segment(tale_transcriber *tr, int64_t start_ms, int64_t end_ms,
@@ -384,7 +387,21 @@ typedef struct source {
     int64_t buf_start; /* sample index of tr->win[0] */
     int64_t buf_n;
     int eof;
+    tale_status read_st; /* the read error that ended the audio early, kept */
+    tale_error read_err; /* until what was read before it is transcribed */
 } source;
+
+/* A read error ends the audio here: what was read before it is still
+ * transcribed, and the error is returned after that (tale_transcribe_file). */
+static void read_failed(source *s, tale_status st, const tale_error *err)
+{
+    s->eof = 1;
+    s->read_st = st;
+    if (err)
+        s->read_err = *err;
+    else
+        tale_error_set(&s->read_err, st, "%s", tale_strerror(st));
+}
 
 /* Make tr->win hold samples [seek, seek + WIN_SAMPLES) where available;
  * *win points at them, *n their count (short at the end). */
@@ -409,7 +426,7 @@ static tale_status fill(tale_transcriber *tr, source *s, int64_t seek, const flo
             size_t want = skip > WIN_SAMPLES ? WIN_SAMPLES : (size_t)skip;
             tale_status st = tale_audio_read(s->audio, tr->win, want, &got, err);
             if (st)
-                return st;
+                read_failed(s, st, err);
             if (got == 0)
                 s->eof = 1;
             skip -= (int64_t)got;
@@ -425,7 +442,7 @@ static tale_status fill(tale_transcriber *tr, source *s, int64_t seek, const flo
         tale_status st = tale_audio_read(s->audio, tr->win + s->buf_n,
                                          (size_t)(WIN_SAMPLES - s->buf_n), &got, err);
         if (st)
-            return st;
+            read_failed(s, st, err);
         if (got == 0)
             s->eof = 1;
         s->buf_n += (int64_t)got;
@@ -596,6 +613,16 @@ static tale_status run(tale_transcriber *tr, source *src, int64_t total, tale_er
             o.temperature = t;
             if ((st = asr_decode_window(tr->st, &o, r, err)))
                 goto done;
+            /* the prompt's softmax (no_speech_prob) is NaN as soon as one
+             * logit is NaN or +Inf: corrupt weights, not silence */
+            if (isnan(r->no_speech_prob) || isnan(r->avg_logprob)) {
+                st = tale_error_set(err, TALE_BAD_MODEL,
+                                    "%s: the model produced non-finite logits (NaN/Inf) at "
+                                    "%.2f s: its weights are corrupt",
+                                    tr->m->path[0] ? tr->m->path : tr->m->name,
+                                    (double)seek / 16000.0);
+                goto done;
+            }
             size_t tl = 0;
             if (asr_detokenize(w->vocab, r->tokens, r->n, 0, &text, &tl, &tcap) != TALE_OK) {
                 st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
@@ -650,6 +677,7 @@ tale_status tale_transcribe_samples(tale_transcriber *tr, const float *samples, 
     static const float zero = 0.0f;
     s.mem = samples ? samples : &zero;
     s.n_mem = n_samples;
+    tr->partial = 0;
     tale_status st = run(tr, &s, (int64_t)n_samples, err);
     tr->duration_ms = (int64_t)n_samples / 16;
     return st;
@@ -663,12 +691,23 @@ tale_status tale_transcribe_file(tale_transcriber *tr, const char *path, tale_er
     memset(&s, 0, sizeof s);
     tale_audio_params ap = tale_audio_default_params();
     ap.target_rate_hz = TALE_SAMPLE_RATE_HZ;
+    tr->partial = 0;
     tale_status st = tale_audio_open(path, &ap, &s.audio, err);
-    if (st)
+    if (st) {
+        clear_segments(tr);
+        tr->duration_ms = 0;
         return st;
+    }
     double dur = tale_audio_duration_s(s.audio);
     st = run(tr, &s, dur > 0 ? (int64_t)(dur * 16000.0) : -1, err);
     tr->duration_ms = (int64_t)(tale_audio_samples_read(s.audio) / 16);
+    if (st == TALE_OK && s.read_st != TALE_OK) {
+        /* the audio ended early: the segments so far are the transcript */
+        tr->partial = tale_audio_samples_read(s.audio) > 0;
+        if (err)
+            *err = s.read_err;
+        st = s.read_st;
+    }
     tale_audio_close(s.audio);
     return st;
 }

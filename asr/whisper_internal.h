@@ -80,6 +80,7 @@ typedef struct asr_whisper {
 struct tale_model {
     tale_model_type kind;
     char name[160];
+    char path[1024];             /* as given to tale_model_open(), for messages */
     int n_threads;
     asr_whisper *whisper;        /* kind == TALE_MODEL_WHISPER */
     void *ctc;                   /* kind == TALE_MODEL_CTC (asr/ctc.c) */

@@ -17,7 +17,8 @@ static const cli_opt OPTS[] = {
                             "demo model)"},
     {"language", 'l', "LANG", "language code (default da); 'auto' detects it"},
     {"format", 'f', "LIST", "output formats, comma-separated: txt,srt,vtt,json,tsv (default txt)"},
-    {"output", 'o', "DIR", "write DIR/<name>.<format> (default: standard output; '-' = stdout)"},
+    {"output", 'o', "DIR", "write DIR/<name>.<format>, DIR made if missing; two inputs with the "
+                           "same <name> are refused (default: standard output; '-' = stdout)"},
     {"beam", 0, "N", "beam search with N beams (default 1 = greedy)"},
     {"patience", 0, "X", "beam search patience (default 1.0)"},
     {"best-of", 0, "N", "candidates sampled at temperature > 0 (default 5)"},
@@ -71,6 +72,57 @@ static void stem(const char *path, char *buf, size_t size)
     char *dot = strrchr(buf, '.');
     if (dot && dot != buf)
         *dot = 0;
+}
+
+/* mkdir -p: dir and any missing parents.  0, or -1 with errno set. */
+static int mkdir_p(const char *dir)
+{
+    char p[4096];
+    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *c = p + 1; *c; c++) {
+        if (*c != '/')
+            continue;
+        *c = 0;
+        if (mkdir(p, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *c = '/';
+    }
+    if (mkdir(p, 0777) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    if (stat(p, &st) != 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Two inputs whose outputs would overwrite each other (a/x.wav and b/x.wav,
+ * or x.wav and x.flac, both give DIR/x.txt): refused before any work, so no
+ * transcript is silently lost.  Returns 1 after printing the clash. */
+static int output_clash(const char **files, int n_files, const char *outdir, const char *ext)
+{
+    for (int i = 0; i < n_files; i++) {
+        char a[1024];
+        stem(files[i], a, sizeof a);
+        for (int j = i + 1; j < n_files; j++) {
+            char b[1024];
+            stem(files[j], b, sizeof b);
+            if (strcmp(a, b) == 0) {
+                fprintf(stderr,
+                        "tale transcribe: %s and %s would both be written to %s/%s.%s: rename "
+                        "one, or transcribe them in separate calls\n",
+                        files[i], files[j], outdir, a, ext);
+                return 1;
+            }
+        }
+    }
+    return 0;
 }
 
 static int write_outputs(const char *file, const char *model, const tale_transcriber *tr,
@@ -214,6 +266,44 @@ int cmd_transcribe(int argc, char **argv)
         fprintf(stderr, "tale transcribe: no input files (see tale transcribe --help)\n");
         goto usage_err;
     }
+    int n_want = 0;
+    const char *first_ext = "txt";
+    for (size_t f = N_FORMATS; f-- > 0;)
+        if (want[f]) {
+            n_want++;
+            first_ext = FORMATS[f].name;
+        }
+    int to_stdout = !outdir || strcmp(outdir, "-") == 0;
+    if (to_stdout && (n_want > 1 || n_files > 1) && !(n_want == 1 && want[0])) {
+        fprintf(stderr, "tale transcribe: several outputs need -o DIR (only txt can be "
+                        "concatenated on standard output)\n");
+        goto usage_err;
+    }
+    if (!to_stdout && output_clash(files, n_files, outdir, first_ext))
+        goto usage_err;
+    /* everything that can fail fast, before the model is loaded (seconds) */
+    int bad_input = 0;
+    for (int i = 0; i < n_files; i++) {
+        tale_error e;
+        if (tale_audio_check(files[i], &e) != TALE_OK) {
+            cli_report(&e);
+            bad_input = 1;
+        }
+    }
+    if (bad_input) {
+        free(files);
+        return CLI_FAIL;
+    }
+    if (!to_stdout && mkdir_p(outdir) != 0) {
+        cli_errorf("%s: cannot create directory: %s", outdir, strerror(errno));
+        free(files);
+        return CLI_FAIL;
+    }
+    if (!to_stdout && access(outdir, W_OK | X_OK) != 0) {
+        cli_errorf("%s: cannot write into this directory: %s", outdir, strerror(errno));
+        free(files);
+        return CLI_FAIL;
+    }
     char default_model[4096];
     if (!model_path) {
         /* the built-in demo model (trained on synthetic speech only) */
@@ -224,21 +314,6 @@ int cmd_transcribe(int argc, char **argv)
             return CLI_FAIL;
         }
         model_path = default_model;
-    }
-    int n_want = 0;
-    for (size_t f = 0; f < N_FORMATS; f++)
-        n_want += want[f];
-    if ((!outdir || strcmp(outdir, "-") == 0) && (n_want > 1 || n_files > 1) &&
-        !(n_want == 1 && want[0])) {
-        fprintf(stderr, "tale transcribe: several outputs need -o DIR (only txt can be "
-                        "concatenated on standard output)\n");
-        goto usage_err;
-    }
-
-    if (outdir && strcmp(outdir, "-") != 0 && mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-        cli_errorf("%s: cannot create directory: %s", outdir, strerror(errno));
-        free(files);
-        return CLI_FAIL;
     }
     tale_error err;
     tale_model *m = NULL;
@@ -269,6 +344,12 @@ int cmd_transcribe(int argc, char **argv)
             cli_progress_update(0, 0, prog);
             cli_report(&err);
             rc = CLI_FAIL;
+            if (!tale_transcriber_partial(tr))
+                continue;
+            /* the audio ended early: what was decoded is written, marked */
+            write_outputs(files[i], tale_model_name(m), tr, want, outdir);
+            cli_errorf("%s: truncated after %.2f s: transcript is partial", files[i],
+                       (double)tale_transcriber_duration_ms(tr) / 1000.0);
             continue;
         }
         if (write_outputs(files[i], tale_model_name(m), tr, want, outdir) != CLI_OK)

@@ -1,10 +1,12 @@
 /* out_json.c — the JSON transcript, schema 1:
  *   {"schema":1,"tale":"0.1.0","file":…,"model":…,"language":"da",
- *    "duration_ms":n,"text":…,
+ *    "duration_ms":n,["partial":true,]"text":…,
  *    "segments":[{"start_ms":n,"end_ms":n,"text":…,
  *                 "tokens":[{"id":n,"p":x},…]}]}
  * tokens lists every token the decoder produced for the segment (timestamps
- * and other special tokens included). */
+ * and other special tokens included).  "partial" is there only when the
+ * audio ended early at a read error (truncated file): the transcript then
+ * covers duration_ms. */
 #include "out.h"
 #include "tale_json.h"
 
@@ -30,6 +32,10 @@ int out_write_json(FILE *fp, const out_doc *d)
     tale_json_str(j, tale_transcriber_language(d->tr));
     tale_json_key(j, "duration_ms");
     tale_json_int(j, tale_transcriber_duration_ms(d->tr));
+    if (tale_transcriber_partial(d->tr)) { /* the audio ended early (truncated file) */
+        tale_json_key(j, "partial");
+        tale_json_bool(j, 1);
+    }
     /* the whole text: segments joined, each trimmed, one space between */
     size_t cap = 1;
     for (size_t i = 0; i < n; i++)

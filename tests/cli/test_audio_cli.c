@@ -77,7 +77,7 @@ static void test_info_text_and_json(void **state)
 {
     (void)state;
     if (!tt_have_cmd("sox"))
-        skip();
+        tt_skip("sox is not installed");
     make_tone("tone å.wav", 22050, 1.5);
     assert_int_equal(run_tale(NULL, "info 'tone å.wav'"), 0);
     char *out = slurp("out.txt"), *err = slurp("err.txt");
@@ -131,7 +131,7 @@ static void test_info_errors(void **state)
     free(out);
     free(err);
     if (!tt_have_cmd("sox"))
-        return;
+        tt_skip("sox is not installed");
     /* a truncated file: statistics of what was read on stdout, error on stderr */
     make_tone("hel.wav", 16000, 2);
     assert_int_equal(tt_sh("head -c 16044 '%s' > '%s'", tt_tmp("hel.wav"), tt_tmp("halv.wav")), 0);
@@ -146,11 +146,41 @@ static void test_info_errors(void **state)
     free(err);
 }
 
+/* A WAV from a streaming writer (data size 0: never filled in) is read to
+ * the end of the file, not refused as empty. */
+static void test_info_streamed_wav(void **state)
+{
+    (void)state;
+    if (!tt_have_cmd("sox"))
+        tt_skip("sox is not installed");
+    make_tone("strøm.wav", 16000, 1);
+    size_t n;
+    unsigned char *b = tt_read_file(tt_tmp("strøm.wav"), &n);
+    assert_non_null(b);
+    size_t at = 12;
+    while (at + 8 <= n && memcmp(b + at, "data", 4) != 0)
+        at++;
+    assert_true(at + 8 <= n);
+    memset(b + 4, 0, 4);      /* RIFF size */
+    memset(b + at + 4, 0, 4); /* data size */
+    assert_int_equal(tt_write_file(tt_tmp("strøm0.wav"), b, n), 0);
+    free(b);
+    assert_int_equal(run_tale(NULL, "info --json strøm0.wav"), 0);
+    tale_jval *docs[1];
+    assert_int_equal(json_lines(docs, 1), 1);
+    long long v;
+    assert_true(tale_jval_int(tale_jobj_get(docs[0], "duration_ms"), &v));
+    assert_int_equal(v, 1000);
+    assert_true(tale_jval_int(tale_jobj_get(docs[0], "n_samples"), &v));
+    assert_int_equal(v, 16000);
+    tale_jval_free(docs[0]);
+}
+
 static void test_info_stdin(void **state)
 {
     (void)state;
     if (!tt_have_cmd("sox"))
-        skip();
+        tt_skip("sox is not installed");
     make_tone("pipe.wav", 8000, 1);
     /* raw PCM through a pipe */
     assert_int_equal(tt_sh("sox '%s' -t raw '%s'", tt_tmp("pipe.wav"), tt_tmp("pipe.raw")), 0);
@@ -185,7 +215,7 @@ static void test_dictate_from_recording(void **state)
     const char *ref = "testvectors/vad/two-sentences.segments.json";
     if (!tt_have_data(wav) || !tt_have_data(ref) ||
         !tt_have_data("models/silero-vad-v6.2.0-ggml.bin"))
-        skip();
+        tt_skip("no %s, its segments or the Silero VAD model", tt_data(wav));
     char args[2200];
     snprintf(args, sizeof args, "dictate --vad-only --fast --json --input '%s'", tt_data(wav));
     assert_int_equal(run_tale(NULL, args), 0);
@@ -252,14 +282,47 @@ static void test_dictate_errors(void **state)
     free(err);
 }
 
+/* -t is --threads in every command that has threads; dictate's
+ * --threshold has no short form (it was -t there, -T was its threads). */
+static void test_threads_short_option(void **state)
+{
+    (void)state;
+    static const char *cmds[] = {"transcribe", "dictate", "bench asr", "bench speed"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char args[64];
+        snprintf(args, sizeof args, "%s --help", cmds[i]);
+        assert_int_equal(run_tale(NULL, args), 0);
+        char *out = slurp("out.txt");
+        if (!strstr(out, "-t, --threads N"))
+            fail_msg("tale %s --help: no '-t, --threads N'", cmds[i]);
+        free(out);
+    }
+    assert_int_equal(run_tale(NULL, "dictate --help"), 0);
+    char *out = slurp("out.txt");
+    assert_non_null(strstr(out, "    --threshold P"));
+    assert_null(strstr(out, "-T, "));
+    free(out);
+    /* a threshold given to -t is now a bad thread count */
+    assert_int_equal(run_tale(NULL, "dictate -t 0.5 --vad-only --input x.wav"), 2);
+    char *err = slurp("err.txt");
+    assert_non_null(strstr(err, "--threads"));
+    free(err);
+    if (!tt_have_cmd("sox") || !tt_have_data("models/silero-vad-v6.2.0-ggml.bin"))
+        tt_skip("sox or the Silero VAD model is missing");
+    make_tone("t.wav", 16000, 1);
+    assert_int_equal(run_tale(NULL, "dictate -t 1 --threshold 0.6 --vad-only --fast --input t.wav"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_info_text_and_json),
         cmocka_unit_test(test_info_errors),
+        cmocka_unit_test(test_info_streamed_wav),
         cmocka_unit_test(test_info_stdin),
         cmocka_unit_test(test_dictate_from_recording),
         cmocka_unit_test(test_dictate_errors),
+        cmocka_unit_test(test_threads_short_option),
     };
     return cmocka_run_group_tests_name("cli_audio", tests, find_tale, NULL);
 }
