@@ -4,6 +4,7 @@
  */
 #include "tale_asr.h"
 #include "download_internal.h"
+#include "paths.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -59,11 +60,9 @@ const char *tale_registry_default_path(void)
     const char *env = getenv("TALE_REGISTRY");
     if (env && *env)
         return env;
-#ifdef TALE_SOURCE_DIR
-    return TALE_SOURCE_DIR "/models/registry.tsv";
-#else
-    return "models/registry.tsv";
-#endif
+    static char path[4200];
+    snprintf(path, sizeof path, "%s/models/registry.tsv", tale_root_dir());
+    return path;
 }
 
 size_t tale_registry_count(const tale_registry *r) { return r ? r->n : 0; }
@@ -153,9 +152,11 @@ tale_status tale_registry_open(const char *path, tale_registry **out, tale_error
             st = tale_error_set(err, TALE_BAD_DATA, "%s:%zu: bad model name '%.40s'", path, lineno, name);
             goto fail;
         }
-        if (strcmp(kind, "whisper-ggml") != 0 && strcmp(kind, "hf-whisper") != 0 && strcmp(kind, "hf-ctc") != 0) {
-            st = tale_error_set(err, TALE_BAD_DATA, "%s:%zu: unknown kind '%.40s' (whisper-ggml, hf-whisper, hf-ctc)",
-                                path, lineno, kind);
+        if (strcmp(kind, "whisper-ggml") != 0 && strcmp(kind, "hf-whisper") != 0 && strcmp(kind, "hf-ctc") != 0 &&
+            strcmp(kind, "hf-wav2vec2") != 0) {
+            st = tale_error_set(err, TALE_BAD_DATA,
+                                "%s:%zu: unknown kind '%.40s' (whisper-ggml, hf-whisper, hf-ctc, hf-wav2vec2)", path,
+                                lineno, kind);
             goto fail;
         }
         if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
@@ -402,8 +403,11 @@ static tale_status hf_list(const char *base_url, const tale_download_params *p, 
     return TALE_OK;
 }
 
-static tale_status fetch_one(const char *url, const char *dir, const char *file, int64_t size,
-                             const char *sha, const tale_download_params *p, tale_error *err)
+/* Downloads one file of e into dir/file and says how it was checked: a
+ * verified line only when a pinned or server sha256 matched, else a
+ * warning (log callbacks print both; the CLI shows them on stderr). */
+static tale_status fetch_one(const tale_model_entry *e, const char *url, const char *dir, const char *file,
+                             int64_t size, const char *sha, const tale_download_params *p, tale_error *err)
 {
     size_t n = strlen(dir) + strlen(file) + 2;
     char *dest = malloc(n);
@@ -413,11 +417,19 @@ static tale_status fetch_one(const char *url, const char *dir, const char *file,
     tale_status st = make_parents(dest, err);
     if (st == TALE_OK) {
         tale_download_info info;
-        st = tale_download_file(url, dest, size, sha, p, &info, err);
-        if (st == TALE_OK)
-            tale_log(TALE_LOG_INFO, "%s: %lld bytes, sha256 %s%s%s", dest, (long long)info.bytes, info.sha256,
-                     info.verified ? " (verified)" : " (not verified: no checksum known)",
-                     info.already_present ? ", already present" : "");
+        asr_hash_source src;
+        st = asr_download_checked(url, dest, size, sha, p, file, e->kind, &info, &src, err);
+        const char *fmt = asr_model_file_has_check(file, e->kind) ? "format checked"
+                                                                  : "format not checked (no rule for this file type)";
+        if (st == TALE_OK && src != ASR_HASH_NONE)
+            tale_log(TALE_LOG_INFO, "%s: %lld bytes, sha256 %s, verified against the %s; %s%s", dest,
+                     (long long)info.bytes, info.sha256,
+                     src == ASR_HASH_PINNED ? "pinned sha256 in the registry" : "server's sha256 (X-Linked-Etag)",
+                     fmt, info.already_present ? "; already present" : "");
+        else if (st == TALE_OK)
+            tale_log(TALE_LOG_WARN, "%s: no pinned or server checksum: integrity NOT CHECKED (%lld bytes%s%s; %s%s)",
+                     dest, (long long)info.bytes, info.sha256[0] ? ", sha256 " : "", info.sha256, fmt,
+                     info.already_present ? "; already present" : "");
     }
     free(dest);
     return st;
@@ -442,7 +454,7 @@ tale_status tale_model_fetch(const tale_model_entry *e, const char *cache_dir,
         const tale_model_file *f = &e->files[i];
         tale_status st;
         if (!is_pattern(f->file)) {
-            st = fetch_one(f->url, dir, f->file, f->size_bytes, f->sha256, params, err);
+            st = fetch_one(e, f->url, dir, f->file, f->size_bytes, f->sha256, params, err);
             if (st != TALE_OK)
                 return st;
             continue;
@@ -452,7 +464,7 @@ tale_status tale_model_fetch(const tale_model_entry *e, const char *cache_dir,
         st = hf_list(f->url, params, &names, &count, err);
         if (st != TALE_OK)
             return st;
-        size_t fetched = 0;
+        size_t fetched = 0, weights = 0;
         const char *nm = names;
         for (size_t k = 0; k < count && st == TALE_OK; k++, nm += strlen(nm) + 1) {
             if (!matches_any(f->file, nm) || !safe_relpath(nm))
@@ -464,15 +476,21 @@ tale_status tale_model_fetch(const tale_model_entry *e, const char *cache_dir,
                 break;
             }
             snprintf(url, ul, "%s%s", f->url, nm);
-            st = fetch_one(url, dir, nm, -1, NULL, params, err);
+            st = fetch_one(e, url, dir, nm, -1, NULL, params, err);
             free(url);
             fetched++;
+            size_t nl = strlen(nm);
+            weights += nl > 12 && strcmp(nm + nl - 12, ".safetensors") == 0;
         }
         free(names);
         if (st != TALE_OK)
             return st;
         if (fetched == 0)
             return tale_error_set(err, TALE_NETWORK, "%s: no file of %s matches '%s'", e->name, f->url, f->file);
+        /* a folder whose weights are missing (e.g. only pytorch_model.bin) is not a usable model */
+        if (weights == 0 && strstr(f->file, "*.safetensors"))
+            return tale_error_set(err, TALE_UNSUPPORTED, "%s: %s has no *.safetensors weights (only other formats?)",
+                                  e->name, f->url);
     }
     return TALE_OK;
 }

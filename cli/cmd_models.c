@@ -11,11 +11,19 @@ static void models_usage(FILE *fp)
 {
     fprintf(fp, "usage: tale models <list|get|path|convert> [options]\n\n"
                 "  list           the registry (models/registry.tsv): names, sizes, licences, Danish WER\n"
-                "  get NAME       download a model into the cache (resumable, sha256-verified)\n"
+                "  get NAME       download a model into the cache (resumable; checks below)\n"
                 "  path NAME      print where a downloaded model lives\n"
                 "  convert ...    convert a checkpoint to a format tale loads\n\n"
                 "Cache: --cache DIR, else $TALE_CACHE_DIR, $XDG_CACHE_HOME/tale or ~/.cache/tale.\n"
-                "Run 'tale models <command> --help' for its options.\n");
+                "Run 'tale models <command> --help' for its options.\n\n"
+                "What 'get' checks, per file:\n"
+                "  - sha256 and size against the registry's pin when the registry has one, else\n"
+                "    against the sha256 the server sends (Hugging Face LFS X-Linked-Etag);\n"
+                "    a mismatch is an error and the file is not installed;\n"
+                "  - with neither, the file is NOT integrity-checked: get says so in a warning;\n"
+                "  - the format (ggml magic and Whisper sizes, safetensors header, JSON, KenLM or\n"
+                "    ARPA language model, UTF-8 text): a file that fails is not installed.\n"
+                "Registry rows with a pin also pin the Hugging Face revision (a commit, not 'main').\n");
 }
 
 static const cli_opt common_opts[] = {
@@ -96,6 +104,18 @@ static void size_text(const tale_model_entry *e, char *buf, size_t n)
         total += e->files[i].size_bytes;
     }
     snprintf(buf, n, "%.1f MB", total / 1e6);
+}
+
+/* How the files of e will be checked: all pinned, some, or none. */
+static const char *pin_text(const tale_model_entry *e)
+{
+    size_t pinned = 0;
+    for (size_t i = 0; i < e->n_files; i++)
+        pinned += e->files[i].sha256 != NULL;
+    if (pinned == e->n_files)
+        return "pinned";
+    return pinned ? "partly pinned, the rest from the server if it sends one"
+                  : "none pinned, from the server if it sends one";
 }
 
 static int open_registry(const models_args *a, tale_registry **r)
@@ -182,7 +202,7 @@ static int models_list(int argc, char **argv)
             size_text(e, sz, sizeof sz);
             printf("%-24s %-13s %-9s %-4s %s\n", e->name, e->kind, sz, is_present(e, a.cache) ? "yes" : "-",
                    e->wer_da);
-            printf("%-24s licence: %s; %s\n", "", e->licence, e->description);
+            printf("%-24s licence: %s; checksums: %s; %s\n", "", e->licence, pin_text(e), e->description);
         }
     }
     tale_registry_free(r);
@@ -194,8 +214,12 @@ static int models_get(int argc, char **argv)
     models_args a;
     int rc = parse("tale models get", "tale models get NAME [--cache DIR] [--no-resume]",
                    "Downloads every file of a model into <cache>/NAME/.  An interrupted download\n"
-                   "resumes from its .part file; each file is checked against its sha256 (from the\n"
-                   "registry, else Hugging Face's LFS metadata) and renamed into place.",
+                   "resumes from its .part file.  Each file is checked against the sha256 and size\n"
+                   "pinned in the registry, else against the sha256 the server sends (Hugging Face\n"
+                   "LFS metadata); with neither, it is NOT integrity-checked and a warning says so.\n"
+                   "Its format is checked too (ggml, safetensors, JSON, KenLM/ARPA, UTF-8 text).\n"
+                   "A file that fails a check is removed and not installed; the others are renamed\n"
+                   "into place.  Only a matching pinned or server sha256 is reported as verified.",
                    argc, argv, 1, &a);
     if (rc)
         return rc < 0 ? CLI_USAGE : CLI_OK;
@@ -207,7 +231,7 @@ static int models_get(int argc, char **argv)
         tale_registry_free(r);
         return CLI_FAIL;
     }
-    cli_enable_verbose(1); /* per-file lines (size, sha256, verified) are info-level logs */
+    cli_enable_verbose(1); /* per-file lines (size, sha256, how it was checked) are info/warning logs */
     tale_download_params p = tale_download_default_params();
     p.resume = !a.no_resume;
     cli_progress *prog = cli_progress_new(e->name);
@@ -227,6 +251,10 @@ static int models_get(int argc, char **argv)
         tale_registry_free(r);
         return CLI_FAIL;
     }
+    if (strcmp(e->kind, "hf-wav2vec2") == 0)
+        fprintf(stderr, "tale: note: %s is a wav2vec2 CTC checkpoint: it is downloaded, but tale cannot "
+                        "transcribe with it yet (support is pending)\n",
+                e->name);
     printf("%s\n", path);
     tale_registry_free(r);
     return CLI_OK;
