@@ -23,15 +23,27 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS   := $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
 
+# Installation (make install PREFIX=/usr DESTDIR=stage): the program finds its
+# models and data under $(PREFIX)/share/tale, or beside itself when moved
+# (bin/../share/tale), or through $TALE_DATA_DIR; a program built and run
+# inside this source tree uses the tree (core/paths.c).
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+SHAREDIR ?= $(PREFIX)/share/tale
+VERSION := $(shell sed -n 's/^\#define TALE_VERSION_STRING "\(.*\)"/\1/p' core/tale.h)
+SOMAJOR := 0
+
 CPPFLAGS += -Icore -Iasr -Inlp -Icorpus -Ibench/lib -Icli -D_GNU_SOURCE \
-            -DTALE_DEFAULT_DATA_DIR='"$(CURDIR)/data"' \
+            -DTALE_SHARE_DIR='"$(SHAREDIR)"' \
             -DTALE_SOURCE_DIR='"$(CURDIR)"'
-CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -fvisibility=hidden -pthread $(SAN) \
+CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -fPIC -fvisibility=hidden -pthread $(SAN) \
            $(PKG_CFLAGS) $(BLAS_CFLAGS)
 LDLIBS  += $(PKG_LIBS) $(BLAS_LIBS) -lstemmer -lm -pthread
 LDFLAGS += $(SAN)
 
-LIB_SRC  := $(sort $(wildcard core/*.c asr/*.c nlp/*.c corpus/*.c bench/lib/*.c))
+LIB_SRC  := $(sort $(wildcard core/*.c asr/*.c nlp/*.c corpus/*.c))
+BENCHLIB_SRC := $(sort $(wildcard bench/lib/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
@@ -39,6 +51,12 @@ BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 TOOL_SRC := $(sort $(wildcard tools/*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+BENCHLIB_OBJ := $(BENCHLIB_SRC:%.c=$(BUILD)/obj/%.o)
+# the benchmark library (WER, manifests, reports) is the CLI's and the
+# benchmarks', not part of libtale
+BENCHLIB := $(BUILD)/libtale_bench.a
+SONAME  := libtale.so.$(SOMAJOR)
+SOLIB   := $(BUILD)/libtale.so.$(VERSION)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 SUP_OBJ  := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 # tests/asr/test_mel.c -> build/tests/asr_mel
@@ -48,12 +66,21 @@ TOOL_BIN := $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
 
 TALE_BIN := $(if $(filter build,$(BUILD)),tale,$(BUILD)/tale)
 
-.PHONY: ctc-model all test check asan deps corpus models data demo lm bench clean tests-build
+.PHONY: ctc-model all test check asan deps corpus models data demo lm bench clean tests-build install \
+        fuzz fuzz-build
 .DEFAULT_GOAL := all
 
-all: $(TALE_BIN) $(BUILD)/libtale.a tests-build $(BENCH_BIN) $(TOOL_BIN)
+all: $(TALE_BIN) $(BUILD)/libtale.a $(SOLIB) tests-build $(BENCH_BIN) $(TOOL_BIN)
 
-$(BUILD)/obj/%.o: %.c
+# objects are rebuilt when the compiler or its flags change
+FLAGS_STAMP := $(BUILD)/.cflags
+FLAGS_NOW := $(CC) $(CPPFLAGS) $(CFLAGS)
+ifneq ($(file < $(FLAGS_STAMP)),$(FLAGS_NOW))
+$(shell mkdir -p $(BUILD))
+$(file > $(FLAGS_STAMP),$(FLAGS_NOW))
+endif
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -62,26 +89,39 @@ $(BUILD)/libtale.a: $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(TALE_BIN): $(CLI_OBJ) $(BUILD)/libtale.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtale.a $(LDLIBS)
+$(BENCHLIB): $(BENCHLIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+# the shared library: soname libtale.so.0, exports only TALE_API symbols
+$(SOLIB): $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $(LIB_OBJ) $(LDLIBS)
+	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libtale.so
+
+$(TALE_BIN): $(CLI_OBJ) $(BENCHLIB) $(BUILD)/libtale.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BENCHLIB) $(BUILD)/libtale.a $(LDLIBS)
 
 tests-build: $(TEST_BIN)
 
 # one explicit rule per test: tests/asr/test_mel.c -> $(BUILD)/tests/asr_mel
+# tests/fault/*: every allocation libtale makes goes through the test's hooks
+WRAP_ALLOC := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free,--wrap=posix_memalign,--wrap=strdup,--wrap=strndup
 define TEST_RULE
-$(BUILD)/tests/$(2): $(1) $(SUP_OBJ) $(BUILD)/libtale.a
+$(BUILD)/tests/$(2): $(1) $(SUP_OBJ) $(BENCHLIB) $(BUILD)/libtale.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CPPFLAGS) -Itests/support $$(CFLAGS) $$(CMOCKA_CFLAGS) $$(LDFLAGS) -o $$@ $$< $$(SUP_OBJ) $$(BUILD)/libtale.a $$(CMOCKA_LIBS) $$(LDLIBS)
+	$$(CC) $$(CPPFLAGS) -Itests/support $$(CFLAGS) $$(CMOCKA_CFLAGS) $$(LDFLAGS) $(if $(filter fault_%,$(2)),$$(WRAP_ALLOC)) -o $$@ $$< $$(SUP_OBJ) $$(BENCHLIB) $$(BUILD)/libtale.a $$(CMOCKA_LIBS) $$(LDLIBS)
 endef
 $(foreach t,$(TEST_SRC),$(eval $(call TEST_RULE,$(t),$(subst /test_,_,$(patsubst tests/%.c,%,$(t))))))
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libtale.a
+$(BUILD)/bench/%: bench/%.c $(BENCHLIB) $(BUILD)/libtale.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtale.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BENCHLIB) $(BUILD)/libtale.a $(LDLIBS)
 
-$(BUILD)/tools/%: tools/%.c $(BUILD)/libtale.a
+$(BUILD)/tools/%: tools/%.c $(BENCHLIB) $(BUILD)/libtale.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtale.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BENCHLIB) $(BUILD)/libtale.a $(LDLIBS)
 
 deps:
 	@sh scripts/deps.sh
@@ -120,9 +160,66 @@ lm: $(TALE_BIN)
 bench: all lm
 	@sh scripts/run_bench.sh $(BUILD)
 
+# libFuzzer targets for every file format tale reads (fuzz/README.md): libtale
+# built with clang + ASan/UBSan + coverage into build-fuzz, then each target
+# run for FUZZ_SECONDS on fuzz/seeds/<target>; one summary line per target.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_LIB := fuzz/common.c fuzz/models.c tests/support/tt_ctc_model.c
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT=-O1 \
+	    SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-build
+	@sh scripts/run_fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+fuzz-build: $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%) $(BUILD)/fuzz/make_seeds
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(wildcard fuzz/*.h) $(FUZZ_LIB) $(BUILD)/libtale.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ifuzz -Itests/support $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< \
+	    $(FUZZ_LIB) $(BUILD)/libtale.a $(LDLIBS)
+
+# Writes the committed seeds: make BUILD=build-fuzz ... fuzz-build, then
+# build-fuzz/fuzz/make_seeds fuzz/seeds
+$(BUILD)/fuzz/make_seeds: fuzz/make_seeds.c $(wildcard fuzz/*.h) $(FUZZ_LIB) $(BUILD)/libtale.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ifuzz -Itests/support $(CFLAGS) $(LDFLAGS) -o $@ $< $(FUZZ_LIB) \
+	    $(BUILD)/libtale.a $(LDLIBS)
+
 # Rebuild the committed demo acoustic model from scratch (about an hour of CPU; resumable).
 ctc-model:
 	@sh models/ctc/train.sh
+
+# make install PREFIX=/usr DESTDIR=stage: the program, libtale.a and
+# libtale.so.$(SOMAJOR), the public headers, tale.pc, and the small data files
+# under $(SHAREDIR): the default CTC model, the NLP models, the model registry,
+# and (when present in data/) the LM, the Silero VAD model, the Whisper
+# tokenizer assets and the first-name lists the redactor reads.
+PUBLIC_HEADERS := core/tale.h core/tale_json.h asr/tale_asr.h nlp/tale_nlp.h corpus/tale_corpus.h
+install: $(TALE_BIN) $(BUILD)/libtale.a $(SOLIB)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)/tale \
+	    $(DESTDIR)$(SHAREDIR)/models/tale-da-ctc-small $(DESTDIR)$(SHAREDIR)/models/nlp
+	install -m 755 $(TALE_BIN) $(DESTDIR)$(PREFIX)/bin/tale
+	install -m 644 $(BUILD)/libtale.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(SOLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SOLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libtale.so
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCDIR)/tale/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' scripts/tale.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/tale.pc
+	install -m 644 models/registry.tsv $(DESTDIR)$(SHAREDIR)/models/
+	install -m 644 models/tale-da-ctc-small/config.json models/tale-da-ctc-small/vocab.json \
+	    models/tale-da-ctc-small/model.safetensors $(DESTDIR)$(SHAREDIR)/models/tale-da-ctc-small/
+	install -m 644 models/nlp/*.tnlp $(DESTDIR)$(SHAREDIR)/models/nlp/
+	@for f in data/models/lm/tale-da-3gram.tlm data/models/silero-vad-v6.2.0-ggml.bin \
+	          data/models/whisper-assets/multilingual.tiktoken data/models/whisper-assets/mel_80.f32 \
+	          data/models/whisper-assets/mel_128.f32 data/corpus/names/FirstNames_2021_F.utf8.tsv \
+	          data/corpus/names/FirstNames_2021_M.utf8.tsv; do \
+	    if [ -e "$$f" ]; then \
+	        install -d "$(DESTDIR)$(SHAREDIR)/$$(dirname $$f)" && \
+	        install -m 644 "$$f" "$(DESTDIR)$(SHAREDIR)/$$f" && echo "install: $$f"; \
+	    else echo "install: $$f not built or linked here: skipped (make lm / make corpus models)"; fi; \
+	done
 
 clean:
 	rm -rf build build-asan tale

@@ -64,6 +64,12 @@ typedef struct tale_audio tale_audio; /* streaming reader; one thread */
 TALE_API tale_status tale_audio_open(const char *path, const tale_audio_params *p,
                                      tale_audio **out, tale_error *err);
 
+/* The checks tale_audio_open() starts with, without opening the file: path
+ * exists, is not a directory, is readable and is not empty (same status and
+ * message as tale_audio_open() for those).  "-" passes.  For callers that
+ * want to refuse a bad input before slow work such as loading a model. */
+TALE_API tale_status tale_audio_check(const char *path, tale_error *err);
+
 /* Read up to max_samples mono samples at p->target_rate_hz into buf.
  * *n_read == 0 with TALE_OK means end of audio.  A file that turns out to be
  * truncated or corrupt mid-stream first delivers every sample decoded before
@@ -85,13 +91,13 @@ TALE_API uint64_t tale_audio_samples_read(const tale_audio *a);
 TALE_API void tale_audio_close(tale_audio *a); /* NULL ok */
 
 /* Whole file at once, for short inputs.  On success *samples is malloc'd
- * (free() it; non-NULL even when n_samples is 0).  On any failure *samples is
+ * (release it with tale_free(); non-NULL even when n_samples is 0).  On any failure *samples is
  * NULL and *n_samples 0. */
 TALE_API tale_status tale_audio_load(const char *path, const tale_audio_params *p,
                                      float **samples, size_t *n_samples, tale_error *err);
 
 /* One-shot resampler for in-memory mono signals (same converter as the
- * reader).  *out is malloc'd (free() it). */
+ * reader).  *out is malloc'd (release it with tale_free()). */
 TALE_API tale_status tale_resample(const float *in, size_t n_in, int in_rate_hz, int out_rate_hz,
                                    float **out, size_t *n_out, tale_error *err);
 
@@ -242,8 +248,8 @@ typedef struct tale_vad_params {
 
 TALE_API /* TALE_INVALID_ARG (naming the rule) when p is out of range; the VAD
  * functions check this themselves, callers may check before any I/O. */
-tale_status tale_vad_params_check(const tale_vad_params *p, tale_error *err);
-tale_vad_params tale_vad_default_params(void);
+TALE_API tale_status tale_vad_params_check(const tale_vad_params *p, tale_error *err);
+TALE_API tale_vad_params tale_vad_default_params(void);
 
 typedef struct tale_vad_segment {
     int64_t start_sample, end_sample; /* [start, end) in 16 kHz samples */
@@ -448,7 +454,10 @@ TALE_API void tale_transcriber_free(tale_transcriber *tr); /* NULL ok */
 TALE_API tale_status tale_transcribe_samples(tale_transcriber *tr, const float *samples,
                                              size_t n_samples, tale_error *err);
 /* Transcribe an audio file, streaming it window by window (memory does not
- * grow with the file's length).  Replaces earlier segments. */
+ * grow with the file's length).  Replaces earlier segments.  A file that
+ * fails part-way (truncated, corrupt) is transcribed up to that point, then
+ * its error is returned: see tale_transcriber_partial().  A model that
+ * produces NaN or infinite logits (corrupt weights) gives TALE_BAD_MODEL. */
 TALE_API tale_status tale_transcribe_file(tale_transcriber *tr, const char *path,
                                           tale_error *err);
 TALE_API size_t tale_transcriber_n_segments(const tale_transcriber *tr);
@@ -458,6 +467,11 @@ TALE_API const tale_segment *tale_transcriber_segment(const tale_transcriber *tr
 TALE_API const char *tale_transcriber_language(const tale_transcriber *tr);
 /* Milliseconds of audio seen by the last run. */
 TALE_API int64_t tale_transcriber_duration_ms(const tale_transcriber *tr);
+/* 1 when the last tale_transcribe_file() stopped at a read error part-way
+ * through the audio (a truncated or corrupt file): it returned that error,
+ * and the segments hold the transcript of the audio before it
+ * (tale_transcriber_duration_ms() long).  0 otherwise. */
+TALE_API int tale_transcriber_partial(const tale_transcriber *tr);
 
 /* OpenBLAS chooses its kernels when it is loaded.  A DYNAMIC_ARCH build
  * (Debian's) may pick Haswell (AVX2) kernels on an AVX-512 CPU, halving
@@ -661,8 +675,9 @@ TALE_API tale_status tale_ctc_logprobs_mel(tale_ctc_runner *r, const float *mel,
  * download: one row per file, several rows per model.  Columns (tab-separated,
  * '#' starts a comment line, '-' means unknown):
  *   name  kind  file  url  size_bytes  sha256  licence  wer_da  description
- * kind: "whisper-ggml" (one ggml .bin), "hf-whisper" or "hf-ctc" (a Hugging
- * Face folder).  When sha256 is '-', the download asks the server for the
+ * kind: "whisper-ggml" (one ggml .bin), "hf-whisper", "hf-wav2vec2" (download
+ * only, no transcription yet) or "hf-ctc" (a Hugging Face folder).  A pinned
+ * size/sha256 must match.  When sha256 is '-', the download asks the server for the
  * Hugging Face LFS metadata (X-Linked-Etag / X-Linked-Size on the
  * un-redirected response) and verifies against that; when the server gives
  * none, the file is kept unverified and the result says so.
@@ -749,7 +764,9 @@ TALE_API tale_status tale_download_file(const char *url, const char *dest, int64
                                         tale_download_info *info, tale_error *err);
 
 /* Download every file of a registry entry into <cache_dir>/<name>/
- * (cache_dir NULL: default), creating folders.  params NULL: defaults. */
+ * (cache_dir NULL: default), creating folders.  params NULL: defaults.
+ * Each file's format is checked too (TALE_BAD_MODEL: not installed); a file
+ * with no pinned or server checksum is logged as a TALE_LOG_WARN. */
 TALE_API tale_status tale_model_fetch(const tale_model_entry *e, const char *cache_dir,
                                       const tale_download_params *params, tale_error *err);
 

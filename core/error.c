@@ -1,5 +1,8 @@
 /* error.c — status text, error struct helpers, log hook, version strings. */
 #include "tale.h"
+#include "paths.h"
+
+#include <pthread.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,6 +70,8 @@ tale_status tale_error_set(tale_error *err, tale_status code, const char *fmt, .
     return code;
 }
 
+void tale_free(void *p) { free(p); }
+
 void tale_error_clear(tale_error *err)
 {
     if (err) {
@@ -96,14 +101,19 @@ void tale_log(tale_log_level level, const char *fmt, ...)
     g_log_fn(level, buf, g_log_user);
 }
 
-#ifndef TALE_DEFAULT_DATA_DIR
-#define TALE_DEFAULT_DATA_DIR "data"
-#endif
+static char g_data_dir[4200];
+
+static void data_dir_init(void)
+{
+    snprintf(g_data_dir, sizeof g_data_dir, "%s/data", tale_root_dir());
+}
 
 const char *tale_data_dir(void)
 {
     const char *env = getenv("TALE_DATA_DIR");
     if (env && *env)
         return env;
-    return TALE_DEFAULT_DATA_DIR;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, data_dir_init);
+    return g_data_dir;
 }

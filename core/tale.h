@@ -72,6 +72,12 @@ TALE_API tale_status tale_error_set(tale_error *err, tale_status code, const cha
 /* Clear an error struct to TALE_OK / "". err may be NULL. */
 TALE_API void tale_error_clear(tale_error *err);
 
+/* Releases a buffer the library allocated for the caller (samples, spans,
+ * redacted text, normalised text …: each function says so).  Use this, not
+ * libc free(): a program may link another C runtime or allocator than the
+ * library's.  NULL ok. */
+TALE_API void tale_free(void *p);
+
 /* ---- logging ---------------------------------------------------------- */
 typedef enum tale_log_level {
     TALE_LOG_ERROR = 0,

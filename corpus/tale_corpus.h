@@ -139,7 +139,7 @@ TALE_API tale_normalize_params tale_normalize_default_params(void);
 
 /* Normalize len bytes of UTF-8 text (in need not be NUL-terminated; p NULL
  * means the defaults).  On success *out is a NUL-terminated UTF-8 string the
- * caller frees with free().  On failure *out is NULL and err says why:
+ * caller releases it with tale_free().  On failure *out is NULL and err says why:
  * TALE_BAD_UTF8 with "byte offset N", TALE_NO_MEMORY, TALE_INVALID_ARG. */
 TALE_API tale_status tale_normalize(const char *in, size_t len, const tale_normalize_params *p,
                                     char **out, tale_error *err);
@@ -192,7 +192,7 @@ typedef struct tale_lm_state {
  * other common Latin accents stripped (see docs/LM.md); typographic
  * apostrophes → '; every other character (punctuation, hyphen, symbols,
  * whitespace) separates words.  Words are joined by single spaces with no
- * leading/trailing space.  *out is malloc'd (caller frees).  Invalid UTF-8:
+ * leading/trailing space.  *out is malloc'd (release it with tale_free()).  Invalid UTF-8:
  * TALE_BAD_UTF8 with the byte offset.
  */
 TALE_API tale_status tale_lm_normalize(const char *text, size_t len, char **out, tale_error *err);

@@ -2,6 +2,7 @@
  * NER): magic, version, kind, tagged sections, checksum.  See perceptron.h
  * and docs/NLP-MODELS.md. */
 #include "perceptron.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -285,5 +286,7 @@ const char *nlp_default_model_dir(void)
     const char *env = getenv("TALE_NLP_MODEL_DIR");
     if (env && *env)
         return env;
-    return TALE_SOURCE_DIR "/models/nlp";
+    static char dir[4200];
+    snprintf(dir, sizeof dir, "%s/models/nlp", tale_root_dir());
+    return dir;
 }
