@@ -42,7 +42,8 @@ typedef struct asr_ctc_model {
     const float *head_b;   /* [V] */
     int n_vocab, blank, delimiter; /* delimiter: id of " " or -1 */
     char **tokens;         /* [V] UTF-8, NUL-terminated */
-    tale_ctc_model_decoding dec; /* config.json "decoder" (or defaults) */
+    tale_ctc_decoder_params dec; /* config.json "decoder" (or defaults); lm unused */
+    char lm[64];                 /* the decoder block's LM file name, "" none */
 } asr_ctc_model;
 
 struct tale_ctc_runner {
@@ -188,16 +189,11 @@ int asr_ctc_is_model_dir(const char *dir, tale_error *err)
  * Missing keys keep their defaults; a present block with a value out of range
  * or an LM name with a path in it is an error. */
 static tale_status read_decoding(const tale_jval *cfg, const char *cpath,
-                                 tale_ctc_model_decoding *d, tale_error *err)
+                                 tale_ctc_decoder_params *d, char lm_name[64], tale_error *err)
 {
-    tale_ctc_decoder_params dp = tale_ctc_default_params();
-    memset(d, 0, sizeof *d);
-    d->beam_width = 1;
-    d->lm_alpha = dp.lm_alpha;
-    d->lm_beta = dp.lm_beta;
-    d->unk_penalty = dp.unk_penalty;
-    d->unk_char_penalty = dp.unk_char_penalty;
-    d->delim_insert_penalty = dp.delim_insert_penalty;
+    *d = tale_ctc_default_params();
+    d->beam_width = 1; /* no block: greedy */
+    lm_name[0] = '\0';
     const tale_jval *b = tale_jobj_get(cfg, "decoder");
     if (!b)
         return TALE_OK;
@@ -222,10 +218,10 @@ static tale_status read_decoding(const tale_jval *cfg, const char *cpath,
     const tale_jval *lm = tale_jobj_get(b, "lm");
     if (lm) {
         const char *s = tale_jval_str(lm);
-        if (!s || !*s || strlen(s) >= sizeof d->lm || strchr(s, '/') || s[0] == '.')
+        if (!s || !*s || strlen(s) >= 64 || strchr(s, '/') || s[0] == '.')
             return tale_error_set(err, TALE_BAD_MODEL, "%s: decoder.lm is not a plain file "
                                   "name", cpath);
-        memcpy(d->lm, s, strlen(s) + 1);
+        memcpy(lm_name, s, strlen(s) + 1);
     }
     return TALE_OK;
 }
@@ -275,8 +271,9 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
     }
     if (!cfg_int(cfg, "blank_id", 0, hp.n_vocab - 1, &blank))
         blank = 0;
-    tale_ctc_model_decoding dec;
-    if ((st = read_decoding(cfg, cpath, &dec, err)))
+    tale_ctc_decoder_params dec;
+    char lm_name[64];
+    if ((st = read_decoding(cfg, cpath, &dec, lm_name, err)))
         goto fail;
     const tale_jval *vocab = tale_jobj_get(cfg, "vocab");
     if (tale_jval_type(vocab) != TALE_JARR || (int)tale_jval_len(vocab) != hp.n_vocab) {
@@ -298,6 +295,7 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
     c->n_vocab = hp.n_vocab;
     c->blank = blank;
     c->dec = dec;
+    memcpy(c->lm, lm_name, sizeof c->lm);
     c->delimiter = -1;
     for (int i = 0; i < hp.n_vocab; i++) {
         const tale_jval *tok = tale_jarr_at(vocab, (size_t)i);
@@ -366,18 +364,24 @@ fail:
 
 /* ---- public: vocabulary, default model ------------------------------------ */
 
-int tale_ctc_model_decoding_get(const tale_model *m, tale_ctc_model_decoding *out)
+int tale_ctc_model_recommended(const tale_model *m, tale_ctc_decoder_params *out, char *lm_name,
+                               size_t lm_size)
 {
     const asr_ctc_model *c = ctc_of(m);
-    if (!out)
+    char none[64];
+    if (lm_name && lm_size)
+        lm_name[0] = '\0';
+    if (!c) {
+        tale_error e;
+        if (out)
+            read_decoding(NULL, "", out, none, &e); /* no block: the defaults */
         return 0;
-    if (c) {
-        *out = c->dec;
-        return 1;
     }
-    tale_error e;
-    read_decoding(NULL, "", out, &e); /* no block: the defaults */
-    return 0;
+    if (out)
+        *out = c->dec;
+    if (lm_name && lm_size)
+        snprintf(lm_name, lm_size, "%s", c->lm);
+    return 1;
 }
 
 tale_status tale_ctc_model_lm_path(const tale_model *m, char *buf, size_t size, tale_error *err)
@@ -386,9 +390,9 @@ tale_status tale_ctc_model_lm_path(const tale_model *m, char *buf, size_t size, 
     if (!buf || !size)
         return tale_error_set(err, TALE_INVALID_ARG, "tale_ctc_model_lm_path: no buffer");
     buf[0] = 0;
-    if (!c || !c->dec.lm[0])
+    if (!c || !c->lm[0])
         return tale_error_set(err, TALE_INVALID_ARG, "the model recommends no language model");
-    if (snprintf(buf, size, "%s/models/lm/%s", tale_data_dir(), c->dec.lm) >= (int)size) {
+    if (snprintf(buf, size, "%s/models/lm/%s", tale_data_dir(), c->lm) >= (int)size) {
         buf[0] = 0;
         return tale_error_set(err, TALE_INVALID_ARG, "LM path too long");
     }

@@ -398,3 +398,8 @@ tale_status tale_dictation_finish(tale_dictation *d, tale_error *err)
     d->finishing = 0;
     return first;
 }
+
+void tale_dictation_decoding(const tale_dictation *d, tale_decoding_info *out)
+{
+    tale_transcriber_decoding(d ? d->tr : NULL, out);
+}

@@ -27,6 +27,35 @@ tale_model_params tale_model_default_params(void)
     return p;
 }
 
+/* NAME → a path: TALE_CTC_DEFAULT_MODEL is the built-in model; other names
+ * are looked up in the registry and its download cache.  1 found (path in
+ * buf); 0 with err set to a one-line reason (not downloaded, unknown name). */
+static int model_by_name(const char *name, char *buf, size_t size, tale_error *err)
+{
+    tale_error_clear(err);
+    if (strcmp(name, TALE_CTC_DEFAULT_MODEL) == 0)
+        return tale_ctc_default_model(buf, size, err) == TALE_OK;
+    tale_registry *r;
+    if (tale_registry_open(tale_registry_default_path(), &r, NULL) != TALE_OK) {
+        tale_error_clear(err);
+        return 0;
+    }
+    const tale_model_entry *e = tale_registry_find(r, name);
+    int ok = 0;
+    if (!e) {
+        tale_error_clear(err);
+    } else if (tale_model_local_path(e, NULL, buf, size, err) == TALE_OK) {
+        struct stat st;
+        if (stat(buf, &st) == 0)
+            ok = 1;
+        else
+            tale_error_set(err, TALE_IO, "%s: not downloaded (expected at %s); run 'tale models "
+                           "get %s'", name, buf, name);
+    }
+    tale_registry_free(r);
+    return ok;
+}
+
 tale_status tale_model_open(const char *path, const tale_model_params *p, tale_model **out,
                             tale_error *err)
 {
@@ -36,8 +65,19 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
     if (!path)
         return tale_error_set(err, TALE_INVALID_ARG, "tale_model_open: path is NULL");
     struct stat sb;
-    if (stat(path, &sb) != 0)
-        return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
+    char named[4096];
+    if (stat(path, &sb) != 0) {
+        /* a name: the built-in default model, or a registry model that has
+         * been downloaded (tale models get NAME) */
+        int e = errno;
+        if (strchr(path, '/') || !model_by_name(path, named, sizeof named, err))
+            return e == ENOENT && !strchr(path, '/') && err && err->code != TALE_OK
+                       ? err->code
+                       : tale_error_set(err, TALE_IO, "%s: %s", path, strerror(e));
+        path = named;
+        if (stat(path, &sb) != 0)
+            return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
+    }
     tale_status st;
     size_t plen = strlen(path);
     int is_ctc = S_ISDIR(sb.st_mode) ? asr_ctc_is_model_dir(path, err) : 0;

@@ -404,11 +404,43 @@ typedef struct tale_segment {
 
 typedef void (*tale_segment_fn)(const tale_segment *seg, void *user_data);
 
+typedef struct tale_lm tale_lm; /* declared in corpus/tale_corpus.h */
+
+/* How CTC log-probabilities are decoded (see "CTC decoding" below).
+   Defaults come from tale_ctc_default_params(). */
+typedef struct tale_ctc_decoder_params {
+    int beam_width;          /* prefixes kept after each frame (default 32) */
+    float token_min_logp;    /* per frame, skip tokens with log p below this (default -12) */
+    int max_tokens_per_frame;/* per frame, consider only the best N tokens (default 16; 0 = all) */
+    const tale_lm *lm;       /* NULL: no language model (borrowed) */
+    float lm_alpha;          /* weight of the LM's natural-log probability (default 0.5) */
+    float lm_beta;           /* word insertion bonus, natural log units (default 1.0);
+                                alpha and beta apply only when lm is set */
+    float unk_logp10;        /* log10 prob for an unknown word when the LM has no <unk> (default -10) */
+    float unk_penalty;       /* natural log, added once for each word the LM does not know, as
+                                soon as its spelling is no LM word's beginning (default -5;
+                                0 turns the lookahead off) */
+    float unk_char_penalty;  /* natural log per further character of such a word (default -1.5):
+                                a spelling model for unknown words, so that dropping word
+                                boundaries to make one long unknown word does not pay */
+    float delim_insert_penalty; /* natural log charged for a word boundary the acoustic model did
+                                   not emit (with an LM only): a prefix may also grow by
+                                   delimiter + token in one frame, so words run together by the
+                                   model ("enkeltat") can still be split into LM words; 0 turns
+                                   it off (default 0) */
+    tale_abort_fn should_abort; /* checked every frame; NULL: never */
+    void *user_data;
+} tale_ctc_decoder_params;
+
+TALE_API tale_ctc_decoder_params tale_ctc_default_params(void);
+
 /* Defaults come from tale_transcribe_default_params(). */
 typedef struct tale_transcribe_params {
     const char *language;      /* "da" (default), any Whisper code, or "auto" to detect */
     int translate;             /* 0: transcribe (default); 1: translate to English */
-    int beam_size;             /* 1 = greedy (default); 2..16 = beam search */
+    int beam_size;             /* 0 = the model's recommendation (default: greedy for
+                                  Whisper, the decoder block for CTC); 1 = greedy;
+                                  Whisper 2..16, CTC 2..1024 = beam search */
     float patience;            /* beam search: stop after patience*beam finished (1.0) */
     float temperature;         /* first temperature (0) */
     float temperature_inc;     /* fallback step (0.2) */
@@ -432,16 +464,23 @@ typedef struct tale_transcribe_params {
     tale_progress_fn on_progress;  /* done/total in milliseconds of audio */
     tale_abort_fn should_abort;    /* nonzero: stop with TALE_ABORTED */
     void *user_data;               /* passed to the three callbacks */
-    /* CTC models only (tale-da-ctc-small, …): beam_size 1 = greedy, more =
-     * prefix beam search of that width; language, prompt, temperatures and
-     * VAD do not apply. */
-    const char *lm_path;           /* word n-gram LM (ARPA) for the beam search, or NULL */
-    float lm_alpha;                /* LM weight (0.5) */
-    float lm_beta;                 /* word insertion bonus (1.0) */
-    float unk_penalty;             /* unknown-word penalties, see tale_ctc_decoder_params */
-    float unk_char_penalty;
-    float delim_insert_penalty;    /* word boundaries the model did not emit (0 = off), ditto */
+    /* CTC models only (tale-da-ctc-small, …): language, prompt, temperatures
+     * and VAD do not apply.  Left unset, the decoding is the one the model
+     * recommends (its config.json "decoder" block: beam width, LM, weights,
+     * tuned on held-out data); set a field to override just that. */
+    const char *lm_path;           /* word n-gram LM (ARPA or tale binary); NULL: the model's
+                                      recommended LM when it is there (none with beam_size 1) */
+    int no_lm;                     /* 1: no LM at all */
+    tale_ctc_decoder_params ctc;   /* each float left TALE_UNSET (the default) takes the
+                                      model's value, max_tokens_per_frame -1 likewise;
+                                      beam_width and lm are not read (beam_size and
+                                      lm_path are the knobs); should_abort comes from above */
 } tale_transcribe_params;
+
+/* "Not set" for the float fields of tale_transcribe_params.ctc: the model's
+ * recommendation.  tale_is_set(x) tells them apart. */
+#define TALE_UNSET (__builtin_nanf(""))
+#define tale_is_set(x) ((x) == (x))
 
 TALE_API tale_transcribe_params tale_transcribe_default_params(void);
 
@@ -472,6 +511,17 @@ TALE_API int64_t tale_transcriber_duration_ms(const tale_transcriber *tr);
  * and the segments hold the transcript of the audio before it
  * (tale_transcriber_duration_ms() long).  0 otherwise. */
 TALE_API int tale_transcriber_partial(const tale_transcriber *tr);
+
+/* The decoding a transcriber settled on, after the model's recommendation
+ * and the caller's settings: for --verbose lines and benchmarks.  Strings
+ * belong to tr. */
+typedef struct tale_decoding_info {
+    int beam_size;               /* 1 = greedy */
+    const char *lm_path;         /* CTC: the LM in use, NULL none */
+    tale_ctc_decoder_params ctc; /* CTC: the decoder settings in use */
+    const char *note;            /* "" or, e.g., why the model's LM is not used */
+} tale_decoding_info;
+TALE_API void tale_transcriber_decoding(const tale_transcriber *tr, tale_decoding_info *out);
 
 /* OpenBLAS chooses its kernels when it is loaded.  A DYNAMIC_ARCH build
  * (Debian's) may pick Haswell (AVX2) kernels on an AVX-512 CPU, halving
@@ -520,32 +570,6 @@ typedef struct tale_ctc_vocab {
     int delimiter_id; /* word delimiter (space or "|"), -1 if none */
 } tale_ctc_vocab;
 
-/* Defaults come from tale_ctc_default_params(). */
-typedef struct tale_ctc_decoder_params {
-    int beam_width;          /* prefixes kept after each frame (default 32) */
-    float token_min_logp;    /* per frame, skip tokens with log p below this (default -12) */
-    int max_tokens_per_frame;/* per frame, consider only the best N tokens (default 16; 0 = all) */
-    const tale_lm *lm;       /* NULL: no language model (borrowed) */
-    float lm_alpha;          /* weight of the LM's natural-log probability (default 0.5) */
-    float lm_beta;           /* word insertion bonus, natural log units (default 1.0);
-                                alpha and beta apply only when lm is set */
-    float unk_logp10;        /* log10 prob for an unknown word when the LM has no <unk> (default -10) */
-    float unk_penalty;       /* natural log, added once for each word the LM does not know, as
-                                soon as its spelling is no LM word's beginning (default -5;
-                                0 turns the lookahead off) */
-    float unk_char_penalty;  /* natural log per further character of such a word (default -1.5):
-                                a spelling model for unknown words, so that dropping word
-                                boundaries to make one long unknown word does not pay */
-    float delim_insert_penalty; /* natural log charged for a word boundary the acoustic model did
-                                   not emit (with an LM only): a prefix may also grow by
-                                   delimiter + token in one frame, so words run together by the
-                                   model ("enkeltat") can still be split into LM words; 0 turns
-                                   it off (default 0) */
-    tale_abort_fn should_abort; /* checked every frame; NULL: never */
-    void *user_data;
-} tale_ctc_decoder_params;
-
-TALE_API tale_ctc_decoder_params tale_ctc_default_params(void);
 
 /* One emitted (non-blank, collapsed) token. */
 typedef struct tale_ctc_token {
@@ -618,16 +642,14 @@ TALE_API int tale_ctc_model_vocab(const tale_model *m, tale_ctc_vocab *out);
 
 /* How a CTC model is best decoded: its config.json "decoder" block, which
  * the training recipe fills with settings tuned on held-out data (beam width,
- * LM weight and bonus, unknown-word penalties, and the file name of the word
- * LM they were tuned with).  A model without the block gets
- * tale_ctc_default_params()'s values, beam_width 1 and lm "". */
-typedef struct tale_ctc_model_decoding {
-    int beam_width;
-    float lm_alpha, lm_beta, unk_penalty, unk_char_penalty, delim_insert_penalty;
-    char lm[64]; /* LM file name, looked up in <tale_data_dir()>/models/lm/; "" none */
-} tale_ctc_model_decoding;
-/* Returns 1, or 0 (and *out holds the defaults) when m is not a CTC model. */
-TALE_API int tale_ctc_model_decoding_get(const tale_model *m, tale_ctc_model_decoding *out);
+ * LM weight and bonus, unknown-word penalties) into *out, and the file name
+ * of the word LM they were tuned with into lm_name ("" none; looked up in
+ * <tale_data_dir()>/models/lm/, see tale_ctc_model_lm_path()).  A model
+ * without the block: tale_ctc_default_params() with beam_width 1.  The
+ * transcriber applies this by itself (tale_transcribe_params).  Returns 1,
+ * or 0 (and the defaults) when m is not a CTC model.  out, lm_name may be NULL. */
+TALE_API int tale_ctc_model_recommended(const tale_model *m, tale_ctc_decoder_params *out,
+                                        char *lm_name, size_t lm_size);
 /* Path of the model's recommended LM into buf when that file exists
  * (`make lm` builds tale's from the corpus); for NAME.arpa, NAME.tlm (the
  * same model in tale's binary format, tale lm binary) when it exists and is
@@ -915,6 +937,8 @@ typedef struct tale_dictation_stats {
     int64_t max_buffered_ms; /* most audio held at once (bounded by the longest utterance) */
 } tale_dictation_stats;
 TALE_API tale_dictation_stats tale_dictation_get_stats(const tale_dictation *d);
+/* The decoding its recogniser uses (see tale_transcriber_decoding()). */
+TALE_API void tale_dictation_decoding(const tale_dictation *d, tale_decoding_info *out);
 
 
 #ifdef __cplusplus

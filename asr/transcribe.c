@@ -55,6 +55,8 @@ struct tale_transcriber {
     tale_ctc_runner *ctc; /* CTC models (asr/ctc_model.c) */
     tale_lm *lm;
     char *lm_path;
+    tale_ctc_decoder_params dec; /* CTC: the decoding in use (model's + caller's) */
+    char note[TALE_ERROR_MSG_SIZE + 64]; /* why the recommended LM is not used, or "" */
     int partial;          /* the last file stopped at a read error part-way */
 };
 
@@ -63,7 +65,7 @@ tale_transcribe_params tale_transcribe_default_params(void)
     tale_transcribe_params p;
     memset(&p, 0, sizeof p);
     p.language = "da";
-    p.beam_size = 1;
+    p.beam_size = 0; /* the model's recommendation */
     p.patience = 1.0f;
     p.temperature = 0.0f;
     p.temperature_inc = 0.2f;
@@ -75,12 +77,12 @@ tale_transcribe_params tale_transcribe_default_params(void)
     p.max_initial_timestamp = 1.0f;
     p.suppress_blank = 1;
     p.seed = 0x7a1e;
-    tale_ctc_decoder_params cp = tale_ctc_default_params();
-    p.lm_alpha = cp.lm_alpha;
-    p.lm_beta = cp.lm_beta;
-    p.unk_penalty = cp.unk_penalty;
-    p.unk_char_penalty = cp.unk_char_penalty;
-    p.delim_insert_penalty = cp.delim_insert_penalty;
+    p.ctc = tale_ctc_default_params();
+    p.ctc.beam_width = 0;
+    p.ctc.lm = NULL;
+    p.ctc.token_min_logp = p.ctc.lm_alpha = p.ctc.lm_beta = p.ctc.unk_logp10 = TALE_UNSET;
+    p.ctc.unk_penalty = p.ctc.unk_char_penalty = p.ctc.delim_insert_penalty = TALE_UNSET;
+    p.ctc.max_tokens_per_frame = -1;
     return p;
 }
 
@@ -121,6 +123,55 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+/* The CTC decoding: what the model recommends (its decoder block), with
+ * every field the caller set taking precedence.  The LM: the caller's file,
+ * else the model's when it is there (not with an explicit beam 1, which asks
+ * for greedy decoding); an LM needs the beam search, so a beam of 1 grows to
+ * the model's width (16 if it names none). */
+static void ctc_resolve(const tale_model *m, const tale_transcribe_params *p,
+                        tale_ctc_decoder_params *dec, int *beam, char *lm_path, size_t lm_size,
+                        char *note, size_t note_size)
+{
+    tale_ctc_decoder_params rec;
+    char lm_name[64];
+    tale_ctc_model_recommended(m, &rec, lm_name, sizeof lm_name);
+    const tale_ctc_decoder_params *u = &p->ctc;
+    *dec = rec;
+    if (tale_is_set(u->token_min_logp))
+        dec->token_min_logp = u->token_min_logp;
+    if (u->max_tokens_per_frame >= 0)
+        dec->max_tokens_per_frame = u->max_tokens_per_frame;
+    if (tale_is_set(u->lm_alpha))
+        dec->lm_alpha = u->lm_alpha;
+    if (tale_is_set(u->lm_beta))
+        dec->lm_beta = u->lm_beta;
+    if (tale_is_set(u->unk_logp10))
+        dec->unk_logp10 = u->unk_logp10;
+    if (tale_is_set(u->unk_penalty))
+        dec->unk_penalty = u->unk_penalty;
+    if (tale_is_set(u->unk_char_penalty))
+        dec->unk_char_penalty = u->unk_char_penalty;
+    if (tale_is_set(u->delim_insert_penalty))
+        dec->delim_insert_penalty = u->delim_insert_penalty;
+    dec->lm = NULL;
+    lm_path[0] = note[0] = '\0';
+    if (p->no_lm) {
+        /* none */
+    } else if (p->lm_path) {
+        snprintf(lm_path, lm_size, "%s", p->lm_path);
+    } else if (lm_name[0] && p->beam_size != 1) {
+        tale_error le;
+        if (tale_ctc_model_lm_path(m, lm_path, lm_size, &le) != TALE_OK) {
+            lm_path[0] = '\0';
+            snprintf(note, note_size, "%s; decoding without a language model", le.msg);
+        }
+    }
+    *beam = p->beam_size > 0 ? p->beam_size : 1;
+    if (lm_path[0] && *beam == 1) /* an LM needs the beam search */
+        *beam = p->beam_size <= 0 && rec.beam_width > 1 ? rec.beam_width : 16;
+    dec->beam_width = *beam;
+}
+
 /* CTC models: a runner for the log-probs, the decoder settings, an LM. */
 static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcribe_params *p,
                                        tale_transcriber **out, tale_error *err)
@@ -128,29 +179,33 @@ static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcrib
     tale_transcribe_params d = tale_transcribe_default_params();
     if (!p)
         p = &d;
-    if (p->beam_size < 1 || p->beam_size > 1024)
+    if (p->beam_size < 0 || p->beam_size > 1024)
         return tale_error_set(err, TALE_INVALID_ARG, "beam size %d (1..1024)", p->beam_size);
     tale_status st;
     tale_transcriber *tr = calloc(1, sizeof *tr);
     if (!tr)
         return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    char lm_path[4096];
+    int beam;
+    ctc_resolve(m, p, &tr->dec, &beam, lm_path, sizeof lm_path, tr->note, sizeof tr->note);
     tr->m = m;
     tr->p = *p;
+    tr->p.beam_size = beam;
     tr->language = strdup("da");
-    tr->lm_path = dup_or_null(p->lm_path);
+    tr->lm_path = lm_path[0] ? strdup(lm_path) : NULL;
     tr->p.language = tr->language;
     tr->p.prompt = NULL;
     tr->p.vad_model = NULL;
     tr->p.lm_path = tr->lm_path;
     tr->lang_id = tr->used_lang = asr_lang_index("da");
     tr->win = malloc(WIN_SAMPLES * sizeof(float));
-    if (!tr->language || !tr->win || (p->lm_path && !tr->lm_path)) {
+    if (!tr->language || !tr->win || (lm_path[0] && !tr->lm_path)) {
         st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
         goto fail;
     }
     if ((st = tale_ctc_runner_new(m, p->n_threads, &tr->ctc, err)))
         goto fail;
-    if (p->lm_path && (st = tale_lm_open(p->lm_path, &tr->lm, err)))
+    if (tr->lm_path && (st = tale_lm_open(tr->lm_path, &tr->lm, err)))
         goto fail;
     *out = tr;
     return TALE_OK;
@@ -175,6 +230,11 @@ tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_para
     tale_transcribe_params d = tale_transcribe_default_params();
     if (!p)
         p = &d;
+    if (p->beam_size == 0) { /* Whisper's recommendation: greedy */
+        d = *p;
+        d.beam_size = 1;
+        p = &d;
+    }
     const char *lang = p->language ? p->language : "da";
     int lang_id = -1;
     if (strcmp(lang, "auto") != 0) {
@@ -486,14 +546,9 @@ static tale_status add_ctc_segment(void *ud, int64_t start_ms, int64_t end_ms, c
 static tale_status run_ctc(tale_transcriber *tr, source *src, int64_t total, tale_error *err)
 {
     const tale_transcribe_params *p = &tr->p;
-    tale_ctc_decoder_params dp = tale_ctc_default_params();
+    tale_ctc_decoder_params dp = tr->dec;
     dp.beam_width = p->beam_size;
     dp.lm = tr->lm;
-    dp.lm_alpha = p->lm_alpha;
-    dp.lm_beta = p->lm_beta;
-    dp.unk_penalty = p->unk_penalty;
-    dp.unk_char_penalty = p->unk_char_penalty;
-    dp.delim_insert_penalty = p->delim_insert_penalty;
     dp.should_abort = p->should_abort;
     dp.user_data = p->user_data;
     clear_segments(tr);
@@ -531,6 +586,9 @@ static tale_status run(tale_transcriber *tr, source *src, int64_t total, tale_er
     clear_segments(tr);
     tr->n_ctx = 0;
     tr->duration_ms = 0;
+    /* each input starts from the seed: a file's transcript does not depend
+     * on what the transcriber decoded before (temperature fallback samples) */
+    tr->rng = p->seed;
     tr->used_lang = tr->lang_id >= 0 ? tr->lang_id : 0;
     int detected = tr->lang_id >= 0;
     int64_t seek = 0;
@@ -710,4 +768,19 @@ tale_status tale_transcribe_file(tale_transcriber *tr, const char *path, tale_er
     }
     tale_audio_close(s.audio);
     return st;
+}
+
+void tale_transcriber_decoding(const tale_transcriber *tr, tale_decoding_info *out)
+{
+    if (!out)
+        return;
+    memset(out, 0, sizeof *out);
+    out->note = "";
+    if (!tr)
+        return;
+    out->beam_size = tr->p.beam_size;
+    out->lm_path = tr->lm_path;
+    out->ctc = tr->dec;
+    out->ctc.lm = tr->lm;
+    out->note = tr->note;
 }

@@ -214,20 +214,12 @@ int main(int argc, char **argv)
     memset(&c, 0, sizeof c);
     c.verbose = verbose;
     tale_dictation_params dp = tale_dictation_default_params();
-    /* the model's recommended decoding, as tale dictate uses it */
-    char lm_path[4096], decoding[160] = "greedy";
-    tale_ctc_model_decoding dec;
-    if (!greedy && tale_ctc_model_decoding_get(m, &dec) && dec.lm[0] &&
-        tale_ctc_model_lm_path(m, lm_path, sizeof lm_path, &e) == TALE_OK) {
-        dp.asr.lm_path = lm_path;
-        dp.asr.beam_size = dec.beam_width > 1 ? dec.beam_width : 16;
-        dp.asr.lm_alpha = dec.lm_alpha;
-        dp.asr.lm_beta = dec.lm_beta;
-        dp.asr.unk_penalty = dec.unk_penalty;
-        dp.asr.unk_char_penalty = dec.unk_char_penalty;
-        dp.asr.delim_insert_penalty = dec.delim_insert_penalty;
-        snprintf(decoding, sizeof decoding, "beam %d + LM %.120s", dp.asr.beam_size,
-                 strrchr(lm_path, '/') ? strrchr(lm_path, '/') + 1 : lm_path);
+    /* the model's recommended decoding, as tale dictate uses it (the library's
+     * default); --greedy: greedy without an LM */
+    char decoding[160] = "greedy";
+    if (greedy) {
+        dp.asr.beam_size = 1;
+        dp.asr.no_lm = 1;
     }
     dp.partial_interval_ms = partial_ms;
     dp.punctuate = punct;
@@ -243,6 +235,12 @@ int main(int argc, char **argv)
         return 1;
     }
     t_new = now_s() - t_new;
+    tale_decoding_info di;
+    tale_dictation_decoding(d, &di);
+    if (di.beam_size > 1)
+        snprintf(decoding, sizeof decoding, "beam %d + LM %.120s", di.beam_size,
+                 !di.lm_path ? "none"
+                 : strrchr(di.lm_path, '/') ? strrchr(di.lm_path, '/') + 1 : di.lm_path);
     size_t chunk = (size_t)chunk_ms * TALE_SAMPLE_RATE_HZ / 1000;
     double t0 = now_s(), worst_push = 0;
     int rc = 0;

@@ -57,18 +57,11 @@ void cli_progress_free(cli_progress *p); /* clears the line; NULL ok */
 /* Verbose logging to stderr (-v): installs a tale_set_log callback. */
 void cli_enable_verbose(int level);
 
-/* CTC models: apply the decoding the model recommends (config.json
- * "decoder": beam, LM weight and bonus, unknown-word penalties, its LM under
- * data/models/lm/) where the user's flags leave it open; a missing LM gives a
- * one-line note and greedy decoding.  Not a CTC model: nothing changes. */
-typedef struct cli_ctc_flags {
-    int set_beam, set_alpha, set_beta, no_lm, verbose;
-} cli_ctc_flags;
-struct tale_model;
-struct tale_transcribe_params;
-void cli_ctc_decoding(const char *cmd, const struct tale_model *m,
-                      struct tale_transcribe_params *tp, const cli_ctc_flags *fl, char *lm_buf,
-                      size_t lm_size);
+/* Print the note a transcriber left (e.g. the model's LM is missing) and,
+ * with verbose, the CTC decoding in use, to stderr. */
+struct tale_decoding_info;
+void cli_decoding_report(const char *cmd, const struct tale_decoding_info *di, int is_ctc,
+                         int verbose);
 
 /* ---- subcommands -------------------------------------------------------- */
 int cmd_transcribe(int argc, char **argv);

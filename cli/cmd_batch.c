@@ -414,9 +414,6 @@ static int batch_run(int argc, char **argv)
     }
     tale_transcribe_params tp = tale_transcribe_default_params();
     tp.n_threads = threads;
-    char lm_buf[4096];
-    cli_ctc_flags fl = {0, 0, 0, 0, verbose};
-    cli_ctc_decoding("tale batch", m, &tp, &fl, lm_buf, sizeof lm_buf);
     ws = calloc((size_t)jobs, sizeof *ws);
     if (!ws) {
         cli_errorf("%s: out of memory", outdir);
@@ -437,6 +434,11 @@ static int batch_run(int argc, char **argv)
         if (tale_transcriber_new(m, &tp, &ws[j].tr, &err) != TALE_OK) {
             cli_report(&err);
             break;
+        }
+        if (j == 0) {
+            tale_decoding_info di;
+            tale_transcriber_decoding(ws[0].tr, &di);
+            cli_decoding_report("tale batch", &di, tale_model_kind(m) == TALE_MODEL_CTC, verbose);
         }
         if (j > 0 && pthread_create(&ws[j].th, NULL, work, &ws[j]) != 0) {
             cli_errorf("%s: cannot start a worker thread", outdir);

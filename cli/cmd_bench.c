@@ -11,6 +11,7 @@
  */
 #include "cli.h"
 #include "tale_bench.h"
+#include "tale_asr.h"
 #include "tale_json.h"
 
 #include <math.h>
@@ -20,7 +21,8 @@
 /* ---- tale bench asr --------------------------------------------------------- */
 
 static const cli_opt asr_opts[] = {
-    {"model", 'm', "MODEL", "a model to benchmark (repeat for several, side by side)"},
+    {"model", 'm', "MODEL", "a model (path or name) to benchmark; repeat for several, side by "
+                            "side (default: the default model, tale-da-ctc-small)"},
     {"hyp", 0, "FILE", "also score precomputed hypotheses (TSV audio<TAB>text; repeatable)"},
     {"manifest", 0, "FILE|DIR", "TSV audio<TAB>text[<TAB>speaker[<TAB>duration]] or a folder"},
     {"out", 'o', "DIR", "write report.json, report.md and wer_rtf.png into DIR"},
@@ -72,7 +74,7 @@ static void print_summary(const tale_bench_asr_report *r)
 
 static int bench_asr(int argc, char **argv)
 {
-    static const char *usage = "tale bench asr -m MODEL [-m MODEL2 ...] --manifest FILE|DIR "
+    static const char *usage = "tale bench asr [-m MODEL [-m MODEL2 ...]] --manifest FILE|DIR "
                                "[--out DIR] [--json] [--seed N] [-t THREADS]";
     cli_parser ps;
     cli_parser_init(&ps, "tale bench asr", argc, argv, asr_opts);
@@ -144,10 +146,14 @@ static int bench_asr(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (!n_sys || !manifest_path) {
-        fprintf(stderr, "tale bench asr: need -m MODEL (or --hyp FILE) and --manifest FILE\n"
-                        "usage: %s\n", usage);
+    if (!manifest_path) {
+        fprintf(stderr, "tale bench asr: need --manifest FILE\nusage: %s\n", usage);
         return CLI_USAGE;
+    }
+    if (!n_sys) { /* the default model, as tale transcribe uses it */
+        sys[0].path = TALE_CTC_DEFAULT_MODEL;
+        sys[0].backend = tale_bench_tale_backend();
+        n_sys = 1;
     }
 
     int rc = CLI_FAIL;

@@ -283,10 +283,8 @@ int cmd_dictate(int argc, char **argv)
     cli_parser_init(&p, "tale dictate", argc, argv, opts);
     tale_mic_params mp = tale_mic_default_params();
     tale_dictation_params dp = tale_dictation_default_params();
-    cli_ctc_flags fl = {0, 0, 0, 0, 0};
-    char lm_buf[4096];
     tale_model_params modp = tale_model_default_params();
-    int json = 0, list = 0, fast = 0, vad_only = 0;
+    int json = 0, list = 0, fast = 0, vad_only = 0, verbose = 0;
     double seconds = 0, x;
     const char *input = NULL, *model_path = NULL;
     const char *val;
@@ -332,13 +330,12 @@ int cmd_dictate(int argc, char **argv)
             if (cli_parse_int("tale dictate", "beam", val, 1, 1024, &v))
                 return CLI_USAGE;
             dp.asr.beam_size = (int)v;
-            fl.set_beam = 1;
             break;
         case OPT_LM:
             dp.asr.lm_path = val;
             break;
         case OPT_NO_LM:
-            fl.no_lm = 1;
+            dp.asr.no_lm = 1;
             break;
         case OPT_PARTIAL_MS:
             if (cli_parse_int("tale dictate", "partial-ms", val, 0, 60000, &v))
@@ -368,7 +365,7 @@ int cmd_dictate(int argc, char **argv)
             break;
         case OPT_VERBOSE:
             cli_enable_verbose(TALE_LOG_DEBUG);
-            fl.verbose = 1;
+            verbose = 1;
             break;
         case OPT_HELP:
             cli_print_help(stdout, usage, about, opts);
@@ -427,11 +424,14 @@ int cmd_dictate(int argc, char **argv)
             cli_report(&err);
             goto done;
         }
-        cli_ctc_decoding("tale dictate", model, &dp.asr, &fl, lm_buf, sizeof lm_buf);
         if (tale_dictation_new(model, &dp, &d, &err) != TALE_OK) {
             cli_report(&err);
             goto done;
         }
+        tale_decoding_info di;
+        tale_dictation_decoding(d, &di);
+        cli_decoding_report("tale dictate", &di, tale_model_kind(model) == TALE_MODEL_CTC,
+                            verbose);
     }
     if (src.mic) {
         fprintf(stderr, "tale: listening on %s (%d Hz, %d ch)%s\n", tale_mic_device_name(src.mic),

@@ -169,8 +169,7 @@ int cmd_transcribe(int argc, char **argv)
     tale_transcribe_params tp = tale_transcribe_default_params();
     tale_model_params mp = tale_model_default_params();
     const char *model_path = NULL, *outdir = NULL, *formats = "txt";
-    int stats = 0, set_beam = 0, set_alpha = 0, set_beta = 0, no_lm = 0, verbose = 0;
-    char lm_buf[4096];
+    int stats = 0, verbose = 0;
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     int n_files = 0;
     if (!files)
@@ -192,7 +191,6 @@ int cmd_transcribe(int argc, char **argv)
         case O_BEAM:
             if (cli_parse_int(ps.cmd, "beam", v, 1, 1024, &lv)) goto usage_err;
             tp.beam_size = (int)lv; /* Whisper models take 1..16: the library says so */
-            set_beam = 1;
             break;
         case O_PATIENCE:
             if (cli_parse_double(ps.cmd, "patience", v, 0.1, 10, &dv)) goto usage_err;
@@ -218,16 +216,14 @@ int cmd_transcribe(int argc, char **argv)
             tp.max_tokens = (int)lv;
             break;
         case O_LM: tp.lm_path = v; break;
-        case O_NOLM: no_lm = 1; break;
+        case O_NOLM: tp.no_lm = 1; break;
         case O_LMALPHA:
             if (cli_parse_double(ps.cmd, "lm-alpha", v, 0, 10, &dv)) goto usage_err;
-            tp.lm_alpha = (float)dv;
-            set_alpha = 1;
+            tp.ctc.lm_alpha = (float)dv;
             break;
         case O_LMBETA:
             if (cli_parse_double(ps.cmd, "lm-beta", v, -20, 20, &dv)) goto usage_err;
-            tp.lm_beta = (float)dv;
-            set_beta = 1;
+            tp.ctc.lm_beta = (float)dv;
             break;
         case O_THREADS:
             if (cli_parse_int(ps.cmd, "threads", v, 1, 256, &lv)) goto usage_err;
@@ -323,18 +319,19 @@ int cmd_transcribe(int argc, char **argv)
         free(files);
         return CLI_FAIL;
     }
-    t_load = now_s() - t_load;
     cli_progress *prog = cli_progress_new("transcribing");
     tp.on_progress = cli_progress_update;
     tp.user_data = prog;
     tale_transcriber *tr = NULL;
-    cli_ctc_flags fl = {set_beam, set_alpha, set_beta, no_lm, verbose};
-    cli_ctc_decoding("tale transcribe", m, &tp, &fl, lm_buf, sizeof lm_buf);
     if (tale_transcriber_new(m, &tp, &tr, &err) != TALE_OK) {
         cli_report(&err);
         rc = CLI_FAIL;
         goto done;
     }
+    t_load = now_s() - t_load; /* the model and what the transcriber loads (its LM) */
+    tale_decoding_info di;
+    tale_transcriber_decoding(tr, &di);
+    cli_decoding_report("tale transcribe", &di, tale_model_kind(m) == TALE_MODEL_CTC, verbose);
     for (int i = 0; i < n_files; i++) {
         cli_progress_set_label(prog, files[i]);
         double t0 = now_s();
@@ -360,7 +357,7 @@ int cmd_transcribe(int argc, char **argv)
             double audio_s = (double)tale_transcriber_duration_ms(tr) / 1000.0;
             fprintf(stderr,
                     "tale: stats: %s: audio %.2f s, transcribed in %.2f s, real-time factor %.3f, "
-                    "model load %.2f s, peak memory %.1f MiB, %zu segments\n",
+                    "model and LM load %.2f s, peak memory %.1f MiB, %zu segments\n",
                     files[i], audio_s, dt, audio_s > 0 ? dt / audio_s : 0.0, t_load,
                     (double)ru.ru_maxrss / 1024.0, tale_transcriber_n_segments(tr));
         }

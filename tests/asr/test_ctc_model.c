@@ -413,14 +413,15 @@ static const char *config_with(const char *name, const char *extra)
 static void test_decoding_block(void **state)
 {
     (void)state;
-    tale_ctc_model_decoding d;
+    tale_ctc_decoder_params d;
+    char lm[64];
     /* not a CTC model: the library defaults, beam 1, no LM */
-    assert_int_equal(tale_ctc_model_decoding_get(NULL, &d), 0);
+    assert_int_equal(tale_ctc_model_recommended(NULL, &d, lm, sizeof lm), 0);
     tale_ctc_decoder_params dp = tale_ctc_default_params();
     assert_int_equal(d.beam_width, 1);
     assert_float_equal(d.lm_alpha, dp.lm_alpha, 0);
     assert_float_equal(d.unk_penalty, dp.unk_penalty, 0);
-    assert_string_equal(d.lm, "");
+    assert_string_equal(lm, "");
     const char *dir = config_with("ctc-dec", "\"decoder\": {\"beam_width\": 7, \"lm_alpha\": 0.25, "
                                   "\"lm_beta\": -1.5, \"unk_penalty\": -3, \"unk_char_penalty\": "
                                   "-0.5, \"delim_insert_penalty\": -4, "
@@ -428,14 +429,14 @@ static void test_decoding_block(void **state)
     tale_model *m;
     tale_error e;
     assert_int_equal(tale_model_open(dir, NULL, &m, &e), TALE_OK);
-    assert_int_equal(tale_ctc_model_decoding_get(m, &d), 1);
+    assert_int_equal(tale_ctc_model_recommended(m, &d, lm, sizeof lm), 1);
     assert_int_equal(d.beam_width, 7);
     assert_float_equal(d.lm_alpha, 0.25f, 0);
     assert_float_equal(d.lm_beta, -1.5f, 0);
     assert_float_equal(d.unk_penalty, -3.0f, 0);
     assert_float_equal(d.unk_char_penalty, -0.5f, 0);
     assert_float_equal(d.delim_insert_penalty, -4.0f, 0);
-    assert_string_equal(d.lm, "no-such-lm-file.arpa");
+    assert_string_equal(lm, "no-such-lm-file.arpa");
     char path[4096];
     assert_int_equal(tale_ctc_model_lm_path(m, path, sizeof path, &e), TALE_IO);
     assert_non_null(strstr(e.msg, "models/lm/no-such-lm-file.arpa"));
@@ -471,9 +472,9 @@ static void test_decoding_block(void **state)
     /* an empty block: defaults, and no LM to look for */
     dir = config_with("ctc-dec-empty", "\"decoder\": {}");
     assert_int_equal(tale_model_open(dir, NULL, &m, &e), TALE_OK);
-    assert_int_equal(tale_ctc_model_decoding_get(m, &d), 1);
+    assert_int_equal(tale_ctc_model_recommended(m, &d, lm, sizeof lm), 1);
     assert_int_equal(d.beam_width, 1);
-    assert_string_equal(d.lm, "");
+    assert_string_equal(lm, "");
     assert_int_equal(tale_ctc_model_lm_path(m, path, sizeof path, &e), TALE_INVALID_ARG);
     tale_model_free(m);
     /* bad blocks: the file and the key are named */
@@ -487,6 +488,95 @@ static void test_decoding_block(void **state)
                       TALE_BAD_MODEL, "decoder.lm");
     expect_open_fails(config_with("ctc-dec-type", "\"decoder\": [1]"), TALE_BAD_MODEL,
                       "ctc-dec-type/config.json");
+}
+
+static const char *SMALL_ARPA = "\\data\\\nngram 1=4\n\n\\1-grams:\n-1.0\t<unk>\n-99\t<s>\n"
+                                "-0.7\t</s>\n-0.6\tdet\n\n\\end\\\n";
+
+/* The transcriber decodes as the model recommends unless the caller sets a
+ * field: tale transcribe, dictate, batch and bench asr all rely on this. */
+static void test_transcriber_resolves_decoding(void **state)
+{
+    (void)state;
+    const char *dir = config_with("ctc-res", "\"decoder\": {\"beam_width\": 7, \"lm_alpha\": 0.25, "
+                                  "\"lm_beta\": -1.5, \"unk_penalty\": -3, \"unk_char_penalty\": "
+                                  "-0.5, \"delim_insert_penalty\": -4, \"lm\": \"lille.arpa\"}");
+    tale_model *m;
+    tale_error e;
+    assert_int_equal(tale_model_open(dir, NULL, &m, &e), TALE_OK);
+    const char *old_dd = getenv("TALE_DATA_DIR");
+    char *saved = old_dd ? strdup(old_dd) : NULL;
+    assert_int_equal(tt_sh("mkdir -p '%s'", tt_tmp("res/models/lm")), 0);
+    setenv("TALE_DATA_DIR", tt_tmp("res"), 1);
+    tale_transcriber *tr;
+    tale_decoding_info di;
+    tale_transcribe_params tp = tale_transcribe_default_params();
+    /* the LM named by the model is missing: a note, and greedy decoding */
+    remove(tt_tmp("res/models/lm/lille.arpa"));
+    assert_int_equal(tale_transcriber_new(m, &tp, &tr, &e), TALE_OK);
+    tale_transcriber_decoding(tr, &di);
+    assert_int_equal(di.beam_size, 1);
+    assert_null(di.lm_path);
+    assert_non_null(strstr(di.note, "lille.arpa"));
+    assert_non_null(strstr(di.note, "without a language model"));
+    assert_float_equal(di.ctc.lm_alpha, 0.25f, 0);
+    tale_transcriber_free(tr);
+    /* with it: the model's beam, LM and weights */
+    assert_int_equal(tt_write_file(tt_tmp("res/models/lm/lille.arpa"), SMALL_ARPA,
+                                   strlen(SMALL_ARPA)), 0);
+    assert_int_equal(tale_transcriber_new(m, &tp, &tr, &e), TALE_OK);
+    tale_transcriber_decoding(tr, &di);
+    assert_int_equal(di.beam_size, 7);
+    assert_non_null(di.lm_path);
+    assert_non_null(strstr(di.lm_path, "lille.arpa"));
+    assert_string_equal(di.note, "");
+    assert_float_equal(di.ctc.lm_alpha, 0.25f, 0);
+    assert_float_equal(di.ctc.lm_beta, -1.5f, 0);
+    assert_float_equal(di.ctc.unk_penalty, -3.0f, 0);
+    assert_float_equal(di.ctc.unk_char_penalty, -0.5f, 0);
+    assert_float_equal(di.ctc.delim_insert_penalty, -4.0f, 0);
+    tale_transcriber_free(tr);
+    /* the caller overrides one field; the rest stay the model's */
+    tp.ctc.lm_alpha = 0.9f;
+    tp.beam_size = 3;
+    assert_int_equal(tale_transcriber_new(m, &tp, &tr, &e), TALE_OK);
+    tale_transcriber_decoding(tr, &di);
+    assert_int_equal(di.beam_size, 3);
+    assert_float_equal(di.ctc.lm_alpha, 0.9f, 0);
+    assert_float_equal(di.ctc.lm_beta, -1.5f, 0);
+    assert_non_null(di.lm_path);
+    tale_transcriber_free(tr);
+    /* beam 1 asks for greedy decoding: no LM */
+    tp = tale_transcribe_default_params();
+    tp.beam_size = 1;
+    assert_int_equal(tale_transcriber_new(m, &tp, &tr, &e), TALE_OK);
+    tale_transcriber_decoding(tr, &di);
+    assert_int_equal(di.beam_size, 1);
+    assert_null(di.lm_path);
+    tale_transcriber_free(tr);
+    /* no_lm: greedy too */
+    tp = tale_transcribe_default_params();
+    tp.no_lm = 1;
+    assert_int_equal(tale_transcriber_new(m, &tp, &tr, &e), TALE_OK);
+    tale_transcriber_decoding(tr, &di);
+    assert_int_equal(di.beam_size, 1);
+    assert_null(di.lm_path);
+    tale_transcriber_free(tr);
+    /* the caller's LM with beam 1: an LM needs the beam search (16) */
+    tp = tale_transcribe_default_params();
+    tp.beam_size = 1;
+    tp.lm_path = tt_tmp("res/models/lm/lille.arpa");
+    assert_int_equal(tale_transcriber_new(m, &tp, &tr, &e), TALE_OK);
+    tale_transcriber_decoding(tr, &di);
+    assert_int_equal(di.beam_size, 16);
+    assert_non_null(di.lm_path);
+    tale_transcriber_free(tr);
+    if (saved)
+        setenv("TALE_DATA_DIR", saved, 1);
+    else
+        unsetenv("TALE_DATA_DIR");
+    free(saved);
+    tale_model_free(m);
 }
 
 int main(void)
@@ -505,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_default_model_path),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_decoding_block),
+        cmocka_unit_test(test_transcriber_resolves_decoding),
     };
     return cmocka_run_group_tests_name("asr_ctc_model", tests, NULL, NULL);
 }

@@ -317,8 +317,16 @@ static void test_params_language_prompt_abort(void **state)
     assert_null(tr);
     assert_non_null(strstr(err.msg, "xx"));
     p.language = "da";
-    p.beam_size = 0;
+    p.beam_size = -1;
     assert_int_equal(tale_transcriber_new(m, &p, &tr, &err), TALE_INVALID_ARG);
+    p.beam_size = 17;
+    assert_int_equal(tale_transcriber_new(m, &p, &tr, &err), TALE_INVALID_ARG);
+    p.beam_size = 0; /* the model's recommendation: greedy for Whisper */
+    assert_int_equal(tale_transcriber_new(m, &p, &tr, &err), TALE_OK);
+    tale_decoding_info di;
+    tale_transcriber_decoding(tr, &di);
+    assert_int_equal(di.beam_size, 1);
+    tale_transcriber_free(tr);
     p.beam_size = 1;
     p.prompt = "bl\xc3";
     assert_int_equal(tale_transcriber_new(m, &p, &tr, &err), TALE_BAD_UTF8);

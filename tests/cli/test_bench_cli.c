@@ -1,6 +1,7 @@
 /* test_bench_cli.c — the `tale bench` program: exit codes, reports, JSON. */
 #include "tale_test.h"
 #include "tt_ctc_model.h"
+#include "tale_json.h"
 
 #include <libgen.h>
 #include <stdio.h>
@@ -64,7 +65,7 @@ static void test_usage(void **state)
     out = slurp("out.txt");
     assert_non_null(strstr(out, "--manifest"));
     free(out);
-    assert_int_equal(run_tale("bench asr --manifest x.tsv"), 2); /* no model */
+    assert_int_equal(run_tale("bench asr --manifest x.tsv"), 1); /* default model; no manifest */
     assert_int_equal(run_tale("bench asr -m x"), 2);             /* no manifest */
     assert_int_equal(run_tale("bench asr -m x --manifest m --seed abc"), 2);
     assert_int_equal(run_tale("bench asr -m x --manifest m --numbers roman"), 2);
@@ -287,6 +288,79 @@ static void test_asr_model_on_speech(void **state)
     free(png);
 }
 
+/* bench asr and transcribe decode alike: for each model, the hypotheses in
+ * bench asr's report equal tale transcribe's text for the same files,
+ * byte for byte (the library applies the model's recommended decoding for
+ * both).  No -m: the default model; a model can also be given by name. */
+static void check_same_hyps(const char *model_arg, const char *label)
+{
+    char args[2600];
+    snprintf(args, sizeof args, "bench asr %s --manifest speech.tsv --out same --json",
+             model_arg);
+    if (run_tale(args) != 0)
+        fail_msg("%s: tale %s: %s", label, args, slurp("err.txt"));
+    tale_jval *doc;
+    tale_error e;
+    if (tale_json_parse_file(tt_tmp("same/report.json"), &doc, &e) != TALE_OK)
+        fail_msg("%s", e.msg);
+    const tale_jval *utts =
+        tale_jobj_get(tale_jarr_at(tale_jobj_get(doc, "models"), 0), "utterances");
+    assert_int_equal(tale_jval_len(utts), 3);
+    for (size_t i = 0; i < 3; i++) {
+        const tale_jval *u = tale_jarr_at(utts, i);
+        const char *id = tale_jval_str(tale_jobj_get(u, "id"));
+        const char *hyp = tale_jval_str(tale_jobj_get(u, "hyp"));
+        assert_non_null(id);
+        assert_non_null(hyp);
+        snprintf(args, sizeof args, "transcribe %s '%s'", model_arg, id);
+        if (run_tale(args) != 0)
+            fail_msg("%s: tale %s: %s", label, args, slurp("err.txt"));
+        char *out = slurp("out.txt");
+        char *end = out + strlen(out);
+        while (end > out && end[-1] == '\n')
+            *--end = '\0';
+        if (strcmp(out, hyp) != 0)
+            fail_msg("%s, %s: bench asr '%s' but transcribe '%s'", label, id, hyp, out);
+        free(out);
+    }
+    tale_jval_free(doc);
+}
+
+static void test_bench_matches_transcribe(void **state)
+{
+    (void)state;
+    if (tt_sh("test -f '%s'", tt_tmp("speech.tsv")) != 0)
+        tt_skip("no synthetic speech (espeak-ng or sox missing)");
+    check_same_hyps("", "default model (no -m)");
+    check_same_hyps("-m tale-da-ctc-small", "default model by name");
+    /* a CTC model whose decoder block names an LM: beam search + LM in both */
+    assert_int_equal(tt_sh("rm -rf '%s' && mkdir -p '%s' '%s'", tt_tmp("ctclm"), tt_tmp("ctclm"),
+                           tt_tmp("lmdata/models/lm")), 0);
+    assert_int_equal(tt_write_random_ctc_model(tt_tmp("ctclm"), 11), 0);
+    assert_int_equal(tt_sh("cd '%s' && sed -i 's/^{/{\"decoder\": {\"beam_width\": 8, "
+                           "\"lm_alpha\": 0.7, \"lm\": \"t.arpa\"}, /' ctclm/config.json",
+                           tt_tmpdir()), 0);
+    write_text("lmdata/models/lm/t.arpa",
+               "\\data\\\nngram 1=5\n\n\\1-grams:\n-1.0\t<unk>\n-99\t<s>\n-0.7\t</s>\n"
+               "-0.6\tgod\n-0.8\tmorgen\n\n\\end\\\n");
+    char abs[4096];
+    assert_non_null(realpath(tt_tmp("lmdata"), abs));
+    setenv("TALE_DATA_DIR", abs, 1);
+    check_same_hyps("-m ctclm", "CTC model with a decoder block and LM");
+    /* and the LM was in use (the verbose line says so) */
+    assert_int_equal(run_tale("transcribe -v -m ctclm s0.wav"), 0);
+    char *err = slurp("err.txt");
+    assert_non_null(strstr(err, "beam 8, LM "));
+    free(err);
+    unsetenv("TALE_DATA_DIR");
+    const char *wm = "testvectors/whisper/case-a/model.bin";
+    if (tt_have_data(wm)) {
+        char arg[2200];
+        snprintf(arg, sizeof arg, "-m '%s'", tt_data(wm));
+        check_same_hyps(arg, "Whisper ggml model");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_asr_errors),
         cmocka_unit_test(test_speed),
         cmocka_unit_test(test_asr_model_on_speech),
+        cmocka_unit_test(test_bench_matches_transcribe),
     };
     return cmocka_run_group_tests_name("cli_bench", tests, find_tale, NULL);
 }

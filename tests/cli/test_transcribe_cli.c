@@ -204,8 +204,8 @@ static void test_ctc_decoding_choice(void **state)
     free(e);
     /* an explicit LM: the beam search at the model's width */
     const char *arpa = tt_tmp("tiny.arpa");
-    const char *txt = "\\data\\\nngram 1=4\n\n\\1-grams:\n-1.0\t<s>\t0\n-1.0\t</s>\n"
-                      "-0.5\thej\t0\n-1.0\t<unk>\n\n\\end\\\n";
+    const char *txt = "\\data\\\nngram 1=4\n\n\\1-grams:\n-1.0\t<s>\n-1.0\t</s>\n"
+                      "-0.5\thej\n-1.0\t<unk>\n\n\\end\\\n";
     assert_int_equal(tt_write_file(arpa, txt, strlen(txt)), 0);
     assert_int_equal(tt_sh("%s transcribe -v --lm %s %s 2>%s", TALE, arpa, nosuch, log), 1);
     e = tt_read_file(log, &n);
