@@ -512,6 +512,41 @@ TALE_API int64_t tale_transcriber_duration_ms(const tale_transcriber *tr);
  * (tale_transcriber_duration_ms() long).  0 otherwise. */
 TALE_API int tale_transcriber_partial(const tale_transcriber *tr);
 
+/* ---- the Whisper stages, one call per arrow ------------------------------
+ * log-mel (tale_mel_compute) → tale_whisper_encode → tale_whisper_decode
+ * (one step: logits of the last token) → tale_whisper_detokenize.  For
+ * callers with their own decoding loop; tale_transcriber runs the same
+ * stages.  A state belongs to one thread; the model must outlive it.
+ *   tale_whisper_state *s;  tale_whisper_state_new(model, 2, &s, &err);
+ *   tale_whisper_encode(s, mel, 3000, &err);          // mel[n_mels][3000]
+ *   tale_whisper_decode(s, prompt, 4, 0, &logits, &err);   // logits[n_vocab]
+ *   tale_whisper_decode(s, &next, 1, 4, &logits, &err);    // KV cache kept
+ */
+typedef struct tale_whisper_state tale_whisper_state;
+TALE_API tale_status tale_whisper_state_new(const tale_model *m, int n_threads,
+                                            tale_whisper_state **out, tale_error *err);
+TALE_API void tale_whisper_state_free(tale_whisper_state *s); /* NULL ok */
+/* The encoder over one 30-s window: mel[n_mels][mel_stride], the first
+ * 3000 frames used; also computes every decoder layer's cross-attention
+ * keys and values.  Resets nothing else: start decoding at n_past 0. */
+TALE_API tale_status tale_whisper_encode(tale_whisper_state *s, const float *mel, int mel_stride,
+                                         tale_error *err);
+/* Feed tokens[0..n_tokens) at positions n_past.. (the KV cache holds the
+ * positions before); *logits = the next-token logits after the last one
+ * ([tale_whisper_n_vocab] floats, owned by s, valid until the next call). */
+TALE_API tale_status tale_whisper_decode(tale_whisper_state *s, const int32_t *tokens,
+                                         int n_tokens, int n_past, const float **logits,
+                                         tale_error *err);
+TALE_API int tale_whisper_n_vocab(const tale_whisper_state *s);
+/* Text of the regular tokens among ids (specials and timestamps skipped;
+ * a character cut at the end becomes U+FFFD); *text is NUL-terminated,
+ * release it with tale_free(). */
+TALE_API tale_status tale_whisper_detokenize(const tale_model *m, const int32_t *ids, int n,
+                                             char **text, tale_error *err);
+/* Text → token ids (byte-level BPE); up to max written, *n the full count. */
+TALE_API tale_status tale_whisper_tokenize(const tale_model *m, const char *text, int32_t *ids,
+                                           int max, int *n, tale_error *err);
+
 /* The decoding a transcriber settled on, after the model's recommendation
  * and the caller's settings: for --verbose lines and benchmarks.  Strings
  * belong to tr. */
