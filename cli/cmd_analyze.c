@@ -16,6 +16,7 @@ static const cli_opt opts[] = {
     {"tagger", 0, "MODEL", "tagger model (default: da-tagger.tnlp in the model folder)"},
     {"ner-model", 0, "MODEL", "NER model (default: da-ner.tnlp in the model folder)"},
     {"no-ner", 0, NULL, "skip named entities"},
+    {"chunk-bytes", 0, "N", "analyze in pieces of about N bytes cut at sentence starts (default 65536; 0: all at once)"},
     {"help", 'h', NULL, "show this help"},
     {0},
 };
@@ -64,13 +65,31 @@ static char *read_all(const char *path, size_t *len, tale_error *err)
 
 static const char *or_us(const char *s) { return s ? s : "_"; }
 
-static void write_text(FILE *fp, const tale_doc *doc)
+/* An entity of the JSON "entities" list: they follow all sentences, so they
+ * are kept while the pieces are written. */
+typedef struct entity {
+    char type[16];
+    size_t start, end;
+} entity;
+
+/* Output state across the pieces of one input. */
+typedef struct writer {
+    FILE *fp;
+    int fmt;
+    tale_json *j;
+    size_t n_sent; /* sentences written */
+    entity *ent;
+    size_t n_ent, cap_ent;
+} writer;
+
+static void write_text(writer *w, const tale_doc *doc)
 {
     size_t len;
     const char *text = tale_doc_text(doc, &len);
+    FILE *fp = w->fp;
     for (size_t s = 0; s < tale_doc_n_sentences(doc); s++) {
         tale_span sp = tale_doc_sentence(doc, s);
-        fprintf(fp, "# sentence %zu: ", s + 1);
+        fprintf(fp, "# sentence %zu: ", w->n_sent + s + 1);
         for (size_t k = sp.start; k < sp.end && k < len; k++)
             fputc(text[k] == '\n' || text[k] == '\r' ? ' ' : text[k], fp);
         fputc('\n', fp);
@@ -82,11 +101,9 @@ static void write_text(FILE *fp, const tale_doc *doc)
     }
 }
 
-static void write_json(FILE *fp, const tale_doc *doc, const char *file, int pretok)
+static void json_begin(writer *w, const char *file, int pretok, size_t len)
 {
-    size_t len;
-    const char *text = tale_doc_text(doc, &len);
-    tale_json *j = tale_json_writer_new(fp, 0);
+    tale_json *j = w->j;
     tale_json_obj_begin(j);
     tale_json_key(j, "schema");
     tale_json_int(j, 1);
@@ -100,13 +117,20 @@ static void write_json(FILE *fp, const tale_doc *doc, const char *file, int pret
     tale_json_int(j, (long long)len);
     tale_json_key(j, "sentences");
     tale_json_arr_begin(j);
+}
+
+/* The sentences of one piece (offsets + base); its entities into w->ent.
+ * -1 when out of memory. */
+static int json_piece(writer *w, const tale_doc *doc, size_t base)
+{
+    tale_json *j = w->j;
     for (size_t s = 0; s < tale_doc_n_sentences(doc); s++) {
         tale_span sp = tale_doc_sentence(doc, s);
         tale_json_obj_begin(j);
         tale_json_key(j, "start");
-        tale_json_int(j, (long long)sp.start);
+        tale_json_int(j, (long long)(base + sp.start));
         tale_json_key(j, "end");
-        tale_json_int(j, (long long)sp.end);
+        tale_json_int(j, (long long)(base + sp.end));
         tale_json_key(j, "tokens");
         tale_json_arr_begin(j);
         for (size_t t = sp.first; t < sp.first + sp.n; t++) {
@@ -115,9 +139,9 @@ static void write_json(FILE *fp, const tale_doc *doc, const char *file, int pret
             tale_json_key(j, "text");
             tale_json_str(j, tale_doc_form(doc, t));
             tale_json_key(j, "start");
-            tale_json_int(j, (long long)tok->start);
+            tale_json_int(j, (long long)(base + tok->start));
             tale_json_key(j, "end");
-            tale_json_int(j, (long long)tok->end);
+            tale_json_int(j, (long long)(base + tok->end));
             tale_json_key(j, "lemma");
             tale_json_str(j, tale_doc_tag(doc, t, TALE_TAG_LEMMA));
             tale_json_key(j, "pos");
@@ -130,13 +154,7 @@ static void write_json(FILE *fp, const tale_doc *doc, const char *file, int pret
         }
         tale_json_arr_end(j);
         tale_json_obj_end(j);
-    }
-    tale_json_arr_end(j);
-    /* entities as spans (BIO → [start, end) byte ranges) */
-    tale_json_key(j, "entities");
-    tale_json_arr_begin(j);
-    for (size_t s = 0; s < tale_doc_n_sentences(doc); s++) {
-        tale_span sp = tale_doc_sentence(doc, s);
+        /* entities as spans (BIO → [start, end) byte ranges) */
         for (size_t t = sp.first; t < sp.first + sp.n;) {
             const char *tag = tale_doc_tag(doc, t, TALE_TAG_NER);
             if (!tag || tag[0] == 'O' || strlen(tag) < 3) {
@@ -150,23 +168,45 @@ static void write_json(FILE *fp, const tale_doc *doc, const char *file, int pret
                     break;
                 e++;
             }
-            size_t a = tale_doc_token(doc, t)->start, b = tale_doc_token(doc, e - 1)->end;
-            tale_json_obj_begin(j);
-            tale_json_key(j, "type");
-            tale_json_str(j, tag + 2);
-            tale_json_key(j, "text");
-            tale_json_strn(j, text + a, b - a);
-            tale_json_key(j, "start");
-            tale_json_int(j, (long long)a);
-            tale_json_key(j, "end");
-            tale_json_int(j, (long long)b);
-            tale_json_obj_end(j);
+            if (w->n_ent == w->cap_ent) {
+                size_t nc = w->cap_ent ? w->cap_ent * 2 : 64;
+                entity *p = realloc(w->ent, nc * sizeof *p);
+                if (!p)
+                    return -1;
+                w->ent = p;
+                w->cap_ent = nc;
+            }
+            entity *x = &w->ent[w->n_ent++];
+            snprintf(x->type, sizeof x->type, "%s", tag + 2);
+            x->start = base + tale_doc_token(doc, t)->start;
+            x->end = base + tale_doc_token(doc, e - 1)->end;
             t = e;
         }
     }
+    return 0;
+}
+
+static void json_end(writer *w, const char *text)
+{
+    tale_json *j = w->j;
+    tale_json_arr_end(j);
+    tale_json_key(j, "entities");
+    tale_json_arr_begin(j);
+    for (size_t i = 0; i < w->n_ent; i++) {
+        const entity *x = &w->ent[i];
+        tale_json_obj_begin(j);
+        tale_json_key(j, "type");
+        tale_json_str(j, x->type);
+        tale_json_key(j, "text");
+        tale_json_strn(j, text + x->start, x->end - x->start);
+        tale_json_key(j, "start");
+        tale_json_int(j, (long long)x->start);
+        tale_json_key(j, "end");
+        tale_json_int(j, (long long)x->end);
+        tale_json_obj_end(j);
+    }
     tale_json_arr_end(j);
     tale_json_obj_end(j);
-    tale_json_writer_free(j);
 }
 
 int cmd_analyze(int argc, char **argv)
@@ -180,6 +220,7 @@ int cmd_analyze(int argc, char **argv)
     cli_parser_init(&p, "tale analyze", argc, argv, opts);
     const char *in = NULL, *out = "-", *tagger_path = NULL, *ner_path = NULL, *v;
     int fmt = FMT_TEXT, pretok = 0, no_ner = 0, k;
+    long chunk = TALE_CHUNK_BYTES;
     while ((k = cli_next(&p, &v)) != CLI_END) {
         if (k == CLI_ERROR)
             return CLI_USAGE;
@@ -216,6 +257,12 @@ int cmd_analyze(int argc, char **argv)
             ner_path = v;
         else if (!strcmp(name, "no-ner"))
             no_ner = 1;
+        else if (!strcmp(name, "chunk-bytes")) {
+            if (cli_parse_int("tale analyze", "chunk-bytes", v, 0, 1L << 30, &chunk))
+                return CLI_USAGE;
+            if (chunk && chunk < 256)
+                chunk = 256;
+        }
     }
     if (!in) {
         cli_errorf("analyze: no input (a file, or - for standard input; see tale analyze --help)");
@@ -232,23 +279,20 @@ int cmd_analyze(int argc, char **argv)
     tale_ner *ner = NULL;
     tale_ner_ctx *nc = NULL;
     tale_afile *af = NULL;
+    writer w = {0};
+    w.fmt = fmt;
     if (!(text = read_all(in, &len, &err)))
         goto fail;
-    if (pretok) {
-        if (tale_doc_from_pretokenized(text, len, &doc, &err) != TALE_OK)
-            goto fail;
-    } else if (tale_tokenizer_new(NULL, &tk, &err) != TALE_OK ||
-               tale_tokenize(tk, text, len, &doc, &err) != TALE_OK) {
+    if (tale_text_check(strcmp(in, "-") ? in : "<stdin>", text, len, &err) != TALE_OK)
         goto fail;
-    }
+    if (!pretok && tale_tokenizer_new(NULL, &tk, &err) != TALE_OK)
+        goto fail;
     if (tale_tagger_open(tagger_path, &tagger, &err) != TALE_OK)
         goto fail;
     if (!(tc = tale_tagger_ctx_new(tagger))) {
         tale_error_set(&err, TALE_NO_MEMORY, "out of memory");
         goto fail;
     }
-    if (tale_tagger_tag_doc(tc, doc, &err) != TALE_OK)
-        goto fail;
     if (!no_ner) {
         if (tale_ner_open(ner_path, &ner, &err) != TALE_OK)
             goto fail;
@@ -256,20 +300,42 @@ int cmd_analyze(int argc, char **argv)
             tale_error_set(&err, TALE_NO_MEMORY, "out of memory");
             goto fail;
         }
-        if (tale_ner_tag_doc(nc, doc, &err) != TALE_OK)
-            goto fail;
     }
     if (tale_afile_open(out, &af, &err) != TALE_OK)
         goto fail;
-    FILE *fp = tale_afile_stream(af);
-    if (fmt == FMT_TEXT)
-        write_text(fp, doc);
-    else if (fmt == FMT_JSON)
-        write_json(fp, doc, in, pretok);
-    else if (tale_doc_write_conllu(doc, fp, &err) != TALE_OK) {
-        tale_afile_abort(af);
-        af = NULL;
-        goto fail;
+    w.fp = tale_afile_stream(af);
+    if (fmt == FMT_JSON) {
+        if (!(w.j = tale_json_writer_new(w.fp, 0))) {
+            tale_error_set(&err, TALE_NO_MEMORY, "out of memory");
+            goto fail;
+        }
+        json_begin(&w, in, pretok, len);
+    }
+    /* piece by piece, so memory follows the piece, not the input */
+    for (size_t at = 0, end;; at = end) {
+        tale_status st = pretok ? tale_pretokenized_chunk(text, len, at, (size_t)chunk, &doc, &end, &err)
+                                : tale_tokenize_chunk(tk, text, len, at, (size_t)chunk, &doc, &end, &err);
+        if (st != TALE_OK || tale_tagger_tag_doc(tc, doc, &err) != TALE_OK ||
+            (nc && tale_ner_tag_doc(nc, doc, &err) != TALE_OK))
+            goto fail;
+        if (fmt == FMT_TEXT)
+            write_text(&w, doc);
+        else if (fmt == FMT_JSON && json_piece(&w, doc, at)) {
+            tale_error_set(&err, TALE_NO_MEMORY, "out of memory");
+            goto fail;
+        } else if (fmt == FMT_CONLLU &&
+                   tale_doc_write_conllu_piece(doc, w.fp, w.n_sent + 1, end < len, &err) != TALE_OK)
+            goto fail;
+        w.n_sent += tale_doc_n_sentences(doc);
+        tale_doc_free(doc);
+        doc = NULL;
+        if (end >= len)
+            break;
+    }
+    if (w.j) {
+        json_end(&w, text);
+        tale_json_writer_free(w.j);
+        w.j = NULL;
     }
     tale_status st = tale_afile_commit(af, &err);
     af = NULL;
@@ -279,6 +345,8 @@ int cmd_analyze(int argc, char **argv)
 fail:
     if (rc != CLI_OK)
         cli_report(&err);
+    tale_json_writer_free(w.j);
+    free(w.ent);
     tale_afile_abort(af);
     tale_ner_ctx_free(nc);
     tale_ner_free(ner);

@@ -15,6 +15,7 @@ static const cli_opt opts[] = {
     {"names-dir", 0, "DIR", "folder with FirstNames_2021_{F,M}.utf8.tsv (default: data/corpus/names)"},
     {"ner", 0, "MODEL", "NER model for names (default: da-ner.tnlp in the model folder, when present)"},
     {"no-ner", 0, NULL, "names from rules and the first-name list only"},
+    {"chunk-bytes", 0, "N", "scan in pieces of about N bytes cut at sentence starts (default 65536; 0: all at once)"},
     {"help", 'h', NULL, "show this help"},
     {0},
 };
@@ -113,7 +114,7 @@ int cmd_redact(int argc, char **argv)
         case 4: rp.names_dir = val; break;
         case 5: ner_path = val; break;
         case 6: no_ner = 1; break;
-        case 7:
+        case 8:
             cli_print_help(stdout, usage_line,
                            "Replaces CPR numbers, phone numbers, e-mail addresses, street addresses,\n"
                            "bank accounts and person names in Danish text with typed placeholders.\n"
@@ -121,6 +122,13 @@ int cmd_redact(int argc, char **argv)
                            "Statistik first-name list.",
                            opts);
             return CLI_OK;
+        case 7: {
+            long v;
+            if (cli_parse_int("tale redact", "chunk-bytes", val, 0, 1L << 30, &v))
+                return CLI_USAGE;
+            rp.chunk_bytes = (size_t)v;
+            break;
+        }
         }
     }
     if (!in_path) {
@@ -143,6 +151,9 @@ int cmd_redact(int argc, char **argv)
     tale_afile *out = NULL, *map = NULL;
     tale_ner *ner = NULL;
     tale_ner_ctx *nctx = NULL;
+    const char *name = strcmp(in_path, "-") ? in_path : "<stdin>";
+    if (tale_text_check(name, text, len, &err) != TALE_OK)
+        goto done;
     if (!no_ner) {
         /* the default model is optional; one named with --ner is not */
         tale_status st = tale_ner_open(ner_path, &ner, &err);
@@ -163,7 +174,7 @@ int cmd_redact(int argc, char **argv)
         /* name the input in the message */
         char msg[TALE_ERROR_MSG_SIZE];
         snprintf(msg, sizeof msg, "%s", err.msg);
-        tale_error_set(&err, err.code, "%s: %s", strcmp(in_path, "-") ? in_path : "<stdin>", msg);
+        tale_error_set(&err, err.code, "%s: %s", name, msg);
         goto done;
     }
     if (tale_redact_apply(text, len, spans, n, &red, &red_len, &err) != TALE_OK)

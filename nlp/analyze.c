@@ -105,7 +105,13 @@ static void put_field(FILE *fp, const char *s)
         fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, fp);
 }
 
-tale_status tale_doc_write_conllu(const tale_doc *doc, void *fpv, tale_error *err)
+tale_status tale_doc_write_conllu(const tale_doc *doc, void *fp, tale_error *err)
+{
+    return tale_doc_write_conllu_piece(doc, fp, 1, 0, err);
+}
+
+tale_status tale_doc_write_conllu_piece(const tale_doc *doc, void *fpv, size_t first_sent_id, int more_follows,
+                                        tale_error *err)
 {
     FILE *fp = fpv;
     if (!doc || !fp)
@@ -116,7 +122,7 @@ tale_status tale_doc_write_conllu(const tale_doc *doc, void *fpv, tale_error *er
         tale_span sp = tale_doc_sentence(doc, s);
         if (sp.n == 0)
             continue;
-        fprintf(fp, "# sent_id = %zu\n# text = ", s + 1);
+        fprintf(fp, "# sent_id = %zu\n# text = ", first_sent_id + s);
         for (size_t k = sp.start; k < sp.end && k < len; k++)
             fputc(text[k] == '\n' || text[k] == '\r' || text[k] == '\t' ? ' ' : text[k], fp);
         fputc('\n', fp);
@@ -135,7 +141,7 @@ tale_status tale_doc_write_conllu(const tale_doc *doc, void *fpv, tale_error *er
             put_field(fp, tale_doc_tag(doc, t, TALE_TAG_FEATS));
             fputs("\t_\t_\t_\t", fp);
             const char *ner = tale_doc_tag(doc, t, TALE_TAG_NER);
-            int no_space = !(tok->flags & TALE_TOKF_SPACE_AFTER) && t + 1 < tale_doc_n_tokens(doc);
+            int no_space = !(tok->flags & TALE_TOKF_SPACE_AFTER) && (more_follows || t + 1 < tale_doc_n_tokens(doc));
             if (ner)
                 fprintf(fp, "NER=%s", ner);
             if (no_space)

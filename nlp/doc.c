@@ -409,30 +409,33 @@ tale_status tale_doc_end_sentence(tale_doc *d, tale_error *err)
     return TALE_OK;
 }
 
-tale_status tale_doc_from_pretokenized(const char *text, size_t len, tale_doc **out, tale_error *err)
+static size_t line_at(const char *text, size_t at)
 {
-    if (!out)
-        return tale_error_set(err, TALE_INVALID_ARG, "tale_doc_from_pretokenized: out is NULL");
-    *out = NULL;
-    if (!text && len)
-        return tale_error_set(err, TALE_INVALID_ARG, "tale_doc_from_pretokenized: text is NULL");
-    size_t bad = tale_utf8_check(text, len);
-    if (bad < len)
-        return tale_error_set(err, TALE_BAD_UTF8, "pretokenized input: invalid UTF-8 at byte %zu", bad);
-    tale_doc *d = nlp_doc_alloc(text, len);
+    size_t line = 1;
+    for (size_t i = 0; i < at; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+/* Parse text[start, stop) (valid UTF-8) into *out with offsets relative to
+ * start; messages give lines and bytes of the whole text.  space_at_end: the
+ * piece was cut inside a line, at a space. */
+static tale_status pretok_parse(const char *text, size_t start, size_t stop, int space_at_end, tale_doc **out,
+                                tale_error *err)
+{
+    tale_doc *d = nlp_doc_alloc(text + start, stop - start);
     if (!d)
         return tale_error_set(err, TALE_NO_MEMORY, "pretokenized input: out of memory");
     tale_status st = TALE_OK;
-    size_t line = 1, i = 0;
-    while (i < len) {
+    size_t i = start;
+    while (i < stop) {
         size_t eol = i;
-        while (eol < len && text[eol] != '\n')
+        while (eol < stop && text[eol] != '\n')
             eol++;
         size_t end = eol;
         if (end > i && text[end - 1] == '\r')
             end--;
         if (end == i) { /* blank lines are skipped */
-            line++;
             i = eol + 1;
             continue;
         }
@@ -444,25 +447,25 @@ tale_status tale_doc_from_pretokenized(const char *text, size_t len, tale_doc **
             if (q == p) {
                 st = tale_error_set(err, TALE_BAD_DATA,
                                     "pretokenized input: line %zu: empty token (double or edge space) at byte %zu",
-                                    line, p);
+                                    line_at(text, p), p);
                 goto fail;
             }
             uint32_t flags = nlp_case_flags(text + p, q - p);
-            if (q < end)
+            if (q < end || (eol == stop && space_at_end))
                 flags |= TALE_TOKF_SPACE_AFTER;
-            else if (eol < len)
+            else if (eol < stop)
                 flags |= TALE_TOKF_SPACE_AFTER | TALE_TOKF_NEWLINE_AFTER;
-            if (nlp_doc_push_token(d, p, q, nlp_guess_kind(text + p, q - p), flags))
+            if (nlp_doc_push_token(d, p - start, q - start, nlp_guess_kind(text + p, q - p), flags))
                 goto oom;
             p = q < end ? q + 1 : q;
             if (q < end && p == end) {
-                st = tale_error_set(err, TALE_BAD_DATA, "pretokenized input: line %zu ends with a space", line);
+                st = tale_error_set(err, TALE_BAD_DATA, "pretokenized input: line %zu ends with a space",
+                                    line_at(text, p));
                 goto fail;
             }
         }
         if (nlp_doc_push_sentence(d, first, d->n_tok - first))
             goto oom;
-        line++;
         i = eol + 1;
     }
     d->open_first = d->n_tok;
@@ -472,5 +475,55 @@ oom:
     st = tale_error_set(err, TALE_NO_MEMORY, "pretokenized input: out of memory");
 fail:
     tale_doc_free(d);
+    return st;
+}
+
+tale_status tale_doc_from_pretokenized(const char *text, size_t len, tale_doc **out, tale_error *err)
+{
+    if (!out)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_doc_from_pretokenized: out is NULL");
+    *out = NULL;
+    if (!text && len)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_doc_from_pretokenized: text is NULL");
+    size_t bad = tale_utf8_check(text, len);
+    if (bad < len)
+        return tale_error_set(err, TALE_BAD_UTF8, "pretokenized input: invalid UTF-8 at byte %zu", bad);
+    return pretok_parse(text, 0, len, 0, out, err);
+}
+
+tale_status tale_pretokenized_chunk(const char *text, size_t len, size_t start, size_t max_bytes, tale_doc **out,
+                                    size_t *end, tale_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!out || !end || (!text && len) || start > len)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_pretokenized_chunk: bad argument");
+    size_t stop = len, next = len;
+    if (max_bytes && len - start > max_bytes) {
+        /* after the last line end in the window; a longer line is cut at a
+         * space (the space is skipped), or runs on to one */
+        size_t lim = start + max_bytes, k = lim;
+        while (k > start && text[k - 1] != '\n')
+            k--;
+        if (k > start) {
+            stop = next = k;
+        } else {
+            for (k = lim; k > start + 1 && text[k - 1] != ' '; k--)
+                ;
+            if (k == start + 1)
+                for (k = lim; k < len && text[k] != ' ' && text[k] != '\n'; k++)
+                    ;
+            else
+                k--;
+            stop = k;
+            next = k < len && text[k] == ' ' ? k + 1 : k;
+        }
+    }
+    size_t bad = tale_utf8_check(text + start, stop - start);
+    if (bad < stop - start)
+        return tale_error_set(err, TALE_BAD_UTF8, "pretokenized input: invalid UTF-8 at byte %zu", start + bad);
+    tale_status st = pretok_parse(text, start, stop, stop < len, out, err);
+    if (st == TALE_OK)
+        *end = next;
     return st;
 }

@@ -68,6 +68,12 @@ struct UBreakIterator;
 int nlp_split_sentences(const tale_tokenizer *tk, tale_doc *doc, struct UBreakIterator *sbi,
                         int newline_breaks);
 
+/* chunk.c: tokenize text[from, ...) up to max_bytes (0: all), keeping the
+ * sentences before a cut after min_end (see tale_tokenize_chunk); offsets in
+ * *out are relative to from, *end is the cut (absolute). */
+tale_status nlp_tokenize_piece(tale_tokenizer *tk, const char *text, size_t len, size_t from, size_t min_end,
+                               size_t max_bytes, tale_doc **out, size_t *end, tale_error *err);
+
 /* ---- lexicon.c: a string → number map and word-list reading ------------ */
 typedef struct nlp_map {
     const char **key;

@@ -48,6 +48,7 @@ tale_redact_params tale_redact_default_params(void)
     p.ner = NULL;
     p.ner_user = NULL;
     p.name_rules = 1;
+    p.chunk_bytes = TALE_CHUNK_BYTES;
     return p;
 }
 
@@ -298,8 +299,9 @@ void tale_redactor_free(tale_redactor *r)
 
 typedef struct scan {
     const tale_redactor *r;
-    const tale_doc *d;
+    const tale_doc *d;   /* one piece of the text: bytes [base, base + d->len) */
     const char *t;
+    size_t base;
     size_t n;            /* tokens */
     unsigned char *used; /* [n] token claimed by a span */
     unsigned char *sent0;/* [n] first token of a sentence */
@@ -368,8 +370,8 @@ static int claim(scan *s, size_t a, size_t b, tale_pii_type type) /* tokens [a, 
         s->cap_sp = nc;
     }
     tale_pii_span *x = &s->sp[s->n_sp++];
-    x->start = s->d->tok[a].start;
-    x->end = s->d->tok[b].end;
+    x->start = s->base + s->d->tok[a].start;
+    x->end = s->base + s->d->tok[b].end;
     x->type = type;
     x->out_start = x->out_end = 0;
     for (size_t i = a; i <= b; i++)
@@ -527,7 +529,10 @@ static int detect_account(scan *s)
     return 0;
 }
 
-static const char *const phone_yes[] = {"tlf", "telefon", "mobil", "ring", "nummer", "sms", "fax", NULL};
+/* Cue words before a phone number (prefixes of the lowercase word without a
+ * final period or colon): "tlf.", "telefonnummer", "mobil:", "mob.", "ring". */
+static const char *const phone_yes[] = {"tlf", "tel", "mob", "ring", "nummer", "sms", "fax", "kontakt", "træffes",
+                                        "opkald", "hotline", "phone", NULL};
 static const char *const amount_words[] = {"kr", "kr.", "kroner", "dkk", "euro", "€", ",-", "mio", "mia", NULL};
 
 static int year4(const char *p) /* 1900..2099 */
@@ -544,75 +549,169 @@ static int looks_like_years(const scan *s, size_t j, size_t last)
     return last == j + 1 && tlen(s, j) == 4 && tlen(s, last) == 4 && year4(p) && year4(tstr(s, last));
 }
 
+/* Eight digits that are a date DDMMYYYY (1900-2099): "24122019". */
+static int date8(const char *p)
+{
+    int dd = (p[0] - '0') * 10 + p[1] - '0', mm = (p[2] - '0') * 10 + p[3] - '0';
+    if (!year4(p + 4) || mm < 1 || mm > 12 || dd < 1)
+        return 0;
+    return dd <= days_in_month(mm, (p[4] - '0') * 1000 + (p[5] - '0') * 100 + (p[6] - '0') * 10 + p[7] - '0');
+}
+
+/* A whole number in one token: 12345678, 1234-5678, and the four pairs
+ * 12-34-56-78 and 12.34.56.78 (returns 2 for those, 1 for the others). */
+static int phone_token(const char *p, size_t n)
+{
+    if (n == 8 && all_digits(p, 8))
+        return 1;
+    if (n == 9 && p[4] == '-' && all_digits(p, 4) && all_digits(p + 5, 4))
+        return 1;
+    if (n == 11 && (p[2] == '-' || p[2] == '.') && p[5] == p[2] && p[8] == p[2] && all_digits(p, 2) &&
+        all_digits(p + 3, 2) && all_digits(p + 6, 2) && all_digits(p + 9, 2))
+        return 2;
+    return 0;
+}
+
+/* The country code joined to the number: "4512345678" (after "+"),
+ * "45-12345678", "0045-12-34-56-78". */
+static int prefixed_token(const char *p, size_t n, const char *cc)
+{
+    size_t k = strlen(cc);
+    if (n <= k || memcmp(p, cc, k) != 0)
+        return 0;
+    if (p[k] == '-' || p[k] == '.')
+        k++;
+    return phone_token(p + k, n - k) != 0;
+}
+
+static int tok_is(const scan *s, size_t i, const char *w)
+{
+    return i < s->n && tlen(s, i) == strlen(w) && memcmp(tstr(s, i), w, tlen(s, i)) == 0;
+}
+
+static int num_tok(const scan *s, size_t i) { return i < s->n && tkind(s, i) == TALE_TOK_NUMBER; }
+
+/* Joined (no gap) or one space apart. */
+static int touching(const scan *s, size_t i) { return gap_is(s, i, "") || gap_is(s, i, " "); }
+
+/* A Danish number from token j: one phone_token, or 2- and 4-digit groups one
+ * space apart making 8 digits ("12 34 56 78", "1234 5678", "12 34 5678").
+ * Sets *last and *pairs (written as four pairs). */
+static int phone_number_at(const scan *s, size_t j, size_t *last, int *pairs)
+{
+    if (!num_tok(s, j))
+        return 0;
+    int f = phone_token(tstr(s, j), tlen(s, j));
+    if (f) {
+        *last = j;
+        *pairs = f == 2;
+        return 1;
+    }
+    size_t k = j, digits = 0, groups = 0, all2 = 1;
+    while (num_tok(s, k) && (tlen(s, k) == 2 || tlen(s, k) == 4) && all_digits(tstr(s, k), tlen(s, k)) &&
+           digits + tlen(s, k) <= 8) {
+        digits += tlen(s, k);
+        groups++;
+        all2 &= tlen(s, k) == 2;
+        if (digits == 8 || k + 1 >= s->n || !gap_is(s, k, " "))
+            break;
+        k++;
+    }
+    if (digits != 8 || groups < 2)
+        return 0;
+    *last = k;
+    *pairs = groups == 4 && all2;
+    return 1;
+}
+
+/* "+46 8 123 456 78", "+1 212-555-0123": "+" joined to groups of digits
+ * (hyphens inside) one space apart, 8 to 15 digits in all (ITU E.164). */
+static int international_at(const scan *s, size_t plus, size_t *last)
+{
+    size_t digits = 0;
+    for (size_t k = plus + 1; num_tok(s, k) && gap_is(s, k - 1, k == plus + 1 ? "" : " "); k++) {
+        const char *p = tstr(s, k);
+        size_t n = tlen(s, k), d = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (p[i] >= '0' && p[i] <= '9')
+                d++;
+            else if (p[i] != '-' || i == 0 || i + 1 == n)
+                return digits >= 8 && digits <= 15;
+        }
+        digits += d;
+        *last = k;
+    }
+    return digits >= 8 && digits <= 15;
+}
+
 static int detect_phone(scan *s)
 {
     char buf[64];
     for (size_t i = 0; i < s->n; i++) {
         if (s->used[i])
             continue;
-        size_t a = i, j = i, ng = 0, digits = 0;
-        int plus45 = 0;
-        /* +45 / 0045 prefix */
-        if (tlen(s, i) == 1 && tstr(s, i)[0] == '+' && i + 1 < s->n && tkind(s, i + 1) == TALE_TOK_NUMBER &&
-            gap_is(s, i, "")) {
-            const char *q = tstr(s, i + 1);
-            size_t qn = tlen(s, i + 1);
-            if (qn == 10 && memcmp(q, "45", 2) == 0 && all_digits(q, 10)) {
-                if (claim(s, i, i + 1, TALE_PII_PHONE) < 0)
-                    return -1;
-                continue;
+        size_t k = i, last = i;
+        int pairs = 0, r = 0;
+        /* with a country code: +45, (+45), 0045, (0045), or 45 after a cue
+         * word; the code is part of the span */
+        int paren = tok_is(s, i, "(") && i + 1 < s->n && gap_is(s, i, "");
+        if (paren)
+            k = i + 1;
+        int plus = tok_is(s, k, "+") && k + 1 < s->n && gap_is(s, k, "") &&
+                   (paren || k == 0 || !gap_is(s, k - 1, ""));
+        size_t c = plus ? k + 1 : k;
+        if (c < s->n && (plus ? tok_is(s, c, "45")
+                              : tok_is(s, c, "0045") || (!paren && tok_is(s, c, "45") && c + 1 < s->n &&
+                                                         context_before(s, c, 4, phone_yes)))) {
+            size_t j = c + 1;
+            int ok = 1;
+            if (paren) {
+                ok = tok_is(s, j, ")") && gap_is(s, c, "");
+                j++;
             }
-            if (qn == 2 && memcmp(q, "45", 2) == 0 && i + 2 < s->n && gap_is(s, i + 1, " ")) {
-                plus45 = 1;
-                j = i + 2;
-            } else
-                continue;
-        } else if (tok_digits(s, i, 4) && memcmp(tstr(s, i), "0045", 4) == 0 && i + 1 < s->n &&
-                   gap_is(s, i, " ")) {
-            plus45 = 1;
-            j = i + 1;
+            if (ok && j < s->n && touching(s, j - 1) && phone_number_at(s, j, &last, &pairs))
+                r = claim(s, i, last, TALE_PII_PHONE);
+        } else if (num_tok(s, c) && prefixed_token(tstr(s, c), tlen(s, c), plus ? "45" : "0045")) {
+            r = claim(s, k, c, TALE_PII_PHONE);
+            last = c;
         }
-        if (tkind(s, j) != TALE_TOK_NUMBER)
+        if (!r && plus && international_at(s, k, &last))
+            r = claim(s, k, last, TALE_PII_PHONE);
+        if (r < 0)
+            return -1;
+        if (r) {
+            i = last;
             continue;
-        /* one token: 12345678 or 12-34-56-78 */
-        const char *p = tstr(s, j);
-        size_t n = tlen(s, j), last = j;
-        if (n == 8 && all_digits(p, 8)) {
-            ng = 1;
-            digits = 8;
-        } else if (n == 11 && p[2] == '-' && p[5] == '-' && p[8] == '-') {
-            digits = 8;
-            ng = 1;
-        } else if (n == 9 && p[4] == '-' && all_digits(p, 4) && all_digits(p + 5, 4)) {
-            digits = 8;
-            ng = 1;
-        } else {
-            while (last < s->n && ng < 4 && tkind(s, last) == TALE_TOK_NUMBER &&
-                   all_digits(tstr(s, last), tlen(s, last)) && (tlen(s, last) == 2 || tlen(s, last) == 4) &&
-                   digits + tlen(s, last) <= 8) {
-                ng++;
-                digits += tlen(s, last);
-                if (digits == 8 || last + 1 >= s->n || !gap_is(s, last, " "))
-                    break;
-                last++;
-            }
-            if (digits != 8 || ng < 2)
+        }
+        if (paren || plus)
+            continue;
+        /* a bare number */
+        if (!phone_number_at(s, i, &last, &pairs))
+            continue;
+        const char *p = tstr(s, i);
+        /* not part of a longer run of digits, or after a "+" */
+        if (i > 0 && !s->used[i - 1] && touching(s, i - 1) && (num_tok(s, i - 1) || tok_is(s, i - 1, "+")))
+            continue;
+        if (last + 1 < s->n && !s->used[last + 1] && touching(s, last) && num_tok(s, last + 1))
+            continue;
+        if (i > 0 && in_list(amount_words, low(s, i - 1, buf, sizeof buf)))
+            continue;
+        if (last + 1 < s->n && in_list(amount_words, low(s, last + 1, buf, sizeof buf)))
+            continue;
+        /* a cue word before it takes any 8 digits; without one, Danish
+         * subscriber numbers start with 2-9 (but four pairs are a phone
+         * number whatever they start with), and case numbers, year pairs,
+         * dates 24122019, 2021-1234 and ranges 3800-4300 are none */
+        if (!context_before(s, i, 4, phone_yes)) {
+            if (!pairs && (p[0] == '0' || p[0] == '1'))
+                continue;
+            if (context_before(s, i, 2, number_no) || looks_like_years(s, i, last))
+                continue;
+            if (i == last && ((tlen(s, i) == 8 && date8(p)) ||
+                              (tlen(s, i) == 9 && (year4(p) || (p[2] == '0' && p[3] == '0')))))
                 continue;
         }
-        if (tstr(s, j)[0] == '0' || tstr(s, j)[0] == '1')
-            continue; /* Danish subscriber numbers start with 2-9 */
-        if (looks_like_years(s, j, last))
-            continue; /* "2008 2009", "2008-2009" */
-        if (!plus45) {
-            int yes = context_before(s, j, 4, phone_yes);
-            if (!yes && context_before(s, j, 2, number_no))
-                continue;
-            if (j > 0 && in_list(amount_words, low(s, j - 1, buf, sizeof buf)))
-                continue;
-            if (last + 1 < s->n && in_list(amount_words, low(s, last + 1, buf, sizeof buf)))
-                continue;
-        }
-        int r = claim(s, a, last, TALE_PII_PHONE);
+        r = claim(s, i, last, TALE_PII_PHONE);
         if (r < 0)
             return -1;
         if (r)
@@ -913,6 +1012,63 @@ static int span_cmp(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* Tokens the next piece re-reads before its own (the context rules look up
+ * to 6 tokens back). */
+#define CONTEXT_TOKENS 8
+#define CONTEXT_MAX_BYTES 1024
+
+/* Run the detectors over one piece.  Its tokens that start before byte
+ * `own` of the text are context from the previous piece: read, never claimed. */
+static tale_status scan_piece(scan *s, const tale_doc *d, size_t base, size_t own, tale_error *err)
+{
+    const tale_redactor *r = s->r;
+    s->d = d;
+    s->t = d->text;
+    s->base = base;
+    s->n = d->n_tok;
+    s->used = calloc(s->n + 1, 1);
+    s->sent0 = calloc(s->n + 1, 1);
+    tale_status st = TALE_OK;
+    if (!s->used || !s->sent0)
+        goto oom;
+    for (size_t k = 0; k < d->n_sent; k++) {
+        size_t f = d->sent[k].first;
+        s->sent0[f] = 1;
+        /* '"Hans ...' or '- Hans ...': the word after an opening quote/dash */
+        if (f + 1 < s->n && (tkind(s, f) == TALE_TOK_PUNCT))
+            s->sent0[f + 1] = 1;
+    }
+    for (size_t i = 0; i < s->n && base + d->tok[i].start < own; i++) {
+        s->used[i] = 1;
+        if (i + 1 < s->n && base + d->tok[i + 1].start >= own)
+            s->sent0[i + 1] = 1; /* a piece starts a sentence */
+    }
+    unsigned ty = r->p.types;
+    for (size_t i = 0; i < s->n && (ty & (1u << TALE_PII_EMAIL)); i++)
+        if (tkind(s, i) == TALE_TOK_EMAIL && claim(s, i, i, TALE_PII_EMAIL) < 0)
+            goto oom;
+    if ((ty & (1u << TALE_PII_CPR)) && detect_cpr(s))
+        goto oom;
+    if ((ty & (1u << TALE_PII_ACCOUNT)) && detect_account(s))
+        goto oom;
+    if ((ty & (1u << TALE_PII_PHONE)) && detect_phone(s))
+        goto oom;
+    if ((ty & (1u << TALE_PII_ADDRESS)) && detect_address(s))
+        goto oom;
+    if ((ty & (1u << TALE_PII_NAME)) && r->p.ner && (st = detect_ner_names(s, err)) != TALE_OK)
+        goto done;
+    if ((ty & (1u << TALE_PII_NAME)) && r->p.name_rules && detect_names(s))
+        goto oom;
+    goto done;
+oom:
+    st = tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
+done:
+    free(s->used);
+    free(s->sent0);
+    s->used = s->sent0 = NULL;
+    return st;
+}
+
 tale_status tale_redact_find(tale_redactor *r, const char *text, size_t len, tale_pii_span **spans,
                              size_t *n, tale_error *err)
 {
@@ -922,58 +1078,40 @@ tale_status tale_redact_find(tale_redactor *r, const char *text, size_t len, tal
         *n = 0;
     if (!r || !spans || !n || (!text && len))
         return tale_error_set(err, TALE_INVALID_ARG, "tale_redact_find: NULL argument");
-    tale_doc *d;
-    tale_status st = tale_tokenize(r->tk, text, len, &d, err);
-    if (st != TALE_OK)
-        return st;
     scan s = {0};
     s.r = r;
-    s.d = d;
-    s.t = d->text;
-    s.n = d->n_tok;
-    s.used = calloc(s.n + 1, 1);
-    s.sent0 = calloc(s.n + 1, 1);
-    if (!s.used || !s.sent0)
-        goto oom;
-    for (size_t k = 0; k < d->n_sent; k++) {
-        size_t f = d->sent[k].first;
-        s.sent0[f] = 1;
-        /* '"Hans ...' or '- Hans ...': the word after an opening quote/dash */
-        if (f + 1 < s.n && (tkind(&s, f) == TALE_TOK_PUNCT))
-            s.sent0[f + 1] = 1;
+    tale_status st = TALE_OK;
+    /* piece by piece, each cut at a sentence start (chunk.c), so memory does
+     * not grow with the text and no span crosses a cut */
+    size_t max = r->p.chunk_bytes, from = 0, own = 0;
+    if (max && max < 256)
+        max = 256;
+    do {
+        tale_doc *d;
+        size_t end;
+        st = nlp_tokenize_piece(r->tk, text, len, from, own, max ? max + (own - from) : 0, &d, &end, err);
+        if (st != TALE_OK)
+            break;
+        st = scan_piece(&s, d, from, own, err);
+        /* the last few tokens of this piece's own, when they are short */
+        size_t next = end, k = d->n_tok > CONTEXT_TOKENS ? d->n_tok - CONTEXT_TOKENS : 0;
+        while (k < d->n_tok && from + d->tok[k].start < own)
+            k++;
+        if (k < d->n_tok && end - (from + d->tok[k].start) <= CONTEXT_MAX_BYTES)
+            next = from + d->tok[k].start;
+        tale_doc_free(d);
+        from = next;
+        own = end;
+    } while (st == TALE_OK && own < len);
+    if (st != TALE_OK) {
+        free(s.sp);
+        return st;
     }
-    unsigned ty = r->p.types;
-    for (size_t i = 0; i < s.n && (ty & (1u << TALE_PII_EMAIL)); i++)
-        if (tkind(&s, i) == TALE_TOK_EMAIL && claim(&s, i, i, TALE_PII_EMAIL) < 0)
-            goto oom;
-    if ((ty & (1u << TALE_PII_CPR)) && detect_cpr(&s))
-        goto oom;
-    if ((ty & (1u << TALE_PII_ACCOUNT)) && detect_account(&s))
-        goto oom;
-    if ((ty & (1u << TALE_PII_PHONE)) && detect_phone(&s))
-        goto oom;
-    if ((ty & (1u << TALE_PII_ADDRESS)) && detect_address(&s))
-        goto oom;
-    if ((ty & (1u << TALE_PII_NAME)) && r->p.ner && (st = detect_ner_names(&s, err)) != TALE_OK)
-        goto fail;
-    if ((ty & (1u << TALE_PII_NAME)) && r->p.name_rules && detect_names(&s))
-        goto oom;
     if (s.n_sp > 1)
         qsort(s.sp, s.n_sp, sizeof *s.sp, span_cmp);
-    free(s.used);
-    free(s.sent0);
-    tale_doc_free(d);
     *spans = s.sp;
     *n = s.n_sp;
     return TALE_OK;
-oom:
-    st = tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
-fail:
-    free(s.used);
-    free(s.sent0);
-    free(s.sp);
-    tale_doc_free(d);
-    return st;
 }
 
 tale_status tale_redact_apply(const char *text, size_t len, tale_pii_span *spans, size_t n, char **out,

@@ -118,6 +118,35 @@ TALE_API void tale_tokenizer_free(tale_tokenizer *tk); /* NULL ok */
 TALE_API tale_status tale_tokenize(tale_tokenizer *tk, const char *text, size_t len, tale_doc **out,
                                    tale_error *err);
 
+/* Long texts in bounded pieces: tokenizing (and tagging, redacting) a whole
+ * text at once takes memory in proportion to it, gigabytes for a 12-MB line.
+ * tale_tokenize_chunk() tokenizes the piece of text[0..len) that starts at
+ * byte `start`: at most max_bytes, ending at a sentence start well inside
+ * that window (else after whitespace, else at a token start), so a caller
+ * can process a file piece by piece:
+ *
+ *   for (size_t at = 0, end; at < len; at = end) {
+ *       tale_tokenize_chunk(tk, text, len, at, TALE_CHUNK_BYTES, &doc, &end, &err);
+ *       ... token offsets are relative to at ...
+ *       tale_doc_free(doc);
+ *   }
+ *
+ * When the rest fits in max_bytes (or max_bytes is 0) the piece is the whole
+ * rest, tokenized as tale_tokenize() would.  *end is where the next piece
+ * starts (len after the last).  Invalid UTF-8: TALE_BAD_UTF8 with the byte
+ * offset in text. */
+#define TALE_CHUNK_BYTES 65536
+TALE_API tale_status tale_tokenize_chunk(tale_tokenizer *tk, const char *text, size_t len, size_t start,
+                                         size_t max_bytes, tale_doc **out, size_t *end, tale_error *err);
+
+/* Check a text input before analysis: UTF-8 and no NUL byte.  Messages start
+ * with name (a file name; NULL: "text") and give the byte offset and line:
+ * TALE_BAD_UTF8 "NAME: invalid UTF-8 at byte N (line L)", with a hint to
+ * convert it with iconv when it looks like Latin-1/Windows-1252 or UTF-16;
+ * TALE_BAD_DATA "NAME: contains a NUL byte at byte N (line L): not a text
+ * file?". */
+TALE_API tale_status tale_text_check(const char *name, const char *text, size_t len, tale_error *err);
+
 /* Build a doc from pre-tokenized text: one sentence per line, tokens
  * separated by single spaces, kept exactly (a run of spaces or a space at a
  * line's edge is an error naming the line; blank lines are skipped; "\r\n"
@@ -126,6 +155,12 @@ TALE_API tale_status tale_tokenize(tale_tokenizer *tk, const char *text, size_t 
  * line.  TALE_BAD_UTF8 / TALE_BAD_DATA on bad input. */
 TALE_API tale_status tale_doc_from_pretokenized(const char *text, size_t len, tale_doc **out,
                                                 tale_error *err);
+
+/* The same in pieces (see tale_tokenize_chunk): whole lines up to max_bytes;
+ * a longer line is cut at a space (two sentences then).  Offsets in *out are
+ * relative to start; lines and bytes in messages count from the text's start. */
+TALE_API tale_status tale_pretokenized_chunk(const char *text, size_t len, size_t start, size_t max_bytes,
+                                             tale_doc **out, size_t *end, tale_error *err);
 
 /* Build a doc token by token (e.g. from CoNLL-U gold tokens).  The doc text
  * becomes the forms joined by one space where space_after is nonzero. */
@@ -233,6 +268,11 @@ TALE_API tale_status tale_tagger_tag_doc(tale_tagger_ctx *c, tale_doc *doc, tale
  * "SpaceAfter=No" where no whitespace follows the token in the text. */
 TALE_API tale_status tale_doc_write_conllu(const tale_doc *doc, void *fp /* FILE * */,
                                            tale_error *err);
+/* The same for one piece of a longer text (tale_tokenize_chunk): sent_id
+ * counts on from first_sent_id, and with more_follows the last token's
+ * SpaceAfter is written as for any other token. */
+TALE_API tale_status tale_doc_write_conllu_piece(const tale_doc *doc, void *fp /* FILE * */, size_t first_sent_id,
+                                                 int more_follows, tale_error *err);
 
 TALE_API tale_tagger_train_params tale_tagger_train_default_params(void);
 /* Train on train (UPOS, FEATS, LEMMA columns), select on dev, write the model
@@ -341,7 +381,7 @@ TALE_API tale_status tale_ner_train(const struct tale_iob *train, const struct t
  *   char *out; size_t out_len;
  *   tale_redact_apply(text, len, spans, n, &out, &out_len, &err);  // fills out_start/out_end
  *   tale_redact_write_map(fp, "notat.txt", text, spans, n, &err);   // optional, for reversal
- *   free(out); free(spans); tale_redactor_free(r);
+ *   tale_free(out); tale_free(spans); tale_redactor_free(r);
  *
  * Names come from rules (see docs/NLP-TEXT.md): the Danmarks Statistik
  * first-name list (corpus/names/FirstNames_2021_{F,M}.utf8.tsv), a built-in
@@ -385,6 +425,9 @@ typedef struct tale_redact_params {
                                rules run (NULL: rules only) */
     void *ner_user;
     int name_rules;        /* 1: the rule-based name detector runs (after the NER); 0: NER only */
+    size_t chunk_bytes;    /* the text is scanned in pieces of about this many bytes,
+                              cut at sentence starts (tale_tokenize_chunk), so memory
+                              does not grow with it: TALE_CHUNK_BYTES; 0: all at once */
 } tale_redact_params;
 
 typedef struct tale_redactor tale_redactor;
@@ -399,11 +442,11 @@ TALE_API void tale_redactor_free(tale_redactor *r); /* NULL ok */
 TALE_API const char *tale_redactor_name_source(const tale_redactor *r);
 
 /* Find the spans: sorted by start, never overlapping.  *spans is malloc'd
- * (free() it; NULL when *n == 0).  TALE_BAD_UTF8 names the byte offset. */
+ * (release it with tale_free(); NULL when *n == 0).  TALE_BAD_UTF8 names the byte offset. */
 TALE_API tale_status tale_redact_find(tale_redactor *r, const char *text, size_t len,
                                       tale_pii_span **spans, size_t *n, tale_error *err);
 /* Replace the spans (sorted, non-overlapping) with their placeholders; *out
- * is malloc'd and NUL-terminated.  Fills each span's out_start/out_end. */
+ * is NUL-terminated (release it with tale_free()).  Fills each span's out_start/out_end. */
 TALE_API tale_status tale_redact_apply(const char *text, size_t len, tale_pii_span *spans, size_t n,
                                        char **out, size_t *out_len, tale_error *err);
 /* Write the reversal map as JSON to fp (a FILE *):
@@ -579,7 +622,7 @@ TALE_API void tale_punctuator_free(tale_punctuator *pn); /* NULL ok */
 /* Punctuate len bytes of UTF-8 (len SIZE_MAX: NUL-terminated).  final = 1:
  * a complete utterance (gets its end mark, updates the continuation state);
  * 0: a partial hypothesis (no end mark, state unchanged).  *out is
- * malloc()ed (free() it).  Invalid UTF-8: TALE_BAD_UTF8. */
+ * malloc()ed (release it with tale_free()).  Invalid UTF-8: TALE_BAD_UTF8. */
 TALE_API tale_status tale_punctuate(tale_punctuator *pn, const char *text, size_t len, int final,
                                     char **out, tale_error *err);
 /* Forget the continuation state (next text starts a sentence). */

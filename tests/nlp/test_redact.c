@@ -27,6 +27,28 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Undo a redaction with its spans (as a reader of the --map would): the
+ * original text must come back. */
+static void assert_reverses(const char *text, const char *out, const tale_pii_span *sp, size_t n)
+{
+    size_t len = strlen(text), w = 0, r = 0;
+    char *back = malloc(len + 1);
+    assert_non_null(back);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(sp[i].out_start >= r && sp[i].end - sp[i].start <= len - w);
+        memcpy(back + w, out + r, sp[i].out_start - r);
+        w += sp[i].out_start - r;
+        memcpy(back + w, text + sp[i].start, sp[i].end - sp[i].start);
+        w += sp[i].end - sp[i].start;
+        r = sp[i].out_end;
+    }
+    assert_int_equal(w + strlen(out + r), len);
+    memcpy(back + w, out + r, len - w);
+    back[len] = '\0';
+    assert_string_equal(back, text);
+    free(back);
+}
+
 /* Redact text and compare with want. */
 static void expect(const char *text, const char *want)
 {
@@ -44,6 +66,7 @@ static void expect(const char *text, const char *want)
     for (size_t i = 0; i < n; i++) /* the placeholder sits where the map says */
         assert_memory_equal(out + sp[i].out_start, tale_pii_placeholder(sp[i].type),
                             sp[i].out_end - sp[i].out_start);
+    assert_reverses(text, out, sp, n);
     free(out);
     free(sp);
 }
@@ -73,6 +96,138 @@ static void test_phone(void **state)
            "Gælden er 24 500 000 kr., i alt 45678901 kr., CVR 12345678 og 12.345.678 kroner.");
 }
 
+/* The forms Danes write, with and without a cue word; the country code is
+ * inside the span (issue 19: these stayed visible, and "+45 12 34 56 78"
+ * became "+[TELEFON] 78"). */
+static void test_phone_danish_forms(void **state)
+{
+    (void)state;
+    expect("Ring til mig på 12 34 56 78 i morgen.", "Ring til mig på [TELEFON] i morgen.");
+    expect("Mit nummer er 12345678.", "Mit nummer er [TELEFON].");
+    expect("Tlf. 12 34 56 78", "Tlf. [TELEFON]");
+    expect("Skriv til +45 12 34 56 78 eller (+45) 12345678.", "Skriv til [TELEFON] eller [TELEFON].");
+    expect("Mobil: 1234 5678, mob. 12-34-56-78, tlf.nr. 12.34.56.78, telefon 0045 1234 5678.",
+           "Mobil: [TELEFON], mob. [TELEFON], tlf.nr. [TELEFON], telefon [TELEFON].");
+    expect("Han har +4512345678, 0045-12-34-56-78 og (0045)87654321.", "Han har [TELEFON], [TELEFON] og [TELEFON].");
+    expect("Tlf. 45 12 34 56 78 eller +46 8 123 456 78.", "Tlf. [TELEFON] eller [TELEFON].");
+    /* four pairs are a phone number without a cue; eight digits need 2-9 first */
+    expect("Hun har 12 34 56 78 og 12.34.56.78 samt 23456789.", "Hun har [TELEFON] og [TELEFON] samt [TELEFON].");
+    expect("Koden er 12345678.", "Koden er 12345678.");
+}
+
+/* Numbers that look like phone numbers and are not. */
+static void test_phone_lookalikes(void **state)
+{
+    (void)state;
+    const char *keep[] = {
+        "Sagen har nr. 12345678, beløbet er 12.345.678 kr. og 2345 6789 kr.",
+        "Fristen 24122019, årene 2008 2009 og projekt 2021-1234.",
+        "Kortet 4571 2345 6789 0123 og rækken 23 45 67 89 10 er ikke telefonnumre.",
+        "Postområde 5000-5999 og 2300 København S.",
+        "Mødet den 12.03.2019 kl. 12.30, version 2.10.12.",
+        "Regnestykket 2+45 12 34 56 er forkert.",
+    };
+    for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++)
+        expect(keep[i], keep[i]);
+    /* account, CPR and phone in one sentence: each its own type */
+    expect("Reg.nr. 1234 kontonr. 12345678, cpr 010190-1234, tlf. 23 45 67 89.",
+           "Reg.nr. [KONTO] kontonr. [KONTO], cpr [CPR], tlf. [TELEFON].");
+}
+
+/* The committed caseworker cases without their gold marks, as paragraphs
+ * (blank lines between groups of lines, a cue alone on the line before its
+ * number), repeated to about `size` bytes.  Caller frees. */
+static char *caseworker_text(size_t size, size_t *len)
+{
+    size_t n;
+    char *raw = tt_read_file(TALE_SOURCE_DIR "/tests/data/redact/caseworker-da.txt", &n);
+    assert_non_null(raw);
+    char *t = malloc(size + 8192);
+    assert_non_null(t);
+    size_t w = 0, line = 0;
+    while (w < size) {
+        for (size_t i = 0; i < n && w < size;) {
+            if (raw[i] == '#') {
+                while (i < n && raw[i] != '\n')
+                    i++;
+                i++;
+                continue;
+            }
+            if (line % 3 == 1) { /* the cue a sentence before: 1234 needs one */
+                memcpy(t + w, "Telefon:\n1234 5678\n", 19);
+                w += 19;
+            }
+            while (i < n && raw[i] != '\n') {
+                if (raw[i] == '[' && i + 1 < n && raw[i + 1] == '[') {
+                    i = (size_t)(strchr(raw + i, ':') - raw) + 1; /* "[[TYPE:" */
+                    continue;
+                }
+                if (raw[i] == ']' && i + 1 < n && raw[i + 1] == ']') {
+                    i += 2;
+                    continue;
+                }
+                t[w++] = raw[i++];
+            }
+            i++;
+            t[w++] = '\n';
+            if (++line % 3 == 0)
+                t[w++] = '\n';
+        }
+    }
+    t[w] = '\0';
+    free(raw);
+    *len = w;
+    return t;
+}
+
+static tale_pii_span *find_with(size_t chunk_bytes, const char *text, size_t len, size_t *n)
+{
+    tale_redact_params p = tale_redact_default_params();
+    p.chunk_bytes = chunk_bytes;
+    tale_redactor *r;
+    tale_error e;
+    assert_int_equal(tale_redactor_new(&p, &r, &e), TALE_OK);
+    tale_pii_span *sp;
+    assert_int_equal(tale_redact_find(r, text, len, &sp, n, &e), TALE_OK);
+    tale_redactor_free(r);
+    return sp;
+}
+
+/* A long text is scanned in pieces cut at sentence starts: the spans are the
+ * same as from the whole text at once, cues on the line before included. */
+static void test_pieces_same_spans(void **state)
+{
+    (void)state;
+    size_t len, n0, n1;
+    char *text = caseworker_text(200000, &len);
+    tale_pii_span *all = find_with(0, text, len, &n0);
+    assert_true(n0 > 1000);
+    size_t sizes[] = {TALE_CHUNK_BYTES, 4096, 1000};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        tale_pii_span *sp = find_with(sizes[k], text, len, &n1);
+        assert_int_equal(n1, n0);
+        for (size_t i = 0; i < n0; i++) {
+            if (sp[i].start != all[i].start || sp[i].end != all[i].end || sp[i].type != all[i].type)
+                fprintf(stderr, "chunk %zu: span %zu [%zu,%zu) %d vs whole [%zu,%zu) %d\n", sizes[k], i, sp[i].start,
+                        sp[i].end, sp[i].type, all[i].start, all[i].end, all[i].type);
+            assert_int_equal(sp[i].start, all[i].start);
+            assert_int_equal(sp[i].end, all[i].end);
+            assert_int_equal(sp[i].type, all[i].type);
+        }
+        free(sp);
+    }
+    free(all);
+    /* invalid UTF-8 far into the text: the offset counts from its start */
+    text[len - 5] = (char)0xE6;
+    tale_pii_span *sp;
+    tale_error e;
+    assert_int_equal(tale_redact_find(R, text, len, &sp, &n1, &e), TALE_BAD_UTF8);
+    char want[64];
+    snprintf(want, sizeof want, "byte %zu", len - 5);
+    assert_non_null(strstr(e.msg, want));
+    free(text);
+}
+
 static void test_email_account(void **state)
 {
     (void)state;
@@ -100,7 +255,7 @@ static void test_names(void **state)
     /* names come from NER, the first-name list and the model's features:
      * without the corpus (make corpus) there is nothing to test */
     if (!tt_have_data("corpus/names/FirstNames_2021_M.utf8.tsv"))
-        skip();
+        tt_skip("no first-name list (make corpus)");
     /* a street named after a person is an address, not a name */
     expect("Hun bor på Niels Juels Gade 5, 3. tv. med Søren.", "Hun bor på [ADRESSE] med [NAVN].");
     expect("Hr. Jensen og fru Sørensen mødte Jens Peter Hansen.", "Hr. [NAVN] og fru [NAVN] mødte [NAVN].");
@@ -260,7 +415,7 @@ static void test_caseworker_sets(void **state)
 {
     (void)state;
     if (!tt_have_data("corpus/names/FirstNames_2021_M.utf8.tsv"))
-        skip();
+        tt_skip("no first-name list (make corpus)");
     assert_true(score_file(TALE_SOURCE_DIR "/tests/data/redact/caseworker-da.txt") > 0.95);
     assert_true(score_file(TALE_SOURCE_DIR "/tests/data/redact/caseworker-da-heldout.txt") > 0.90);
 }
@@ -310,14 +465,14 @@ static void test_random_invariants(void **state)
 }
 
 
-/* tale redact end to end: the binary of the source tree (skipped when not
- * built), exit codes 0/1/2, the redacted text and a JSON map python reads. */
+/* tale redact end to end: the tale of this build (skipped when not built),
+ * exit codes 0/1/2, the redacted text and a JSON map python reads. */
 static void test_cli(void **state)
 {
     (void)state;
-    const char *bin = TALE_SOURCE_DIR "/tale";
-    if (tt_sh("test -x '%s'", bin) != 0)
-        skip();
+    const char *bin = tt_tale();
+    if (!bin)
+        tt_skip("no tale program in this build");
     const char *in = "Fru Sørensen (cpr 010190-1234) ringede fra 23 45 67 89.\n";
     assert_int_equal(tt_write_file(tt_tmp("notat.txt"), in, strlen(in)), 0);
     assert_int_equal(tt_sh("'%s' redact --map '%s' -o '%s' '%s'", bin, tt_tmp("map.json"), tt_tmp("out.txt"),
@@ -413,6 +568,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cpr),           cmocka_unit_test(test_phone),
+        cmocka_unit_test(test_phone_danish_forms), cmocka_unit_test(test_phone_lookalikes),
+        cmocka_unit_test(test_pieces_same_spans),
         cmocka_unit_test(test_email_account), cmocka_unit_test(test_address),
         cmocka_unit_test(test_names),         cmocka_unit_test(test_types_and_map),
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_caseworker_sets),

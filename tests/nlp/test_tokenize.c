@@ -257,7 +257,7 @@ static void test_ddt_dev_tokens(void **state)
     (void)state;
     const char *rel = "corpus/ud_ddt/da_ddt-ud-dev.conllu";
     if (!tt_have_data(rel))
-        skip();
+        tt_skip("no DDT dev set (make corpus)");
     size_t n;
     char *raw = tt_read_file(tt_data(rel), &n);
     assert_non_null(raw);
@@ -352,6 +352,157 @@ static void test_random_text_invariants(void **state)
     tale_tokenizer_free(tk);
 }
 
+/* Tokens and sentence starts of a text, whole or piece by piece, with
+ * offsets into the whole text. */
+typedef struct toks {
+    size_t n, ns, max_piece, pieces;
+    tale_token *t;
+    size_t *sent;
+} toks;
+
+static void toks_piecewise(tale_tokenizer *tk, const char *text, size_t len, size_t max, toks *o)
+{
+    memset(o, 0, sizeof *o);
+    o->t = malloc((len + 1) * sizeof *o->t);
+    o->sent = malloc((len + 1) * sizeof *o->sent);
+    assert_true(o->t && o->sent);
+    size_t at = 0, end;
+    do {
+        tale_doc *d;
+        tale_error e;
+        if (tk)
+            assert_int_equal(tale_tokenize_chunk(tk, text, len, at, max, &d, &end, &e), TALE_OK);
+        else
+            assert_int_equal(tale_pretokenized_chunk(text, len, at, max, &d, &end, &e), TALE_OK);
+        assert_true(end > at || len == 0);
+        if (end - at > o->max_piece)
+            o->max_piece = end - at;
+        o->pieces++;
+        for (size_t s = 0; s < tale_doc_n_sentences(d); s++)
+            o->sent[o->ns++] = at + tale_doc_sentence(d, s).start;
+        for (size_t i = 0; i < tale_doc_n_tokens(d); i++) {
+            tale_token k = *tale_doc_token(d, i);
+            assert_memory_equal(text + at + k.start, tale_doc_form(d, i), k.end - k.start);
+            k.start += at;
+            k.end += at;
+            o->t[o->n++] = k;
+        }
+        tale_doc_free(d);
+        at = end;
+    } while (at < len);
+}
+
+static void toks_same(const toks *a, const toks *b, int sentences)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        assert_int_equal(a->t[i].start, b->t[i].start);
+        assert_int_equal(a->t[i].end, b->t[i].end);
+        assert_int_equal(a->t[i].kind, b->t[i].kind);
+        assert_int_equal(a->t[i].flags, b->t[i].flags);
+    }
+    if (!sentences)
+        return;
+    assert_int_equal(a->ns, b->ns);
+    for (size_t i = 0; i < a->ns; i++)
+        assert_int_equal(a->sent[i], b->sent[i]);
+}
+
+static void toks_free(toks *o)
+{
+    free(o->t);
+    free(o->sent);
+}
+
+/* tale_tokenize_chunk: pieces of at most max bytes, cut at sentence starts,
+ * give the tokens and sentences of the whole text; a text without sentence
+ * ends is cut at whitespace (its tokens still the same). */
+static void test_chunks(void **state)
+{
+    (void)state;
+    static const char *const sents[] = {
+        "Hr. H. C. Andersen bor på Vestergade 12, 2. th. i Aarhus.", "Mødet er kl. 10.30 den 1. juni 2021!",
+        "\"Kommer du?\" spurgte hun.", "Det koster 2.500,- kr. f.eks. i alt.", "Se www.borger.dk eller skriv "
+        "til jens@x.dk.", "- Ja, sagde han.", "NEDSAT MOMS", "Regeringen vil ændre loven.", "Hurtige håndværkere",
+        "Og så var der kaffe…", "Tlf. 12 34 56 78.",
+    };
+    const size_t nsent = sizeof sents / sizeof sents[0];
+    size_t cap = 70000, len = 0;
+    char *text = malloc(4 * cap);
+    unsigned seed = 99;
+    while (len < cap) {
+        const char *p = sents[((seed = seed * 1103515245u + 12345u) >> 16) % nsent];
+        memcpy(text + len, p, strlen(p));
+        len += strlen(p);
+        unsigned r = (seed >> 16) % 10;
+        const char *gap = r == 0 ? "\n\n" : r == 1 ? "\n" : "  " + (r > 3);
+        memcpy(text + len, gap, strlen(gap));
+        len += strlen(gap);
+    }
+    tale_tokenizer *tk = new_tok();
+    toks whole, piece;
+    toks_piecewise(tk, text, len, 0, &whole);
+    assert_int_equal(whole.pieces, 1);
+    size_t sizes[] = {TALE_CHUNK_BYTES, 4096, 700};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        toks_piecewise(tk, text, len, sizes[k], &piece);
+        assert_true(piece.pieces > 1 && piece.max_piece <= sizes[k]);
+        toks_same(&whole, &piece, 1);
+        toks_free(&piece);
+    }
+    toks_free(&whole);
+    /* one long sentence: pieces stay bounded, the tokens are the same */
+    len = 0;
+    while (len < 20000) {
+        memcpy(text + len, "og hus den bil ", 15);
+        len += 15;
+    }
+    toks_piecewise(tk, text, len, 0, &whole);
+    assert_int_equal(whole.ns, 1);
+    toks_piecewise(tk, text, len, 1000, &piece);
+    assert_true(piece.pieces >= 20 && piece.max_piece <= 1000);
+    toks_same(&whole, &piece, 0);
+    toks_free(&piece);
+    toks_free(&whole);
+    /* pre-tokenized: whole lines; a line longer than a piece is cut at a space */
+    len = 0;
+    for (int i = 0; i < 3000; i++) {
+        const char *l = i % 50 == 7 ? "" : i % 3 ? "Hun købte æbler ." : "Hr. Jensen kom i går , sagde han .";
+        len += (size_t)sprintf(text + len, "%s\n", l);
+    }
+    toks_piecewise(NULL, text, len, 0, &whole);
+    toks_piecewise(NULL, text, len, 1000, &piece);
+    assert_true(piece.max_piece <= 1000);
+    toks_same(&whole, &piece, 1);
+    toks_free(&piece);
+    toks_free(&whole);
+    toks_piecewise(NULL, "a b c d e f g h\n", 16, 6, &piece);
+    assert_int_equal(piece.n, 8);
+    assert_true(piece.max_piece <= 6);
+    for (size_t i = 0; i + 1 < piece.n; i++)
+        assert_true(piece.t[i].flags & TALE_TOKF_SPACE_AFTER);
+    toks_free(&piece);
+    /* a window smaller than a character still moves on */
+    toks_piecewise(tk, "æøå æ", strlen("æøå æ"), 1, &piece);
+    assert_true(piece.n >= 2 && piece.pieces <= 5);
+    toks_free(&piece);
+    /* errors name the byte in the whole text */
+    tale_doc *d;
+    size_t end;
+    tale_error e;
+    memset(text, 'a', 5000);
+    text[4000] = (char)0xF8;
+    assert_int_equal(tale_tokenize_chunk(tk, text, 5000, 3000, 1500, &d, &end, &e), TALE_BAD_UTF8);
+    assert_non_null(strstr(e.msg, "byte 4000"));
+    assert_null(d);
+    memcpy(text, "a b\nc  d\n", 10);
+    assert_int_equal(tale_pretokenized_chunk(text, 10, 4, 100, &d, &end, &e), TALE_BAD_DATA);
+    assert_non_null(strstr(e.msg, "line 2"));
+    assert_int_equal(tale_tokenize_chunk(tk, text, 10, 11, 100, &d, &end, &e), TALE_INVALID_ARG);
+    tale_tokenizer_free(tk);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_abbrev_file),
         cmocka_unit_test(test_pretokenized),    cmocka_unit_test(test_builder_and_tags),
         cmocka_unit_test(test_ddt_dev_tokens), cmocka_unit_test(test_random_text_invariants),
+        cmocka_unit_test(test_chunks),
     };
     return cmocka_run_group_tests_name("nlp_tokenize", tests, NULL, NULL);
 }
