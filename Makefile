@@ -203,7 +203,8 @@ ctc-model:
 # under $(SHAREDIR): the default CTC model, the NLP models, the model registry,
 # and (when present in data/) the LM, the Silero VAD model, the Whisper
 # tokenizer assets and the first-name lists the redactor reads.
-PUBLIC_HEADERS := core/tale.h core/tale_json.h asr/tale_asr.h nlp/tale_nlp.h corpus/tale_corpus.h
+PUBLIC_HEADERS := $(sort $(wildcard core/tale*.h corpus/tale*.h nlp/tale*.h asr/tale*.h \
+                   asr/*/tale*.h pipeline/tale*.h))
 install: $(TALE_BIN) $(BUILD)/libtale.a $(SOLIB)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)/tale \
 	    $(DESTDIR)$(SHAREDIR)/models/tale-da-ctc-small $(DESTDIR)$(SHAREDIR)/models/nlp
