@@ -34,7 +34,9 @@ SHAREDIR ?= $(PREFIX)/share/tale
 VERSION := $(shell sed -n 's/^\#define TALE_VERSION_STRING "\(.*\)"/\1/p' core/tale.h)
 SOMAJOR := 0
 
-CPPFLAGS += -Icore -Iasr -Inlp -Icorpus -Ibench/lib -Icli -D_GNU_SOURCE \
+# the library's folders, one per concept (docs/ARCHITECTURE.md)
+LIB_DIRS := core corpus nlp asr asr/nn asr/audio asr/whisper asr/ctc asr/models pipeline
+CPPFLAGS += $(addprefix -I,$(LIB_DIRS)) -Ibench/lib -Icli -D_GNU_SOURCE \
             -DTALE_SHARE_DIR='"$(SHAREDIR)"' \
             -DTALE_SOURCE_DIR='"$(CURDIR)"'
 CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -fPIC -fvisibility=hidden -pthread $(SAN) \
@@ -42,7 +44,7 @@ CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -fPIC -fvisibility=hidden -pthread $
 LDLIBS  += $(PKG_LIBS) $(BLAS_LIBS) -lstemmer -lm -pthread
 LDFLAGS += $(SAN)
 
-LIB_SRC  := $(sort $(wildcard core/*.c asr/*.c nlp/*.c corpus/*.c))
+LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 BENCHLIB_SRC := $(sort $(wildcard bench/lib/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))

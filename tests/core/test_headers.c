@@ -12,7 +12,9 @@ static void test_each_header_twice(void **state)
     (void)state;
     if (!tt_have_cmd("cc") || !tt_have_cmd("pkg-config"))
         tt_skip("cc or pkg-config not installed (make deps)");
-    static const char *const dirs[] = {"core", "asr", "nlp", "corpus"};
+    static const char *const dirs[] = {"core",        "corpus",  "nlp",        "asr",
+                                       "asr/nn",      "asr/audio", "asr/whisper", "asr/ctc",
+                                       "asr/models",  "pipeline"};
     int n = 0;
     for (size_t d = 0; d < sizeof dirs / sizeof dirs[0]; d++) {
         char path[2048];
@@ -26,7 +28,8 @@ static void test_each_header_twice(void **state)
                 continue;
             int rc = tt_sh("cd '%s' && printf '#include \"%s\"\\n#include \"%s\"\\nint x;\\n' | "
                            "cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -fsyntax-only "
-                           "-Icore -Iasr -Inlp -Icorpus $(pkg-config --cflags fftw3f sndfile "
+                           "-Icore -Icorpus -Inlp -Iasr -Iasr/nn -Iasr/audio -Iasr/whisper -Iasr/ctc "
+                           "-Iasr/models -Ipipeline $(pkg-config --cflags fftw3f sndfile "
                            "icu-uc 2>/dev/null) -x c - 2>'%s'",
                            TALE_SOURCE_DIR, de->d_name, de->d_name, tt_tmp("cc.log"));
             if (rc != 0) {

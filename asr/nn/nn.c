@@ -7,9 +7,32 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define NN_X86 1
 #endif
+
+int asr_cpu_has_f16c(void)
+{
+#ifdef NN_X86
+    static int cached = -1; /* -1: not checked yet */
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v < 0) {
+        unsigned a, b, c, d;
+        v = 0;
+        if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) && (c & bit_AVX) &&
+            (c & bit_OSXSAVE)) {
+            unsigned lo, hi;
+            __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+            v = (lo & 6) == 6; /* XMM and YMM state saved by the OS */
+        }
+        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    }
+    return v;
+#else
+    return 0;
+#endif
+}
 
 /* Highest instruction set the kernels may use (asr_nn_limit_isa): tests run
  * the AVX2 and portable paths on an AVX-512 machine too. */
@@ -307,7 +330,7 @@ static int have_avx512(void)
     static int v = -1;
     if (v < 0)
         v = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
-            __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+            __builtin_cpu_supports("fma") && asr_cpu_has_f16c();
     return v && g_isa_cap >= 2;
 }
 #endif
@@ -326,7 +349,7 @@ void asr_gemm_f16_rows(int M, int K, const float *x, int ldx, const uint16_t *W,
 #endif
 #ifdef NN_X86
     if (g_isa_cap >= 1 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-        __builtin_cpu_supports("f16c")) {
+        asr_cpu_has_f16c()) {
         if (M == 1)
             f16_rows_m1(K, x, W, n0, n1, y);
         else
@@ -955,7 +978,7 @@ void asr_attention_head_f16(const float *q, int ldq, const uint16_t *k, int ldk,
                             int causal, float *scores, float *kv32, float *out, int ldo)
 {
 #ifdef NN_X86
-    if (nq < 16 && have_avx2() && __builtin_cpu_supports("f16c")) {
+    if (nq < 16 && have_avx2() && asr_cpu_has_f16c()) {
         for (int i0 = 0; i0 < nq; i0 += 8) {
             int n = nq - i0 < 8 ? nq - i0 : 8;
             qk_f16(q + (size_t)i0 * ldq, ldq, k, ldk, n, nk, d, scores + (size_t)i0 * nk);
@@ -993,7 +1016,7 @@ void asr_attention_head_f16t(const float *q, int ldq, const uint16_t *kt, int ld
             }
         return;
     }
-    if (nq < 16 && have_avx2() && __builtin_cpu_supports("f16c")) {
+    if (nq < 16 && have_avx2() && asr_cpu_has_f16c()) {
         qkt_f16(q, ldq, kt, ldkt, nq, nk, d, scores);
         mask_softmax_rows(scores, nq, nk, scale, -1);
         for (int i0 = 0; i0 < nq; i0 += 8) {

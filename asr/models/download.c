@@ -22,7 +22,7 @@
 #include "tale_asr.h"
 #include "download_internal.h"
 #include "tale_json.h"
-#include "tensors.h"
+#include "whisper_internal.h" /* the ggml format check uses the loader's hyper-parameter rules */
 
 #include <ctype.h>
 #include <curl/curl.h>

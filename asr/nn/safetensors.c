@@ -8,7 +8,8 @@
  * Nothing in the header is trusted: every size is computed in 64 bits with
  * overflow checks and compared with the file before a pointer is formed.
  */
-#include "hf.h"
+#include "safetensors.h"
+#include "tale_json.h"
 
 #include <errno.h>
 #include <fcntl.h>

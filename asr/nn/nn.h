@@ -74,8 +74,6 @@ void asr_im2col(const float *in, int C, int t_in, int c_stride, int t_stride, in
 void asr_conv1d_ref(const float *in, int C, int t_in, const float *w, const float *b, int O,
                     int kw, int stride, int pad, int t_out, float *out);
 
-#endif
-
 /* The same without a mask, keys stored transposed per head: kt[t][j]
  * (t < d, row stride ldkt ≥ nk) — the layout of the cross-attention keys,
  * which lets 8 keys share one vector operation. */
@@ -96,3 +94,11 @@ const char *asr_blas_corename(void);
 void asr_attention_head_f16(const float *q, int ldq, const uint16_t *k, int ldk,
                             const uint16_t *v, int ldv, int nq, int nk, int d, float scale,
                             int causal, float *scores, float *kv32, float *out, int ldo);
+
+/* 1 when the CPU has F16C (half <-> float conversion) and the OS saves the
+ * AVX registers: cpuid leaf 1 ECX bits 27-29 and XCR0.  Used instead of
+ * __builtin_cpu_supports("f16c"), which clang 14 does not know.  Cached;
+ * thread-safe. */
+int asr_cpu_has_f16c(void);
+
+#endif

@@ -1,5 +1,6 @@
 /* tensors.c — tensor sets, shape checks and dtype conversion (see tensors.h). */
 #include "tensors.h"
+#include "nn.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -301,7 +302,7 @@ __attribute__((target("avx,f16c"))) static void f32_row_f16c(const float *src, u
 void asr_f32_to_f16_row(const float *src, uint16_t *dst, size_t n)
 {
 #ifdef ASR_HAVE_X86
-    if (__builtin_cpu_supports("f16c")) {
+    if (asr_cpu_has_f16c()) {
         f32_row_f16c(src, dst, n);
         return;
     }
@@ -313,7 +314,7 @@ void asr_f32_to_f16_row(const float *src, uint16_t *dst, size_t n)
 void asr_f16_to_f32_row(const uint16_t *src, float *dst, size_t n)
 {
 #ifdef ASR_HAVE_X86
-    if (__builtin_cpu_supports("f16c")) {
+    if (asr_cpu_has_f16c()) {
         f16_row_f16c(src, dst, n);
         return;
     }

@@ -7,8 +7,60 @@
 #define ASR_WHISPER_INTERNAL_H
 
 #include <stdio.h>
-#include "tale_asr.h"
+#include "tale_model.h"
+#include "tale_transcribe.h"
 #include "tensors.h"
+
+/* ---- Whisper from any tensor source (weights.c) ------------------------ */
+
+typedef struct asr_whisper_hparams {
+    int n_vocab;       /* 51865 (multilingual) or 51866 (large-v3 layout) */
+    int n_audio_ctx;   /* 1500 */
+    int n_audio_state; /* d_model of the encoder */
+    int n_audio_head;
+    int n_audio_layer;
+    int n_text_ctx;    /* 448 */
+    int n_text_state;
+    int n_text_head;
+    int n_text_layer;
+    int n_mels;        /* 80 or 128 */
+} asr_whisper_hparams;
+
+/* Range-check hparams (positive, heads divide the states, sane maxima).
+ * what names the source for the message. */
+tale_status asr_whisper_hparams_check(const asr_whisper_hparams *hp, const char *what,
+                                      tale_error *err);
+
+/* Token byte strings for the regular (non-special) tokens of a Whisper
+ * vocabulary, ids 0 .. n_text-1 (50257 for every multilingual model).  The
+ * special tokens are derived from n_vocab (see tokenizer.c).  Loaders fill
+ * this from the ggml vocab, tiktoken ranks or HF vocab.json. */
+typedef struct asr_vocab asr_vocab;
+asr_vocab *asr_vocab_new(int n_text_tokens);
+/* Copy len bytes as token id's string.  id < n_text_tokens. */
+tale_status asr_vocab_set(asr_vocab *v, int id, const void *bytes, size_t len, tale_error *err);
+void asr_vocab_free(asr_vocab *v);
+/* Read data/models/whisper-assets/multilingual.tiktoken (or path). */
+tale_status asr_vocab_from_tiktoken(const char *path, asr_vocab **out, tale_error *err);
+
+/* Optional extras a loader may know (HF generation_config.json): NULL/0 = defaults. */
+typedef struct asr_whisper_extras {
+    const int32_t *suppress_tokens; /* the model's own suppress list */
+    int n_suppress_tokens;
+    const float *mel_filters;       /* [n_mels][201] or NULL for the built-in set */
+    const char *name;               /* shown by tale_model_name() */
+} asr_whisper_extras;
+
+struct tale_model;
+/* Build a Whisper model from tensors with OpenAI/ggml names
+ * (encoder.conv1.weight, encoder.blocks.L.attn.query.weight, …,
+ * decoder.token_embedding.weight, decoder.ln.bias).  Takes ownership of ts
+ * and vocab (also on failure).  Checks every tensor's shape against hp.
+ * extras may be NULL. */
+tale_status asr_whisper_from_tensors(const asr_whisper_hparams *hp, asr_tensor_set *ts,
+                                     asr_vocab *vocab, const asr_whisper_extras *extras,
+                                     struct tale_model **out, tale_error *err);
+
 
 /* A weight matrix of a Linear(in=cols, out=rows): y = x·Wᵀ + b.  Either f32
  * or f16, row-major [rows][cols], 32-byte aligned. */
