@@ -52,7 +52,7 @@ struct tale_transcriber {
     uint64_t rng;
     tale_vad *vad;
     float *vad_probs;
-    tale_ctc_runner *ctc; /* CTC models (asr/ctc_model.c) */
+    tale_ctc_runner *ctc; /* CTC models (asr/ctc/ctc_model.c) */
     tale_lm *lm;
     char *lm_path;
     tale_ctc_decoder_params dec; /* CTC: the decoding in use (model's + caller's) */
@@ -542,7 +542,7 @@ static tale_status add_ctc_segment(void *ud, int64_t start_ms, int64_t end_ms, c
 }
 
 /* CTC models: windows of up to 30 s cut at quiet points, each decoded on
- * its own (asr/ctc_model.c); segments at pauses. */
+ * its own (asr/ctc/ctc_model.c); segments at pauses. */
 static tale_status run_ctc(tale_transcriber *tr, source *src, int64_t total, tale_error *err)
 {
     const tale_transcribe_params *p = &tr->p;

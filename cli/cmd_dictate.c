@@ -1,7 +1,7 @@
 /* cmd_dictate.c — tale dictate: live dictation from the microphone (or a
  * recording replayed in real time with --input).
  *
- * Audio goes into a tale_dictation session (asr/dictate.c): the streaming
+ * Audio goes into a tale_dictation session (pipeline/dictate.c): the streaming
  * Silero VAD cuts it into utterances, the open utterance's text is shown as
  * a partial line (redrawn in place on a terminal), and each finished
  * utterance is printed as a line of punctuated text.  --json writes JSON

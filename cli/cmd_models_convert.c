@@ -1,5 +1,5 @@
 /* cmd_models_convert.c — tale models convert IN OUT: whisper.cpp ggml file ↔
- * Hugging Face folder (the work is tale_model_convert() in asr/convert.c). */
+ * Hugging Face folder (the work is tale_model_convert() in asr/models/convert.c). */
 #include "cli.h"
 #include "tale_asr.h"
 

@@ -16,7 +16,7 @@ extern "C" {
 #endif
 
 /* ===================================================================== */
-/* == dictation (asr/dictate.c)                                        == */
+/* == dictation (pipeline/dictate.c)                                        == */
 /* ===================================================================== */
 /*
  * Live dictation: push 16 kHz mono samples as they arrive (microphone or a

@@ -17,7 +17,7 @@ extern "C" {
 #define TALE_SAMPLE_RATE_HZ 16000
 
 /* ===================================================================== */
-/* == audio input (asr/audio.c, asr/resample.c)                        == */
+/* == audio input (asr/audio/audio.c, asr/audio/resample.c)                        == */
 /* ===================================================================== */
 /*
  * Reading audio: any format libsndfile reads (WAV, FLAC, Ogg Vorbis/Opus,
@@ -93,7 +93,7 @@ TALE_API tale_status tale_resample(const float *in, size_t n_in, int in_rate_hz,
 
 
 /* ===================================================================== */
-/* == log-mel front end (asr/mel.c)                                    == */
+/* == log-mel front end (asr/audio/mel.c)                                    == */
 /* ===================================================================== */
 /*
  * Whisper's log-mel spectrogram, FFTW single precision, plan made once per
@@ -199,7 +199,7 @@ TALE_API tale_status tale_audio_info_read(const char *path, const tale_audio_par
 
 
 /* ===================================================================== */
-/* == voice activity detection (asr/vad.c)                             == */
+/* == voice activity detection (asr/audio/vad.c)                             == */
 /* ===================================================================== */
 
 /*
@@ -303,7 +303,7 @@ TALE_API int tale_vad_stream_in_speech(const tale_vad_stream *s);
 TALE_API float tale_vad_stream_last_prob(const tale_vad_stream *s);
 
 /* ===================================================================== */
-/* == microphone (asr/mic.c)                                           == */
+/* == microphone (asr/audio/mic.c)                                           == */
 /* ===================================================================== */
 /*
  * Live capture on PortAudio: mono float at 16 kHz (channel average and

@@ -1,5 +1,5 @@
 /*
- * ctc_model.h — tale's own CTC acoustic models (asr/ctc_model.c), private to
+ * ctc_model.h — tale's own CTC acoustic models (asr/ctc/ctc_model.c), private to
  * the asr module: the loader model.c dispatches to, and what transcribe.c
  * needs to run a CTC model.  The public side is the "CTC decoding" section
  * of tale_asr.h.

@@ -46,7 +46,7 @@ typedef struct tale_ctc_decoder_params {
 TALE_API tale_ctc_decoder_params tale_ctc_default_params(void);
 
 /* ===================================================================== */
-/* == CTC decoding (asr/ctc.c)                                         == */
+/* == CTC decoding (asr/ctc/ctc.c)                                         == */
 /* ===================================================================== */
 
 /*
@@ -123,7 +123,7 @@ TALE_API void tale_ctc_result_free(tale_ctc_result *r); /* NULL ok */
 
 
 
-/* ---- CTC acoustic models (asr/ctc_model.c) ---------------------------
+/* ---- CTC acoustic models (asr/ctc/ctc_model.c) ---------------------------
  * tale's own CTC models (a Whisper-style encoder with a linear CTC head; the
  * default is models/tale-da-ctc-small, docs/DEMO-MODEL.md) turn 16 kHz audio
  * into per-frame log-probabilities over a character vocabulary, 50 frames a

@@ -1,4 +1,4 @@
-/* download_internal.h — helpers shared by asr/download.c and asr/registry.c. */
+/* download_internal.h — helpers shared by asr/models/download.c and asr/models/registry.c. */
 #ifndef TALE_DOWNLOAD_INTERNAL_H
 #define TALE_DOWNLOAD_INTERNAL_H
 

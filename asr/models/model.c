@@ -87,7 +87,7 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
         st = asr_ctc_model_open(path, out, err); /* tale CTC model (ctc_model.c) */
     } else if (S_ISDIR(sb.st_mode) ||
                (plen >= 11 && strcmp(path + plen - 11, "config.json") == 0)) {
-        /* [hfvad] Hugging Face Whisper folder (or its config.json): asr/hf.c */
+        /* [hfvad] Hugging Face Whisper folder (or its config.json): asr/whisper/hf.c */
         st = asr_hf_open(path, out, err);
     } else {
         uint8_t magic[4] = {0};

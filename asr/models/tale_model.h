@@ -47,7 +47,7 @@ TALE_API const char *tale_model_name(const tale_model *m);
 /* Mel bands the model expects (80 or 128). */
 TALE_API int tale_model_n_mels(const tale_model *m);
 
-/* ---- model conversion (asr/convert.c) ---------------------------------
+/* ---- model conversion (asr/models/convert.c) ---------------------------------
  * (declared in this section to keep the shared header merge-clean)
  * Converts a Whisper checkpoint between whisper.cpp's ggml file and a
  * Hugging Face folder (config.json, generation_config.json,
@@ -65,7 +65,7 @@ TALE_API tale_status tale_model_convert(const char *in, const char *out,
                                         const tale_convert_params *p, tale_error *err);
 
 /* ===================================================================== */
-/* == model registry and downloads (asr/registry.c, asr/download.c)    == */
+/* == model registry and downloads (asr/models/registry.c, asr/models/download.c)    == */
 /* ===================================================================== */
 
 /*

@@ -10,7 +10,7 @@
 #include "whisper_internal.h"
 #include "tale_json.h"
 
-/* ---- Hugging Face Whisper folders (asr/hf.c) ----------------------------- */
+/* ---- Hugging Face Whisper folders (asr/whisper/hf.c) ----------------------------- */
 
 /* Everything a Hugging Face Whisper folder holds, with tensors renamed to
  * the OpenAI/ggml names asr_whisper_from_tensors() expects. */
@@ -44,7 +44,7 @@ int asr_hf_to_openai(const char *hf, char *buf, size_t size, int *skip);
 /* OpenAI name → HF name (for writing folders). */
 int asr_openai_to_hf(const char *oa, char *buf, size_t size);
 
-/* ---- tokenizer files (asr/hf_tokenizer.c) -------------------------------- */
+/* ---- tokenizer files (asr/whisper/hf_tokenizer.c) -------------------------------- */
 
 /* Regular-token vocab (ids < 50257) from dir/vocab.json (+ merges.txt must
  * exist beside it) or dir/tokenizer.json (model.vocab; added_tokens are
@@ -55,7 +55,7 @@ tale_status asr_hf_tokenizer_read(const char *dir, int n_vocab, asr_vocab **out,
 tale_status asr_hf_tokenizer_write(const char *dir, const asr_vocab *v, int n_vocab,
                                    tale_error *err);
 
-/* ---- conversion (asr/convert.c) ------------------------------------------ */
+/* ---- conversion (asr/models/convert.c) ------------------------------------------ */
 
 typedef enum asr_out_dtype { ASR_OUT_F32 = 0, ASR_OUT_F16, ASR_OUT_BF16 } asr_out_dtype;
 

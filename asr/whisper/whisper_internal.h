@@ -135,7 +135,7 @@ struct tale_model {
     char path[1024];             /* as given to tale_model_open(), for messages */
     int n_threads;
     asr_whisper *whisper;        /* kind == TALE_MODEL_WHISPER */
-    void *ctc;                   /* kind == TALE_MODEL_CTC (asr/ctc.c) */
+    void *ctc;                   /* kind == TALE_MODEL_CTC (asr/ctc/ctc.c) */
     void (*ctc_free)(void *ctc);
     int ctc_n_mels;
 };

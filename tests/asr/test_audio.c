@@ -1,4 +1,4 @@
-/* test_audio.c — asr/audio.c and asr/resample.c: formats, rates, channels,
+/* test_audio.c — asr/audio/audio.c and asr/audio/resample.c: formats, rates, channels,
  * resampling accuracy, raw PCM on stdin, bounded memory and every bad input.
  * Fixtures are made at test time with sox or libsndfile into tt_tmpdir(). */
 #include "tale_test.h"

@@ -1,4 +1,4 @@
-/* test_ctc_model.c — asr/ctc_model.c: loading tale's CTC model folder and
+/* test_ctc_model.c — asr/ctc/ctc_model.c: loading tale's CTC model folder and
  * computing log-probs, checked against the training recipe's own numbers
  * (models/tale-da-ctc-small/testvec.safetensors, written by
  * models/ctc/export.py: int16 audio, the recipe's log-mel, its log-probs). */
@@ -107,7 +107,7 @@ static tale_model *open_default(void)
 }
 
 /* Greedy CTC: best class per frame, repeats merged, blanks dropped. */
-/* Greedy CTC through the decoder of asr/ctc.c. */
+/* Greedy CTC through the decoder of asr/ctc/ctc.c. */
 static void greedy(const tale_model *m, const float *lp, int T, char *out, size_t size)
 {
     tale_ctc_vocab v;

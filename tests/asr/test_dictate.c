@@ -1,4 +1,4 @@
-/* test_dictate.c — asr/dictate.c: the dictation session on Danish speech
+/* test_dictate.c — pipeline/dictate.c: the dictation session on Danish speech
  * synthesised at test time (espeak-ng -v da): utterance times, event order,
  * partials, punctuation of CTC text, chunk-size independence, the open
  * utterance flushed by finish, abort, bad parameters.

@@ -1,5 +1,5 @@
-/* test_hf.c — Hugging Face Whisper folders (asr/hf.c, hf_tokenizer.c),
- * the ggml/HF writers and `tale models convert` (asr/convert.c): the same
+/* test_hf.c — Hugging Face Whisper folders (asr/whisper/hf.c, hf_tokenizer.c),
+ * the ggml/HF writers and `tale models convert` (asr/models/convert.c): the same
  * random weights as a ggml file and as an HF folder give bit-identical
  * logits; conversions round-trip tensor for tensor; malformed folders fail
  * with messages that name the file and the tensor. */

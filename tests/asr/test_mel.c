@@ -1,4 +1,4 @@
-/* test_mel.c — asr/mel.c: the filter bank against Whisper's, the log-mel
+/* test_mel.c — asr/audio/mel.c: the filter bank against Whisper's, the log-mel
  * against the reference vectors, FFTW against a naive DFT, streaming = batch,
  * normalisation and the error paths. */
 #include "tale_test.h"

@@ -1,4 +1,4 @@
-/* test_mic.c — asr/mic.c: clean errors without a sound card (and no backend
+/* test_mic.c — asr/audio/mic.c: clean errors without a sound card (and no backend
  * chatter on stderr), parameters, and the capture path (ring buffer, channel
  * average, resampler, overflow, timeout) through a device-less test source
  * fed from another thread the way PortAudio's callback feeds it. */

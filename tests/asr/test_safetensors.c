@@ -1,4 +1,4 @@
-/* test_safetensors.c — asr/safetensors.c: round trip of files the test
+/* test_safetensors.c — asr/nn/safetensors.c: round trip of files the test
  * writes, sharded folders, and malicious headers (offsets past the end,
  * overlaps, huge shapes, bad JSON, path traversal in the index). */
 #include "tale_test.h"

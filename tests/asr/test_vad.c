@@ -1,4 +1,4 @@
-/* test_vad.c — Silero VAD (asr/vad.c): probabilities and segments against
+/* test_vad.c — Silero VAD (asr/audio/vad.c): probabilities and segments against
  * the whisper.cpp test vectors, the streaming interface against the offline
  * one, segment rules on hand-made probabilities, malformed model files. */
 #include "tale_test.h"

@@ -1,6 +1,6 @@
 /* test_headers.c — every header of the library compiles on its own and when
  * included twice (a misplaced include guard once closed halfway through
- * asr/whisper_internal.h and nlp/nlp_internal.h). */
+ * asr/whisper/whisper_internal.h and nlp/nlp_internal.h). */
 #include "tale_test.h"
 
 #include <dirent.h>

@@ -1,5 +1,5 @@
 /* tt_ctc_model.c — a random-weight tale CTC model folder (config.json +
- * model.safetensors in the layout asr/ctc_model.c reads: d = 32, 2 heads,
+ * model.safetensors in the layout asr/ctc/ctc_model.c reads: d = 32, 2 heads,
  * one encoder block, tale-da-ctc-small's 42-character vocabulary), written
  * at test time so that dictation and transcription tests run without the
  * trained model.  Its output is noise: test structure, not words. */
