@@ -179,14 +179,6 @@ typedef struct tale_decoding_info {
 } tale_decoding_info;
 TALE_API void tale_transcriber_decoding(const tale_transcriber *tr, tale_decoding_info *out);
 
-/* OpenBLAS chooses its kernels when it is loaded.  A DYNAMIC_ARCH build
- * (Debian's) may pick Haswell (AVX2) kernels on an AVX-512 CPU, halving
- * sgemm speed.  Call this first thing in main(), with main's argv: when
- * OpenBLAS is not on AVX-512 kernels although the CPU has AVX-512F/BW and
- * OPENBLAS_CORETYPE is unset, it re-executes the program (/proc/self/exe)
- * with OPENBLAS_CORETYPE=SkylakeX.  Returns 0 when nothing had to be done
- * (or the re-exec failed); does not return otherwise. */
-TALE_API int tale_blas_tune(char **argv);
 /* The OpenBLAS kernel set in use, e.g. "SkylakeX". */
 TALE_API const char *tale_blas_core(void);
 

@@ -164,7 +164,7 @@ static int run_size(const size_def *sd, int threads, int n_tok, double peak1, do
 
 int main(int argc, char **argv)
 {
-    tale_blas_tune(argv);
+    tale_bench_blas_tune(argv);
     const char *sizes = "base,small";
     const char *threads = "2";
     int n_tok = 32;

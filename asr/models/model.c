@@ -23,7 +23,6 @@ tale_model_params tale_model_default_params(void)
     tale_model_params p;
     memset(&p, 0, sizeof p);
     p.n_threads = 0;
-    p.use_mmap = 1;
     return p;
 }
 

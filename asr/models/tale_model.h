@@ -24,8 +24,9 @@ typedef enum tale_model_type {
 
 /* Defaults come from tale_model_default_params(). */
 typedef struct tale_model_params {
+    /* safetensors weights are memory-mapped (read-only, shared by every process
+     * on the file); ggml files are read */
     int n_threads; /* threads for the math (OpenBLAS + tale's kernels); 0 = all cores */
-    int use_mmap;  /* 1: map the file read-only where the format allows (default) */
 } tale_model_params;
 
 TALE_API tale_model_params tale_model_default_params(void);

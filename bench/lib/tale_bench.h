@@ -369,6 +369,12 @@ TALE_API void tale_prf_finish(tale_prf *p);
 /* == end of NLP evaluation                                            == */
 /* ===================================================================== */
 
+/* Restart the program on OpenBLAS's AVX-512 kernels when its DYNAMIC_ARCH
+ * build chose others on an AVX-512 CPU (bench/lib/blas_tune.c).  Returns 0
+ * when nothing had to be done or the re-exec failed; does not return
+ * otherwise. */
+int tale_bench_blas_tune(char **argv);
+
 #ifdef __cplusplus
 }
 #endif

@@ -580,7 +580,7 @@ static void test_same_transcript(void **state)
     (void)state;
     need_data();
     if (!tt_have_data("testvectors/vad/two-sentences.wav"))
-        skip();
+        tt_skip("data/testvectors/vad/two-sentences.wav missing (make models)");
     /* full-size windows (1500 audio positions) so the normal long-form path runs */
     asr_whisper_hparams hp = {51865, 1500, 64, 2, 2, 448, 64, 2, 2, 80};
     tale_error e;
@@ -631,7 +631,7 @@ static void test_cli_and_tool(void **state)
         snprintf(tale, sizeof tale, "%s/../tale", exe); /* build-asan/tale */
     snprintf(gen, sizeof gen, "%s/../tools/gen_whisper_model", exe);
     if (access(tale, X_OK) != 0 || access(gen, X_OK) != 0)
-        skip();
+        tt_skip("the tale program or tools/gen_whisper_model is not built beside this test");
     /* usage errors → 2, runtime errors → 1 */
     assert_int_equal(tt_sh("'%s' models convert >/dev/null 2>&1", tale), 2);
     assert_int_equal(tt_sh("'%s' models convert --to onnx a b >/dev/null 2>&1", tale), 2);

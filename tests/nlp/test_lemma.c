@@ -144,7 +144,7 @@ static void test_ddt_lemmas(void **state)
     if (!f || !tt_have_data("corpus/ud_ddt/da_ddt-ud-dev.conllu")) {
         if (f)
             fclose(f);
-        skip();
+        tt_skip("the tagger model or data/corpus/ud_ddt/da_ddt-ud-dev.conllu is missing");
     }
     fclose(f);
     /* the committed model on DDT dev (model selection data, not test) */

@@ -46,7 +46,7 @@ static void test_small_model(void **state)
 {
     (void)state;
     if (!g_model)
-        skip();
+        tt_skip("the NER model (models/nlp/da-ner.tnlp) could not be opened");
     assert_true(g_have); /* dev F1 above 40 even from 1500 sentences */
     tale_ner *m;
     tale_error e;
@@ -75,7 +75,7 @@ static void test_bad_ner_files(void **state)
 {
     (void)state;
     if (!g_model)
-        skip();
+        tt_skip("the NER model (models/nlp/da-ner.tnlp) could not be opened");
     size_t n;
     unsigned char *d = tt_read_file(g_model, &n);
     assert_non_null(d);
@@ -135,7 +135,7 @@ static void test_default_model(void **state)
     snprintf(path, sizeof path, "%s/da-ner.tnlp", tale_nlp_model_dir());
     FILE *f = fopen(path, "rb");
     if (!f)
-        skip();
+        tt_skip("%s missing", path);
     fclose(f);
     tale_ner *m;
     tale_error e;

@@ -152,7 +152,7 @@ static void test_default_lists(void **state)
     (void)state;
     if (!tt_have_data("corpus/names/FirstNames_2021_F.utf8.tsv") ||
         !tt_have_data("corpus/text/ddt-sentences.txt"))
-        skip();
+        tt_skip("data/corpus/names or data/corpus/text/ddt-sentences.txt missing (make corpus)");
     tale_punctuator *pn;
     tale_error e;
     assert_int_equal(tale_punctuator_new(NULL, &pn, &e), TALE_OK);

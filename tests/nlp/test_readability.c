@@ -130,7 +130,7 @@ static void test_keywords_real_corpus(void **state)
 {
     (void)state;
     if (!tt_have_data("corpus/text/ddt-sentences.txt") || !tt_have_data("corpus/lexicons/stopwords"))
-        skip();
+        tt_skip("data/corpus/text/ddt-sentences.txt or the stop-word lists missing (make corpus)");
     tale_keywords *kw;
     tale_error e;
     assert_int_equal(tale_keywords_new(NULL, &kw, &e), TALE_OK);
@@ -242,7 +242,7 @@ static void test_sentiment_real_lexicons(void **state)
     (void)state;
     if (!tt_have_data("corpus/lexicons/afinn/AFINN-da-32.txt") ||
         !tt_have_data("corpus/lexicons/sentida2/sentidav2_lemmas.csv"))
-        skip();
+        tt_skip("the AFINN or Sentida lexicon missing in data/corpus/lexicons (make corpus)");
     tale_sentiment *s;
     tale_error e;
     assert_int_equal(tale_sentiment_new(NULL, &s, &e), TALE_OK);

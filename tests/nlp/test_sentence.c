@@ -94,7 +94,7 @@ static void test_ddt_dev_sentences(void **state)
     (void)state;
     const char *rel = "corpus/ud_ddt/da_ddt-ud-dev.conllu";
     if (!tt_have_data(rel))
-        skip();
+        tt_skip("data/%s missing (make corpus)", rel);
     size_t n;
     char *raw = tt_read_file(tt_data(rel), &n);
     assert_non_null(raw);

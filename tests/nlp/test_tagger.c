@@ -57,7 +57,7 @@ static void test_train_small_and_deterministic(void **state)
 {
     (void)state;
     if (!g_have)
-        skip();
+        tt_skip("the tagger model or data/corpus/ud_ddt missing (make corpus)");
     tale_tagger_train_params p = small_params();
     tale_tagger_report r1, r2;
     tale_error e;
@@ -93,7 +93,7 @@ static void test_tag_danish(void **state)
 {
     (void)state;
     if (!g_have)
-        skip();
+        tt_skip("the tagger model or data/corpus/ud_ddt missing (make corpus)");
     tale_tagger *t;
     tale_error e;
     assert_int_equal(tale_tagger_open(tt_tmp("small-tagger-a.tnlp"), &t, &e), TALE_OK);
@@ -158,7 +158,7 @@ static void test_bad_model_files(void **state)
 {
     (void)state;
     if (!g_have)
-        skip();
+        tt_skip("the tagger model or data/corpus/ud_ddt missing (make corpus)");
     size_t n;
     unsigned char *d = tt_read_file(tt_tmp("small-tagger-a.tnlp"), &n);
     assert_non_null(d);
@@ -232,7 +232,7 @@ static void test_default_model(void **state)
     snprintf(path, sizeof path, "%s/da-tagger.tnlp", tale_nlp_model_dir());
     FILE *f = fopen(path, "rb");
     if (!f)
-        skip();
+        tt_skip("%s missing", path);
     fclose(f);
     tale_tagger *t;
     tale_error e;
