@@ -939,17 +939,22 @@ static void *lmb_array(lmb_io *io, uint64_t count, size_t sz)
 static int pow2(uint64_t x) { return x && !(x & (x - 1)); }
 
 /* Slots of an open-addressing table over count entries: every non-zero slot
- * names an entry (1-based) and the table has an empty slot. */
+ * names an entry (1-based) and exactly count slots are in use, so the table
+ * has an empty slot and every probe ends (a file whose slots were all
+ * taken made lookups loop forever: found by fuzz/fuzz_lm.c). */
 static int slots_ok(const uint32_t *slots, uint64_t nslots, uint64_t count)
 {
     if (count == 0 && nslots == 0)
         return 1; /* an empty table */
     if (!pow2(nslots) || count >= nslots)
         return 0;
-    for (uint64_t i = 0; i < nslots; i++)
+    uint64_t used = 0;
+    for (uint64_t i = 0; i < nslots; i++) {
         if (slots[i] > count)
             return 0;
-    return 1;
+        used += slots[i] != 0;
+    }
+    return used == count;
 }
 
 static tale_status lm_open_binary(FILE *fp, const char *path, uint64_t size, tale_lm **out,
@@ -1269,6 +1274,13 @@ tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *err)
                 size_t id;
                 if (n == 1) {
                     int is_new;
+                    /* as the binary reader demands (found by fuzz/fuzz_lm.c: such an
+                     * ARPA file became a binary LM that could not be read back) */
+                    if (tale_utf8_check(w, (size_t)(p - w)) != (size_t)(p - w)) {
+                        st = tale_error_set(err, TALE_BAD_DATA, "%s:%zu: word is not valid UTF-8",
+                                            path, r.lineno);
+                        goto fail;
+                    }
                     id = vocab_add(&lm->v, w, (size_t)(p - w), &is_new);
                     if (id == NO_ENTRY) {
                         st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);

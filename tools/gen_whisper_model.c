@@ -106,7 +106,7 @@ int main(int argc, char **argv)
     const char *size = NULL, *fmt = "ggml", *dts = "f16", *outp = NULL, *dims = NULL;
     const char *vocab_path = NULL;
     uint64_t seed = 1;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* option, value */
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if ((!strcmp(a, "-h") || !strcmp(a, "--help"))) {
@@ -135,7 +135,6 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        i++;
     }
     if (!size || !outp) {
         usage(stderr);

@@ -302,6 +302,9 @@ static void test_arpa_malformed(void **state)
     expect_bad_arpa("no-end.arpa", buf, "expected '\\end\\' but the file ends");
     expect_bad_arpa("dup.arpa", "\\data\\\nngram 1=2\n\n\\1-grams:\n-1 a\n-1 a\n\n\\end\\\n", ":6: duplicate 1-gram");
     expect_bad_arpa("no-section.arpa", "\\data\\\nngram 1=1\n\n\\2-grams:\n", ":4: expected '\\1-grams:'");
+    /* the binary reader refuses such words, so the ARPA reader must too (fuzz/seeds/lm) */
+    expect_bad_arpa("utf8.arpa", "\\data\\\nngram 1=1\n\n\\1-grams:\n-1 b\xff\n\n\\end\\\n",
+                    "utf8.arpa:5: word is not valid UTF-8");
     /* a missing file is an I/O error naming it */
     tale_lm *lm = (tale_lm *)1;
     tale_error e;
