@@ -462,7 +462,10 @@ const char *nlp_lemma_read(nlp_lemmatizer *lz, nlp_rbuf *rules, nlp_rbuf *lex, n
     memset(lz, 0, sizeof *lz);
     const char *why = NULL;
     uint32_t nk, nv;
-    if (nlp_rbuf_strings(rules, &lz->rule_strs, &lz->n_rules) || lz->n_rules == 0)
+    int rc = nlp_rbuf_strings(rules, &lz->rule_strs, &lz->n_rules);
+    if (rc == NLP_OOM)
+        return "out of memory";
+    if (rc || lz->n_rules == 0)
         return "bad rule table";
     lz->rules = calloc(lz->n_rules, sizeof *lz->rules);
     if (!lz->rules)
@@ -474,8 +477,12 @@ const char *nlp_lemma_read(nlp_lemmatizer *lz, nlp_rbuf *rules, nlp_rbuf *lex, n
             return "malformed edit rule";
         parse_rule(s, &lz->rules[r]);
     }
-    if (nlp_rbuf_strings(lex, &lz->lex.keys, &nk) || nlp_rbuf_strings(lex, &lz->lex.vals, &nv) ||
-        nk != nv)
+    rc = nlp_rbuf_strings(lex, &lz->lex.keys, &nk);
+    if (!rc)
+        rc = nlp_rbuf_strings(lex, &lz->lex.vals, &nv);
+    if (rc == NLP_OOM)
+        return "out of memory";
+    if (rc || nk != nv)
         return "bad lexicon table";
     lz->lex.n = nk;
     if (lex_build(&lz->lex))

@@ -148,7 +148,7 @@ int nlp_rbuf_strings(nlp_rbuf *b, const char ***strs, uint32_t *n)
         return -1;
     const char **arr = malloc(((size_t)count + 1) * sizeof *arr);
     if (!arr)
-        return -1;
+        return NLP_OOM;
     size_t pos = 0;
     for (uint32_t i = 0; i < count; i++) {
         const char *z = pos < bytes ? memchr(s + pos, '\0', bytes - pos) : NULL;

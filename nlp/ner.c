@@ -366,8 +366,9 @@ static tale_status ner_from_file(nlp_model_file *file, const char *path, tale_ne
     memset(file, 0, sizeof *file);
     const char *why = NULL, *sec = "LABL";
     nlp_rbuf b = nlp_model_file_section(&m->file, "LABL");
-    if (nlp_rbuf_strings(&b, &m->labels, &m->n_labels)) {
-        why = "missing or malformed label table";
+    int rc = nlp_rbuf_strings(&b, &m->labels, &m->n_labels);
+    if (rc) {
+        why = rc == NLP_OOM ? "out of memory" : "missing or malformed label table";
         goto bad;
     }
     if ((why = index_ner_labels(m)))
@@ -392,15 +393,15 @@ static tale_status ner_from_file(nlp_model_file *file, const char *path, tale_ne
     for (int k = 0; k < 3; k++) {
         sec = secs[k];
         b = nlp_model_file_section(&m->file, secs[k]);
-        if (b.bad || nlp_smap_read(&b, maps[k])) {
-            why = "missing or malformed lexicon";
+        if (b.bad || (rc = nlp_smap_read(&b, maps[k]))) {
+            why = !b.bad && rc == NLP_OOM ? "out of memory" : "missing or malformed lexicon";
             goto bad;
         }
     }
     sec = "SPAN";
     b = nlp_model_file_section(&m->file, "SPAN");
-    if (!b.bad && nlp_smap_read(&b, &m->spans)) { /* optional: older models have none */
-        why = "malformed entity gazetteer";
+    if (!b.bad && (rc = nlp_smap_read(&b, &m->spans))) { /* optional: older models have none */
+        why = rc == NLP_OOM ? "out of memory" : "malformed entity gazetteer";
         goto bad;
     }
     sec = "CLUS";
@@ -418,10 +419,11 @@ static tale_status ner_from_file(nlp_model_file *file, const char *path, tale_ne
     }
     *out = m;
     return TALE_OK;
-bad:
-    tale_error_set(err, TALE_BAD_MODEL, "%s: section %s: %s", path, sec, why);
+bad:;
+    tale_status code = strcmp(why, "out of memory") == 0 ? TALE_NO_MEMORY : TALE_BAD_MODEL;
+    tale_error_set(err, code, "%s: section %s: %s", path, sec, why);
     tale_ner_free(m);
-    return TALE_BAD_MODEL;
+    return code;
 }
 
 tale_status tale_ner_open(const char *path, tale_ner **out, tale_error *err)

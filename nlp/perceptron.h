@@ -121,6 +121,8 @@ uint32_t nlp_rbuf_u32(nlp_rbuf *b);
 uint64_t nlp_rbuf_u64(nlp_rbuf *b);
 const void *nlp_rbuf_bytes(nlp_rbuf *b, size_t n);
 /* Reads a string table into *strs (malloc'd pointer array into the buffer). */
+/* -1 malformed, NLP_OOM out of memory. */
+#define NLP_OOM (-2)
 int nlp_rbuf_strings(nlp_rbuf *b, const char ***strs, uint32_t *n);
 /* Reads and validates an nlp_ap (copies arrays; builds the lookup table).
  * Returns 0 or -1 with why set to a static reason. */

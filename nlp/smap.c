@@ -15,7 +15,7 @@ static int nlp_smap_rehash(nlp_smap *m, uint32_t cap)
 {
     uint32_t *ns = calloc(cap, sizeof *ns);
     if (!ns)
-        return -1;
+        return NLP_OOM;
     for (uint32_t i = 0; i < m->n; i++) {
         uint32_t j = shash(m->keys[i], strlen(m->keys[i])) & (cap - 1);
         while (ns[j])
@@ -101,12 +101,15 @@ void nlp_smap_write(nlp_wbuf *b, const nlp_smap *m)
 int nlp_smap_read(nlp_rbuf *b, nlp_smap *m)
 {
     memset(m, 0, sizeof *m);
-    if (nlp_rbuf_strings(b, &m->keys, &m->n))
-        return -1;
+    int rc = nlp_rbuf_strings(b, &m->keys, &m->n);
+    if (rc)
+        return rc;
     const void *v = nlp_rbuf_bytes(b, (size_t)m->n * 4);
-    m->vals = malloc(((size_t)m->n + 1) * 4);
-    if (!v || !m->vals)
+    if (!v)
         return -1;
+    m->vals = malloc(((size_t)m->n + 1) * 4);
+    if (!m->vals)
+        return NLP_OOM;
     memcpy(m->vals, v, (size_t)m->n * 4);
     uint32_t cap = 16;
     while (cap < 2 * (uint64_t)m->n + 1)

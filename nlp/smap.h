@@ -23,6 +23,7 @@ void nlp_smap_free(nlp_smap *m); /* frees the arrays, not m */
 /* Model section payload: string table, then the u32 values. */
 void nlp_smap_write(nlp_wbuf *b, const nlp_smap *m);
 /* Reads what nlp_smap_write wrote (keys point into the buffer); -1 if malformed or OOM. */
+/* 0, -1 malformed, NLP_OOM out of memory. */
 int nlp_smap_read(nlp_rbuf *b, nlp_smap *m);
 
 #endif

@@ -410,14 +410,16 @@ static tale_status tagger_from_file(nlp_model_file *file, const char *path, tale
     memset(file, 0, sizeof *file);
     const char *why = NULL, *sec = "UPOS";
     nlp_rbuf b = nlp_model_file_section(&t->file, "UPOS");
-    if (nlp_rbuf_strings(&b, &t->upos_names, &t->n_upos) || t->n_upos < 2 || t->n_upos > 60000) {
-        why = "missing or malformed UPOS table";
+    int rc = nlp_rbuf_strings(&b, &t->upos_names, &t->n_upos);
+    if (rc || t->n_upos < 2 || t->n_upos > 60000) {
+        why = rc == NLP_OOM ? "out of memory" : "missing or malformed UPOS table";
         goto bad;
     }
     sec = "LABL";
     b = nlp_model_file_section(&t->file, "LABL");
-    if (nlp_rbuf_strings(&b, &t->labels, &t->n_labels) || t->n_labels == 0 || t->n_labels > 60000) {
-        why = "missing or malformed label table";
+    rc = nlp_rbuf_strings(&b, &t->labels, &t->n_labels);
+    if (rc || t->n_labels == 0 || t->n_labels > 60000) {
+        why = rc == NLP_OOM ? "out of memory" : "missing or malformed label table";
         goto bad;
     }
     if ((why = index_labels(t)))
@@ -469,10 +471,11 @@ static tale_status tagger_from_file(nlp_model_file *file, const char *path, tale
     }
     *out = t;
     return TALE_OK;
-bad:
-    tale_error_set(err, TALE_BAD_MODEL, "%s: section %s: %s", path, sec, why);
+bad:;
+    tale_status code = strcmp(why, "out of memory") == 0 ? TALE_NO_MEMORY : TALE_BAD_MODEL;
+    tale_error_set(err, code, "%s: section %s: %s", path, sec, why);
     tale_tagger_free(t);
-    return TALE_BAD_MODEL;
+    return code;
 }
 
 tale_status tale_tagger_open(const char *path, tale_tagger **out, tale_error *err)
