@@ -30,7 +30,10 @@ static const cli_opt opts[] = {
     {"seconds", 's', "S", "stop after S seconds of audio (default: until Ctrl-C / end of file)"},
     {"json", 'j', NULL, "JSON Lines output (partial and final events)"},
     {"no-punct", 0, NULL, "no automatic punctuation and capitals (CTC models)"},
-    {"digits", 0, NULL, "write number words as digits (\"enogtyve\" -> 21)"},
+    {"itn", 0, NULL, "write spoken numbers, times, dates and amounts the written way in "
+                      "finals (\"klokken halv ti\" -> \"kl. 9.30\"; the default)"},
+    {"no-itn", 0, NULL, "keep number words as heard"},
+    {"digits", 0, NULL, "the same as --itn (older name)"},
     {"beam", 'b', "N", "beam width (CTC: prefix beam search, default: the model's with its LM; "
                            "Whisper: beam search, default 1)"},
     {"lm", 0, "FILE", "ARPA word language model for the CTC beam search (default: the model's "
@@ -49,7 +52,7 @@ static const cli_opt opts[] = {
 
 enum {
     OPT_MODEL, OPT_DEVICE, OPT_LIST, OPT_INPUT, OPT_FAST, OPT_SECONDS, OPT_JSON, OPT_NO_PUNCT,
-    OPT_DIGITS, OPT_BEAM, OPT_LM, OPT_NO_LM, OPT_PARTIAL_MS, OPT_MAX_UTT, OPT_VAD_MODEL, OPT_THRESHOLD,
+    OPT_ITN, OPT_NO_ITN, OPT_DIGITS, OPT_BEAM, OPT_LM, OPT_NO_LM, OPT_PARTIAL_MS, OPT_MAX_UTT, OPT_VAD_MODEL, OPT_THRESHOLD,
     OPT_VAD_ONLY, OPT_THREADS, OPT_VERBOSE, OPT_HELP
 };
 
@@ -323,8 +326,12 @@ int cmd_dictate(int argc, char **argv)
         case OPT_NO_PUNCT:
             dp.punctuate = 0;
             break;
+        case OPT_ITN:
         case OPT_DIGITS:
-            dp.digits = 1;
+            dp.itn = 1;
+            break;
+        case OPT_NO_ITN:
+            dp.itn = 0;
             break;
         case OPT_BEAM:
             if (cli_parse_int("tale dictate", "beam", val, 1, 1024, &v))

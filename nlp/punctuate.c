@@ -485,6 +485,14 @@ static void put(outbuf *o, const char *s, size_t n)
     o->s[o->n] = '\0';
 }
 
+/* An end mark; "." after a word that ends in one ("300 kr.", "den 25.")
+ * is that word's dot. */
+static void put_end(outbuf *o, const char *mark)
+{
+    if (!(mark[0] == '.' && o->n && o->s[o->n - 1] == '.'))
+        put(o, mark, 1);
+}
+
 static int is_end_sym(const char *sym)
 {
     return sym && (!strcmp(sym, ".") || !strcmp(sym, "?") || !strcmp(sym, "!"));
@@ -528,11 +536,8 @@ tale_status tale_punctuate(tale_punctuator *pn, const char *text, size_t len, in
     outbuf o = {0};
     tale_status st = TALE_OK;
     if (pn->p.digits) {
-        tale_normalize_params np = tale_normalize_default_params();
-        np.casefold = 0;
-        np.remove_punct = 0;
-        np.ordinals = 0; /* "første" → "1." would look like a sentence end */
-        if ((st = tale_normalize(text, len, &np, &work, err)))
+        /* whole number expressions only (nlp/itn.c); "første" stays a word */
+        if ((st = tale_itn(text, len, NULL, &work, err)))
             return st;
     } else {
         if (!(work = malloc(len + 1)))
@@ -591,7 +596,7 @@ tale_status tale_punctuate(tale_punctuator *pn, const char *text, size_t len, in
         if (x->sym) {
             if (is_break_sym(x->sym)) {
                 if (sent_words && !last_sym)
-                    put(&o, end_mark(pn, it, sent_first, k), 1);
+                    put_end(&o, end_mark(pn, it, sent_first, k));
                 put(&o, x->sym, strlen(x->sym));
                 start = 1;
                 sent_words = 0;
@@ -652,7 +657,7 @@ tale_status tale_punctuate(tale_punctuator *pn, const char *text, size_t len, in
     }
     if (final) {
         if (sent_words && !last_sym)
-            put(&o, end_mark(pn, it, sent_first, n_it), 1);
+            put_end(&o, end_mark(pn, it, sent_first, n_it));
         if (wrote_any)
             pn->continues = last_sym && !is_end_sym(last_sym) && !is_break_sym(last_sym) ? 1
                             : !sent_words && !last_sym ? pn->continues : 0;

@@ -372,7 +372,10 @@ TALE_API tale_status tale_ner_train(const struct tale_iob *train, const struct t
  * with or without hyphen, context-checked), phone numbers (+45 and 8-digit
  * forms), e-mail addresses, street addresses with postcodes, bank accounts
  * (reg.nr. + account, IBAN) and person names, and replaces each with a typed
- * placeholder ([CPR], [TELEFON], [EMAIL], [ADRESSE], [KONTO], [NAVN]).
+ * placeholder ([CPR], [TELEFON], [EMAIL], [ADRESSE], [KONTO], [NAVN]).  Asked
+ * for (TALE_PII_ALL), it also finds the special categories of GDPR art. 9
+ * and 10 ([HELBRED], [ETNICITET], [RELIGION], [POLITIK], [FAGFORENING],
+ * [SEKSUALITET], [STRAF]) with tale's lexicons (nlp/lexicons/).
  *
  *   tale_redactor *r;
  *   tale_redactor_new(NULL, &r, &err);
@@ -397,10 +400,24 @@ typedef enum tale_pii_type {
     TALE_PII_ADDRESS = 3,
     TALE_PII_ACCOUNT = 4,
     TALE_PII_NAME = 5,
-    TALE_PII_N_TYPES = 6
+    /* special categories (GDPR art. 9 and 10), from tale's lexicons
+     * (nlp/lexicons/) plus context rules: found only when asked for */
+    TALE_PII_HEALTH = 6,    /* [HELBRED]: diagnoses, medicines, treatments, treatment places */
+    TALE_PII_ETHNIC = 7,    /* [ETNICITET] */
+    TALE_PII_RELIGION = 8,  /* [RELIGION] */
+    TALE_PII_POLITICS = 9,  /* [POLITIK] */
+    TALE_PII_UNION = 10,    /* [FAGFORENING] */
+    TALE_PII_SEXUALITY = 11,/* [SEKSUALITET] */
+    TALE_PII_CRIME = 12,    /* [STRAF]: offences, convictions, punishment */
+    TALE_PII_N_TYPES = 13
 } tale_pii_type;
 
+/* Every type (`tale redact --level strict`). */
 #define TALE_PII_ALL ((1u << TALE_PII_N_TYPES) - 1u)
+/* The identifiers: CPR, phone, e-mail, address, account, name (the default,
+ * `--level standard`). */
+#define TALE_PII_STANDARD ((1u << TALE_PII_HEALTH) - 1u)
+#define TALE_PII_SPECIAL (TALE_PII_ALL & ~TALE_PII_STANDARD)
 
 typedef struct tale_pii_span {
     size_t start, end;         /* bytes [start, end) of the input text */
@@ -417,7 +434,8 @@ typedef tale_status (*tale_redact_ner_fn)(void *user, const char *const *forms, 
 
 /* Defaults come from tale_redact_default_params(). */
 typedef struct tale_redact_params {
-    unsigned types;        /* bit (1u << TALE_PII_*) per type to find; TALE_PII_ALL */
+    unsigned types;        /* bit (1u << TALE_PII_*) per type to find; TALE_PII_STANDARD
+                              (TALE_PII_ALL adds the special categories) */
     const char *names_dir; /* folder with FirstNames_2021_{F,M}.utf8.tsv; NULL:
                               <tale_data_dir()>/corpus/names, skipped when absent */
     int min_name_count;    /* first names held by fewer persons are ignored (20) */
@@ -457,8 +475,10 @@ TALE_API tale_status tale_redact_apply(const char *text, size_t len, tale_pii_sp
  * personal data in clear: store it as securely as the original. */
 TALE_API tale_status tale_redact_write_map(void *fp, const char *input_name, const char *text,
                                            const tale_pii_span *spans, size_t n, tale_error *err);
-/* "[CPR]", "[TELEFON]", "[EMAIL]", "[ADRESSE]", "[KONTO]", "[NAVN]"; "cpr",
- * "telefon", "email", "adresse", "konto", "navn".  NULL when out of range. */
+/* "[CPR]", "[TELEFON]", "[EMAIL]", "[ADRESSE]", "[KONTO]", "[NAVN]", "[HELBRED]",
+ * "[ETNICITET]", "[RELIGION]", "[POLITIK]", "[FAGFORENING]", "[SEKSUALITET]",
+ * "[STRAF]"; names "cpr" … "navn", "helbred", "etnicitet", "religion",
+ * "politik", "fagforening", "seksualitet", "straf".  NULL when out of range. */
 TALE_API const char *tale_pii_placeholder(tale_pii_type type);
 TALE_API const char *tale_pii_name(tale_pii_type type);
 /* Parse a type name (as tale_pii_name, case-insensitive); -1 when unknown. */
@@ -473,8 +493,11 @@ TALE_API int tale_pii_parse(const char *name);
  * sentiment (AFINN-da, Sentida 2, with negation).  All work on a tale_doc
  * from tale_tokenize().
  *
- * LIX = words / sentences + 100 * long_words / words, where a word is a
- * token with a letter or digit and a long word has more than 6 letters.
+ * LIX = words / periods + 100 * long_words / words, where a word is a
+ * token with a letter or digit, a long word has more than 6 letters and the
+ * periods are the sentences plus each colon inside a sentence that a word
+ * follows (Björnsson's convention: ". : ! ?" end a LIX period; tale's
+ * sentence splitter never breaks at a colon, docs/NLP-TEXT.md).
  * Bands (Björnsson): < 25 very easy, 25-34 easy, 35-44 medium, 45-54 hard,
  * >= 55 very hard.
  */
@@ -490,6 +513,7 @@ typedef struct tale_text_stats {
     double letters_per_word;
     double long_word_ratio;    /* n_long_words / n_words */
     double type_token_ratio;   /* n_types / n_words */
+    size_t n_periods;          /* LIX periods: n_sentences + colons followed by a word */
 } tale_text_stats;
 
 TALE_API tale_status tale_text_stats_compute(const tale_doc *doc, tale_text_stats *out, tale_error *err);
@@ -518,6 +542,8 @@ typedef struct tale_keyword {
     char stem[64];
     size_t count;    /* occurrences in the doc */
     double score;
+    char lemma[64];  /* the most frequent lemma of those tokens (tale_tagger_tag_doc),
+                        lowercase unless always capitalized; "" when untagged */
 } tale_keyword;
 
 TALE_API tale_keywords_params tale_keywords_default_params(void);
@@ -529,6 +555,19 @@ TALE_API void tale_keywords_free(tale_keywords *kw); /* NULL ok */
 /* Up to max keywords, best first, into out[]; *n gets the number written. */
 TALE_API tale_status tale_keywords_extract(tale_keywords *kw, const tale_doc *doc, tale_keyword *out,
                                            size_t max, size_t *n, tale_error *err);
+/* Keywords of a text analysed piece by piece (tale_tokenize_chunk): add
+ * tokens [first, first + n) of each piece, then rank them all as
+ * tale_keywords_extract() ranks one doc (ties: the smaller stem; the term and
+ * lemma are the most frequent, ties: the smaller string).  Memory follows the
+ * vocabulary, not the text.  An accumulator belongs to one thread; kw is used
+ * for its stemmer, so calls on one kw must not overlap either. */
+typedef struct tale_keywords_acc tale_keywords_acc;
+TALE_API tale_keywords_acc *tale_keywords_acc_new(void); /* NULL on OOM */
+TALE_API void tale_keywords_acc_free(tale_keywords_acc *a); /* NULL ok */
+TALE_API tale_status tale_keywords_acc_add(tale_keywords *kw, tale_keywords_acc *a, const tale_doc *doc, size_t first,
+                                           size_t n, tale_error *err);
+TALE_API tale_status tale_keywords_acc_result(const tale_keywords *kw, const tale_keywords_acc *a, tale_keyword *out,
+                                              size_t max, size_t *n, tale_error *err);
 /* Snowball Danish stem of a lowercase UTF-8 word into buf (NUL-terminated,
  * truncated to size). */
 TALE_API void tale_keywords_stem(tale_keywords *kw, const char *word, size_t len, char *buf, size_t size);
@@ -576,7 +615,8 @@ TALE_API tale_status tale_sentiment_score(tale_sentiment *s, const tale_doc *doc
 /*
  * Punctuation and capitals for recogniser text that has none (tale's CTC
  * models write lowercase words only).  Rules, in order (docs/DICTATE.md):
- *   1. optional: number words become digits (tale_normalize, TO_DIGITS);
+ *   1. optional: spoken numbers become digits (tale_itn: whole expressions
+ *      only, "tre hundrede kroner" → "300 kr.");
  *   2. spoken commands become symbols: "komma" → ",", "punktum" → ".",
  *      "spørgsmålstegn" → "?", "udråbstegn" → "!", "kolon" → ":",
  *      "semikolon" → ";", "ny linje" → a line break, "nyt afsnit" → a blank
@@ -610,7 +650,7 @@ typedef struct tale_punct_params {
     int min_name_count;     /* 300: rarer first names are not capitalised */
     int commands;           /* 1: spoken punctuation commands */
     int question_marks;     /* 1: "?" for questions (else always ".") */
-    int digits;             /* 0: 1 = number words to digits */
+    int digits;             /* 0: 1 = inverse text normalisation (tale_itn) */
 } tale_punct_params;
 
 TALE_API tale_punct_params tale_punct_default_params(void);
@@ -629,6 +669,47 @@ TALE_API tale_status tale_punctuate(tale_punctuator *pn, const char *text, size_
 TALE_API void tale_punctuator_reset(tale_punctuator *pn);
 /* Number of capitalised word forms known (case profile + first names). */
 TALE_API size_t tale_punctuator_n_names(const tale_punctuator *pn);
+
+
+/* ===================================================================== */
+/* == inverse text normalisation (nlp/itn.c)                           == */
+/* ===================================================================== */
+/*
+ * Spoken Danish numbers in recogniser text become their written forms
+ * (docs/DICTATE.md lists the rules with examples):
+ *   cardinals and ordinals  "to tusind og femogtyve" 2025, "syvoghalvfems" 97,
+ *                           "for trettende gang" "for 13. gang"
+ *   dates                   "den femogtyvende december totusind og fireogtyve"
+ *                           "den 25. december 2024" ("den" stays)
+ *   times after "klokken"   "klokken halv ti" "kl. 9.30", "klokken kvart over
+ *   or "kl."                otte" "kl. 8.15", "klokken fjorten" "kl. 14"
+ *   amounts, percentages    "tre hundrede kroner" "300 kr.", "fem millioner
+ *                           kroner" "5 mio. kr.", "tolv procent" "12 %"
+ *   decimals                "tre komma fem" "3,5"
+ *   digit strings           ≥ min_digit_words single digits read one by one:
+ *                           "nul et nul to otte fire en to tre fire" "010284-1234"
+ * Only a whole grammatical expression is rewritten: a run of number words
+ * that is not one Danish number keeps every word ("to tussen og femmer ty",
+ * "tyve tredive"); "en"/"et" stay articles ("en mand"); a number below
+ * min_value said as one word stays a word unless a unit, a month, "klokken",
+ * "komma" or a digit string makes it a number ("to børn", "første gang").
+ * Case, punctuation and white space around the rewritten words are kept;
+ * the text may be lowercase recogniser output or punctuated text.
+ */
+typedef struct tale_itn_params {
+    int min_value;       /* 13: plain numbers below this stay words (Danish style writes
+                            1–12 as words); 0 rewrites every number */
+    int min_digit_words; /* 6: single digits in a row read as one digit string; 0: never */
+    int times;           /* 1: "klokken …" times */
+    int dates;           /* 1: ordinals before a month, years after one */
+} tale_itn_params;
+
+TALE_API tale_itn_params tale_itn_default_params(void);
+/* Rewrite len bytes of UTF-8 (SIZE_MAX: NUL-terminated); p NULL: defaults.
+ * *out is malloc()ed (release it with tale_free()).  Errors: TALE_BAD_UTF8
+ * (with the byte offset), TALE_NO_MEMORY, TALE_INVALID_ARG. */
+TALE_API tale_status tale_itn(const char *text, size_t len, const tale_itn_params *p,
+                              char **out, tale_error *err);
 
 
 #ifdef __cplusplus

@@ -75,6 +75,7 @@ tale_dictation_params tale_dictation_default_params(void)
     p.vad_model = NULL;
     p.partial_interval_ms = 500;
     p.punctuate = -1;
+    p.itn = 1;
     p.digits = 0;
     return p;
 }
@@ -141,7 +142,7 @@ tale_status tale_dictation_new(const tale_model *m, const tale_dictation_params 
         goto fail;
     if (p->punctuate == 1 || (p->punctuate == -1 && d->is_ctc)) {
         tale_punct_params pp = tale_punct_default_params();
-        pp.digits = p->digits;
+        pp.digits = 0; /* ITN runs in decode(), on finals only */
         if ((st = tale_punctuator_new(&pp, &d->punct, err)))
             goto fail;
     }
@@ -220,6 +221,19 @@ static tale_status decode(tale_dictation *d, int64_t a, int64_t b, int final, ta
         memcpy(d->text + n, s, l);
         n += l;
         d->text[n] = '\0';
+    }
+    if (final && (d->p.itn || d->p.digits) && n) {
+        /* finals only: a partial that flips between "to" and "2" as more
+         * words arrive would flicker */
+        char *it;
+        if ((st = tale_itn(d->text, n, NULL, &it, err))) {
+            d->st.decode_s += now_s() - t0;
+            return st;
+        }
+        free(d->text);
+        d->text = it;
+        n = strlen(it);
+        d->text_cap = n + 1;
     }
     if (d->punct && n) {
         char *pt;

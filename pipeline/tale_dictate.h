@@ -69,7 +69,10 @@ typedef struct tale_dictation_params {
                                    that partials never fall behind real time. */
     int punctuate;              /* -1 (default): only for models without punctuation (CTC);
                                    0: never; 1: always */
-    int digits;                 /* 1: number words become digits (tale_normalize); default 0 */
+    int itn;                    /* 1 (default): finals get inverse text normalisation
+                                   (tale_itn, nlp/tale_nlp.h: "klokken halv ti" → "kl. 9.30",
+                                   "tre hundrede kroner" → "300 kr."); 0: words as heard */
+    int digits;                 /* kept for old callers: 1 = itn */
     tale_partial_fn on_partial; /* may be NULL */
     tale_final_fn on_final;     /* may be NULL */
     tale_abort_fn should_abort; /* checked during push and decoding: TALE_ABORTED */

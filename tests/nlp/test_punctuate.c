@@ -136,10 +136,13 @@ static void test_digits(void **state)
 {
     (void)state;
     tale_punctuator *pn = small_punctuator(1);
+    /* inverse text normalisation (nlp/itn.c): whole expressions only */
     expect(pn, "mødet er den enogtyve marts klokken fjorten", 1,
-           "Mødet er den 21 marts klokken 14.");
+           "Mødet er den 21. marts kl. 14.");
     expect(pn, "hun har to børn komma og det ene er tre år", 1,
-           "Hun har 2 børn, og det ene er 3 år.");
+           "Hun har to børn, og det ene er tre år.");
+    expect(pn, "det koster tre hundrede kroner", 1, "Det koster 300 kr.");
+    expect(pn, "to tussen og femmer ty", 1, "To tussen og femmer ty.");
     tale_punctuator_free(pn);
     /* without digits the words stay */
     pn = small_punctuator(0);
