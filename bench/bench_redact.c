@@ -2,7 +2,9 @@
  * gold file with inline spans ([[TYPE:text]], see
  * tests/data/redact/caseworker-da.txt).
  *
- *   build/bench/bench_redact [--errors] [--ner MODEL [--ner-only]] [FILE]
+ *   build/bench/bench_redact [--errors] [--strict] [--ner MODEL [--ner-only]] [FILE]
+ *
+ * --strict finds every type, the special categories too (tests/data/redact/special-da.txt).
  *
  * --ner MODEL also runs the entity tagger (tale_ner_open) and redacts its
  * PER spans before the name rules; --ner-only turns the name rules off.
@@ -184,7 +186,7 @@ static double cpu_s(void)
 int main(int argc, char **argv)
 {
     const char *path = TALE_SOURCE_DIR "/tests/data/redact/caseworker-da.txt";
-    int show = 0, ner_only = 0;
+    int show = 0, ner_only = 0, strict = 0;
     const char *ner_path = NULL, *iob = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--errors") == 0)
@@ -195,10 +197,12 @@ int main(int argc, char **argv)
             ner_only = 1;
         else if (strcmp(argv[i], "--iob") == 0 && i + 1 < argc)
             iob = argv[++i];
+        else if (strcmp(argv[i], "--strict") == 0)
+            strict = 1; /* every type, the special categories too (tale redact --level strict) */
         else if (argv[i][0] != '-')
             path = argv[i];
         else {
-            fprintf(stderr, "usage: bench_redact [--errors] [--ner MODEL [--ner-only]] [--iob FILE | FILE]\n");
+            fprintf(stderr, "usage: bench_redact [--errors] [--strict] [--ner MODEL [--ner-only]] [--iob FILE | FILE]\n");
             return 2;
         }
     }
@@ -216,6 +220,8 @@ int main(int argc, char **argv)
         rp.ner_user = nctx;
         rp.name_rules = !ner_only;
     }
+    if (strict)
+        rp.types = TALE_PII_ALL;
     if (iob)
         rp.types = 1u << TALE_PII_NAME;
     if (tale_redactor_new(&rp, &r, &err) != TALE_OK) {
@@ -281,18 +287,18 @@ int main(int argc, char **argv)
     }
     fclose(fp);
     printf("== %s: %zu cases; names from %s\n", path, cases, tale_redactor_name_source(r));
-    printf("%-8s %5s %5s %5s %7s %7s %7s\n", "type", "gold", "sys", "ok", "P", "R", "F1");
+    printf("%-12s %5s %5s %5s %7s %7s %7s\n", "type", "gold", "sys", "ok", "P", "R", "F1");
     size_t TG = 0, TS = 0, TP = 0;
     for (int t = 0; t < TALE_PII_N_TYPES; t++) {
         double p = ns[t] ? (double)tp[t] / ns[t] : 0, rc = ng[t] ? (double)tp[t] / ng[t] : 0;
-        printf("%-8s %5zu %5zu %5zu %7.1f %7.1f %7.1f\n", tale_pii_name(t), ng[t], ns[t], tp[t], 100 * p,
+        printf("%-12s %5zu %5zu %5zu %7.1f %7.1f %7.1f\n", tale_pii_name(t), ng[t], ns[t], tp[t], 100 * p,
                100 * rc, p + rc > 0 ? 200 * p * rc / (p + rc) : 0.0);
         TG += ng[t];
         TS += ns[t];
         TP += tp[t];
     }
     double p = TS ? (double)TP / TS : 0, rc = TG ? (double)TP / TG : 0;
-    printf("%-8s %5zu %5zu %5zu %7.1f %7.1f %7.1f\n", "all", TG, TS, TP, 100 * p, 100 * rc,
+    printf("%-12s %5zu %5zu %5zu %7.1f %7.1f %7.1f\n", "all", TG, TS, TP, 100 * p, 100 * rc,
            p + rc > 0 ? 200 * p * rc / (p + rc) : 0.0);
     printf("speed: %zu bytes in %.4f s CPU (%.2f MB/s, includes tokenization)\n", bytes, cpu,
            cpu > 0 ? bytes / cpu / 1e6 : 0.0);

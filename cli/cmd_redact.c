@@ -1,5 +1,7 @@
 /* cmd_redact.c — tale redact: replace personal data in Danish text with typed
- * placeholders ([CPR], [TELEFON], [EMAIL], [ADRESSE], [KONTO], [NAVN]). */
+ * placeholders ([CPR], [TELEFON], [EMAIL], [ADRESSE], [KONTO], [NAVN]; with
+ * --level strict also [HELBRED], [ETNICITET], [RELIGION], [POLITIK],
+ * [FAGFORENING], [SEKSUALITET], [STRAF]). */
 #include "cli.h"
 #include "tale_nlp.h"
 
@@ -10,17 +12,21 @@
 static const cli_opt opts[] = {
     {"output", 'o', "FILE", "write the redacted text to FILE (default: standard output)"},
     {"map", 0, "FILE", "write a JSON map of every replacement (holds the personal data: keep it safe)"},
-    {"types", 't', "LIST", "comma-separated types to redact: cpr,telefon,email,adresse,konto,navn (default: all)"},
+    {"types", 't', "LIST", "comma-separated types to redact: cpr,telefon,email,adresse,konto,navn,helbred,etnicitet,"
+                          "religion,politik,fagforening,seksualitet,straf (default: those of --level)"},
     {"spans", 0, NULL, "print the found spans (start, end, type, text; tab-separated) instead of the text"},
     {"names-dir", 0, "DIR", "folder with FirstNames_2021_{F,M}.utf8.tsv (default: data/corpus/names)"},
     {"ner", 0, "MODEL", "NER model for names (default: da-ner.tnlp in the model folder, when present)"},
     {"no-ner", 0, NULL, "names from rules and the first-name list only"},
     {"chunk-bytes", 0, "N", "scan in pieces of about N bytes cut at sentence starts (default 65536; 0: all at once)"},
     {"help", 'h', NULL, "show this help"},
+    {"level", 0, "LEVEL", "standard (default: identifiers) or strict (also health, ethnicity, religion, politics, "
+                          "union, sexuality and criminal records: GDPR art. 9 and 10)"},
     {0},
 };
 
-static const char *usage_line = "tale redact [--map FILE] [-o OUT] [-t TYPES] [--spans] [--ner MODEL|--no-ner] FILE|-";
+static const char *usage_line =
+    "tale redact [--level standard|strict] [--map FILE] [-o OUT] [-t TYPES] [--spans] [--ner MODEL|--no-ner] FILE|-";
 
 static tale_status ner_tag(void *user, const char *const *forms, const size_t *lens, size_t n,
                            const char **tags, tale_error *err)
@@ -71,7 +77,10 @@ static int parse_types(const char *list, unsigned *out)
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
         int t = tale_pii_parse(tok);
         if (t < 0) {
-            fprintf(stderr, "tale redact: --types: unknown type '%s' (cpr, telefon, email, adresse, konto, navn)\n", tok);
+            fprintf(stderr,
+                    "tale redact: --types: unknown type '%s' (cpr, telefon, email, adresse, konto, navn, helbred, "
+                    "etnicitet, religion, politik, fagforening, seksualitet, straf)\n",
+                    tok);
             return -1;
         }
         m |= 1u << t;
@@ -88,7 +97,7 @@ int cmd_redact(int argc, char **argv)
 {
     tale_redact_params rp = tale_redact_default_params();
     const char *out_path = "-", *map_path = NULL, *in_path = NULL, *ner_path = NULL;
-    int spans_only = 0, no_ner = 0;
+    int spans_only = 0, no_ner = 0, types_given = 0;
     cli_parser p;
     cli_parser_init(&p, "tale redact", argc, argv, opts);
     const char *val;
@@ -109,6 +118,15 @@ int cmd_redact(int argc, char **argv)
         case 2:
             if (parse_types(val, &rp.types))
                 return CLI_USAGE;
+            types_given = 1;
+            break;
+        case 9:
+            if (strcmp(val, "standard") && strcmp(val, "strict")) {
+                fprintf(stderr, "tale redact: --level: '%s' is not standard or strict\n", val);
+                return CLI_USAGE;
+            }
+            if (!types_given)
+                rp.types = strcmp(val, "strict") ? TALE_PII_STANDARD : TALE_PII_ALL;
             break;
         case 3: spans_only = 1; break;
         case 4: rp.names_dir = val; break;
@@ -119,7 +137,9 @@ int cmd_redact(int argc, char **argv)
                            "Replaces CPR numbers, phone numbers, e-mail addresses, street addresses,\n"
                            "bank accounts and person names in Danish text with typed placeholders.\n"
                            "Names come from the NER model (when present) plus rules and the Danmarks\n"
-                           "Statistik first-name list.",
+                           "Statistik first-name list.  --level strict also hides the special categories\n"
+                           "(GDPR art. 9 and 10): [HELBRED] [ETNICITET] [RELIGION] [POLITIK] [FAGFORENING]\n"
+                           "[SEKSUALITET] [STRAF], found with tale's Danish lexicons and context rules.",
                            opts);
             return CLI_OK;
         case 7: {

@@ -237,6 +237,8 @@ typedef struct cand {
     size_t count;
     size_t best_form; /* token index of the most frequent surface form */
     double best_count;
+    size_t best_lemma; /* token index of the most frequent lemma */
+    double best_lemma_count;
     int all_upper;
     double score;
 } cand;
@@ -256,7 +258,7 @@ tale_status tale_keywords_extract(tale_keywords *kw, const tale_doc *d, tale_key
         *n_out = 0;
     if (!kw || !d || !n_out || (!out && max))
         return tale_error_set(err, TALE_INVALID_ARG, "tale_keywords_extract: NULL argument");
-    nlp_map tf = {0}, forms = {0};
+    nlp_map tf = {0}, forms = {0}, lemmas = {0};
     cand *cs = NULL;
     tale_status st = TALE_OK;
     char low[256], stem[256], key[520];
@@ -268,6 +270,12 @@ tale_status tale_keywords_extract(tale_keywords *kw, const tale_doc *d, tale_key
         int kn = snprintf(key, sizeof key, "%s\t%s", stem, low);
         if (nlp_map_put(&tf, stem, sn, 1, 1) || nlp_map_put(&forms, key, (size_t)kn, 1, 1))
             goto oom;
+        const char *lem = tale_doc_tag(d, t, TALE_TAG_LEMMA);
+        if (lem && *lem && strcmp(lem, "_") != 0) {
+            kn = snprintf(key, sizeof key, "%s\t%s", stem, lem);
+            if (kn > 0 && (size_t)kn < sizeof key && nlp_map_put(&lemmas, key, (size_t)kn, 1, 1))
+                goto oom;
+        }
     }
     cs = calloc(tf.n + 1, sizeof *cs);
     if (!cs)
@@ -282,6 +290,7 @@ tale_status tale_keywords_extract(tale_keywords *kw, const tale_doc *d, tale_key
         cs[nc].count = (size_t)tf.val[i];
         cs[nc].score = tf.val[i] * (log((kw->n_docs + 1.0) / (df + 1.0)) + 1.0);
         cs[nc].best_form = (size_t)-1;
+        cs[nc].best_lemma = (size_t)-1;
         nc++;
     }
     qsort(cs, nc, sizeof *cs, cand_cmp);
@@ -305,6 +314,16 @@ tale_status tale_keywords_extract(tale_keywords *kw, const tale_doc *d, tale_key
                 cs[c].best_form = t;
                 cs[c].best_count = cnt;
             }
+            const char *lem = tale_doc_tag(d, t, TALE_TAG_LEMMA);
+            if (lem && *lem && strcmp(lem, "_") != 0) {
+                kn = snprintf(key, sizeof key, "%s\t%s", stem, lem);
+                long f = kn > 0 && (size_t)kn < sizeof key ? nlp_map_find(&lemmas, key, (size_t)kn) : -1;
+                double lc = f >= 0 ? lemmas.val[f] : 0;
+                if (f >= 0 && (cs[c].best_lemma == (size_t)-1 || lc > cs[c].best_lemma_count)) {
+                    cs[c].best_lemma = t;
+                    cs[c].best_lemma_count = lc;
+                }
+            }
         }
     }
     for (size_t c = 0; c < nc; c++) {
@@ -326,6 +345,26 @@ tale_status tale_keywords_extract(tale_keywords *kw, const tale_doc *d, tale_key
         memcpy(out[c].term, src, n);
         out[c].term[n] = '\0';
         snprintf(out[c].stem, sizeof out[c].stem, "%s", cs[c].stem);
+        out[c].lemma[0] = '\0';
+        if (cs[c].best_lemma != (size_t)-1) {
+            const char *lem = tale_doc_tag(d, cs[c].best_lemma, TALE_TAG_LEMMA);
+            char lowl[256];
+            size_t ln = strlen(lem);
+            if (!cs[c].all_upper) {
+                size_t m = nlp_lower(lem, ln, lowl, sizeof lowl);
+                if (m != (size_t)-1) {
+                    lem = lowl;
+                    ln = m;
+                }
+            }
+            if (ln >= sizeof out[c].lemma) {
+                ln = sizeof out[c].lemma - 1;
+                while (ln && ((unsigned char)lem[ln] & 0xC0) == 0x80)
+                    ln--;
+            }
+            memcpy(out[c].lemma, lem, ln);
+            out[c].lemma[ln] = '\0';
+        }
         out[c].count = cs[c].count;
         out[c].score = cs[c].score;
     }
@@ -337,5 +376,139 @@ done:
     free(cs);
     nlp_map_free(&tf);
     nlp_map_free(&forms);
+    nlp_map_free(&lemmas);
     return st;
+}
+
+/* ---- keywords over a long text, piece by piece --------------------------- */
+
+struct tale_keywords_acc {
+    nlp_map tf;      /* stem → occurrences */
+    nlp_map low;     /* "stem\tlowercase form" → occurrences */
+    nlp_map cased;   /* "stem\tform as written" → occurrences */
+    nlp_map lemma;   /* "stem\tlemma" → occurrences */
+    nlp_map lowcase; /* stem → 1 when some occurrence is not capitalized */
+};
+
+tale_keywords_acc *tale_keywords_acc_new(void) { return calloc(1, sizeof(tale_keywords_acc)); }
+
+void tale_keywords_acc_free(tale_keywords_acc *a)
+{
+    if (!a)
+        return;
+    nlp_map_free(&a->tf);
+    nlp_map_free(&a->low);
+    nlp_map_free(&a->cased);
+    nlp_map_free(&a->lemma);
+    nlp_map_free(&a->lowcase);
+    free(a);
+}
+
+static int acc_put2(nlp_map *m, const char *stem, const char *v, size_t vn)
+{
+    char key[520];
+    int kn = snprintf(key, sizeof key, "%s\t%.*s", stem, (int)vn, v);
+    if (kn <= 0 || (size_t)kn >= sizeof key)
+        return 0; /* too long to matter */
+    return nlp_map_put(m, key, (size_t)kn, 1, 1);
+}
+
+tale_status tale_keywords_acc_add(tale_keywords *kw, tale_keywords_acc *a, const tale_doc *d, size_t first, size_t n,
+                                  tale_error *err)
+{
+    if (!kw || !a || !d)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_keywords_acc_add: NULL argument");
+    char low[256], stem[256];
+    for (size_t t = first; t < first + n && t < d->n_tok; t++) {
+        if (!candidate(kw, d, t, low, sizeof low, stem, sizeof stem))
+            continue;
+        const char *lem = tale_doc_tag(d, t, TALE_TAG_LEMMA);
+        int upper = (d->tok[t].flags & TALE_TOKF_UPPER) != 0;
+        if (nlp_map_put(&a->tf, stem, strlen(stem), 1, 1) || acc_put2(&a->low, stem, low, strlen(low)) ||
+            acc_put2(&a->cased, stem, d->text + d->tok[t].start, d->tok[t].end - d->tok[t].start) ||
+            (lem && *lem && strcmp(lem, "_") != 0 && acc_put2(&a->lemma, stem, lem, strlen(lem))) ||
+            (!upper && nlp_map_put(&a->lowcase, stem, strlen(stem), 1, 0)))
+            return tale_error_set(err, TALE_NO_MEMORY, "keywords: out of memory");
+    }
+    return TALE_OK;
+}
+
+/* The most frequent value of "stem\t…" in m (ties: the smallest string). */
+static const char *acc_best(const nlp_map *m, const char *stem)
+{
+    size_t sn = strlen(stem);
+    const char *best = NULL;
+    double bc = 0;
+    for (size_t i = 0; i < m->cap; i++) {
+        const char *k = m->key[i];
+        if (!k || strncmp(k, stem, sn) != 0 || k[sn] != '\t')
+            continue;
+        if (!best || m->val[i] > bc || (m->val[i] == bc && strcmp(k + sn + 1, best) < 0)) {
+            best = k + sn + 1;
+            bc = m->val[i];
+        }
+    }
+    return best;
+}
+
+static void copy_cut(char *dst, size_t cap, const char *src, int lower)
+{
+    char buf[256];
+    size_t n = strlen(src);
+    if (lower) {
+        size_t m = nlp_lower(src, n, buf, sizeof buf);
+        if (m != (size_t)-1) {
+            src = buf;
+            n = m;
+        }
+    }
+    if (n >= cap) {
+        n = cap - 1;
+        while (n && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+tale_status tale_keywords_acc_result(const tale_keywords *kw, const tale_keywords_acc *a, tale_keyword *out,
+                                     size_t max, size_t *n_out, tale_error *err)
+{
+    if (n_out)
+        *n_out = 0;
+    if (!kw || !a || !n_out || (!out && max))
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_keywords_acc_result: NULL argument");
+    cand *cs = calloc(a->tf.n + 1, sizeof *cs);
+    if (!cs)
+        return tale_error_set(err, TALE_NO_MEMORY, "keywords: out of memory");
+    size_t nc = 0;
+    for (size_t i = 0; i < a->tf.cap; i++) {
+        if (!a->tf.key[i])
+            continue;
+        long f = nlp_map_find(&kw->df, a->tf.key[i], strlen(a->tf.key[i]));
+        double df = f >= 0 ? kw->df.val[f] : 0;
+        cs[nc].stem = a->tf.key[i];
+        cs[nc].count = (size_t)a->tf.val[i];
+        cs[nc].score = a->tf.val[i] * (log((kw->n_docs + 1.0) / (df + 1.0)) + 1.0);
+        nc++;
+    }
+    qsort(cs, nc, sizeof *cs, cand_cmp);
+    if (nc > max)
+        nc = max;
+    for (size_t c = 0; c < nc; c++) {
+        int all_upper = nlp_map_find(&a->lowcase, cs[c].stem, strlen(cs[c].stem)) < 0;
+        const char *term = all_upper ? acc_best(&a->cased, cs[c].stem) : acc_best(&a->low, cs[c].stem);
+        const char *lem = acc_best(&a->lemma, cs[c].stem);
+        copy_cut(out[c].term, sizeof out[c].term, term ? term : cs[c].stem, 0);
+        snprintf(out[c].stem, sizeof out[c].stem, "%s", cs[c].stem);
+        if (lem)
+            copy_cut(out[c].lemma, sizeof out[c].lemma, lem, !all_upper);
+        else
+            out[c].lemma[0] = '\0';
+        out[c].count = cs[c].count;
+        out[c].score = cs[c].score;
+    }
+    *n_out = nc;
+    free(cs);
+    return TALE_OK;
 }

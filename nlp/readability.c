@@ -21,10 +21,15 @@ tale_status tale_text_stats_compute(const tale_doc *d, tale_text_stats *out, tal
     char buf[256];
     for (size_t s = 0; s < d->n_sent; s++) {
         size_t words = 0;
+        int colon = 0; /* a colon seen since the last word */
         for (size_t t = d->sent[s].first; t < d->sent[s].first + d->sent[s].n; t++) {
             out->n_tokens++;
+            if (d->tok[t].kind == TALE_TOK_PUNCT && d->tok[t].end - d->tok[t].start == 1 && d->text[d->tok[t].start] == ':')
+                colon = words > 0;
             if (!nlp_token_is_word(d, t))
                 continue;
+            out->n_periods += colon;
+            colon = 0;
             words++;
             const char *w = d->text + d->tok[t].start;
             size_t n = d->tok[t].end - d->tok[t].start;
@@ -40,13 +45,14 @@ tale_status tale_text_stats_compute(const tale_doc *d, tale_text_stats *out, tal
         out->n_words += words;
         out->n_sentences += words > 0;
     }
+    out->n_periods += out->n_sentences;
     out->n_types = types.n;
     nlp_map_free(&types);
     if (out->n_words) {
         double w = (double)out->n_words;
         out->words_per_sentence = w / (double)(out->n_sentences ? out->n_sentences : 1);
         out->long_word_ratio = (double)out->n_long_words / w;
-        out->lix = out->words_per_sentence + 100.0 * out->long_word_ratio;
+        out->lix = w / (double)(out->n_periods ? out->n_periods : 1) + 100.0 * out->long_word_ratio;
         out->letters_per_word = (double)out->n_letters / w;
         out->type_token_ratio = (double)out->n_types / w;
     }

@@ -17,8 +17,12 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const placeholders[] = {"[CPR]", "[TELEFON]", "[EMAIL]", "[ADRESSE]", "[KONTO]", "[NAVN]"};
-static const char *const type_names[] = {"cpr", "telefon", "email", "adresse", "konto", "navn"};
+static const char *const placeholders[] = {"[CPR]",       "[TELEFON]",     "[EMAIL]",     "[ADRESSE]", "[KONTO]",
+                                           "[NAVN]",      "[HELBRED]",     "[ETNICITET]", "[RELIGION]", "[POLITIK]",
+                                           "[FAGFORENING]", "[SEKSUALITET]", "[STRAF]"};
+static const char *const type_names[] = {"cpr",      "telefon", "email",       "adresse",     "konto",
+                                         "navn",     "helbred", "etnicitet",   "religion",    "politik",
+                                         "fagforening", "seksualitet", "straf"};
 
 const char *tale_pii_placeholder(tale_pii_type t)
 {
@@ -32,7 +36,9 @@ const char *tale_pii_name(tale_pii_type t)
 
 int tale_pii_parse(const char *name)
 {
-    static const char *const alias[] = {"cpr", "phone", "email", "address", "account", "name"};
+    static const char *const alias[] = {"cpr",      "phone",     "email",    "address", "account",
+                                        "name",     "health",    "ethnicity", "religion", "politics",
+                                        "union",    "sexuality", "crime"};
     for (int i = 0; name && i < TALE_PII_N_TYPES; i++)
         if (strcasecmp(name, type_names[i]) == 0 || strcasecmp(name, alias[i]) == 0)
             return i;
@@ -42,7 +48,7 @@ int tale_pii_parse(const char *name)
 tale_redact_params tale_redact_default_params(void)
 {
     tale_redact_params p;
-    p.types = TALE_PII_ALL;
+    p.types = TALE_PII_STANDARD;
     p.names_dir = NULL;
     p.min_name_count = 20;
     p.ner = NULL;
@@ -172,6 +178,12 @@ static const char *const ambiguous_names[] = {
     "as", "ea", "is", "nor", "elm", "rask", "sø", "skov", "eg", "hjem", "lise", "man", "sejr", "leon", "jo", NULL,
 };
 
+/* Articles and determiners: "en mark", "den Mark", "hans Mark". */
+static const char *const determiners[] = {"en", "et", "den", "det", "de", "denne", "dette", "disse", "hver",
+                                          "enhver", "nogen", "ingen", "min", "din", "sin", "vores", "jeres",
+                                          "deres", "hendes", "hans", "dens", "dets", "anden", "andet", "samme",
+                                          "hele", "næste", "første", "sidste", "stor", "lille", "gammel", NULL};
+
 /* Sentence words that are never names even when capitalized. */
 static const char *const not_name_words[] = {
     "den", "det", "de", "der", "han", "hun", "jeg", "vi", "du", "i", "og", "men", "hvis", "når",
@@ -187,6 +199,106 @@ static int in_list(const char *const *list, const char *s)
     return 0;
 }
 
+/* ---- special-category lexicons (lexicons/special_da.h) ----------------- */
+
+#include "lexicons/special_da.h"
+
+#define LEX_MAX_WORDS 6
+#define LW_PREFIX 1u  /* word* */
+#define LW_SUFFIX 2u  /* *word */
+#define LW_CASE 4u    /* has an uppercase letter: compared with the token as written */
+
+typedef struct lexpat {
+    const char *w[LEX_MAX_WORDS];
+    unsigned char fl[LEX_MAX_WORDS];
+    unsigned char nw, type, not_sent0;
+    int next; /* next pattern in the same first-byte bucket, -1 at the end */
+} lexpat;
+
+typedef struct lexicon {
+    lexpat *pat;
+    size_t n;
+    int bucket[257]; /* by the lowercase first byte of the first word; [256]: leading '*' */
+} lexicon;
+
+static int has_upper_ascii_or_utf8(const char *w)
+{
+    size_t n = strlen(w), k = 0;
+    while (k < n)
+        if (nlp_is_upper(nlp_utf8_next(w, n, &k)))
+            return 1;
+    return 0;
+}
+
+/* Parse one pattern into the lexicon; 0 ok, -1 out of memory. */
+static int lex_add(lexicon *lx, nlp_arena *a, const char *pattern, int type)
+{
+    lexpat *p = &lx->pat[lx->n];
+    memset(p, 0, sizeof *p);
+    p->type = (unsigned char)type;
+    const char *q = pattern;
+    if (*q == '^') {
+        p->not_sent0 = 1;
+        q++;
+    }
+    while (*q && p->nw < LEX_MAX_WORDS) {
+        const char *e = strchr(q, ' ');
+        size_t n = e ? (size_t)(e - q) : strlen(q);
+        unsigned fl = 0;
+        const char *b = q;
+        if (n && b[0] == '*') {
+            fl |= LW_SUFFIX;
+            b++;
+            n--;
+        }
+        if (n && b[n - 1] == '*') {
+            fl |= LW_PREFIX;
+            n--;
+        }
+        char *w = nlp_arena_strdup(a, b, n);
+        if (!w)
+            return -1;
+        if (has_upper_ascii_or_utf8(w))
+            fl |= LW_CASE;
+        p->w[p->nw] = w;
+        p->fl[p->nw] = (unsigned char)fl;
+        p->nw++;
+        q = e ? e + 1 : q + strlen(q);
+    }
+    int b = (p->fl[0] & LW_SUFFIX) ? 256 : (unsigned char)tolower((unsigned char)p->w[0][0]);
+    p->next = lx->bucket[b];
+    lx->bucket[b] = (int)lx->n;
+    lx->n++;
+    return 0;
+}
+
+static int lex_build(lexicon *lx, nlp_arena *a, unsigned types)
+{
+    static const struct {
+        int type;
+        const char *const *list;
+    } lists[] = {{TALE_PII_HEALTH, lex_health},     {TALE_PII_ETHNIC, lex_ethnic},
+                 {TALE_PII_RELIGION, lex_religion}, {TALE_PII_POLITICS, lex_politics},
+                 {TALE_PII_UNION, lex_union},       {TALE_PII_SEXUALITY, lex_sexuality},
+                 {TALE_PII_CRIME, lex_crime}};
+    size_t total = 0;
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++)
+        for (int i = 0; lists[l].list[i]; i++)
+            total++;
+    for (int b = 0; b < 257; b++)
+        lx->bucket[b] = -1;
+    if (!(lx->pat = calloc(total + 1, sizeof *lx->pat)))
+        return -1;
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        if (!(types & (1u << lists[l].type)))
+            continue;
+        for (int i = 0; lists[l].list[i]; i++)
+            if (lex_add(lx, a, lists[l].list[i], lists[l].type))
+                return -1;
+    }
+    return 0;
+}
+
 /* ---- redactor ---------------------------------------------------------- */
 
 struct tale_redactor {
@@ -195,6 +307,7 @@ struct tale_redactor {
     strset first;   /* lowercase first names */
     nlp_arena arena;
     int have_names;
+    lexicon lex;    /* special categories (empty unless asked for) */
 };
 
 const char *tale_redactor_name_source(const tale_redactor *r)
@@ -276,6 +389,10 @@ tale_status tale_redactor_new(const tale_redact_params *params, tale_redactor **
             r->have_names = 1;
         }
     }
+    if ((r->p.types & TALE_PII_SPECIAL) && lex_build(&r->lex, &r->arena, r->p.types)) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "redactor: out of memory");
+        goto fail;
+    }
     r->p.names_dir = NULL; /* not kept; ner/ner_user are */
     *out = r;
     return TALE_OK;
@@ -289,6 +406,7 @@ void tale_redactor_free(tale_redactor *r)
     if (!r)
         return;
     tale_tokenizer_free(r->tk);
+    free(r->lex.pat);
     free(r->first.key);
     free(r->first.val);
     nlp_arena_free(&r->arena);
@@ -464,6 +582,12 @@ static int detect_cpr(scan *s)
     return 0;
 }
 
+/* Words before a journal or case number (prefixes, see context_before). */
+static const char *const case_no_words[] = {"j.nr", "jnr", "journal", "sag", "løbe", "ref", "bilag", "id", "akt",
+                                            "ordre", "faktura", NULL};
+
+static int year4(const char *p);
+
 static const char *const account_ctx[] = {"konto", "kontonr", "kontonummer", "reg.", "reg.nr", "regnr",
                                           "registrering", "bank", "nemkonto", "indbetal", "overfør",
                                           "udbetal", NULL};
@@ -485,9 +609,13 @@ static int detect_account(scan *s)
             continue;
         const char *p = tstr(s, i);
         size_t n = tlen(s, i);
-        /* 1234-1234567890 */
+        /* 1234-1234567890, but not a journal or case number "j.nr. 2023-118734"
+         * (a year and a serial number, without an account word before it) */
         if (tkind(s, i) == TALE_TOK_NUMBER && n >= 11 && n <= 15 && p[4] == '-' && all_digits(p, 4) &&
             all_digits(p + 5, n - 5)) {
+            if (context_before(s, i, 3, case_no_words) ||
+                (year4(p) && !context_before(s, i, 6, account_ctx)))
+                continue;
             if (claim(s, i, i, TALE_PII_ACCOUNT) < 0)
                 return -1;
             continue;
@@ -832,8 +960,15 @@ static int detect_address(scan *s)
         }
         if (!suffix && !post)
             continue;
-        if (claim(s, a, e, TALE_PII_ADDRESS) < 0)
+        int r = claim(s, a, e, TALE_PII_ADDRESS);
+        if (r < 0)
             return -1;
+        /* "... 2. th." / "... Aarhus C." at the end of a sentence: the
+         * period is the sentence's full stop, not the address's */
+        tale_pii_span *x = &s->sp[s->n_sp - 1];
+        if (r && x->end > x->start + 1 && s->t[x->end - s->base - 1] == '.' &&
+            (e + 1 >= s->n || s->sent0[e + 1]))
+            x->end--;
     }
     return 0;
 }
@@ -852,6 +987,9 @@ static int is_surname(const scan *s, size_t i)
     return 0;
 }
 
+static long first_count(const scan *s, size_t i);
+#define LONE_NAME_MIN_COUNT 150
+
 static int name_part(const scan *s, size_t i)
 {
     char buf[64];
@@ -860,7 +998,9 @@ static int name_part(const scan *s, size_t i)
     if (tkind(s, i) == TALE_TOK_ABBREV && tlen(s, i) > 3)
         return 0; /* "Bl.a." but allow "H." */
     low(s, i, buf, sizeof buf);
-    return !in_list(not_name_words, buf) && (!has_street_suffix(s, i) || is_surname(s, i));
+    /* "Mark", "Holm": a common first name that looks like a street word */
+    return !in_list(not_name_words, buf) &&
+           (!has_street_suffix(s, i) || is_surname(s, i) || first_count(s, i) >= LONE_NAME_MIN_COUNT);
 }
 
 /* Persons holding the first name at token i (possessive "Sofies" too). */
@@ -876,8 +1016,8 @@ static long first_count(const scan *s, size_t i)
 
 static int is_first_name(const scan *s, size_t i) { return first_count(s, i) > 0; }
 
-/* A first name alone (no surname, no title) must be this common. */
-#define LONE_NAME_MIN_COUNT 150
+/* A first name alone (no surname, no title) must be this common
+ * (LONE_NAME_MIN_COUNT, above). */
 
 /* "H.", "H.L.": uppercase letters each followed by a period. */
 static int is_initial_tok(const scan *s, size_t i)
@@ -949,6 +1089,11 @@ static int detect_names(scan *s)
         }
         if (!title && s->sent0[i] && in_list(ambiguous_names, buf) && e == i)
             continue;
+        if (!title && e == i && i > 0 && in_list(ambiguous_names, buf)) {
+            char prev[64];
+            if (in_list(determiners, low(s, i - 1, prev, sizeof prev)))
+                continue; /* "en Mark" */
+        }
         if (claim(s, i, e, TALE_PII_NAME) < 0)
             return -1;
         i = e;
@@ -992,6 +1137,13 @@ static tale_status detect_ner_names(scan *s, tale_error *err)
             char buf[64];
             while (a < e && in_list(titles, low(s, f + a, buf, sizeof buf)))
                 a++;
+            /* "en Mark", "den Mark": a first name that is also a common noun,
+             * alone after an article or determiner, is the noun */
+            if (a == e && in_list(ambiguous_names, low(s, f + a, buf, sizeof buf)) && f + a > 0 &&
+                in_list(determiners, low(s, f + a - 1, buf, sizeof buf))) {
+                i = e;
+                continue;
+            }
             if (claim(s, f + a, f + e, TALE_PII_NAME) < 0) {
                 st = tale_error_set(err, TALE_NO_MEMORY, "redaction: out of memory");
                 break;
@@ -1004,6 +1156,141 @@ done:
     free(tags);
     free(lens);
     return st;
+}
+
+/* ---- special categories ------------------------------------------------ */
+
+/* Does token i match pattern word w?  A token continuing with a hyphen
+ * after the word matches too ("ADHD-udredning"). */
+static int lex_word(const scan *s, size_t i, const char *lowtok, const char *w, unsigned fl)
+{
+    const char *t = (fl & LW_CASE) ? tstr(s, i) : lowtok;
+    size_t tn = (fl & LW_CASE) ? tlen(s, i) : strlen(lowtok), wn = strlen(w);
+    if (wn > tn)
+        return 0;
+    if ((fl & LW_SUFFIX) && (fl & LW_PREFIX)) {
+        for (size_t k = 0; k + wn <= tn; k++)
+            if (memcmp(t + k, w, wn) == 0)
+                return 1;
+        return 0;
+    }
+    if (fl & LW_SUFFIX)
+        return memcmp(t + tn - wn, w, wn) == 0;
+    if (memcmp(t, w, wn) != 0)
+        return 0;
+    return tn == wn || (fl & LW_PREFIX) || t[wn] == '-';
+}
+
+/* The longest pattern matching at token i: its type and last token, or -1. */
+static int lex_match(const scan *s, size_t i, size_t *last)
+{
+    const lexicon *lx = &s->r->lex;
+    char lowbuf[LEX_MAX_WORDS][96];
+    int have[LEX_MAX_WORDS] = {0};
+    low(s, i, lowbuf[0], sizeof lowbuf[0]);
+    have[0] = 1;
+    int best = -1;
+    size_t best_last = i, best_bytes = 0;
+    int buckets[2] = {(unsigned char)lowbuf[0][0], 256};
+    for (int b = 0; b < 2; b++) {
+        for (int k = lx->bucket[buckets[b]]; k >= 0; k = lx->pat[k].next) {
+            const lexpat *p = &lx->pat[k];
+            if (p->not_sent0 && s->sent0[i])
+                continue;
+            if (i + p->nw > s->n)
+                continue;
+            int ok = 1;
+            for (unsigned w = 0; w < p->nw && ok; w++) {
+                size_t j = i + w;
+                if (w > 0 && (s->used[j] || s->sent0[j] || tkind(s, j) == TALE_TOK_PUNCT))
+                    ok = 0;
+                else {
+                    if (!have[w]) {
+                        low(s, j, lowbuf[w], sizeof lowbuf[w]);
+                        have[w] = 1;
+                    }
+                    ok = lex_word(s, j, lowbuf[w], p->w[w], p->fl[w]);
+                }
+            }
+            if (!ok)
+                continue;
+            size_t l = i + p->nw - 1, bytes = s->d->tok[l].end - s->d->tok[i].start;
+            if (best < 0 || l > best_last || (l == best_last && bytes > best_bytes)) {
+                best = p->type;
+                best_last = l;
+                best_bytes = bytes;
+            }
+        }
+    }
+    *last = best_last;
+    return best;
+}
+
+/* Cue words before "for" + an offence: "anmeldt for vold", "straffet for tyveri". */
+static const char *const crime_cues[] = {"anmeldt", "mistænkt", "straffet", "anklaget", "sigtet", "dømt",
+                                         "idømt", "tiltalt", "anholdt", "afsonet", NULL};
+
+static int detect_special(scan *s)
+{
+    char buf[64];
+    unsigned ty = s->r->p.types;
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->used[i] || (tkind(s, i) != TALE_TOK_WORD && tkind(s, i) != TALE_TOK_ABBREV &&
+                           tkind(s, i) != TALE_TOK_OTHER && tkind(s, i) != TALE_TOK_NUMBER))
+            continue;
+        size_t last;
+        int type = lex_match(s, i, &last);
+        if (type < 0 || !(ty & (1u << type)))
+            continue;
+        size_t a = i, e = last;
+        if (type == TALE_PII_HEALTH) {
+            /* "svær depression", "kronisk syg" */
+            while (a > 0 && !s->used[a - 1] && !s->sent0[a] && in_list(health_modifiers, low(s, a - 1, buf, sizeof buf)))
+                a--;
+            if (e + 1 < s->n && !s->used[e + 1] && !s->sent0[e + 1] && in_list(health_heads, low(s, e + 1, buf, sizeof buf)))
+                e++; /* "antidepressiv medicin" */
+            /* "diabetes type 2" */
+            if (e + 2 < s->n && tok_eq(s, e + 1, "type") && tkind(s, e + 2) == TALE_TOK_NUMBER && tlen(s, e + 2) == 1 &&
+                !s->used[e + 1] && !s->used[e + 2])
+                e += 2;
+        } else if (type == TALE_PII_ETHNIC) {
+            if (e + 1 < s->n && !s->used[e + 1] && !s->sent0[e + 1] && in_list(ethnic_heads, low(s, e + 1, buf, sizeof buf)))
+                e++;
+        } else if (type == TALE_PII_CRIME && a >= 2 && tok_eq(s, a - 1, "for") && !s->used[a - 2] && !s->sent0[a - 1] &&
+                   in_list(crime_cues, low(s, a - 2, buf, sizeof buf))) {
+            a -= 2; /* "anmeldt for vold" */
+        }
+        /* "Center for Rusmiddelbehandling Aarhus": a capitalized place name after
+         * an institution (its first word capitalized) belongs to it */
+        if (type == TALE_PII_HEALTH && e > i && (tflags(s, i) & TALE_TOKF_UPPER))
+            while (e + 1 < s->n && !s->used[e + 1] && !s->sent0[e + 1] && cap_word(s, e + 1) &&
+                   tkind(s, e + 1) == TALE_TOK_WORD && !is_first_name(s, e + 1) && gap_is(s, e, " "))
+                e++;
+        /* the same type right before (only spaces between, or "for" after an
+         * offence: "dømt for vold") joins this span */
+        tale_pii_span *prev = s->n_sp ? &s->sp[s->n_sp - 1] : NULL;
+        int join = 0;
+        if (prev && prev->type == (tale_pii_type)type && a > 0) {
+            size_t pb = s->base + s->d->tok[a - 1].end;
+            if (prev->end == pb && gap_is(s, a - 1, " ") && !s->sent0[a])
+                join = 1;
+            else if (type == TALE_PII_CRIME && a >= 2 && tok_eq(s, a - 1, "for") && !s->used[a - 1] &&
+                     prev->end == s->base + s->d->tok[a - 2].end)
+                join = 1;
+        }
+        int r = claim(s, a, e, (tale_pii_type)type);
+        if (r < 0)
+            return -1;
+        if (r && join) {
+            prev->end = s->sp[s->n_sp - 1].end;
+            s->n_sp--;
+            if (type == TALE_PII_CRIME && tok_eq(s, a - 1, "for"))
+                s->used[a - 1] = 1;
+        }
+        if (r)
+            i = e;
+    }
+    return 0;
 }
 
 static int span_cmp(const void *a, const void *b)
@@ -1054,6 +1341,8 @@ static tale_status scan_piece(scan *s, const tale_doc *d, size_t base, size_t ow
     if ((ty & (1u << TALE_PII_PHONE)) && detect_phone(s))
         goto oom;
     if ((ty & (1u << TALE_PII_ADDRESS)) && detect_address(s))
+        goto oom;
+    if ((ty & TALE_PII_SPECIAL) && detect_special(s))
         goto oom;
     if ((ty & (1u << TALE_PII_NAME)) && r->p.ner && (st = detect_ner_names(s, err)) != TALE_OK)
         goto done;

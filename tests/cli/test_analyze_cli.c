@@ -3,6 +3,7 @@
  * build (tt_tale) with the committed models. */
 #include "tale_test.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,262 @@ static void test_analyze_long_line_memory(void **state)
     free(out);
 }
 
+/* ---- issue 18: statistics, several files, streaming, CoNLL-U, char offsets ---- */
+
+#define NEED_MODELS()                                                                              \
+    do {                                                                                           \
+        if (!have_models())                                                                        \
+            tt_skip("no NLP models or no tale program in this build");                             \
+    } while (0)
+
+static int have_stats_data(void)
+{
+    return tt_have_data("corpus/text/ddt-sentences.txt") && tt_have_data("corpus/lexicons/afinn/AFINN-da-32.txt") &&
+           tt_have_data("corpus/lexicons/sentida2/sentidav2_lemmas.csv");
+}
+
+/* A number after "key": in s (the first one); -1e9 when absent. */
+static double num_after(const char *s, const char *key)
+{
+    const char *p = strstr(s, key);
+    return p ? strtod(p + strlen(key), NULL) : -1e9;
+}
+
+static void test_analyze_stats(void **state)
+{
+    (void)state;
+    NEED_MODELS();
+    if (!have_stats_data())
+        tt_skip("no keyword corpus or sentiment lexicons (make corpus)");
+    const char *text = "Kommunerne har sendt et brev til kommunen. Kommunen svarer: Vi er glade for brevet.\n"
+                       "Det var en rigtig dårlig og trist dag for kommunens borgere.\n";
+    assert_int_equal(tt_write_file(tt_tmp("stats.txt"), text, strlen(text)), 0);
+    int rc;
+    char args[2048];
+    snprintf(args, sizeof args, "analyze -f json --no-ner '%s'", tt_tmp("stats.txt"));
+    char *out = run_tale(args, &rc);
+    assert_int_equal(rc, 0);
+    /* LIX from its own counts: words / periods + 100 long / words, with the
+     * colon in "svarer: Vi" a period of its own (3 sentences, 4 periods) */
+    const char *rd = strstr(out, "\"readability\":{");
+    assert_non_null(rd);
+    double words = num_after(rd, "\"words\":"), periods = num_after(rd, "\"periods\":");
+    double longw = num_after(rd, "\"long_words\":"), lix = num_after(rd, "\"lix\":");
+    assert_true(num_after(rd, "\"sentences\":") == 3 && periods == 4);
+    assert_true(words > 20 && longw > 3);
+    assert_true(fabs(lix - (words / periods + 100 * longw / words)) < 0.051);
+    assert_non_null(strstr(rd, "\"band\":\""));
+    /* keywords are lemmas: "kommune" for kommunerne/kommunen/kommunens */
+    const char *kw = strstr(out, "\"keywords\":[{");
+    assert_non_null(kw);
+    assert_non_null(strstr(kw, "{\"lemma\":\"kommune\""));
+    assert_null(strstr(kw, "\"lemma\":\"kommunen\""));
+    assert_null(strstr(kw, "\"lemma\":\"kommunerne\""));
+    /* sentiment per sentence: the glad one up, the sad one down */
+    const char *s2 = strstr(out, "\"sentiment\":{");
+    assert_non_null(s2);
+    const char *s3 = strstr(s2 + 1, "\"sentiment\":{");
+    assert_non_null(s3);
+    const char *s4 = strstr(s3 + 1, "\"sentiment\":{");
+    assert_non_null(s4);
+    assert_true(num_after(s3, "\"polarity\":") == 1);
+    assert_true(num_after(s4, "\"polarity\":") == -1);
+    free(out);
+    /* the text format says the same in comment lines */
+    snprintf(args, sizeof args, "analyze --no-ner '%s'", tt_tmp("stats.txt"));
+    out = run_tale(args, &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "\n# LIX "));
+    assert_non_null(strstr(out, "\n# keywords: kommune ("));
+    assert_non_null(strstr(out, "\n# sentiment: afinn "));
+    free(out);
+    snprintf(args, sizeof args, "analyze --no-ner --no-stats '%s'", tt_tmp("stats.txt"));
+    out = run_tale(args, &rc);
+    assert_null(strstr(out, "# LIX"));
+    free(out);
+}
+
+static void test_analyze_several_files(void **state)
+{
+    (void)state;
+    NEED_MODELS();
+    const char *a = "Mette bor i Aarhus.\n", *b = "Hun arbejder i Odense.\n", *c = "Jens kører til Vejle.\n";
+    assert_int_equal(tt_write_file(tt_tmp("f1.txt"), a, strlen(a)), 0);
+    assert_int_equal(tt_write_file(tt_tmp("f2.txt"), b, strlen(b)), 0);
+    assert_int_equal(tt_write_file(tt_tmp("f3.txt"), c, strlen(c)), 0);
+    char args[3000];
+    const char *js[] = {"1", "3"};
+    char *outs[2];
+    for (int k = 0; k < 2; k++) {
+        snprintf(args, sizeof args, "analyze -f json -j %s '%s' '%s' '%s'", js[k], tt_tmp("f1.txt"), tt_tmp("f2.txt"),
+                 tt_tmp("f3.txt"));
+        int rc;
+        outs[k] = run_tale(args, &rc);
+        assert_int_equal(rc, 0);
+    }
+    /* one JSON object a line, in input order, the same with 3 threads */
+    assert_string_equal(outs[0], outs[1]);
+    const char *l1 = strstr(outs[0], "f1.txt"), *l2 = strstr(outs[0], "f2.txt"), *l3 = strstr(outs[0], "f3.txt");
+    assert_true(l1 && l2 && l3 && l1 < l2 && l2 < l3);
+    size_t lines = 0;
+    for (const char *p = outs[0]; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 3);
+    free(outs[0]);
+    free(outs[1]);
+    /* an unreadable file among them fails the call and names it */
+    int rc;
+    snprintf(args, sizeof args, "analyze -j 2 '%s' '%s'", tt_tmp("f1.txt"), tt_tmp("nope.txt"));
+    free(run_tale(args, &rc));
+    assert_int_equal(rc, 1);
+    char *err = tt_read_file(tt_tmp("cli-out.txt.err"), NULL);
+    assert_non_null(strstr(err, "nope.txt"));
+    free(err);
+}
+
+/* --stream answers a line while the input is still open: the writer waits
+ * 8 s after the first line, the reader is stopped after 6. */
+static void test_analyze_stream(void **state)
+{
+    (void)state;
+    NEED_MODELS();
+    if (!tt_have_cmd("timeout"))
+        tt_skip("no timeout command");
+    int rc = tt_sh("(printf 'Mette bor i Aarhus.\\n\\nJens er glad.\\n'; sleep 8) | timeout 6 '%s' analyze --stream - "
+                   "> '%s' 2>/dev/null",
+                   tt_tale(), tt_tmp("stream.jsonl"));
+    assert_int_equal(rc, 124); /* stopped by timeout: the input never ended */
+    char *out = tt_read_file(tt_tmp("stream.jsonl"), NULL);
+    assert_non_null(out);
+    assert_non_null(strstr(out, "{\"line\":1,\"text\":\"Mette bor i Aarhus.\""));
+    assert_non_null(strstr(out, "\n{\"line\":3,\"text\":\"Jens er glad.\""));
+    assert_non_null(strstr(out, "\"type\":\"PER\",\"text\":\"Mette\""));
+    free(out);
+    /* a bad line gets an error object and the stream goes on; exit 1 at the end */
+    assert_int_equal(tt_write_file(tt_tmp("mixed.txt"), "God dag.\n\xff\nFarvel.\n", 19), 0);
+    rc = tt_sh("'%s' analyze --stream '%s' > '%s' 2>/dev/null", tt_tale(), tt_tmp("mixed.txt"), tt_tmp("mixed.jsonl"));
+    assert_int_equal(rc, 1);
+    out = tt_read_file(tt_tmp("mixed.jsonl"), NULL);
+    assert_non_null(strstr(out, "{\"line\":2,\"error\":"));
+    assert_non_null(strstr(out, "{\"line\":3,\"text\":\"Farvel.\""));
+    free(out);
+    /* usage: --stream with several files or -o */
+    assert_int_equal(tt_sh("'%s' analyze --stream -o x - </dev/null 2>/dev/null", tt_tale()), 2);
+}
+
+/* -i conllu: a multiword range, an empty node, comments and MISC come back as
+ * they were; LEMMA, UPOS, FEATS and NER are filled. */
+static void test_analyze_conllu_in(void **state)
+{
+    (void)state;
+    NEED_MODELS();
+    const char *in = "# newdoc id = x\n"
+                     "# sent_id = s1\n"
+                     "# text = Mette bor i Aarhus.\n"
+                     "1\tMette\t_\t_\tX1\t_\t2\tnsubj\t_\tFoo=Bar|NER=B-LOC\n"
+                     "2\tbor\t_\t_\t_\t_\t0\troot\t_\t_\n"
+                     "3-4\tiAarhus\t_\t_\t_\t_\t_\t_\t_\t_\n"
+                     "3\ti\t_\t_\t_\t_\t4\tcase\t_\t_\n"
+                     "3.1\tx\t_\t_\t_\t_\t_\t_\t2:dep\t_\n"
+                     "4\tAarhus\t_\t_\t_\t_\t2\tobl\t_\tSpaceAfter=No\n"
+                     "5\t.\t_\t_\t_\t_\t2\tpunct\t_\t_\n"
+                     "\n";
+    assert_int_equal(tt_write_file(tt_tmp("in.conllu"), in, strlen(in)), 0);
+    char args[2048];
+    snprintf(args, sizeof args, "analyze -i conllu '%s'", tt_tmp("in.conllu"));
+    int rc;
+    char *out = run_tale(args, &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "# newdoc id = x\n# sent_id = s1\n# text = Mette bor i Aarhus.\n"));
+    assert_non_null(strstr(out, "1\tMette\tMette\tPROPN\tX1\t_\t2\tnsubj\t_\tNER=B-PER|Foo=Bar\n"));
+    assert_non_null(strstr(out, "\n3-4\tiAarhus\t_\t_\t_\t_\t_\t_\t_\t_\n"));
+    assert_non_null(strstr(out, "\n3.1\tx\t_\t_\t_\t_\t_\t_\t2:dep\t_\n"));
+    assert_non_null(strstr(out, "\n4\tAarhus\tAarhus\tPROPN\t_\t_\t2\tobl\t_\tNER=B-LOC|SpaceAfter=No\n"));
+    assert_non_null(strstr(out, "\n2\tbor\tbo\tVERB\t"));
+    free(out);
+    /* a token line without 10 fields is named by file and line */
+    assert_int_equal(tt_write_file(tt_tmp("bad.conllu"), "1\tHej\t_\n\n", 9), 0);
+    snprintf(args, sizeof args, "analyze -i conllu '%s'", tt_tmp("bad.conllu"));
+    free(run_tale(args, &rc));
+    assert_int_equal(rc, 1);
+    char *err = tt_read_file(tt_tmp("cli-out.txt.err"), NULL);
+    assert_non_null(strstr(err, "bad.conllu:1: 3 fields"));
+    free(err);
+}
+
+/* The UD Danish DDT dev file round-trips: every line that is not a word line
+ * is the same, and so is every column but LEMMA, UPOS, FEATS and MISC's NER. */
+static void test_analyze_conllu_roundtrip_ddt(void **state)
+{
+    (void)state;
+    NEED_MODELS();
+    if (!tt_have_data("corpus/ud_ddt/da_ddt-ud-dev.conllu"))
+        tt_skip("no UD DDT dev file (make corpus)");
+    char path[2048];
+    snprintf(path, sizeof path, "%s", tt_data("corpus/ud_ddt/da_ddt-ud-dev.conllu"));
+    assert_int_equal(tt_sh("'%s' analyze -i conllu -o '%s' '%s'", tt_tale(), tt_tmp("dev.conllu"), path), 0);
+    char *a = tt_read_file(path, NULL), *b = tt_read_file(tt_tmp("dev.conllu"), NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    size_t words = 0, upos_ok = 0, lines = 0;
+    char *sa = NULL, *sb = NULL;
+    char *la = strtok_r(a, "\n", &sa), *lb = strtok_r(b, "\n", &sb);
+    for (; la && lb; la = strtok_r(NULL, "\n", &sa), lb = strtok_r(NULL, "\n", &sb)) {
+        lines++;
+        if (la[0] == '#' || strchr(la, '\t') == NULL || strcspn(la, "-.\t") < strcspn(la, "\t")) {
+            assert_string_equal(la, lb);
+            continue;
+        }
+        char *fa[10], *fb[10], *xa = NULL, *xb = NULL;
+        fa[0] = strtok_r(la, "\t", &xa);
+        fb[0] = strtok_r(lb, "\t", &xb);
+        for (int i = 1; i < 10; i++) {
+            fa[i] = strtok_r(NULL, "\t", &xa);
+            fb[i] = strtok_r(NULL, "\t", &xb);
+            assert_non_null(fa[i]);
+            assert_non_null(fb[i]);
+        }
+        for (int i = 0; i < 10; i++)
+            if (i != 2 && i != 3 && i != 5 && i != 9)
+                assert_string_equal(fa[i], fb[i]);
+        /* MISC: "NER=…" first, then the original items */
+        assert_true(strncmp(fb[9], "NER=", 4) == 0);
+        const char *rest = strchr(fb[9], '|');
+        assert_string_equal(rest ? rest + 1 : "_", fa[9]);
+        words++;
+        upos_ok += strcmp(fa[3], fb[3]) == 0;
+    }
+    assert_null(la);
+    assert_null(lb);
+    fprintf(stderr, "DDT dev round trip: %zu lines, %zu words, UPOS agrees on %.2f%%\n", lines, words,
+            100.0 * upos_ok / (double)words);
+    assert_true(words > 10000);
+    assert_true(upos_ok > words * 9 / 10);
+    free(a);
+    free(b);
+}
+
+static void test_analyze_char_offsets(void **state)
+{
+    (void)state;
+    NEED_MODELS();
+    const char *text = "Søren så ære.\n";
+    assert_int_equal(tt_write_file(tt_tmp("chars.txt"), text, strlen(text)), 0);
+    char args[2048];
+    snprintf(args, sizeof args, "analyze -f json --no-ner --no-stats --offsets chars '%s'", tt_tmp("chars.txt"));
+    int rc;
+    char *out = run_tale(args, &rc);
+    assert_int_equal(rc, 0);
+    /* "så": bytes 7..10, characters 6..8; "ære": bytes 11..15, characters 9..12 */
+    assert_non_null(strstr(out, "{\"text\":\"så\",\"start\":7,\"end\":10,\"cstart\":6,\"cend\":8,"));
+    assert_non_null(strstr(out, "{\"text\":\"ære\",\"start\":11,\"end\":15,\"cstart\":9,\"cend\":12,"));
+    assert_non_null(strstr(out, "\"bytes\":17,\"chars\":14,"));
+    free(out);
+    snprintf(args, sizeof args, "analyze --offsets chars '%s'", tt_tmp("chars.txt"));
+    free(run_tale(args, &rc));
+    assert_int_equal(rc, 2); /* text output has no offsets */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +632,12 @@ int main(void)
         cmocka_unit_test(test_analyze_encoding_errors),
         cmocka_unit_test(test_analyze_pieces_same_output),
         cmocka_unit_test(test_analyze_long_line_memory),
+        cmocka_unit_test(test_analyze_stats),
+        cmocka_unit_test(test_analyze_several_files),
+        cmocka_unit_test(test_analyze_stream),
+        cmocka_unit_test(test_analyze_conllu_in),
+        cmocka_unit_test(test_analyze_conllu_roundtrip_ddt),
+        cmocka_unit_test(test_analyze_char_offsets),
     };
     return cmocka_run_group_tests_name("cli_analyze", tests, NULL, NULL);
 }

@@ -75,6 +75,49 @@ static void test_redact_phones_and_map(void **state)
     free(out);
 }
 
+/* --level strict hides the special categories and the map holds them;
+ * --types picks one; the default level leaves them. */
+static void test_redact_strict_level(void **state)
+{
+    (void)state;
+    NEED_TALE();
+    const char *text = "Borgeren har svær depression, tager sertralin og er medlem af FOA.\n"
+                       "Han er dømt for vold og er af tyrkisk oprindelse.\n";
+    char in[2048], map_path[2048];
+    snprintf(in, sizeof in, "%s", tt_tmp("strict.txt"));
+    snprintf(map_path, sizeof map_path, "%s", tt_tmp("strict.map.json"));
+    assert_int_equal(tt_write_file(in, text, strlen(text)), 0);
+    assert_int_equal(tt_sh("'%s' redact --no-ner --level strict --map '%s' -o '%s' '%s'", tt_tale(), map_path,
+                           tt_tmp("strict.out"), in),
+                     0);
+    char *out = tt_read_file(tt_tmp("strict.out"), NULL);
+    assert_non_null(out);
+    assert_string_equal(out, "Borgeren har [HELBRED], tager [HELBRED] og er medlem af [FAGFORENING].\n"
+                             "Han er [STRAF] og er af [ETNICITET].\n");
+    free(out);
+    tale_jval *map;
+    tale_error e;
+    assert_int_equal(tale_json_parse_file(map_path, &map, &e), TALE_OK);
+    const tale_jval *items = tale_jobj_get(map, "items");
+    assert_int_equal(tale_jval_len(items), 5);
+    assert_string_equal(tale_jval_str(tale_jobj_get(tale_jarr_at(items, 0), "type")), "helbred");
+    assert_string_equal(tale_jval_str(tale_jobj_get(tale_jarr_at(items, 0), "text")), "svær depression");
+    assert_string_equal(tale_jval_str(tale_jobj_get(tale_jarr_at(items, 3), "text")), "dømt for vold");
+    assert_string_equal(tale_jval_str(tale_jobj_get(tale_jarr_at(items, 4), "placeholder")), "[ETNICITET]");
+    tale_jval_free(map);
+    /* one type by name; the default level leaves the text as it is */
+    assert_int_equal(tt_sh("'%s' redact --no-ner -t straf -o '%s' '%s'", tt_tale(), tt_tmp("straf.out"), in), 0);
+    out = tt_read_file(tt_tmp("straf.out"), NULL);
+    assert_non_null(strstr(out, "Han er [STRAF] og er af tyrkisk oprindelse."));
+    assert_non_null(strstr(out, "svær depression"));
+    free(out);
+    assert_int_equal(tt_sh("'%s' redact --no-ner -o '%s' '%s'", tt_tale(), tt_tmp("std.out"), in), 0);
+    out = tt_read_file(tt_tmp("std.out"), NULL);
+    assert_string_equal(out, text);
+    free(out);
+    assert_int_equal(tt_sh("'%s' redact --level extreme '%s' 2>/dev/null", tt_tale(), in), 2);
+}
+
 static char *err_of(const char *cmd_fmt, const char *path, int *rc)
 {
     char cmd[4096];
@@ -232,6 +275,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_redact_phones_and_map),
+        cmocka_unit_test(test_redact_strict_level),
         cmocka_unit_test(test_redact_encoding_errors),
         cmocka_unit_test(test_redact_pieces_same_output),
         cmocka_unit_test(test_redact_long_line_memory),

@@ -46,6 +46,22 @@ static void test_lix(void **state)
     assert_int_equal(st.n_letters, 6 + 6 + 10 + 6 + 5);
     assert_int_equal(st.n_types, 4);
     tale_doc_free(d);
+    /* the colon convention (Björnsson): a colon followed by a word ends a
+     * LIX period inside one sentence; a final colon does not */
+    d = tok("Borgeren skrev: Jeg kommer i morgen.");
+    assert_int_equal(tale_text_stats_compute(d, &st, &e), TALE_OK);
+    assert_int_equal(st.n_sentences, 1);
+    assert_int_equal(st.n_periods, 2);
+    assert_true(fabs(st.lix - (6.0 / 2 + 100.0 * 1 / 6)) < 1e-9);
+    tale_doc_free(d);
+    d = tok("Deltagere: Borgeren og Jens.");
+    assert_int_equal(tale_text_stats_compute(d, &st, &e), TALE_OK);
+    assert_int_equal(st.n_periods, 2);
+    tale_doc_free(d);
+    d = tok("Vi aftalte følgende:");
+    assert_int_equal(tale_text_stats_compute(d, &st, &e), TALE_OK);
+    assert_int_equal(st.n_periods, 1);
+    tale_doc_free(d);
     /* bands at their edges */
     assert_string_equal(tale_lix_band(24.9, 0), "very easy");
     assert_string_equal(tale_lix_band(25, 1), "let");

@@ -421,6 +421,140 @@ static void test_caseworker_sets(void **state)
 }
 
 
+/* Issue 18: the special categories (GDPR art. 9 and 10) at the strict level. */
+static void test_special_categories(void **state)
+{
+    (void)state;
+    tale_redactor *standard = R, *strict;
+    tale_redact_params p = tale_redact_default_params();
+    p.types = TALE_PII_ALL;
+    p.ner = NULL;
+    tale_error e;
+    assert_int_equal(tale_redactor_new(&p, &strict, &e), TALE_OK);
+    R = strict;
+    expect("Borgeren har svær depression og ADHD og får morfinbehandling.",
+           "Borgeren har [HELBRED] og [HELBRED] og får [HELBRED].");
+    expect("Hun er i behandling på Center for Rusmiddelbehandling og er medlem af 3F.",
+           "Hun er i behandling på [HELBRED] og er medlem af [FAGFORENING].");
+    expect("Han er dømt for vold og er af somalisk oprindelse.", "Han er [STRAF] og er af [ETNICITET].");
+    expect("Hun er muslim, lesbisk og stemmer på Enhedslisten.", "Hun er [RELIGION], [SEKSUALITET] og stemmer på [POLITIK].");
+    expect("Han har diabetes type 2 og tager ADHD-medicin.", "Han har [HELBRED] og tager [HELBRED].");
+    /* the same words as ordinary Danish stay: "Venstre" first in a sentence,
+     * "til venstre", an organisation's lowercase namesake */
+    expect("Venstre ben er brækket, og hun bor til venstre for kirken.",
+           "Venstre ben er brækket, og hun bor til venstre for kirken.");
+    expect("Mødet handlede om transport og boligstøtte.", "Mødet handlede om transport og boligstøtte.");
+    /* by type: health only */
+    tale_redactor *health;
+    p.types = 1u << TALE_PII_HEALTH;
+    assert_int_equal(tale_redactor_new(&p, &health, &e), TALE_OK);
+    R = health;
+    expect("Han er dømt for vold og har angst.", "Han er dømt for vold og har [HELBRED].");
+    R = standard;
+    /* the standard level leaves them as they are */
+    expect("Han er dømt for vold og har angst.", "Han er dømt for vold og har angst.");
+    tale_redactor_free(health);
+    tale_redactor_free(strict);
+    assert_int_equal(tale_pii_parse("helbred"), TALE_PII_HEALTH);
+    assert_int_equal(tale_pii_parse("crime"), TALE_PII_CRIME);
+    assert_string_equal(tale_pii_placeholder(TALE_PII_UNION), "[FAGFORENING]");
+    assert_string_equal(tale_pii_name(TALE_PII_SEXUALITY), "seksualitet");
+    assert_int_equal(tale_redact_default_params().types, TALE_PII_STANDARD);
+}
+
+/* Issue 18: three errors of the standard level. */
+static void test_issue18_regressions(void **state)
+{
+    (void)state;
+    /* a year-serial journal number is no bank account */
+    expect("Sagen har j.nr. 2023-118734 i systemet.", "Sagen har j.nr. 2023-118734 i systemet.");
+    expect("Journalnummer 2021-004512 er lukket.", "Journalnummer 2021-004512 er lukket.");
+    expect("Pengene går til konto 2023-1234567890.", "Pengene går til konto [KONTO].");
+    /* an address at the end of a sentence leaves its full stop */
+    expect("Hun bor på Vestergade 12, 2. th.", "Hun bor på [ADRESSE].");
+    expect("Han bor på Søndergade 4, 8000 Aarhus C.\nHun bor i Vejle.", "Han bor på [ADRESSE].\nHun bor i Vejle.");
+    expect("Hun bor på Vestergade 12, 2. th. med sin søster.", "Hun bor på [ADRESSE] med sin søster.");
+    /* "mark" the common noun, with an article or lowercase */
+    expect("Køerne går på marken, og der er en mark bag huset.", "Køerne går på marken, og der er en mark bag huset.");
+    expect("En Mark er sjælden her.", "En Mark er sjælden her.");
+    if (tt_have_data("corpus/names/FirstNames_2021_M.utf8.tsv"))
+        expect("Vi talte med Mark Jensen i går.", "Vi talte med [NAVN] i går.");
+}
+
+/* The special-category set: recall and precision per type at the strict
+ * level, printed as a table (bench/bench_redact --strict prints the same). */
+static void test_special_set(void **state)
+{
+    (void)state;
+    if (!tt_have_data("corpus/names/FirstNames_2021_M.utf8.tsv"))
+        tt_skip("no first-name list (make corpus)");
+    tale_redact_params p = tale_redact_default_params();
+    p.types = TALE_PII_ALL;
+    tale_redactor *r;
+    tale_error e;
+    assert_int_equal(tale_redactor_new(&p, &r, &e), TALE_OK);
+    size_t sz, n_lines = 0;
+    char *raw = tt_read_file(TALE_SOURCE_DIR "/tests/data/redact/special-da.txt", &sz);
+    assert_non_null(raw);
+    size_t gold[TALE_PII_N_TYPES] = {0}, sys[TALE_PII_N_TYPES] = {0}, ok[TALE_PII_N_TYPES] = {0};
+    char *save = NULL;
+    for (char *line = strtok_r(raw, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#')
+            continue;
+        n_lines++;
+        char text[4096];
+        size_t len = 0, gs[32], ge[32], gt[32], ng = 0;
+        for (char *q = line; *q;) {
+            if (q[0] == '[' && q[1] == '[') {
+                char *colon = strchr(q, ':'), *close = strstr(q, "]]");
+                assert_non_null(colon);
+                assert_non_null(close);
+                *colon = '\0';
+                int t = tale_pii_parse(q + 2);
+                assert_true(t >= 0);
+                gt[ng] = (size_t)t;
+                gs[ng] = len;
+                memcpy(text + len, colon + 1, (size_t)(close - colon - 1));
+                len += (size_t)(close - colon - 1);
+                ge[ng++] = len;
+                gold[t]++;
+                q = close + 2;
+            } else
+                text[len++] = *q++;
+        }
+        tale_pii_span *sp;
+        size_t n;
+        assert_int_equal(tale_redact_find(r, text, len, &sp, &n, &e), TALE_OK);
+        for (size_t k = 0; k < n; k++) {
+            sys[sp[k].type]++;
+            for (size_t g = 0; g < ng; g++)
+                ok[sp[k].type] += sp[k].start == gs[g] && sp[k].end == ge[g] && sp[k].type == gt[g];
+        }
+        free(sp);
+    }
+    free(raw);
+    assert_true(n_lines >= 200);
+    size_t G = 0, S = 0, O = 0;
+    fprintf(stderr, "special-da.txt (%zu cases, strict):\n%-12s %5s %5s %5s %6s %6s\n", n_lines, "type", "gold",
+            "sys", "ok", "P", "R");
+    for (int t = 0; t < TALE_PII_N_TYPES; t++) {
+        double pr = sys[t] ? (double)ok[t] / sys[t] : 0, rc = gold[t] ? (double)ok[t] / gold[t] : 0;
+        fprintf(stderr, "%-12s %5zu %5zu %5zu %6.1f %6.1f\n", tale_pii_name(t), gold[t], sys[t], ok[t], 100 * pr,
+                100 * rc);
+        if (t >= TALE_PII_HEALTH) { /* every special type is in the set, found and mostly right */
+            assert_true(gold[t] >= 5);
+            assert_true(rc >= 0.85);
+            assert_true(pr >= 0.85);
+        }
+        G += gold[t];
+        S += sys[t];
+        O += ok[t];
+    }
+    fprintf(stderr, "%-12s %5zu %5zu %5zu\n", "all", G, S, O);
+    assert_true(2.0 * O / (double)(G + S) > 0.90);
+    tale_redactor_free(r);
+}
+
 /* Random caseworker-like strings: spans sorted, disjoint, in range, and the
  * redacted text has the right length (run under ASan by make asan). */
 static void test_random_invariants(void **state)
@@ -575,6 +709,8 @@ int main(void)
         cmocka_unit_test(test_errors),        cmocka_unit_test(test_caseworker_sets),
         cmocka_unit_test(test_random_invariants), cmocka_unit_test(test_cli),
         cmocka_unit_test(test_ner_hook),
+        cmocka_unit_test(test_special_categories), cmocka_unit_test(test_issue18_regressions),
+        cmocka_unit_test(test_special_set),
     };
     return cmocka_run_group_tests_name("nlp_redact", tests, setup, teardown);
 }
