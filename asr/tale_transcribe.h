@@ -40,6 +40,15 @@ extern "C" {
  */
 typedef struct tale_transcriber tale_transcriber;
 
+/* One word with its times (CTC models: from the frame alignment of the
+ * decoded characters, 20-ms resolution). */
+typedef struct tale_word {
+    int64_t start_ms, end_ms;  /* in the input audio */
+    const char *text;          /* UTF-8, NUL-terminated */
+    float p;                   /* confidence 0..1: geometric mean of its characters'
+                                  peak probabilities */
+} tale_word;
+
 /* One transcribed segment.  Pointers belong to the transcriber and stay
  * valid until it is freed or reused (the next tale_transcribe_* call). */
 typedef struct tale_segment {
@@ -51,6 +60,8 @@ typedef struct tale_segment {
     float avg_logprob;         /* of the window that produced it */
     float no_speech_prob;      /* of that window */
     float temperature;         /* the fallback temperature that produced it */
+    int n_words;               /* CTC models: the segment's words with times; Whisper: 0 */
+    const tale_word *words;    /* [n_words], NULL when 0 */
 } tale_segment;
 
 typedef void (*tale_segment_fn)(const tale_segment *seg, void *user_data);
@@ -77,7 +88,8 @@ typedef struct tale_transcribe_params {
     int suppress_nst;          /* 1: suppress non-speech symbols (default 0) */
     int max_tokens;            /* per window; 0 = n_text_ctx/2 - 4 (220) */
     const char *prompt;        /* initial prompt text (UTF-8) or NULL */
-    int vad;                   /* 1: skip non-speech using the Silero VAD */
+    int vad;                   /* 1: skip non-speech using the Silero VAD (CTC: also end
+                                  windows at its pauses) */
     const char *vad_model;     /* NULL: data/models/silero-vad-v6.2.0-ggml.bin */
     int n_threads;             /* 0 = the model's setting */
     uint64_t seed;             /* sampling at temperature > 0 */
@@ -85,8 +97,13 @@ typedef struct tale_transcribe_params {
     tale_progress_fn on_progress;  /* done/total in milliseconds of audio */
     tale_abort_fn should_abort;    /* nonzero: stop with TALE_ABORTED */
     void *user_data;               /* passed to the three callbacks */
-    /* CTC models only (tale-da-ctc-small, …): language, prompt, temperatures
-     * and VAD do not apply.  Left unset, the decoding is the one the model
+    /* CTC models only (tale-da-ctc-small, …): a language other than "da" or
+     * "auto", a prompt, or translate is refused (TALE_INVALID_ARG); the
+     * temperature, beam-patience, context, timestamp-token and token-limit
+     * fields are Whisper's and not read.  vad works: windows end at the VAD's
+     * pauses and audio without speech is skipped (without it, at pauses of
+     * 1 s by energy).  A Whisper model refuses lm_path, no_lm and lm weights.
+     * Left unset, the decoding is the one the model
      * recommends (its config.json "decoder" block: beam width, LM, weights,
      * tuned on held-out data); set a field to override just that. */
     const char *lm_path;           /* word n-gram LM (ARPA or tale binary); NULL: the model's
@@ -120,6 +137,11 @@ TALE_API tale_status tale_transcribe_samples(tale_transcriber *tr, const float *
  * produces NaN or infinite logits (corrupt weights) gives TALE_BAD_MODEL. */
 TALE_API tale_status tale_transcribe_file(tale_transcriber *tr, const char *path,
                                           tale_error *err);
+/* The same from an audio stream the caller opened (tale_audio_open() with
+ * target_rate_hz 16000; e.g. raw PCM on standard input), read from where it
+ * stands to its end; the caller closes it.  Times count from that point. */
+TALE_API tale_status tale_transcribe_audio(tale_transcriber *tr, tale_audio *a,
+                                           tale_error *err);
 TALE_API size_t tale_transcriber_n_segments(const tale_transcriber *tr);
 /* NULL when i is out of range. */
 TALE_API const tale_segment *tale_transcriber_segment(const tale_transcriber *tr, size_t i);

@@ -29,6 +29,8 @@ typedef struct seg_store {
     char *text;
     int32_t *ids;
     float *p;
+    tale_word *words;
+    char *wtext;  /* the words' texts, NUL-separated */
 } seg_store;
 
 struct tale_transcriber {
@@ -58,6 +60,9 @@ struct tale_transcriber {
     tale_ctc_decoder_params dec; /* CTC: the decoding in use (model's + caller's) */
     char note[TALE_ERROR_MSG_SIZE + 64]; /* why the recommended LM is not used, or "" */
     int partial;          /* the last file stopped at a read error part-way */
+    unsigned char vq[WIN_SAMPLES / 320]; /* CTC --vad: pause per 20-ms frame, kept */
+    int64_t vq_start;     /* input frame of vq[0] */
+    int vq_n;             /* frames held */
 };
 
 tale_transcribe_params tale_transcribe_default_params(void)
@@ -92,6 +97,8 @@ static void clear_segments(tale_transcriber *tr)
         free(tr->segs[i].text);
         free(tr->segs[i].ids);
         free(tr->segs[i].p);
+        free(tr->segs[i].words);
+        free(tr->segs[i].wtext);
     }
     tr->n_segs = 0;
 }
@@ -181,6 +188,19 @@ static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcrib
         p = &d;
     if (p->beam_size < 0 || p->beam_size > 1024)
         return tale_error_set(err, TALE_INVALID_ARG, "beam size %d (1..1024)", p->beam_size);
+    /* what a CTC model cannot do is refused, not ignored */
+    if (p->language && strcmp(p->language, "da") != 0 && strcmp(p->language, "auto") != 0)
+        return tale_error_set(err, TALE_INVALID_ARG,
+                              "%s: a CTC model transcribes the one language it was trained "
+                              "on (da), not '%.32s'", m->name, p->language);
+    if (p->prompt && *p->prompt)
+        return tale_error_set(err, TALE_INVALID_ARG,
+                              "%s: a CTC model has no text decoder to prompt (prompts are for "
+                              "Whisper models)", m->name);
+    if (p->translate)
+        return tale_error_set(err, TALE_INVALID_ARG,
+                              "%s: a CTC model cannot translate (translation is for Whisper "
+                              "models)", m->name);
     tale_status st;
     tale_transcriber *tr = calloc(1, sizeof *tr);
     if (!tr)
@@ -205,6 +225,16 @@ static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcrib
     }
     if ((st = tale_ctc_runner_new(m, p->n_threads, &tr->ctc, err)))
         goto fail;
+    if (p->vad) { /* windows end at the VAD's pauses; no speech, no decoding */
+        if ((p->vad_model && !(tr->vad_model = strdup(p->vad_model))) ||
+            !(tr->vad_probs = malloc(tale_vad_n_chunks(WIN_SAMPLES) * sizeof(float)))) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+            goto fail;
+        }
+        tr->p.vad_model = tr->vad_model;
+        if ((st = tale_vad_open(tr->vad_model, &tr->vad, err)))
+            goto fail;
+    }
     if (tr->lm_path && (st = tale_lm_open(tr->lm_path, &tr->lm, err)))
         goto fail;
     *out = tr;
@@ -230,6 +260,10 @@ tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_para
     tale_transcribe_params d = tale_transcribe_default_params();
     if (!p)
         p = &d;
+    if (p->lm_path || p->no_lm || tale_is_set(p->ctc.lm_alpha) || tale_is_set(p->ctc.lm_beta))
+        return tale_error_set(err, TALE_INVALID_ARG,
+                              "%s: a Whisper model takes no word LM or LM weights (they are "
+                              "for CTC models)", m->name);
     if (p->beam_size == 0) { /* Whisper's recommendation: greedy */
         d = *p;
         d.beam_size = 1;
@@ -389,17 +423,34 @@ static int cut_loop(const int32_t *t, int n)
     return n;
 }
 
-/* Turn a window's tokens into segments; returns the seek advance in samples. */
-static tale_status emit_window(tale_transcriber *tr, int64_t seek, int64_t n_win,
+/* Turn a window's tokens into segments; returns the seek advance in samples.
+ *
+ * The seek never passes audio the window's text did not cover (issue 17):
+ *  - timestamps, decoder ended (eot): text after the last timestamp runs to
+ *    the window's end (advance a whole window); else advance to the last
+ *    timestamp (what follows it is decoded again);
+ *  - timestamps, decoder cut off (token limit or a repetition loop): the
+ *    text after the last closing timestamp is dropped and decoded again
+ *    from that timestamp (OpenAI's rule); with no closing timestamp at all,
+ *    as without timestamps;
+ *  - no timestamps: the end of the text is unknown.  Decoder ended: advance
+ *    a whole window.  Cut off while more audio follows: advance half a
+ *    window (15 s), so the part the text may not have reached is decoded
+ *    again (its first half may be said twice; nothing is skipped).  The
+ *    file's last window is not decoded again. */
+static tale_status emit_window(tale_transcriber *tr, int64_t seek, int64_t n_win, int more,
                                asr_window_result *r, int64_t *advance, tale_error *err)
 {
     const asr_specials *sp = &tr->w->sp;
     int64_t seek_ms = seek / 16, end_ms = (seek + n_win) / 16;
     tale_status st;
+    int n0 = r->n;
     if (tr->p.fallback)
         r->n = cut_loop(r->tokens, r->n);
+    int cut_off = !r->ended_eot || r->n < n0;
+    int64_t half = n_win / 2 / (2 * SAMPLES_PER_CS) * (2 * SAMPLES_PER_CS);
     if (tr->p.no_timestamps) {
-        *advance = n_win;
+        *advance = cut_off && more && half > 0 ? half : n_win;
         if (r->n == 0)
             return TALE_OK;
         return add_segment(tr, seek_ms, end_ms, r->tokens, r->p, r->n, r, err);
@@ -407,7 +458,7 @@ static tale_status emit_window(tale_transcriber *tr, int64_t seek, int64_t n_win
     /* timestamps: a segment closes at each timestamp that follows text and
      * lists its tokens from the first text token through that timestamp */
     int64_t t0 = seek_ms + 20 * (int64_t)r->ts_first_best;
-    int first = -1, last_ts = -1;
+    int first = -1, last_ts = -1, last_close = -1;
     for (int i = 0; i < r->n; i++) {
         int tok = r->tokens[i];
         if (tok >= sp->ts_begin) {
@@ -418,23 +469,29 @@ static tale_status emit_window(tale_transcriber *tr, int64_t seek, int64_t n_win
                                       r, err)))
                     return st;
                 first = -1;
+                last_close = tok;
             }
             t0 = t; /* the next segment opens here */
         } else if (first < 0) {
             first = i;
         }
     }
+    if (cut_off && first >= 0 && last_close > sp->ts_begin) {
+        /* cut off mid-segment: decode it again from the last closing timestamp */
+        *advance = (int64_t)(last_close - sp->ts_begin) * 2 * SAMPLES_PER_CS;
+        return TALE_OK;
+    }
     if (first >= 0 &&
         (st = add_segment(tr, t0, end_ms, r->tokens + first, r->p + first, r->n - first, r, err)))
         return st;
-    if (last_ts >= 0 && r->n > 0 && !(first >= 0 && !r->ended_eot && r->n >= 1 &&
-                                       r->tokens[r->n - 1] < sp->ts_begin && r->n >= tr->p.max_tokens &&
-                                       tr->p.max_tokens > 0)) {
-        int64_t adv = (int64_t)(last_ts - sp->ts_begin) * 2 * SAMPLES_PER_CS;
-        *advance = adv > 0 ? adv : n_win;
-    } else {
+    if (first >= 0) /* text to the window's end */
+        *advance = cut_off && more && half > 0 ? half : n_win;
+    else if (last_ts > sp->ts_begin)
+        *advance = (int64_t)(last_ts - sp->ts_begin) * 2 * SAMPLES_PER_CS;
+    else
         *advance = n_win;
-    }
+    if (*advance > n_win)
+        *advance = n_win;
     return TALE_OK;
 }
 
@@ -512,9 +569,10 @@ static tale_status fill(tale_transcriber *tr, source *s, int64_t seek, const flo
     return TALE_OK;
 }
 
-/* A CTC segment: text only (no tokens of a text vocabulary). */
+/* A CTC segment: text and words with times (no tokens of a text vocabulary). */
 static tale_status add_ctc_segment(void *ud, int64_t start_ms, int64_t end_ms, const char *text,
-                                   size_t len, float avg_logprob, tale_error *err)
+                                   size_t len, float avg_logprob, const asr_ctc_word *words,
+                                   size_t n_words, tale_error *err)
 {
     tale_transcriber *tr = ud;
     if (tr->n_segs == tr->cap_segs) {
@@ -527,22 +585,159 @@ static tale_status add_ctc_segment(void *ud, int64_t start_ms, int64_t end_ms, c
     }
     seg_store *s = &tr->segs[tr->n_segs];
     memset(s, 0, sizeof *s);
-    if (!(s->text = malloc(len + 1)))
+    if (!(s->text = malloc(len + 1)) ||
+        (n_words && (!(s->words = malloc(n_words * sizeof *s->words)) ||
+                     !(s->wtext = malloc(len + n_words))))) {
+        free(s->text);
+        free(s->words);
         return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    }
     memcpy(s->text, text, len);
     s->text[len] = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < n_words; i++) {
+        const asr_ctc_word *w = &words[i];
+        size_t wl = w->off + w->len <= len ? w->len : 0;
+        memcpy(s->wtext + o, text + (wl ? w->off : 0), wl);
+        s->wtext[o + wl] = 0;
+        s->words[i].text = s->wtext + o;
+        s->words[i].start_ms = w->start_ms;
+        s->words[i].end_ms = w->end_ms;
+        s->words[i].p = w->p;
+        o += wl + 1;
+    }
     s->pub.start_ms = start_ms;
     s->pub.end_ms = end_ms < start_ms ? start_ms : end_ms;
     s->pub.text = s->text;
     s->pub.avg_logprob = avg_logprob;
+    s->pub.n_words = (int)n_words;
+    s->pub.words = s->words;
     tr->n_segs++;
     if (tr->p.on_segment)
         tr->p.on_segment(&s->pub, tr->p.user_data);
     return TALE_OK;
 }
 
-/* CTC models: windows of up to 30 s cut at quiet points, each decoded on
- * its own (asr/ctc/ctc_model.c); segments at pauses. */
+/* CTC windows end at pauses: a window runs from its start to the middle of
+ * the first pause of CTC_PAUSE_FRAMES or more after some speech, so each
+ * utterance is decoded on its own (the model was trained on utterances, and
+ * each window's log-mel is normalised on its own) and no window ends inside
+ * a word; with no such pause in 30 s, at the quietest 20 ms between 20 and
+ * 30 s.  A pause: frames 25 dB below the window's loud (90th-percentile)
+ * frames, or, with --vad, outside the Silero VAD's speech segments (then
+ * audio without speech is skipped, not decoded). */
+#define CTC_FRAME 320        /* 20 ms */
+#define CTC_PAUSE_FRAMES 50  /* 1 s */
+#define CTC_MAX_FRAMES (WIN_SAMPLES / CTC_FRAME)
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* quiet[t] = 1 for each 20-ms frame of the window (at sample seek of the
+ * input) that is a pause.  The VAD's decisions are kept: each sample goes
+ * through the network once, the part of a window not seen before in a run
+ * of its own (from a fresh LSTM state). */
+static tale_status ctc_quiet(tale_transcriber *tr, int64_t seek, const float *win, int64_t n_win,
+                             unsigned char *quiet, int nf, tale_error *err)
+{
+    if (tr->vad) {
+        int64_t f0 = seek / CTC_FRAME;
+        int have = 0;
+        if (seek % CTC_FRAME == 0 && f0 >= tr->vq_start && f0 < tr->vq_start + tr->vq_n) {
+            have = (int)(tr->vq_start + tr->vq_n - f0);
+            if (have > nf)
+                have = nf;
+            memmove(tr->vq, tr->vq + (f0 - tr->vq_start), (size_t)have);
+        }
+        tr->vq_start = f0;
+        if (nf - have >= 8) { /* at least 0.16 s new: run the VAD on it */
+            const float *x = win + (size_t)have * CTC_FRAME;
+            size_t nx = (size_t)(n_win - (int64_t)have * CTC_FRAME);
+            size_t nch = tale_vad_n_chunks(nx);
+            tale_vad_segment *vs = NULL;
+            size_t nvs = 0;
+            tale_status st;
+            if ((st = tale_vad_probs(tr->vad, x, nx, tr->vad_probs, err)) ||
+                (st = tale_vad_segments_from_probs(tr->vad_probs, nch, NULL, &vs, &nvs, err)))
+                return st;
+            memset(tr->vq + have, 1, (size_t)(nf - have));
+            for (size_t i = 0; i < nvs; i++)
+                for (int64_t t = have + vs[i].start_sample / CTC_FRAME;
+                     t < have + (vs[i].end_sample + CTC_FRAME - 1) / CTC_FRAME && t < nf; t++)
+                    tr->vq[t] = 0;
+            tale_vad_segments_free(vs);
+            have = nf;
+        }
+        tr->vq_n = have;
+        memcpy(quiet, tr->vq, (size_t)have);
+        memset(quiet + have, 0, (size_t)(nf - have)); /* too short to tell: speech */
+        return TALE_OK;
+    }
+    float e[CTC_MAX_FRAMES], sorted[CTC_MAX_FRAMES];
+    for (int t = 0; t < nf; t++) {
+        double acc = 0;
+        for (int k = 0; k < CTC_FRAME; k++)
+            acc += (double)win[t * CTC_FRAME + k] * win[t * CTC_FRAME + k];
+        e[t] = sorted[t] = (float)(acc / CTC_FRAME);
+    }
+    qsort(sorted, (size_t)nf, sizeof *sorted, cmp_float);
+    float thr = sorted[nf * 9 / 10] * 0.00316f; /* -25 dB */
+    if (thr < 1e-9f)
+        thr = 1e-9f;
+    for (int t = 0; t < nf; t++)
+        quiet[t] = e[t] < thr;
+    return TALE_OK;
+}
+
+/* Where the window [0, n_win) ends (samples), or 0 with *skip set to the
+ * samples to skip without decoding (--vad: no speech there). */
+static tale_status ctc_window(tale_transcriber *tr, int64_t seek, const float *win,
+                              int64_t n_win, int more, int64_t *end, int64_t *skip,
+                              tale_error *err)
+{
+    int nf = (int)(n_win / CTC_FRAME);
+    *end = n_win;
+    *skip = 0;
+    if (nf < 2 * CTC_PAUSE_FRAMES)
+        return TALE_OK;
+    unsigned char quiet[CTC_MAX_FRAMES];
+    tale_status st = ctc_quiet(tr, seek, win, n_win, quiet, nf, err);
+    if (st)
+        return st;
+    int first = 0;
+    while (first < nf && quiet[first])
+        first++;
+    if (tr->vad && first == nf) {
+        *skip = n_win; /* nothing said in this window */
+        *end = 0;
+        return TALE_OK;
+    }
+    if (tr->vad && first > 50) { /* over 1 s without speech first: start 0.2 s before it */
+        *skip = (int64_t)(first - 10) * CTC_FRAME;
+        *end = 0;
+        return TALE_OK;
+    }
+    for (int t = first; t < nf;) {
+        if (!quiet[t]) {
+            t++;
+            continue;
+        }
+        int rs = t;
+        while (t < nf && quiet[t])
+            t++;
+        if (t - rs >= CTC_PAUSE_FRAMES && (t < nf || more)) {
+            *end = (int64_t)((rs + t) / 2) * CTC_FRAME;
+            return TALE_OK;
+        }
+    }
+    if (more)
+        *end = (int64_t)asr_ctc_cut(win, (size_t)n_win);
+    return TALE_OK;
+}
+
 static tale_status run_ctc(tale_transcriber *tr, source *src, int64_t total, tale_error *err)
 {
     const tale_transcribe_params *p = &tr->p;
@@ -553,6 +748,7 @@ static tale_status run_ctc(tale_transcriber *tr, source *src, int64_t total, tal
     dp.user_data = p->user_data;
     clear_segments(tr);
     tr->duration_ms = 0;
+    tr->vq_start = tr->vq_n = 0;
     tale_status st = TALE_OK;
     for (int64_t seek = 0;;) {
         if (p->should_abort && p->should_abort(p->user_data))
@@ -568,10 +764,15 @@ static tale_status run_ctc(tale_transcriber *tr, source *src, int64_t total, tal
                            p->user_data);
         if (n_win <= 0)
             break;
-        size_t n = asr_ctc_cut(win, (size_t)n_win);
-        if ((st = asr_ctc_decode_window(tr->ctc, win, n, &dp, seek, add_ctc_segment, tr, err)))
+        int more = n_win == WIN_SAMPLES;
+        int64_t n, skip;
+        if ((st = ctc_window(tr, seek, win, n_win, more, &n, &skip, err)))
             return st;
-        seek += (int64_t)n;
+        if (n > 0 &&
+            (st = asr_ctc_decode_window(tr->ctc, win, (size_t)n, &dp, seek, add_ctc_segment, tr,
+                                        err)))
+            return st;
+        seek += n > 0 ? n : skip;
     }
     return TALE_OK;
 }
@@ -697,7 +898,9 @@ static tale_status run(tale_transcriber *tr, source *src, int64_t total, tale_er
                 break;
         }
         int64_t adv = n_win;
-        if (!silent && (st = emit_window(tr, seek, n_win, r, &adv, err)))
+        int more = src->mem ? seek + n_win < (int64_t)src->n_mem
+                            : !(src->eof && seek + n_win >= src->buf_start + src->buf_n);
+        if (!silent && (st = emit_window(tr, seek, n_win, more, r, &adv, err)))
             break;
         /* remember this window's text for the next one (not after a hot retry) */
         if (!p->no_context && !silent && r->temperature <= 0.5f) {
@@ -741,32 +944,44 @@ tale_status tale_transcribe_samples(tale_transcriber *tr, const float *samples, 
     return st;
 }
 
+tale_status tale_transcribe_audio(tale_transcriber *tr, tale_audio *a, tale_error *err)
+{
+    if (!tr || !a)
+        return tale_error_set(err, TALE_INVALID_ARG, "tale_transcribe_audio: NULL argument");
+    source s;
+    memset(&s, 0, sizeof s);
+    s.audio = a;
+    tr->partial = 0;
+    uint64_t before = tale_audio_samples_read(a);
+    double dur = tale_audio_duration_s(a);
+    tale_status st = run(tr, &s, dur > 0 ? (int64_t)(dur * 16000.0) : -1, err);
+    tr->duration_ms = (int64_t)((tale_audio_samples_read(a) - before) / 16);
+    if (st == TALE_OK && s.read_st != TALE_OK) {
+        /* the audio ended early: the segments so far are the transcript */
+        tr->partial = tale_audio_samples_read(a) > before;
+        if (err)
+            *err = s.read_err;
+        st = s.read_st;
+    }
+    return st;
+}
+
 tale_status tale_transcribe_file(tale_transcriber *tr, const char *path, tale_error *err)
 {
     if (!tr || !path)
         return tale_error_set(err, TALE_INVALID_ARG, "tale_transcribe_file: NULL argument");
-    source s;
-    memset(&s, 0, sizeof s);
+    tale_audio *a;
     tale_audio_params ap = tale_audio_default_params();
     ap.target_rate_hz = TALE_SAMPLE_RATE_HZ;
     tr->partial = 0;
-    tale_status st = tale_audio_open(path, &ap, &s.audio, err);
+    tale_status st = tale_audio_open(path, &ap, &a, err);
     if (st) {
         clear_segments(tr);
         tr->duration_ms = 0;
         return st;
     }
-    double dur = tale_audio_duration_s(s.audio);
-    st = run(tr, &s, dur > 0 ? (int64_t)(dur * 16000.0) : -1, err);
-    tr->duration_ms = (int64_t)(tale_audio_samples_read(s.audio) / 16);
-    if (st == TALE_OK && s.read_st != TALE_OK) {
-        /* the audio ended early: the segments so far are the transcript */
-        tr->partial = tale_audio_samples_read(s.audio) > 0;
-        if (err)
-            *err = s.read_err;
-        st = s.read_st;
-    }
-    tale_audio_close(s.audio);
+    st = tale_transcribe_audio(tr, a, err);
+    tale_audio_close(a);
     return st;
 }
 

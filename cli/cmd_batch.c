@@ -160,7 +160,8 @@ static int write_outputs(const run_ctx *r, const batch_input *in, const tale_tra
         tale_error_set(err, TALE_IO, "%s: cannot create directory: %s", path, strerror(errno));
         return -1;
     }
-    out_doc d = {in->rel, r->model_name, tr}; /* rel: the same bytes wherever the audio lives */
+    /* rel: the same bytes wherever the audio lives */
+    out_doc d = {in->rel, r->model_name, tr, 0, 0, 0, 0};
     for (int f = 0; f < BATCH_N_FORMATS; f++) {
         if (!r->want[f])
             continue;

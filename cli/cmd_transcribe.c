@@ -37,6 +37,16 @@ static const cli_opt OPTS[] = {
     {"lm-alpha", 0, "A", "CTC models: LM weight (default: the model's tuned value, else 0.5)"},
     {"lm-beta", 0, "B", "CTC models: word insertion bonus (default: the model's tuned value, "
                         "else 1.0)"},
+    {"task", 0, "TASK", "Whisper models: transcribe (default) or translate (to English)"},
+    {"word-timestamps", 0, NULL, "CTC models: word times (in JSON always; TSV: one row per word)"},
+    {"max-line-chars", 0, "N", "SRT/VTT: longest cue line, two lines a cue (default 42; 0 = "
+                               "no limit)"},
+    {"cues", 0, "KIND", "SRT/VTT cues: segments (default) or words (CTC models: one cue per "
+                        "word)"},
+    {"rate", 'r', "HZ", "raw PCM on standard input ('-') at this rate (without: a WAV/Ogg/MP3 "
+                        "stream)"},
+    {"channels", 0, "N", "channels of raw PCM on standard input (default 1)"},
+    {"sample-format", 0, "FMT", "raw PCM sample format: s16le (default), s32le, f32le, u8"},
     {"threads", 't', "N", "threads (default: all cores)"},
     {"stats", 0, NULL, "print real-time factor and peak memory to stderr"},
     {"verbose", 'v', NULL, "log diagnostics to stderr"},
@@ -45,8 +55,9 @@ static const cli_opt OPTS[] = {
 };
 enum {
     O_MODEL, O_LANG, O_FORMAT, O_OUTPUT, O_BEAM, O_PATIENCE, O_BESTOF, O_TEMP, O_NOFALLBACK,
-    O_NOCONTEXT, O_NOTS, O_PROMPT, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_LM, O_NOLM, O_LMALPHA, O_LMBETA, O_THREADS, O_STATS,
-    O_VERBOSE, O_HELP
+    O_NOCONTEXT, O_NOTS, O_PROMPT, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_LM, O_NOLM,
+    O_LMALPHA, O_LMBETA, O_TASK, O_WORDTS, O_MAXLINE, O_CUES, O_RATE, O_CHANNELS, O_SAMPFMT,
+    O_THREADS, O_STATS, O_VERBOSE, O_HELP
 };
 
 static const struct {
@@ -126,9 +137,12 @@ static int output_clash(const char **files, int n_files, const char *outdir, con
 }
 
 static int write_outputs(const char *file, const char *model, const tale_transcriber *tr,
-                         const int *want, const char *outdir)
+                         const int *want, const char *outdir, const out_doc *opts)
 {
-    out_doc d = {file, model, tr};
+    out_doc d = *opts;
+    d.file = file;
+    d.model = model;
+    d.tr = tr;
     int rc = CLI_OK;
     for (size_t f = 0; f < N_FORMATS; f++) {
         if (!want[f])
@@ -170,6 +184,11 @@ int cmd_transcribe(int argc, char **argv)
     tale_model_params mp = tale_model_default_params();
     const char *model_path = NULL, *outdir = NULL, *formats = "txt";
     int stats = 0, verbose = 0;
+    int given[O_HELP + 1] = {0};
+    out_doc od;
+    memset(&od, 0, sizeof od);
+    tale_audio_params ap = tale_audio_default_params();
+    ap.target_rate_hz = TALE_SAMPLE_RATE_HZ;
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     int n_files = 0;
     if (!files)
@@ -181,6 +200,8 @@ int cmd_transcribe(int argc, char **argv)
     long lv;
     double dv;
     while ((k = cli_next(&ps, &v)) != CLI_END) {
+        if (k >= 0 && k <= O_HELP)
+            given[k] = 1;
         switch (k) {
         case CLI_ERROR: free(files); return CLI_USAGE;
         case CLI_POSITIONAL: files[n_files++] = v; break;
@@ -225,6 +246,40 @@ int cmd_transcribe(int argc, char **argv)
             if (cli_parse_double(ps.cmd, "lm-beta", v, -20, 20, &dv)) goto usage_err;
             tp.ctc.lm_beta = (float)dv;
             break;
+        case O_TASK:
+            if (strcmp(v, "translate") == 0) {
+                tp.translate = 1;
+            } else if (strcmp(v, "transcribe") == 0) {
+                tp.translate = 0;
+            } else {
+                fprintf(stderr, "tale transcribe: --task: '%s' (transcribe or translate)\n", v);
+                goto usage_err;
+            }
+            break;
+        case O_WORDTS: od.tsv_words = 1; break;
+        case O_MAXLINE:
+            if (cli_parse_int(ps.cmd, "max-line-chars", v, 0, 10000, &lv)) goto usage_err;
+            od.max_line_chars = lv == 0 ? -1 : (int)lv;
+            break;
+        case O_CUES:
+            if (strcmp(v, "words") == 0) {
+                od.cue_words = 1;
+            } else if (strcmp(v, "segments") == 0) {
+                od.cue_words = 0;
+            } else {
+                fprintf(stderr, "tale transcribe: --cues: '%s' (segments or words)\n", v);
+                goto usage_err;
+            }
+            break;
+        case O_RATE:
+            if (cli_parse_int(ps.cmd, "rate", v, 1000, 1000000, &lv)) goto usage_err;
+            ap.raw_rate_hz = (int)lv;
+            break;
+        case O_CHANNELS:
+            if (cli_parse_int(ps.cmd, "channels", v, 1, 256, &lv)) goto usage_err;
+            ap.raw_channels = (int)lv;
+            break;
+        case O_SAMPFMT: ap.raw_format = v; break;
         case O_THREADS:
             if (cli_parse_int(ps.cmd, "threads", v, 1, 256, &lv)) goto usage_err;
             tp.n_threads = mp.n_threads = (int)lv;
@@ -261,6 +316,21 @@ int cmd_transcribe(int argc, char **argv)
     if (n_files == 0) {
         fprintf(stderr, "tale transcribe: no input files (see tale transcribe --help)\n");
         goto usage_err;
+    }
+    if ((given[O_CHANNELS] || given[O_SAMPFMT]) && !given[O_RATE]) {
+        fprintf(stderr, "tale transcribe: --channels and --sample-format describe raw PCM on "
+                        "standard input: give its --rate too\n");
+        goto usage_err;
+    }
+    if (given[O_RATE]) {
+        int dash = 0;
+        for (int i = 0; i < n_files; i++)
+            dash += strcmp(files[i], "-") == 0;
+        if (dash != 1) {
+            fprintf(stderr, "tale transcribe: --rate describes raw PCM on standard input: give "
+                            "'-' as the input, once\n");
+            goto usage_err;
+        }
     }
     int n_want = 0;
     const char *first_ext = "txt";
@@ -319,6 +389,33 @@ int cmd_transcribe(int argc, char **argv)
         free(files);
         return CLI_FAIL;
     }
+    {
+        /* every option either works for this model's family or is refused */
+        static const int whisper_only[] = {O_PATIENCE, O_BESTOF, O_TEMP, O_NOFALLBACK,
+                                           O_NOCONTEXT, O_NOTS, O_NST, O_MAXTOK, O_TASK};
+        const char *bad = NULL, *why = NULL;
+        if (tale_model_kind(m) == TALE_MODEL_CTC) {
+            for (size_t i = 0; i < sizeof whisper_only / sizeof *whisper_only && !bad; i++)
+                if (given[whisper_only[i]])
+                    bad = OPTS[whisper_only[i]].name;
+            why = "it is for Whisper models; a CTC model decodes every frame at once (no "
+                  "temperatures, token limits or timestamp tokens)";
+        } else {
+            if (given[O_WORDTS])
+                bad = "word-timestamps";
+            else if (od.cue_words)
+                bad = "cues words";
+            why = "word times come from a CTC model's frame alignment; Whisper word times are "
+                  "not implemented";
+        }
+        if (bad) {
+            cli_errorf("--%s: %s is a %s model: %s", bad, tale_model_name(m),
+                       tale_model_kind(m) == TALE_MODEL_CTC ? "CTC" : "Whisper", why);
+            tale_model_free(m);
+            free(files);
+            return CLI_USAGE;
+        }
+    }
     cli_progress *prog = cli_progress_new("transcribing");
     tp.on_progress = cli_progress_update;
     tp.user_data = prog;
@@ -335,7 +432,17 @@ int cmd_transcribe(int argc, char **argv)
     for (int i = 0; i < n_files; i++) {
         cli_progress_set_label(prog, files[i]);
         double t0 = now_s();
-        tale_status st = tale_transcribe_file(tr, files[i], &err);
+        tale_status st;
+        if (strcmp(files[i], "-") == 0 && ap.raw_rate_hz > 0) {
+            tale_audio *a;
+            st = tale_audio_open("-", &ap, &a, &err);
+            if (st == TALE_OK) {
+                st = tale_transcribe_audio(tr, a, &err);
+                tale_audio_close(a);
+            }
+        } else {
+            st = tale_transcribe_file(tr, files[i], &err);
+        }
         double dt = now_s() - t0;
         if (st != TALE_OK) {
             cli_progress_update(0, 0, prog);
@@ -344,12 +451,12 @@ int cmd_transcribe(int argc, char **argv)
             if (!tale_transcriber_partial(tr))
                 continue;
             /* the audio ended early: what was decoded is written, marked */
-            write_outputs(files[i], tale_model_name(m), tr, want, outdir);
+            write_outputs(files[i], tale_model_name(m), tr, want, outdir, &od);
             cli_errorf("%s: truncated after %.2f s: transcript is partial", files[i],
                        (double)tale_transcriber_duration_ms(tr) / 1000.0);
             continue;
         }
-        if (write_outputs(files[i], tale_model_name(m), tr, want, outdir) != CLI_OK)
+        if (write_outputs(files[i], tale_model_name(m), tr, want, outdir, &od) != CLI_OK)
             rc = CLI_FAIL;
         if (stats) {
             struct rusage ru;

@@ -11,6 +11,11 @@ typedef struct out_doc {
     const char *file;         /* the input as given */
     const char *model;        /* tale_model_name() */
     const tale_transcriber *tr;
+    /* zero = the defaults */
+    int no_words;             /* 1: JSON without the segments' "words" */
+    int tsv_words;            /* 1: TSV has one row per word (models with word times) */
+    int max_line_chars;       /* SRT/VTT: longest cue line; 0 = 42, -1 = no limit */
+    int cue_words;            /* 1: SRT/VTT: one cue per word */
 } out_doc;
 
 typedef int (*out_writer)(FILE *fp, const out_doc *d);
@@ -26,5 +31,13 @@ void out_clock(char *buf, int64_t ms, char sep);
 /* Segment text without leading/trailing spaces and with newlines and tabs
  * as spaces (for line-based formats); caller frees. */
 char *out_flat_text(const char *s);
+
+/* SRT/VTT cues of segment s: at most two lines of max_line_chars each (a
+ * longer word alone on its line), cut at words; a cue gets the times of its
+ * words (the segment's when it is the whole segment; for a model without
+ * word times, the segment's time shared by characters).  fn gets each cue's
+ * text ("\n" between its lines); returns nonzero to stop (then returned). */
+typedef int (*out_cue_fn)(int64_t start_ms, int64_t end_ms, const char *text, void *ud);
+int out_cues(const out_doc *d, const tale_segment *s, out_cue_fn fn, void *ud);
 
 #endif

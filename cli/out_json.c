@@ -2,9 +2,11 @@
  *   {"schema":1,"tale":"0.1.0","file":…,"model":…,"language":"da",
  *    "duration_ms":n,["partial":true,]"text":…,
  *    "segments":[{"start_ms":n,"end_ms":n,"text":…,
- *                 "tokens":[{"id":n,"p":x},…]}]}
+ *                 "tokens":[{"id":n,"p":x},…],
+ *                 "words":[{"word":…,"start_ms":n,"end_ms":n,"p":x},…]}]}
  * tokens lists every token the decoder produced for the segment (timestamps
- * and other special tokens included).  "partial" is there only when the
+ * and other special tokens included); words (models with word times: CTC)
+ * each word with its times and confidence.  "partial" is there only when the
  * audio ended early at a read error (truncated file): the transcript then
  * covers duration_ms. */
 #include "out.h"
@@ -84,6 +86,24 @@ int out_write_json(FILE *fp, const out_doc *d)
             tale_json_obj_end(j);
         }
         tale_json_arr_end(j);
+        if (s->n_words > 0 && !d->no_words) {
+            tale_json_key(j, "words");
+            tale_json_arr_begin(j);
+            for (int k = 0; k < s->n_words; k++) {
+                const tale_word *w = &s->words[k];
+                tale_json_obj_begin(j);
+                tale_json_key(j, "word");
+                tale_json_str(j, w->text);
+                tale_json_key(j, "start_ms");
+                tale_json_int(j, w->start_ms);
+                tale_json_key(j, "end_ms");
+                tale_json_int(j, w->end_ms);
+                tale_json_key(j, "p");
+                tale_json_num(j, w->p, 4);
+                tale_json_obj_end(j);
+            }
+            tale_json_arr_end(j);
+        }
         tale_json_obj_end(j);
     }
     tale_json_arr_end(j);

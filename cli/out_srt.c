@@ -1,23 +1,29 @@
-/* out_srt.c — SubRip: numbered cues, "HH:MM:SS,mmm --> HH:MM:SS,mmm". */
+/* out_srt.c — SubRip: numbered cues, "HH:MM:SS,mmm --> HH:MM:SS,mmm", lines of at
+ * most --max-line-chars characters, two a cue (out_cues.c). */
 #include "out.h"
 
 #include <stdlib.h>
 
+typedef struct srt_state {
+    FILE *fp;
+    int k;
+} srt_state;
+
+static int srt_cue(int64_t a, int64_t b, const char *text, void *ud)
+{
+    srt_state *st = ud;
+    char ca[32], cb[32];
+    out_clock(ca, a, ',');
+    out_clock(cb, b, ',');
+    fprintf(st->fp, "%d\n%s --> %s\n%s\n\n", ++st->k, ca, cb, text);
+    return 0;
+}
+
 int out_write_srt(FILE *fp, const out_doc *d)
 {
-    int k = 0;
-    for (size_t i = 0; i < tale_transcriber_n_segments(d->tr); i++) {
-        const tale_segment *s = tale_transcriber_segment(d->tr, i);
-        char *t = out_flat_text(s->text);
-        if (!t)
+    srt_state st = {fp, 0};
+    for (size_t i = 0; i < tale_transcriber_n_segments(d->tr); i++)
+        if (out_cues(d, tale_transcriber_segment(d->tr, i), srt_cue, &st) != 0)
             return -1;
-        if (*t) {
-            char a[32], b[32];
-            out_clock(a, s->start_ms, ',');
-            out_clock(b, s->end_ms > s->start_ms ? s->end_ms : s->start_ms + 1, ',');
-            fprintf(fp, "%d\n%s --> %s\n%s\n\n", ++k, a, b, t);
-        }
-        free(t);
-    }
     return ferror(fp) ? -1 : 0;
 }

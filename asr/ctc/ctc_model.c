@@ -44,6 +44,8 @@ typedef struct asr_ctc_model {
     char **tokens;         /* [V] UTF-8, NUL-terminated */
     tale_ctc_decoder_params dec; /* config.json "decoder" (or defaults); lm unused */
     char lm[64];                 /* the decoder block's LM file name, "" none */
+    const asr_ctc_engine *eng;   /* another engine's model (wav2vec2), w NULL; else NULL */
+    void *eng_model;
 } asr_ctc_model;
 
 struct tale_ctc_runner {
@@ -55,6 +57,7 @@ struct tale_ctc_runner {
     float *mel;            /* [80][3000] */
     float *out;            /* [cap_frames][V] */
     size_t cap_frames;
+    void *eng_state;       /* the engine's work buffers (c->eng) */
 };
 
 static void ctc_free(void *p)
@@ -66,6 +69,8 @@ static void ctc_free(void *p)
         for (int i = 0; i < c->n_vocab; i++)
             free(c->tokens[i]);
     free(c->tokens);
+    if (c->eng && c->eng_model)
+        c->eng->free_model(c->eng_model);
     asr_whisper_free(c->w);
     free(c);
 }
@@ -362,6 +367,44 @@ fail:
     return st;
 }
 
+tale_status asr_ctc_model_from_engine(const asr_ctc_engine *e, void *model,
+                                      const char *const *tokens, int n_vocab, int blank,
+                                      int delimiter, const char *name, tale_model **out,
+                                      tale_error *err)
+{
+    *out = NULL;
+    asr_ctc_model *c = calloc(1, sizeof *c);
+    tale_model *m = NULL;
+    if (!c) {
+        e->free_model(model);
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", name);
+    }
+    c->eng = e;
+    c->eng_model = model;
+    c->n_vocab = n_vocab;
+    c->blank = blank;
+    c->delimiter = delimiter;
+    read_decoding(NULL, "", &c->dec, c->lm, err); /* no block: greedy, no LM */
+    if (!(c->tokens = calloc((size_t)n_vocab, sizeof *c->tokens)))
+        goto oom;
+    for (int i = 0; i < n_vocab; i++) {
+        const char *t = i == blank ? "" : i == delimiter ? " " : tokens[i] ? tokens[i] : "";
+        if (!(c->tokens[i] = strdup(t)))
+            goto oom;
+    }
+    if (!(m = calloc(1, sizeof *m)))
+        goto oom;
+    m->kind = TALE_MODEL_CTC;
+    m->ctc = c;
+    m->ctc_free = ctc_free;
+    snprintf(m->name, sizeof m->name, "%s", name);
+    *out = m;
+    return TALE_OK;
+oom:
+    ctc_free(c);
+    return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", name);
+}
+
 /* ---- public: vocabulary, default model ------------------------------------ */
 
 int tale_ctc_model_recommended(const tale_model *m, tale_ctc_decoder_params *out, char *lm_name,
@@ -456,6 +499,8 @@ void tale_ctc_runner_free(tale_ctc_runner *r)
 {
     if (!r)
         return;
+    if (r->eng_state && r->c && r->c->eng)
+        r->c->eng->state_free(r->eng_state);
     asr_whisper_state_free(r->st);
     tale_mel_free(r->mel_fe);
     free(r->mel);
@@ -479,6 +524,15 @@ tale_status tale_ctc_runner_new(const tale_model *m, int n_threads, tale_ctc_run
     r->m = m;
     r->c = c;
     r->n_threads = n_threads > 0 ? n_threads : (m->n_threads > 0 ? m->n_threads : 0);
+    if (c->eng) { /* another engine: its own buffers, no log-mel */
+        tale_status est = c->eng->state_new(c->eng_model, r->n_threads, &r->eng_state, err);
+        if (est) {
+            tale_ctc_runner_free(r);
+            return est;
+        }
+        *out = r;
+        return TALE_OK;
+    }
     tale_mel_params mp = tale_mel_default_params();
     mp.n_mels = c->w->hp.n_mels;
     tale_status st = asr_whisper_state_new(c->w, 1, r->n_threads, &r->st, err);
@@ -548,6 +602,9 @@ tale_status tale_ctc_logprobs_mel(tale_ctc_runner *r, const float *mel, int n_me
         return tale_error_set(err, TALE_INVALID_ARG, "tale_ctc_logprobs_mel: NULL argument");
     *logprobs = NULL;
     *n_frames = 0;
+    if (r->c->eng)
+        return tale_error_set(err, TALE_UNSUPPORTED, "%s: this model reads samples, not a "
+                              "log-mel", r->m->name);
     if (n_mel_frames < 0 || n_mel_frames > 2 * CTC_MAX_CTX)
         return tale_error_set(err, TALE_INVALID_ARG, "ctc: %d mel frames (at most %d)",
                               n_mel_frames, 2 * CTC_MAX_CTX);
@@ -597,6 +654,18 @@ tale_status tale_ctc_logprobs(tale_ctc_runner *r, const float *samples, size_t n
         return st;
     for (size_t s0 = 0; s0 < n_samples;) {
         size_t s1 = window_end(samples, n_samples, s0);
+        if (r->c->eng) { /* another engine (wav2vec2): log-probs of the window's samples */
+            const float *lp;
+            int T;
+            if ((st = r->c->eng->logprobs(r->eng_state, samples + s0, s1 - s0, &lp, &T, err)) ||
+                (st = reserve(r, total + (size_t)T + 1, err)))
+                return st;
+            memcpy(r->out + total * (size_t)r->c->n_vocab, lp,
+                   (size_t)T * (size_t)r->c->n_vocab * sizeof(float));
+            total += (size_t)T;
+            s0 = s1;
+            continue;
+        }
         size_t F = (s1 - s0) / CTC_HOP;
         int T = (int)(F / 2);
         if (T > 0) {
@@ -638,33 +707,112 @@ tale_status tale_ctc_transcribe(tale_ctc_runner *r, const float *samples, size_t
 /* ---- for transcribe.c ------------------------------------------------------ */
 
 #define SEG_GAP_FRAMES 30 /* 0.6 s of silence between words starts a new segment */
+#define PAUSE_WORD_FRAMES 10 /* 0.2 s of silence between two characters ends a word */
 
 size_t asr_ctc_cut(const float *x, size_t n)
 {
     return n < CTC_WIN_SAMPLES ? n : window_end(x, CTC_WIN_SAMPLES, 0);
 }
 
+/* The peak probability of token id over frames [a, b], natural log. */
+static float token_peak(const float *lp, int V, int T, int id, int a, int b)
+{
+    float best = -INFINITY;
+    for (int t = a < 0 ? 0 : a; t <= b && t < T; t++)
+        if (lp[(size_t)t * V + id] > best)
+            best = lp[(size_t)t * V + id];
+    return best;
+}
+
 tale_status asr_ctc_decode_window(tale_ctc_runner *r, const float *x, size_t n,
                                   const tale_ctc_decoder_params *dp, int64_t offset,
                                   asr_ctc_seg_fn fn, void *user_data, tale_error *err)
 {
+    const float *lp;
+    int T;
+    tale_status st = tale_ctc_logprobs(r, x, n, &lp, &T, err);
+    if (st)
+        return st;
+    tale_ctc_vocab v;
+    tale_ctc_model_vocab(r->m, &v);
     tale_ctc_result *res;
-    tale_status st = tale_ctc_transcribe(r, x, n, dp, &res, err);
+    if (dp && dp->beam_width > 1)
+        st = tale_ctc_beam(lp, (size_t)T, &v, dp, &res, err);
+    else
+        st = tale_ctc_greedy(lp, (size_t)T, &v, &res, err);
     if (st)
         return st;
     int64_t off_ms = offset / 16, ms = 1000 / TALE_CTC_FRAMES_PER_SECOND;
-    double lp = res->acoustic_logp / (res->n_tokens ? (double)res->n_tokens : 1.0);
-    for (size_t i = 0; i < res->n_words && !st;) {
+    double lpm = res->acoustic_logp / (res->n_tokens ? (double)res->n_tokens : 1.0);
+    /* the words: between delimiters, and also across a pause of
+     * PAUSE_WORD_FRAMES or more between two characters (the model ran the
+     * words together, the audio did not) */
+    size_t tlen = 1;
+    for (size_t q = 0; q < res->n_tokens; q++)
+        if (res->tokens[q].id >= 0 && res->tokens[q].id < v.n_vocab && v.tokens[res->tokens[q].id])
+            tlen += strlen(v.tokens[res->tokens[q].id]) + 1;
+    asr_ctc_word *ws = malloc((res->n_tokens ? res->n_tokens : 1) * sizeof *ws);
+    int *wf = malloc((res->n_tokens ? res->n_tokens : 1) * 2 * sizeof *wf);
+    char *text = malloc(tlen);
+    if (!ws || !wf || !text) {
+        free(ws);
+        free(wf);
+        free(text);
+        tale_ctc_result_free(res);
+        return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    }
+    size_t nw = 0, o = 0;
+    int in_word = 0, last_end = 0, cnt = 0;
+    double sum = 0;
+    for (size_t q = 0; q <= res->n_tokens; q++) {
+        const tale_ctc_token *tk = q < res->n_tokens ? &res->tokens[q] : NULL;
+        const char *str = tk && tk->id != v.delimiter_id && tk->id >= 0 && tk->id < v.n_vocab
+                              ? v.tokens[tk->id] : NULL;
+        if (tk && tk->id != v.delimiter_id && (!str || !*str))
+            continue; /* emits nothing */
+        if (in_word && (!tk || !str || tk->frame - last_end - 1 >= PAUSE_WORD_FRAMES)) {
+            ws[nw].len = o - ws[nw].off;
+            wf[2 * nw + 1] = last_end;
+            ws[nw].end_ms = off_ms + (int64_t)(last_end + 1) * ms;
+            ws[nw].p = cnt ? (float)exp(sum / cnt) : 0.0f;
+            nw++;
+            in_word = 0;
+        }
+        if (!str)
+            continue;
+        if (!in_word) {
+            if (o)
+                text[o++] = ' ';
+            ws[nw].off = o;
+            wf[2 * nw] = tk->frame;
+            ws[nw].start_ms = off_ms + (int64_t)tk->frame * ms;
+            in_word = 1;
+            cnt = 0;
+            sum = 0;
+        }
+        size_t l = strlen(str);
+        memcpy(text + o, str, l);
+        o += l;
+        last_end = tk->end_frame;
+        /* each character's confidence: its peak probability */
+        sum += token_peak(lp, v.n_vocab, T, tk->id, tk->frame, tk->end_frame);
+        cnt++;
+    }
+    text[o] = 0;
+    for (size_t i = 0; i < nw && !st;) {
         size_t j = i + 1;
-        while (j < res->n_words &&
-               res->words[j].start_frame - res->words[j - 1].end_frame < SEG_GAP_FRAMES)
+        while (j < nw && wf[2 * j] - wf[2 * j - 1] < SEG_GAP_FRAMES)
             j++;
-        const tale_ctc_word *a = &res->words[i], *b = &res->words[j - 1];
-        st = fn(user_data, off_ms + (int64_t)a->start_frame * ms,
-                off_ms + (int64_t)(b->end_frame + 1) * ms, res->text + a->text_offset,
-                b->text_offset + b->text_len - a->text_offset, (float)lp, err);
+        size_t a = ws[i].off;
+        for (size_t q = i; q < j; q++)
+            ws[q].off -= a;
+        st = fn(user_data, ws[i].start_ms, ws[j - 1].end_ms, text + a,
+                ws[j - 1].off + ws[j - 1].len, (float)lpm, ws + i, j - i, err);
         i = j;
     }
+    free(wf);
+    free(text);
+    free(ws);
     tale_ctc_result_free(res);
     return st;
 }

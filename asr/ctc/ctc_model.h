@@ -22,6 +22,28 @@ int asr_ctc_is_model_dir(const char *dir, tale_error *err);
 /* Load the folder dir into a tale_model of kind TALE_MODEL_CTC. */
 tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *err);
 
+/* ---- CTC models computed by another engine (asr/wav2vec2) -----------------
+ * The runner calls these function pointers instead of tale's encoder, so
+ * asr/ctc never calls the engine's module; asr/models wires them up. */
+typedef struct asr_ctc_engine {
+    void (*free_model)(void *model);
+    tale_status (*state_new)(const void *model, int n_threads, void **state, tale_error *err);
+    void (*state_free)(void *state);
+    /* log-probabilities of one window of n samples: *lp [*T][n_vocab], owned
+     * by state until its next call */
+    tale_status (*logprobs)(void *state, const float *x, size_t n, const float **lp, int *T,
+                            tale_error *err);
+} asr_ctc_engine;
+
+/* A tale_model of kind TALE_MODEL_CTC run by e on model (taken over: freed
+ * with e->free_model, also on failure).  tokens[n_vocab] are copied (the
+ * blank's and the delimiter's strings are replaced by "" and " ").  Decoding
+ * defaults to greedy (no "decoder" block, no LM). */
+tale_status asr_ctc_model_from_engine(const asr_ctc_engine *e, void *model,
+                                      const char *const *tokens, int n_vocab, int blank,
+                                      int delimiter, const char *name, tale_model **out,
+                                      tale_error *err);
+
 /* ---- for transcribe.c ---------------------------------------------------- */
 
 /* Where to end a window of n samples (at most 30 s) when more audio follows:
@@ -29,9 +51,21 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
  * is shorter than 30 s. */
 size_t asr_ctc_cut(const float *x, size_t n);
 
-/* One segment of text: times in ms of the input, text[0..len) UTF-8. */
+/* One word of a segment: text[off..off+len) of the segment's text, its
+ * times in ms of the input (from the frame alignment: the first frame of its
+ * first character to the end of the last frame of its last character) and
+ * p, the geometric mean over its characters of each one's peak probability. */
+typedef struct asr_ctc_word {
+    size_t off, len;
+    int64_t start_ms, end_ms;
+    float p;
+} asr_ctc_word;
+
+/* One segment of text: times in ms of the input, text[0..len) UTF-8, its
+ * words (borrowed for the call). */
 typedef tale_status (*asr_ctc_seg_fn)(void *user_data, int64_t start_ms, int64_t end_ms,
                                       const char *text, size_t len, float avg_logprob,
+                                      const asr_ctc_word *words, size_t n_words,
                                       tale_error *err);
 
 /* Decode one window (≤ 30 s) that starts at sample offset of the input:

@@ -575,6 +575,205 @@ static void test_nan_weights(void **state)
     free(e);
 }
 
+
+/* ---- options: each works for the model's family or is refused (issue 17) -- */
+
+/* exit status of `tale transcribe ARGS` and whether its stderr names want */
+static int run_says(const char *args, const char *want)
+{
+    const char *log = tt_tmp("opt.txt");
+    int rc = tt_sh("TALE_NO_PROGRESS=1 %s transcribe %s >/dev/null 2>'%s'", TALE, args, log);
+    size_t n;
+    char *e = tt_read_file(log, &n);
+    assert_non_null(e);
+    if (!strstr(e, want))
+        fail_msg("transcribe %s: stderr does not say '%s': %s", args, want, e);
+    /* one line */
+    char *nl = strchr(e, '\n');
+    if (nl && strstr(nl + 1, want))
+        fail_msg("transcribe %s: more than one line: %s", args, e);
+    free(e);
+    return rc;
+}
+
+static void test_ctc_refuses_whisper_options(void **state)
+{
+    (void)state;
+    char wav[2048]; /* tt_tmp's buffers rotate */
+    snprintf(wav, sizeof wav, "%s", tt_tmp("opt.wav"));
+    speech(wav, "Mødet starter klokken ni.");
+    static const char *whisper_only[] = {"--temperature 0.2", "--best-of 3", "--patience 2",
+                                         "--no-fallback", "--no-context", "--no-timestamps",
+                                         "--suppress-nst", "--max-tokens 10", "--task translate"};
+    char args[2200];
+    for (size_t i = 0; i < sizeof whisper_only / sizeof *whisper_only; i++) {
+        char flag[64];
+        snprintf(flag, sizeof flag, "%s", whisper_only[i]);
+        *strchrnul(flag, ' ') = 0;
+        snprintf(args, sizeof args, "%s '%s'", whisper_only[i], wav);
+        assert_int_equal(run_says(args, flag), 2);
+        assert_int_equal(run_says(args, "is a CTC model"), 2);
+    }
+    /* the library refuses what a CTC model cannot do (exit 1, one line) */
+    snprintf(args, sizeof args, "--prompt 'Aarhus Kommune' '%s'", wav);
+    assert_int_equal(run_says(args, "no text decoder to prompt"), 1);
+    snprintf(args, sizeof args, "-l en '%s'", wav);
+    assert_int_equal(run_says(args, "not 'en'"), 1);
+    /* what it can do works: -l da, -l auto */
+    snprintf(args, sizeof args, "-l da '%s'", wav);
+    assert_int_equal(tt_sh("%s transcribe %s >/dev/null 2>&1", TALE, args), 0);
+    snprintf(args, sizeof args, "-l auto '%s'", wav);
+    assert_int_equal(tt_sh("%s transcribe %s >/dev/null 2>&1", TALE, args), 0);
+    /* bad values */
+    snprintf(args, sizeof args, "--task summarise '%s'", wav);
+    assert_int_equal(run_says(args, "transcribe or translate"), 2);
+    snprintf(args, sizeof args, "--cues lines '%s'", wav);
+    assert_int_equal(run_says(args, "segments or words"), 2);
+}
+
+static void test_whisper_refuses_ctc_options(void **state)
+{
+    (void)state;
+    if (!have())
+        tt_skip("no %s", tt_data(CASE "model.bin"));
+    char args[4200];
+    const char *m = tt_data(CASE "model.bin"), *a = tt_data(CASE "audio.wav");
+    snprintf(args, sizeof args, "-m %s --word-timestamps %s", m, a);
+    assert_int_equal(run_says(args, "Whisper word times are not implemented"), 2);
+    snprintf(args, sizeof args, "-m %s --cues words -f srt %s", m, a);
+    assert_int_equal(run_says(args, "--cues words"), 2);
+    snprintf(args, sizeof args, "-m %s --no-lm %s", m, a);
+    assert_int_equal(run_says(args, "takes no word LM"), 1);
+    snprintf(args, sizeof args, "-m %s --lm-alpha 0.3 %s", m, a);
+    assert_int_equal(run_says(args, "takes no word LM"), 1);
+    /* --task translate reaches the decoder: the random-weight model's tokens
+     * differ from those of --task transcribe (the prompt's task token) */
+    const char *t1 = tt_tmp("task1.json"), *t2 = tt_tmp("task2.json");
+    assert_int_equal(tt_sh("%s transcribe -m %s --max-tokens 8 --no-fallback -f json -o - %s "
+                           ">%s 2>/dev/null", TALE, m, a, t1), 0);
+    assert_int_equal(tt_sh("%s transcribe -m %s --max-tokens 8 --no-fallback --task translate "
+                           "-f json -o - %s >%s 2>/dev/null", TALE, m, a, t2), 0);
+    size_t n1, n2;
+    char *j1 = tt_read_file(t1, &n1), *j2 = tt_read_file(t2, &n2);
+    assert_non_null(j1);
+    assert_non_null(j2);
+    assert_true(n1 != n2 || memcmp(j1, j2, n1) != 0);
+    free(j1);
+    free(j2);
+}
+
+/* Raw PCM on standard input (--rate, --channels, --sample-format), as the
+ * README says: the same transcript as the file (SYNTHETIC speech). */
+static void test_raw_pcm_stdin(void **state)
+{
+    (void)state;
+    if (!tt_have_cmd("sox"))
+        tt_skip("sox is not installed");
+    char wav[2048];
+    snprintf(wav, sizeof wav, "%s", tt_tmp("raw.wav"));
+    speech(wav, "Der er enogtyve sager på dagsordenen.");
+    const char *d = tt_tmpdir();
+    assert_int_equal(tt_sh("cd '%s' && sox raw.wav -r 16000 -c 1 -t raw -e signed -b 16 r16.raw && "
+                           "sox raw.wav -r 8000 -c 2 -t raw -e float -b 32 r8.raw", d), 0);
+    assert_int_equal(tt_sh("cd '%s' && %s transcribe raw.wav > a.txt 2>/dev/null && "
+                           "%s transcribe --rate 16000 - < r16.raw > b.txt 2>/dev/null && "
+                           "%s transcribe --rate 8000 --channels 2 --sample-format f32le - "
+                           "< r8.raw > c.txt 2>/dev/null",
+                           d, TALE, TALE, TALE), 0);
+    size_t na, nb, nc;
+    char *a = tt_read_file(tt_tmp("a.txt"), &na), *b = tt_read_file(tt_tmp("b.txt"), &nb),
+         *c = tt_read_file(tt_tmp("c.txt"), &nc);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_true(na > 5);
+    assert_string_equal(a, b);
+    assert_true(nc > 5); /* 8 kHz: different audio, some text */
+    free(a);
+    free(b);
+    free(c);
+    char args[2200];
+    snprintf(args, sizeof args, "--rate 16000 '%s'", wav);
+    assert_int_equal(run_says(args, "give '-' as the input"), 2);
+    assert_int_equal(run_says("--channels 2 -", "give its --rate too"), 2);
+    assert_int_equal(tt_sh("%s transcribe --rate 16000 --sample-format s24be - < /dev/null "
+                           "2>/dev/null", TALE), 1);
+}
+
+
+/* ---- no lost speech: how the Whisper seek advances (issue 17) ------------
+ * The random-weight test model says nothing checkable, so these check the
+ * mechanics: with --no-timestamps each window is a segment starting at its
+ * seek; a window whose decoding was cut off (here: --max-tokens 8 reached)
+ * while more audio follows advances half a window (15 s), one that ended
+ * normally a whole window; the windows start at 0 and reach the end. */
+static void test_seek_covers_file(void **state)
+{
+    (void)state;
+    if (!tt_have_data("testvectors/whisper/case-a/model.bin"))
+        tt_skip("no %s", tt_data("testvectors/whisper/case-a/model.bin"));
+    if (!tt_have_cmd("sox"))
+        tt_skip("sox is not installed");
+    const char *d = tt_tmpdir();
+    const char *model = tt_data("testvectors/whisper/case-a/model.bin");
+    assert_int_equal(tt_sh("sox '%s' '%s/rep.wav' repeat 13",
+                           tt_data("testvectors/whisper/case-a/audio.wav"), d), 0);
+    assert_int_equal(tt_sh("cd '%s' && TALE_NO_PROGRESS=1 %s transcribe -m '%s' --no-timestamps "
+                           "--no-fallback --max-tokens 8 -f json -o - rep.wav > rep.json "
+                           "2>/dev/null", d, TALE, model), 0);
+    tale_jval *doc;
+    tale_error err;
+    if (tale_json_parse_file(tt_tmp("rep.json"), &doc, &err))
+        fail_msg("%s", err.msg);
+    long long dur, prev = -1;
+    int prev_cut = 0, n_cut = 0;
+    assert_true(tale_jval_int(tale_jobj_get(doc, "duration_ms"), &dur));
+    assert_true(dur > 60000);
+    const tale_jval *segs = tale_jobj_get(doc, "segments");
+    size_t n = tale_jval_len(segs);
+    assert_true(n >= 3);
+    for (size_t i = 0; i < n; i++) {
+        const tale_jval *sg = tale_jarr_at(segs, i);
+        long long a;
+        assert_true(tale_jval_int(tale_jobj_get(sg, "start_ms"), &a));
+        int cut = tale_jval_len(tale_jobj_get(sg, "tokens")) == 8;
+        if (i == 0)
+            assert_int_equal(a, 0);
+        else if (prev_cut)
+            assert_int_equal(a - prev, 15000); /* cut off: half a window */
+        else
+            assert_true(a - prev > 0 && a - prev <= 30000);
+        n_cut += cut;
+        prev = a;
+        prev_cut = cut;
+    }
+    assert_true(n_cut > 0);          /* the rule was exercised */
+    assert_true(prev + 30000 >= dur); /* the last window reaches the end */
+    tale_jval_free(doc);
+    /* with timestamps: segments in order, none starting past the end, the end reached */
+    assert_int_equal(tt_sh("cd '%s' && TALE_NO_PROGRESS=1 %s transcribe -m '%s' --no-fallback "
+                           "--max-tokens 8 -f json -o - rep.wav > rep2.json 2>/dev/null",
+                           d, TALE, tt_data("testvectors/whisper/case-a/model.bin")), 0);
+    if (tale_json_parse_file(tt_tmp("rep2.json"), &doc, &err))
+        fail_msg("%s", err.msg);
+    segs = tale_jobj_get(doc, "segments");
+    n = tale_jval_len(segs);
+    assert_true(n >= 1);
+    prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        long long a, b;
+        const tale_jval *sg = tale_jarr_at(segs, i);
+        assert_true(tale_jval_int(tale_jobj_get(sg, "start_ms"), &a));
+        assert_true(tale_jval_int(tale_jobj_get(sg, "end_ms"), &b));
+        /* (an end past the audio is whisper.cpp's too: a timestamp token of the last window) */
+        assert_true(a >= 0 && b >= a && a <= dur);
+        assert_true(a - prev <= 30000); /* no window skipped */
+        prev = a;
+    }
+    assert_true(prev + 30000 >= dur);
+    tale_jval_free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +788,10 @@ int main(void)
         cmocka_unit_test(test_truncated_partial),
         cmocka_unit_test(test_streamed_wav),
         cmocka_unit_test(test_nan_weights),
+        cmocka_unit_test(test_ctc_refuses_whisper_options),
+        cmocka_unit_test(test_whisper_refuses_ctc_options),
+        cmocka_unit_test(test_raw_pcm_stdin),
+        cmocka_unit_test(test_seek_covers_file),
     };
     return cmocka_run_group_tests_name("cli_transcribe", tests, find_tale, NULL);
 }
