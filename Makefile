@@ -35,7 +35,7 @@ VERSION := $(shell sed -n 's/^\#define TALE_VERSION_STRING "\(.*\)"/\1/p' core/t
 SOMAJOR := 0
 
 # the library's folders, one per concept (docs/ARCHITECTURE.md)
-LIB_DIRS := core corpus nlp asr asr/nn asr/audio asr/whisper asr/ctc asr/models pipeline
+LIB_DIRS := core corpus nlp asr asr/nn asr/audio asr/whisper asr/wav2vec2 asr/ctc asr/models pipeline
 CPPFLAGS += $(addprefix -I,$(LIB_DIRS)) -Ibench/lib -Icli -D_GNU_SOURCE \
             -DTALE_SHARE_DIR='"$(SHAREDIR)"' \
             -DTALE_SOURCE_DIR='"$(CURDIR)"'

@@ -3,6 +3,7 @@
 #include "whisper_internal.h"
 #include "ctc_model.h"
 #include "hf.h" /* [hfvad] asr_hf_open */
+#include "wav2vec2_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,36 @@ static int model_by_name(const char *name, char *buf, size_t size, tale_error *e
     return ok;
 }
 
+/* Hugging Face wav2vec2 CTC folders (asr/wav2vec2) run through tale's CTC
+ * runner (asr/ctc) by these function pointers. */
+static void w2v_free_model(void *m) { asr_w2v_free(m); }
+static void w2v_state_free(void *s) { asr_w2v_state_free(s); }
+static tale_status w2v_state_new(const void *m, int n_threads, void **out, tale_error *err)
+{
+    asr_w2v_state *s = NULL;
+    tale_status st = asr_w2v_state_new(m, n_threads, &s, err);
+    *out = s;
+    return st;
+}
+static tale_status w2v_logprobs(void *s, const float *x, size_t n, const float **lp, int *T,
+                                tale_error *err)
+{
+    return asr_w2v_forward(s, x, n, 1, lp, T, NULL, NULL, err);
+}
+static const asr_ctc_engine W2V_ENGINE = {w2v_free_model, w2v_state_new, w2v_state_free,
+                                          w2v_logprobs};
+
+static tale_status w2v_open(const char *dir, tale_model **out, tale_error *err)
+{
+    asr_w2v *w;
+    tale_status st = asr_w2v_open(dir, &w, err);
+    if (st)
+        return st;
+    return asr_ctc_model_from_engine(&W2V_ENGINE, w, (const char *const *)w->tokens,
+                                     w->cfg.n_vocab, w->cfg.blank, w->delimiter, w->name, out,
+                                     err);
+}
+
 tale_status tale_model_open(const char *path, const tale_model_params *p, tale_model **out,
                             tale_error *err)
 {
@@ -82,8 +113,13 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
     int is_ctc = S_ISDIR(sb.st_mode) ? asr_ctc_is_model_dir(path, err) : 0;
     if (is_ctc < 0)
         return err ? err->code : TALE_NO_MEMORY;
+    int is_w2v = S_ISDIR(sb.st_mode) && !is_ctc ? asr_w2v_is_dir(path, err) : 0;
+    if (is_w2v < 0)
+        return err ? err->code : TALE_NO_MEMORY;
     if (is_ctc) {
         st = asr_ctc_model_open(path, out, err); /* tale CTC model (ctc_model.c) */
+    } else if (is_w2v) {
+        st = w2v_open(path, out, err); /* Hugging Face wav2vec2 CTC folder (asr/wav2vec2) */
     } else if (S_ISDIR(sb.st_mode) ||
                (plen >= 11 && strcmp(path + plen - 11, "config.json") == 0)) {
         /* [hfvad] Hugging Face Whisper folder (or its config.json): asr/whisper/hf.c */

@@ -74,8 +74,8 @@ TALE_API tale_status tale_model_convert(const char *in, const char *out,
  * download: one row per file, several rows per model.  Columns (tab-separated,
  * '#' starts a comment line, '-' means unknown):
  *   name  kind  file  url  size_bytes  sha256  licence  wer_da  description
- * kind: "whisper-ggml" (one ggml .bin), "hf-whisper", "hf-wav2vec2" (download
- * only, no transcription yet) or "hf-ctc" (a Hugging Face folder).  A pinned
+ * kind: "whisper-ggml" (one ggml .bin), "hf-whisper", "hf-wav2vec2" (a
+ * Wav2Vec2ForCTC folder, docs/WAV2VEC2.md) or "hf-ctc" (a Hugging Face folder).  A pinned
  * size/sha256 must match.  When sha256 is '-', the download asks the server for the
  * Hugging Face LFS metadata (X-Linked-Etag / X-Linked-Size on the
  * un-redirected response) and verifies against that; when the server gives

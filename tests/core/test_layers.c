@@ -23,8 +23,9 @@ static const struct {
     {"asr/nn", "core"},
     {"asr/audio", "core asr/nn"},
     {"asr/whisper", "core asr/nn"},
+    {"asr/wav2vec2", "core asr/nn asr/audio"},
     {"asr/ctc", "core corpus asr/nn asr/audio asr/whisper"},
-    {"asr/models", "core asr/nn asr/whisper asr/ctc"},
+    {"asr/models", "core asr/nn asr/whisper asr/wav2vec2 asr/ctc"},
     {"asr", "core corpus asr/nn asr/audio asr/whisper asr/ctc asr/models"},
     {"pipeline", "core corpus nlp asr/nn asr/audio asr/whisper asr/ctc asr/models asr"},
 };
