@@ -23,7 +23,7 @@ fi
 
 dict_for() {
     case "$1" in
-    json|ctc_config|hf_*|safetensors) echo fuzz/dict/json.dict ;;
+    json|ctc_config|hf_*|w2v_*|safetensors) echo fuzz/dict/json.dict ;;
     lm) echo fuzz/dict/arpa.dict ;;
     conllu|iob) echo fuzz/dict/conllu.dict ;;
     *) [ -f "fuzz/dict/$1.dict" ] && echo "fuzz/dict/$1.dict" ;;
@@ -41,6 +41,10 @@ for t in "$@"; do
     d=$(dict_for "$t")
     seeds=fuzz/seeds/$t
     [ -d "$seeds" ] || seeds=
+    case "$t" in   # the wav2vec2 test folder's own file (../shared, not committed)
+    w2v_config) cp data/testvectors/wav2vec2/case-a/config.json "$corpus/" 2>/dev/null ;;
+    w2v_vocab) cp data/testvectors/wav2vec2/case-a/vocab.json "$corpus/" 2>/dev/null ;;
+    esac
     "$bin" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$art/" ${d:+-dict=$d} "$corpus" $seeds >"$log" 2>&1
     rc=$?
