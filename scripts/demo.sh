@@ -19,9 +19,9 @@ echo "demo: tale transcribe $out/sætning.wav   (default model: tale-da-ctc-smal
 ./tale transcribe --stats "$out/sætning.wav" 2>"$out/stats.txt" | sed 's/^/      → /'
 # "real-time factor 0.020" = compute time / audio time; show it as × real time too
 rtf=$(sed -n 's/.*real-time factor \([0-9.]*\).*/\1/p' "$out/stats.txt")
-load=$(sed -n 's/.*model load \([0-9.]*\) s.*/\1/p' "$out/stats.txt")
+load=$(sed -n 's/.*model and LM load \([0-9.]*\) s.*/\1/p' "$out/stats.txt")
 awk -v r="${rtf:-0}" -v l="${load:-0}" 'BEGIN {
     x = r > 0 ? 1 / r : 0
-    printf "demo: real-time factor %.3f = %.0f× faster than real time (model load %.2f s)\n", r, x, l }'
+    printf "demo: real-time factor %.3f = %.0f× faster than real time (model and LM load %.2f s)\n", r, x, l }'
 echo "demo: note: this small model learned from synthetic espeak-ng speech only; it is a"
 echo "      demonstration, not a recogniser for real recordings (tale models list)."
