@@ -112,7 +112,16 @@ typedef struct tale_transcribe_params {
     tale_ctc_decoder_params ctc;   /* each float left TALE_UNSET (the default) takes the
                                       model's value, max_tokens_per_frame -1 likewise;
                                       beam_width and lm are not read (beam_size and
-                                      lm_path are the knobs); should_abort comes from above */
+                                      lm_path are the knobs); should_abort comes from above,
+                                      hotwords from the field below */
+    const char *hotwords;          /* NULL: none.  A file of words and phrases to favour, one a
+                                      line, "phrase" or "phrase<TAB>weight" (natural log,
+                                      default TALE_CTC_HOTWORD_WEIGHT; tale_ctc_hotwords_load).
+                                      CTC models: boosted in the beam search, with or without
+                                      an LM (a beam of 1 grows to the model's width; an
+                                      explicit beam_size 1 is refused).  Whisper models: the
+                                      phrases are appended to the prompt ("prompt a, b, c"),
+                                      weights unused, no logit bias */
 } tale_transcribe_params;
 
 /* "Not set" for the float fields of tale_transcribe_params.ctc: the model's

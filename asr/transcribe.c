@@ -38,6 +38,8 @@ struct tale_transcriber {
     const asr_whisper *w;
     tale_transcribe_params p;
     char *language, *prompt, *vad_model;
+    char *hotwords;            /* the hotword file's path */
+    tale_ctc_hotwords *hw;     /* its hotwords (CTC: boosted in the beam search) */
     int lang_id;      /* -1: detect */
     int used_lang;
     asr_whisper_state *st;
@@ -112,6 +114,8 @@ void tale_transcriber_free(tale_transcriber *tr)
     free(tr->language);
     free(tr->prompt);
     free(tr->vad_model);
+    free(tr->hotwords);
+    tale_ctc_hotwords_free(tr->hw);
     asr_whisper_state_free(tr->st);
     tale_mel_free(tr->mel);
     free(tr->melbuf);
@@ -174,7 +178,8 @@ static void ctc_resolve(const tale_model *m, const tale_transcribe_params *p,
         }
     }
     *beam = p->beam_size > 0 ? p->beam_size : 1;
-    if (lm_path[0] && *beam == 1) /* an LM needs the beam search */
+    if ((lm_path[0] || (p->hotwords && *p->hotwords)) && *beam == 1) /* an LM or hotwords
+                                                                        need the beam search */
         *beam = p->beam_size <= 0 && rec.beam_width > 1 ? rec.beam_width : 16;
     dec->beam_width = *beam;
 }
@@ -201,6 +206,10 @@ static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcrib
         return tale_error_set(err, TALE_INVALID_ARG,
                               "%s: a CTC model cannot translate (translation is for Whisper "
                               "models)", m->name);
+    if (p->hotwords && *p->hotwords && p->beam_size == 1)
+        return tale_error_set(err, TALE_INVALID_ARG,
+                              "%s: hotwords are boosted in the beam search; a beam of 1 (greedy) "
+                              "cannot use them", m->name);
     tale_status st;
     tale_transcriber *tr = calloc(1, sizeof *tr);
     if (!tr)
@@ -217,6 +226,7 @@ static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcrib
     tr->p.prompt = NULL;
     tr->p.vad_model = NULL;
     tr->p.lm_path = tr->lm_path;
+    tr->p.hotwords = NULL;
     tr->lang_id = tr->used_lang = asr_lang_index("da");
     tr->win = malloc(WIN_SAMPLES * sizeof(float));
     if (!tr->language || !tr->win || (lm_path[0] && !tr->lm_path)) {
@@ -237,6 +247,16 @@ static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcrib
     }
     if (tr->lm_path && (st = tale_lm_open(tr->lm_path, &tr->lm, err)))
         goto fail;
+    if (p->hotwords && *p->hotwords) {
+        if (!(tr->hotwords = strdup(p->hotwords))) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+            goto fail;
+        }
+        tr->p.hotwords = tr->hotwords;
+        if ((st = tale_ctc_hotwords_load(tr->hotwords, &tr->hw, err)))
+            goto fail;
+        tr->dec.hotwords = tr->hw;
+    }
     *out = tr;
     return TALE_OK;
 fail:
@@ -293,14 +313,37 @@ tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_para
     tr->language = strdup(lang);
     tr->prompt = dup_or_null(p->prompt);
     tr->vad_model = dup_or_null(p->vad_model);
+    tr->hotwords = dup_or_null(p->hotwords && *p->hotwords ? p->hotwords : NULL);
     tr->p.language = tr->language;
-    tr->p.prompt = tr->prompt;
     tr->p.vad_model = tr->vad_model;
+    tr->p.hotwords = tr->hotwords;
     tr->rng = p->seed;
-    if (!tr->language || (p->prompt && !tr->prompt) || (p->vad_model && !tr->vad_model)) {
+    if (!tr->language || (p->prompt && !tr->prompt) || (p->vad_model && !tr->vad_model) ||
+        (p->hotwords && *p->hotwords && !tr->hotwords)) {
         st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
         goto fail;
     }
+    if (tr->hotwords) { /* Whisper: the hotwords go into the prompt, after the caller's */
+        if ((st = tale_ctc_hotwords_load(tr->hotwords, &tr->hw, err)))
+            goto fail;
+        size_t len = tr->prompt ? strlen(tr->prompt) + 2 : 0;
+        for (size_t i = 0; i < tale_ctc_hotwords_count(tr->hw); i++)
+            len += strlen(tale_ctc_hotwords_text(tr->hw, i)) + 2;
+        char *pr = malloc(len + 1);
+        if (!pr) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+            goto fail;
+        }
+        size_t o = 0;
+        if (tr->prompt && *tr->prompt)
+            o += (size_t)sprintf(pr, "%s ", tr->prompt);
+        for (size_t i = 0; i < tale_ctc_hotwords_count(tr->hw); i++)
+            o += (size_t)sprintf(pr + o, "%s%s", i ? ", " : "", tale_ctc_hotwords_text(tr->hw, i));
+        pr[o] = 0;
+        free(tr->prompt);
+        tr->prompt = pr;
+    }
+    tr->p.prompt = tr->prompt;
     int n_seq = p->beam_size;
     if ((p->temperature > 0 || (p->fallback && p->temperature_inc > 0)) && p->best_of > n_seq)
         n_seq = p->best_of;
@@ -317,17 +360,17 @@ tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_para
         st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
         goto fail;
     }
-    if (p->prompt && *p->prompt) {
+    if (tr->prompt && *tr->prompt) {
         int n;
         int32_t tmp[1];
-        if ((st = asr_tokenize(tr->w->vocab, p->prompt, tmp, 0, &n, err)))
+        if ((st = asr_tokenize(tr->w->vocab, tr->prompt, tmp, 0, &n, err)))
             goto fail;
         tr->prompt_ids = malloc(((size_t)n + 1) * sizeof *tr->prompt_ids);
         if (!tr->prompt_ids) {
             st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
             goto fail;
         }
-        if ((st = asr_tokenize(tr->w->vocab, p->prompt, tr->prompt_ids, n, &n, err)))
+        if ((st = asr_tokenize(tr->w->vocab, tr->prompt, tr->prompt_ids, n, &n, err)))
             goto fail;
         tr->n_prompt_ids = n;
     }

@@ -161,7 +161,7 @@ static int write_outputs(const run_ctx *r, const batch_input *in, const tale_tra
         return -1;
     }
     /* rel: the same bytes wherever the audio lives */
-    out_doc d = {in->rel, r->model_name, tr, 0, 0, 0, 0};
+    out_doc d = {in->rel, r->model_name, tr, 0, 0, 0, 0, NULL};
     for (int f = 0; f < BATCH_N_FORMATS; f++) {
         if (!r->want[f])
             continue;

@@ -2,8 +2,10 @@
 #include "cli.h"
 #include "out.h"
 #include "tale_asr.h"
+#include "tale_nlp.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -27,6 +29,14 @@ static const cli_opt OPTS[] = {
     {"no-context", 0, NULL, "do not condition a window on the previous window's text"},
     {"no-timestamps", 0, NULL, "no timestamp tokens: one segment per 30-s window"},
     {"prompt", 0, "TEXT", "initial prompt (spelling, names, style)"},
+    {"hotwords", 0, "FILE", "words and phrases to favour, one a line, 'phrase' or "
+                            "'phrase<TAB>weight' (natural log, default 10). CTC models: boosted "
+                            "in the beam search, with or without an LM (greedy becomes the "
+                            "model's beam); Whisper models: appended to the prompt (no logit "
+                            "bias, weights unused)"},
+    {"itn", 0, NULL, "write numbers as digits in the output texts ('tre hundrede kroner' -> "
+                     "'300 kr.', Danish inverse text normalisation); SRT/VTT cue times are then "
+                     "shared by characters, JSON/TSV words stay as recognised"},
     {"vad", 0, NULL, "skip non-speech with the Silero VAD"},
     {"vad-model", 0, "FILE", "Silero VAD ggml file (default: the bundled one)"},
     {"suppress-nst", 0, NULL, "suppress the model's non-speech tokens"},
@@ -55,7 +65,7 @@ static const cli_opt OPTS[] = {
 };
 enum {
     O_MODEL, O_LANG, O_FORMAT, O_OUTPUT, O_BEAM, O_PATIENCE, O_BESTOF, O_TEMP, O_NOFALLBACK,
-    O_NOCONTEXT, O_NOTS, O_PROMPT, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_LM, O_NOLM,
+    O_NOCONTEXT, O_NOTS, O_PROMPT, O_HOTWORDS, O_ITN, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_LM, O_NOLM,
     O_LMALPHA, O_LMBETA, O_TASK, O_WORDTS, O_MAXLINE, O_CUES, O_RATE, O_CHANNELS, O_SAMPFMT,
     O_THREADS, O_STATS, O_VERBOSE, O_HELP
 };
@@ -136,14 +146,54 @@ static int output_clash(const char **files, int n_files, const char *outdir, con
     return 0;
 }
 
+/* --itn: a copy of tr's segments whose texts have numbers as digits (the
+ * texts in *texts, both freed by itn_free).  0, or -1 after reporting. */
+static int itn_segments(const tale_transcriber *tr, tale_segment **segs, char ***texts)
+{
+    size_t n = tale_transcriber_n_segments(tr);
+    *segs = calloc(n ? n : 1, sizeof **segs);
+    *texts = calloc(n ? n : 1, sizeof **texts);
+    if (!*segs || !*texts) {
+        cli_errorf("out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        (*segs)[i] = *tale_transcriber_segment(tr, i);
+        tale_error e;
+        if (tale_itn((*segs)[i].text, SIZE_MAX, NULL, &(*texts)[i], &e) != TALE_OK) {
+            cli_report(&e);
+            return -1;
+        }
+        (*segs)[i].text = (*texts)[i];
+    }
+    return 0;
+}
+
+static void itn_free(const tale_transcriber *tr, tale_segment *segs, char **texts)
+{
+    for (size_t i = 0; texts && i < tale_transcriber_n_segments(tr); i++)
+        tale_free(texts[i]);
+    free(texts);
+    free(segs);
+}
+
 static int write_outputs(const char *file, const char *model, const tale_transcriber *tr,
-                         const int *want, const char *outdir, const out_doc *opts)
+                         const int *want, const char *outdir, const out_doc *opts, int itn)
 {
     out_doc d = *opts;
     d.file = file;
     d.model = model;
     d.tr = tr;
     int rc = CLI_OK;
+    tale_segment *segs = NULL;
+    char **texts = NULL;
+    if (itn) {
+        if (itn_segments(tr, &segs, &texts) != 0) {
+            itn_free(tr, segs, texts);
+            return CLI_FAIL;
+        }
+        d.segs = segs;
+    }
     for (size_t f = 0; f < N_FORMATS; f++) {
         if (!want[f])
             continue;
@@ -173,6 +223,7 @@ static int write_outputs(const char *file, const char *model, const tale_transcr
             rc = CLI_FAIL;
         }
     }
+    itn_free(tr, segs, texts);
     return rc;
 }
 
@@ -183,7 +234,7 @@ int cmd_transcribe(int argc, char **argv)
     tale_transcribe_params tp = tale_transcribe_default_params();
     tale_model_params mp = tale_model_default_params();
     const char *model_path = NULL, *outdir = NULL, *formats = "txt";
-    int stats = 0, verbose = 0;
+    int stats = 0, verbose = 0, itn = 0;
     int given[O_HELP + 1] = {0};
     out_doc od;
     memset(&od, 0, sizeof od);
@@ -229,6 +280,8 @@ int cmd_transcribe(int argc, char **argv)
         case O_NOCONTEXT: tp.no_context = 1; break;
         case O_NOTS: tp.no_timestamps = 1; break;
         case O_PROMPT: tp.prompt = v; break;
+        case O_HOTWORDS: tp.hotwords = v; break;
+        case O_ITN: itn = 1; break;
         case O_VAD: tp.vad = 1; break;
         case O_VADMODEL: tp.vad_model = v; tp.vad = 1; break;
         case O_NST: tp.suppress_nst = 1; break;
@@ -451,12 +504,12 @@ int cmd_transcribe(int argc, char **argv)
             if (!tale_transcriber_partial(tr))
                 continue;
             /* the audio ended early: what was decoded is written, marked */
-            write_outputs(files[i], tale_model_name(m), tr, want, outdir, &od);
+            write_outputs(files[i], tale_model_name(m), tr, want, outdir, &od, itn);
             cli_errorf("%s: truncated after %.2f s: transcript is partial", files[i],
                        (double)tale_transcriber_duration_ms(tr) / 1000.0);
             continue;
         }
-        if (write_outputs(files[i], tale_model_name(m), tr, want, outdir, &od) != CLI_OK)
+        if (write_outputs(files[i], tale_model_name(m), tr, want, outdir, &od, itn) != CLI_OK)
             rc = CLI_FAIL;
         if (stats) {
             struct rusage ru;

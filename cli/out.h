@@ -16,7 +16,17 @@ typedef struct out_doc {
     int tsv_words;            /* 1: TSV has one row per word (models with word times) */
     int max_line_chars;       /* SRT/VTT: longest cue line; 0 = 42, -1 = no limit */
     int cue_words;            /* 1: SRT/VTT: one cue per word */
+    const tale_segment *segs; /* NULL: the transcriber's segments; else a copy of each with
+                                 its text rewritten (--itn): SRT/VTT cue times are then
+                                 shared by the text's characters, JSON words and TSV word
+                                 rows stay the recognised words */
 } out_doc;
+
+/* Segment i of d (the transcriber's, or d->segs[i]). */
+static inline const tale_segment *out_segment(const out_doc *d, size_t i)
+{
+    return d->segs ? &d->segs[i] : tale_transcriber_segment(d->tr, i);
+}
 
 typedef int (*out_writer)(FILE *fp, const out_doc *d);
 

@@ -58,7 +58,7 @@ int out_cues(const out_doc *d, const tale_segment *s, out_cue_fn fn, void *ud)
         free(flat);
         return -1;
     }
-    if (s->n_words > 0) {
+    if (s->n_words > 0 && !d->segs) { /* rewritten texts (--itn) no longer match the words */
         for (int k = 0; k < s->n_words; k++) {
             if (n == cap) {
                 cword *nw = realloc(w, (cap *= 2) * sizeof *w);

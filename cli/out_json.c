@@ -41,7 +41,7 @@ int out_write_json(FILE *fp, const out_doc *d)
     /* the whole text: segments joined, each trimmed, one space between */
     size_t cap = 1;
     for (size_t i = 0; i < n; i++)
-        cap += strlen(tale_transcriber_segment(d->tr, i)->text) + 1;
+        cap += strlen(out_segment(d, i)->text) + 1;
     char *all = malloc(cap);
     if (!all) {
         tale_json_writer_free(j);
@@ -49,7 +49,7 @@ int out_write_json(FILE *fp, const out_doc *d)
     }
     all[0] = 0;
     for (size_t i = 0; i < n; i++) {
-        char *t = out_flat_text(tale_transcriber_segment(d->tr, i)->text);
+        char *t = out_flat_text(out_segment(d, i)->text);
         if (t && *t) {
             if (all[0])
                 strcat(all, " ");
@@ -63,7 +63,7 @@ int out_write_json(FILE *fp, const out_doc *d)
     tale_json_key(j, "segments");
     tale_json_arr_begin(j);
     for (size_t i = 0; i < n; i++) {
-        const tale_segment *s = tale_transcriber_segment(d->tr, i);
+        const tale_segment *s = out_segment(d, i);
         tale_json_obj_begin(j);
         tale_json_key(j, "start_ms");
         tale_json_int(j, s->start_ms);

@@ -23,7 +23,7 @@ int out_write_srt(FILE *fp, const out_doc *d)
 {
     srt_state st = {fp, 0};
     for (size_t i = 0; i < tale_transcriber_n_segments(d->tr); i++)
-        if (out_cues(d, tale_transcriber_segment(d->tr, i), srt_cue, &st) != 0)
+        if (out_cues(d, out_segment(d, i), srt_cue, &st) != 0)
             return -1;
     return ferror(fp) ? -1 : 0;
 }

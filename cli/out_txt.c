@@ -32,7 +32,7 @@ void out_clock(char *buf, int64_t ms, char sep)
 int out_write_txt(FILE *fp, const out_doc *d)
 {
     for (size_t i = 0; i < tale_transcriber_n_segments(d->tr); i++) {
-        char *t = out_flat_text(tale_transcriber_segment(d->tr, i)->text);
+        char *t = out_flat_text(out_segment(d, i)->text);
         if (!t)
             return -1;
         if (*t)

@@ -26,7 +26,7 @@ int out_write_vtt(FILE *fp, const out_doc *d)
 {
     fprintf(fp, "WEBVTT\n\n");
     for (size_t i = 0; i < tale_transcriber_n_segments(d->tr); i++)
-        if (out_cues(d, tale_transcriber_segment(d->tr, i), vtt_cue, fp) != 0)
+        if (out_cues(d, out_segment(d, i), vtt_cue, fp) != 0)
             return -1;
     return ferror(fp) ? -1 : 0;
 }

@@ -22,7 +22,9 @@
 #include "tale_asr.h"
 #include "tale_corpus.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,6 +291,322 @@ tale_status tale_ctc_greedy(const float *log_probs, size_t n_frames, const tale_
     return st;
 }
 
+/* ---- hotwords ------------------------------------------------------------ */
+
+/* A byte trie of the normalised phrases ("region hovedstaden": the space
+ * between words is a byte like any other). */
+typedef struct hw_node {
+    int child, sibling;  /* first child, next sibling; -1 none */
+    unsigned char byte;
+    float term;          /* weight of the phrase ending here, 0 none */
+    float partial;       /* bonus while spelling: max over phrases through here of
+                            weight * depth / length (code points) */
+} hw_node;
+
+struct tale_ctc_hotwords {
+    hw_node *nodes;
+    size_t n_nodes, cap;
+    char **phrases;  /* lowercased */
+    char **texts;    /* as written */
+    float *weights;
+    size_t n;
+};
+
+static int hw_child(const tale_ctc_hotwords *h, int x, unsigned char b)
+{
+    for (int c = h->nodes[x].child; c >= 0; c = h->nodes[c].sibling)
+        if (h->nodes[c].byte == b)
+            return c;
+    return -1;
+}
+
+/* The state after spelling str from state x: -1 when it leaves the trie. */
+static int hw_walk(const tale_ctc_hotwords *h, int x, const char *str)
+{
+    for (const unsigned char *c = (const unsigned char *)str; x >= 0 && *c; c++)
+        x = hw_child(h, x, *c);
+    return x;
+}
+
+/* White space runs to one space, trimmed, lowercased when fold; NULL on no
+ * memory. */
+static char *hw_normalise(const char *s, size_t len, int fold)
+{
+    char *o = malloc(len + 1);
+    if (!o)
+        return NULL;
+    size_t n = 0;
+    int sp = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            sp = n > 0;
+            continue;
+        }
+        if (sp)
+            o[n++] = ' ';
+        sp = 0;
+        if (fold && c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + 32);
+        o[n++] = (char)c;
+        /* Latin-1 capitals À..Þ (not ×) are U+00C0..U+00DE: C3 80..C3 9E */
+        if (fold && c == 0xC3 && i + 1 < len) {
+            unsigned char d = (unsigned char)s[++i];
+            if (d >= 0x80 && d <= 0x9E && d != 0x97)
+                d = (unsigned char)(d + 0x20);
+            o[n++] = (char)d;
+        }
+    }
+    o[n] = 0;
+    return o;
+}
+
+static int hw_add(tale_ctc_hotwords *h, const char *phrase, float w)
+{
+    size_t len = 0;
+    for (const unsigned char *c = (const unsigned char *)phrase; *c; c++)
+        len += (*c & 0xC0) != 0x80;
+    int x = 0;
+    size_t depth = 0;
+    for (const unsigned char *c = (const unsigned char *)phrase; *c; c++) {
+        int y = hw_child(h, x, *c);
+        if (y < 0) {
+            if (h->n_nodes == h->cap) {
+                size_t nc = h->cap ? h->cap * 2 : 64;
+                hw_node *nn = realloc(h->nodes, nc * sizeof *nn);
+                if (!nn)
+                    return -1;
+                h->nodes = nn;
+                h->cap = nc;
+            }
+            y = (int)h->n_nodes++;
+            h->nodes[y].child = -1;
+            h->nodes[y].sibling = h->nodes[x].child;
+            h->nodes[y].byte = *c;
+            h->nodes[y].term = 0.0f;
+            h->nodes[y].partial = 0.0f;
+            h->nodes[x].child = y;
+        }
+        x = y;
+        depth += (*c & 0xC0) != 0x80;
+        /* a UTF-8 character counts once it is whole */
+        if ((c[1] & 0xC0) != 0x80) {
+            float pb = w * (float)depth / (float)len;
+            if (pb > h->nodes[x].partial)
+                h->nodes[x].partial = pb;
+        }
+    }
+    if (w > h->nodes[x].term)
+        h->nodes[x].term = w;
+    return 0;
+}
+
+void tale_ctc_hotwords_free(tale_ctc_hotwords *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->n; i++) {
+        free(h->phrases[i]);
+        free(h->texts[i]);
+    }
+    free(h->phrases);
+    free(h->texts);
+    free(h->weights);
+    free(h->nodes);
+    free(h);
+}
+
+tale_status tale_ctc_hotwords_new(const char *const *phrases, const float *weights, size_t n,
+                                  tale_ctc_hotwords **out, tale_error *err)
+{
+    if (!out)
+        return tale_error_set(err, TALE_INVALID_ARG, "hotwords: out is NULL");
+    *out = NULL;
+    if (n > 0 && !phrases)
+        return tale_error_set(err, TALE_INVALID_ARG, "hotwords: no phrases");
+    tale_ctc_hotwords *h = calloc(1, sizeof *h);
+    if (!h)
+        return tale_error_set(err, TALE_NO_MEMORY, "hotwords: out of memory");
+    h->phrases = calloc(n ? n : 1, sizeof *h->phrases);
+    h->texts = calloc(n ? n : 1, sizeof *h->texts);
+    h->weights = malloc((n ? n : 1) * sizeof *h->weights);
+    h->cap = 64;
+    h->nodes = malloc(h->cap * sizeof *h->nodes);
+    if (!h->phrases || !h->texts || !h->weights || !h->nodes)
+        goto oom;
+    h->n_nodes = 1;
+    h->nodes[0].child = h->nodes[0].sibling = -1;
+    h->nodes[0].byte = 0;
+    h->nodes[0].term = h->nodes[0].partial = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = phrases[i];
+        float w = weights ? weights[i] : TALE_CTC_HOTWORD_WEIGHT;
+        if (!p) {
+            tale_ctc_hotwords_free(h);
+            return tale_error_set(err, TALE_INVALID_ARG, "hotwords: phrase %zu is NULL", i + 1);
+        }
+        size_t len = strlen(p);
+        if (tale_utf8_check(p, len) != len) {
+            tale_ctc_hotwords_free(h);
+            return tale_error_set(err, TALE_BAD_UTF8, "hotwords: phrase %zu is not valid UTF-8",
+                                  i + 1);
+        }
+        if (!(w > 0.0f && w <= 100.0f)) {
+            tale_ctc_hotwords_free(h);
+            return tale_error_set(err, TALE_INVALID_ARG,
+                                  "hotwords: weight %g of phrase %zu is outside (0, 100]",
+                                  (double)w, i + 1);
+        }
+        char *norm = hw_normalise(p, len, 1), *text = hw_normalise(p, len, 0);
+        if (!norm || !text) {
+            free(norm);
+            free(text);
+            goto oom;
+        }
+        if (!*norm) {
+            free(norm);
+            free(text);
+            tale_ctc_hotwords_free(h);
+            return tale_error_set(err, TALE_INVALID_ARG, "hotwords: phrase %zu is empty", i + 1);
+        }
+        h->phrases[h->n] = norm;
+        h->texts[h->n] = text;
+        h->weights[h->n] = w;
+        h->n++;
+        if (hw_add(h, norm, w) < 0)
+            goto oom;
+    }
+    *out = h;
+    return TALE_OK;
+oom:
+    tale_ctc_hotwords_free(h);
+    return tale_error_set(err, TALE_NO_MEMORY, "hotwords: out of memory");
+}
+
+tale_status tale_ctc_hotwords_load(const char *path, tale_ctc_hotwords **out, tale_error *err)
+{
+    if (!out)
+        return tale_error_set(err, TALE_INVALID_ARG, "hotwords: out is NULL");
+    *out = NULL;
+    if (!path)
+        return tale_error_set(err, TALE_INVALID_ARG, "hotwords: no file");
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
+    tale_status st = TALE_OK;
+    char **ph = NULL;
+    float *wt = NULL;
+    size_t n = 0, cap = 0, lineno = 0, lcap = 0;
+    char *line = NULL;
+    ssize_t got;
+    while ((got = getline(&line, &lcap, fp)) >= 0) {
+        lineno++;
+        size_t len = (size_t)got;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+            memmove(line, line + 3, len - 2);
+            len -= 3;
+        }
+        if (tale_utf8_check(line, len) != len || strlen(line) != len) {
+            st = tale_error_set(err, TALE_BAD_UTF8, "%s:%zu: not valid UTF-8 text", path, lineno);
+            goto done;
+        }
+        size_t k = 0;
+        while (k < len && (line[k] == ' ' || line[k] == '\t'))
+            k++;
+        if (k == len || line[k] == '#')
+            continue;
+        float w = TALE_CTC_HOTWORD_WEIGHT;
+        char *tab = strrchr(line, '\t');
+        if (tab) {
+            *tab = 0;
+            char *e;
+            errno = 0;
+            double v = strtod(tab + 1, &e);
+            while (*e == ' ')
+                e++;
+            if (e == tab + 1 || *e || errno || !(v > 0.0 && v <= 100.0)) {
+                st = tale_error_set(err, TALE_INVALID_ARG,
+                                    "%s:%zu: weight '%.32s' is not a number in (0, 100]", path,
+                                    lineno, tab + 1);
+                goto done;
+            }
+            w = (float)v;
+            if (tab < line + k) { /* only white space before the weight */
+                st = tale_error_set(err, TALE_INVALID_ARG, "%s:%zu: a weight without a phrase",
+                                    path, lineno);
+                goto done;
+            }
+        }
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            char **np = realloc(ph, nc * sizeof *np);
+            if (!np)
+                goto oom;
+            ph = np;
+            float *nw = realloc(wt, nc * sizeof *nw);
+            if (!nw)
+                goto oom;
+            wt = nw;
+            cap = nc;
+        }
+        if (!(ph[n] = strdup(line)))
+            goto oom;
+        wt[n++] = w;
+    }
+    if (ferror(fp)) {
+        st = tale_error_set(err, TALE_IO, "%s: read error", path);
+        goto done;
+    }
+    if (n == 0) {
+        st = tale_error_set(err, TALE_INVALID_ARG, "%s: no hotwords in the file", path);
+        goto done;
+    }
+    tale_error le;
+    st = tale_ctc_hotwords_new((const char *const *)ph, wt, n, out, &le);
+    if (st != TALE_OK) /* name the file; "phrase N" counts hotword lines */
+        st = tale_error_set(err, st, "%s: %s", path, le.msg);
+    goto done;
+oom:
+    st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+done:
+    for (size_t i = 0; i < n; i++)
+        free(ph[i]);
+    free(ph);
+    free(wt);
+    free(line);
+    fclose(fp);
+    return st;
+}
+
+size_t tale_ctc_hotwords_count(const tale_ctc_hotwords *h)
+{
+    return h ? h->n : 0;
+}
+
+const char *tale_ctc_hotwords_phrase(const tale_ctc_hotwords *h, size_t i)
+{
+    return h && i < h->n ? h->phrases[i] : NULL;
+}
+
+const char *tale_ctc_hotwords_text(const tale_ctc_hotwords *h, size_t i)
+{
+    return h && i < h->n ? h->texts[i] : NULL;
+}
+
+float tale_ctc_hotwords_weight(const tale_ctc_hotwords *h, size_t i)
+{
+    return h && i < h->n ? h->weights[i] : 0.0f;
+}
+
+/* Whether state x ends a word of a phrase: a phrase ends there or goes on
+ * with another word. */
+static int hw_word_end(const tale_ctc_hotwords *h, int x)
+{
+    return h && x >= 0 && (h->nodes[x].term > 0.0f || hw_child(h, x, ' ') >= 0);
+}
+
 /* ---- prefix beam search ------------------------------------------------ */
 
 typedef struct pnode {
@@ -303,6 +621,8 @@ typedef struct pnode {
     uint64_t whash;  /* prefix hash of the current partial word */
     float lm_log10;  /* LM log10 of the completed words */
     tale_lm_state lm;
+    int hw;          /* hotword trie state of the current word (phrase), -1 off the trie */
+    float hw_done;   /* weights of the hotwords completed */
     int touched;     /* frame + 1 when cand_index belongs to this frame */
     int cand_index;
 } pnode;
@@ -426,8 +746,16 @@ static void make_child(search *s, int x, int token, pnode *y)
         y->lm = ns;
         y->lm_log10 = px->lm_log10 + w;
         y->n_words = px->n_words + (px->word_start >= 0);
-        y->n_oov = px->n_oov + (px->word_start >= 0 && !known && !px->word_oov);
+        const tale_ctc_hotwords *h = s->p->hotwords;
+        int hw_end = px->word_start >= 0 && hw_word_end(h, px->hw);
+        y->n_oov = px->n_oov + (px->word_start >= 0 && !known && !px->word_oov && !hw_end);
         y->n_oov_chars = px->n_oov_chars;
+        y->hw_done = px->hw_done + (hw_end ? h->nodes[px->hw].term : 0.0f);
+        y->hw = -1;
+        if (h) { /* a phrase goes on with its next word, else a new one may start */
+            int sp = hw_end ? hw_child(h, px->hw, ' ') : -1;
+            y->hw = sp >= 0 ? sp : 0;
+        }
         y->word_start = -1;
         y->ends_delim = 1;
         y->word_oov = 0;
@@ -446,7 +774,16 @@ static void make_child(search *s, int x, int token, pnode *y)
         y->word_oov = was_oov;
         y->n_oov = px->n_oov;
         y->n_oov_chars = px->n_oov_chars + was_oov;
-        if (s->p->lm && s->p->unk_penalty != 0.0f && !was_oov && !tale_lm_has_prefix_hash(s->p->lm, y->whash)) {
+        y->hw_done = px->hw_done;
+        y->hw = -1;
+        if (s->p->hotwords && px->hw >= 0) {
+            y->hw = hw_walk(s->p->hotwords, px->hw, t ? t : "");
+            if (y->hw < 0 && new_word && px->hw > 0) /* not the phrase's next word: a new one */
+                y->hw = hw_walk(s->p->hotwords, 0, t ? t : "");
+        }
+        /* a hotword being spelt is not an unknown word */
+        if (s->p->lm && s->p->unk_penalty != 0.0f && !was_oov && y->hw < 0 &&
+            !tale_lm_has_prefix_hash(s->p->lm, y->whash)) {
             y->word_oov = 1;
             y->n_oov++;
         }
@@ -479,6 +816,8 @@ static double rank_score(const search *s, const pnode *n, double pb, double pnb)
     if (s->p->lm)
         sc += s->p->lm_alpha * LN10 * n->lm_log10 + s->p->lm_beta * n->n_words +
               s->p->unk_penalty * n->n_oov + s->p->unk_char_penalty * n->n_oov_chars;
+    if (s->p->hotwords)
+        sc += n->hw_done + (n->hw >= 0 ? s->p->hotwords->nodes[n->hw].partial : 0.0f);
     return sc;
 }
 
@@ -588,6 +927,7 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
     s.nodes[0].word_start = -1;
     s.nodes[0].ends_delim = 1;
     s.nodes[0].whash = TALE_LM_PREFIX_HASH_INIT;
+    s.nodes[0].hw = p.hotwords ? 0 : -1;
     if (p.lm)
         tale_lm_begin_state(p.lm, &s.nodes[0].lm);
     s.n_nodes = 1;
@@ -757,19 +1097,24 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
         double ac = lse(beam[b].pb, beam[b].pnb);
         double lm = n->lm_log10;
         int nw = n->n_words, noov = n->n_oov;
+        /* hotwords: the completed ones, and the last word when it ends one */
+        int hw_last = n->word_start >= 0 && p.hotwords && n->hw >= 0 &&
+                      p.hotwords->nodes[n->hw].term > 0.0f;
+        double hw = n->hw_done + (hw_last ? p.hotwords->nodes[n->hw].term : 0.0f);
         if (p.lm) {
             tale_lm_state ns = n->lm;
             if (n->word_start >= 0) {
                 int known;
                 lm += word_lm(&s, n, &ns, &known);
                 nw++;
-                noov += !known && !n->word_oov;
+                noov += !known && !n->word_oov && !hw_word_end(p.hotwords, n->hw);
             }
             lm += tale_lm_score_end(p.lm, &ns);
         }
-        double sc = ac + (p.lm ? p.lm_alpha * LN10 * lm + p.lm_beta * nw + p.unk_penalty * noov +
-                                     p.unk_char_penalty * n->n_oov_chars
-                               : 0.0);
+        double sc = ac + hw +
+                    (p.lm ? p.lm_alpha * LN10 * lm + p.lm_beta * nw + p.unk_penalty * noov +
+                                p.unk_char_penalty * n->n_oov_chars
+                          : 0.0);
         if (b == 0 || sc > best_score || (sc == best_score && beam[b].node < beam[best].node)) {
             best = b;
             best_score = sc;

@@ -376,8 +376,10 @@ tale_status asr_ctc_model_from_engine(const asr_ctc_engine *e, void *model,
     asr_ctc_model *c = calloc(1, sizeof *c);
     tale_model *m = NULL;
     if (!c) {
+        /* name may live in model: say it before freeing */
+        tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", name);
         e->free_model(model);
-        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", name);
+        return TALE_NO_MEMORY;
     }
     c->eng = e;
     c->eng_model = model;
@@ -401,8 +403,9 @@ tale_status asr_ctc_model_from_engine(const asr_ctc_engine *e, void *model,
     *out = m;
     return TALE_OK;
 oom:
+    tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", name); /* before name is freed */
     ctc_free(c);
-    return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", name);
+    return TALE_NO_MEMORY;
 }
 
 /* ---- public: vocabulary, default model ------------------------------------ */

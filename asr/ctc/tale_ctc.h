@@ -17,6 +17,11 @@ extern "C" {
 
 typedef struct tale_lm tale_lm; /* declared in corpus/tale_corpus.h */
 
+/* Hotwords (vocabulary biasing): words and phrases the beam search favours,
+ * each with a weight in natural-log units (see tale_ctc_hotwords_new). */
+typedef struct tale_ctc_hotwords tale_ctc_hotwords;
+#define TALE_CTC_HOTWORD_WEIGHT 10.0f /* default weight (pyctcdecode's default) */
+
 /* How CTC log-probabilities are decoded (see "CTC decoding" below).
    Defaults come from tale_ctc_default_params(). */
 typedef struct tale_ctc_decoder_params {
@@ -39,6 +44,7 @@ typedef struct tale_ctc_decoder_params {
                                    delimiter + token in one frame, so words run together by the
                                    model ("enkeltat") can still be split into LM words; 0 turns
                                    it off (default 0) */
+    const tale_ctc_hotwords *hotwords; /* NULL: none (borrowed); used with or without lm */
     tale_abort_fn should_abort; /* checked every frame; NULL: never */
     void *user_data;
 } tale_ctc_decoder_params;
@@ -102,7 +108,8 @@ typedef struct tale_ctc_result {
     size_t n_words;
     double acoustic_logp;   /* ln P_ctc of the chosen labelling (beam) or best path (greedy) */
     double lm_log10p;       /* LM log10 probability incl. </s> (0 without LM) */
-    double score;           /* acoustic_logp + alpha*ln(10)*lm_log10p + beta*n_words */
+    double score;           /* acoustic_logp + alpha*ln(10)*lm_log10p + beta*n_words
+                               (+ the LM penalties and hotword bonuses of the beam search) */
 } tale_ctc_result;
 
 /* Best path: argmax per frame, collapse repeats, drop blanks.  n_frames may
@@ -118,6 +125,37 @@ TALE_API tale_status tale_ctc_beam(const float *log_probs, size_t n_frames,
                                    tale_ctc_result **out, tale_error *err);
 
 TALE_API void tale_ctc_result_free(tale_ctc_result *r); /* NULL ok */
+
+/*
+ * Hotwords, the way pyctcdecode boosts them: a prefix whose current word is
+ * being spelt as the beginning of a hotword gains weight * (characters spelt
+ * / characters of the hotword), the most over the hotwords it begins, while
+ * it ranks in the beam; a
+ * hotword completed at a word boundary (or at the end) gains its weight for
+ * good.  A phrase ("region hovedstaden") is matched word by word from a word
+ * start.  With an LM, a hotword the LM does not know is not charged the
+ * unknown-word penalties (unk_penalty, unk_char_penalty); its LM probability
+ * stays that of <unk>.  The bonus is part of tale_ctc_result.score.  Matching
+ * is on lowercased text (A-Z and Latin-1 letters such as Æ Ø Å); a hotword
+ * the vocabulary cannot spell never matches.  tale_ctc_greedy ignores them.
+ */
+/* phrases[n] (UTF-8; white space runs become one space, case is folded),
+ * weights[n] natural log each, finite and in (0, 100]; weights NULL: all
+ * TALE_CTC_HOTWORD_WEIGHT.  An empty phrase is refused (TALE_INVALID_ARG). */
+TALE_API tale_status tale_ctc_hotwords_new(const char *const *phrases, const float *weights,
+                                           size_t n, tale_ctc_hotwords **out, tale_error *err);
+/* A file of hotwords: one a line, "phrase" or "phrase<TAB>weight"; blank
+ * lines and lines starting with '#' are skipped.  Errors name the file and
+ * line (bad UTF-8, a bad weight, no hotwords at all). */
+TALE_API tale_status tale_ctc_hotwords_load(const char *path, tale_ctc_hotwords **out,
+                                            tale_error *err);
+TALE_API size_t tale_ctc_hotwords_count(const tale_ctc_hotwords *h);
+/* The i-th phrase as normalised (lowercase, single spaces); NULL past the end. */
+TALE_API const char *tale_ctc_hotwords_phrase(const tale_ctc_hotwords *h, size_t i);
+/* The same with its case as written (what a Whisper prompt gets). */
+TALE_API const char *tale_ctc_hotwords_text(const tale_ctc_hotwords *h, size_t i);
+TALE_API float tale_ctc_hotwords_weight(const tale_ctc_hotwords *h, size_t i);
+TALE_API void tale_ctc_hotwords_free(tale_ctc_hotwords *h); /* NULL ok */
 
 /* -- CTC model side (declarations from the acoustic-model work follow) -- */
 

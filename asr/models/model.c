@@ -140,7 +140,8 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
     }
     if (st == TALE_OK) {
         apply_params(*out, p);
-        snprintf((*out)->path, sizeof (*out)->path, "%s", path);
+        if (snprintf((*out)->path, sizeof (*out)->path, "%s", path) >= (int)sizeof (*out)->path)
+            (*out)->path[sizeof (*out)->path - 1] = '\0'; /* for messages only: a cut path is fine */
     }
     return st;
 }

@@ -138,7 +138,8 @@ static tale_status cfg_int(const tale_jval *cfg, const char *file, const char *k
 static tale_status read_config(const char *dir, asr_whisper_hparams *hp, tale_error *err)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/config.json", dir);
+    if (snprintf(path, sizeof path, "%s/config.json", dir) >= (int)sizeof path)
+        return tale_error_set(err, TALE_INVALID_ARG, "%.200s…: path too long", dir);
     tale_jval *cfg;
     tale_status st = tale_json_parse_file(path, &cfg, err);
     if (st != TALE_OK) {
@@ -221,7 +222,8 @@ static tale_status int_list(const tale_jval *a, const char *file, const char *ke
 static tale_status read_generation(const char *dir, asr_hf_model *m, tale_error *err)
 {
     char path[1024];
-    snprintf(path, sizeof path, "%s/generation_config.json", dir);
+    if (snprintf(path, sizeof path, "%s/generation_config.json", dir) >= (int)sizeof path)
+        return tale_error_set(err, TALE_INVALID_ARG, "%.200s…: path too long", dir);
     struct stat sb;
     if (stat(path, &sb) != 0)
         return TALE_OK; /* optional */
@@ -367,7 +369,8 @@ tale_status asr_hf_read(const char *path, asr_hf_model **out, tale_error *err)
         (st = read_generation(dir, m, err)))
         goto fail;
     const char *base = strrchr(dir, '/');
-    snprintf(m->name, sizeof m->name, "%s", base ? base + 1 : dir);
+    if (snprintf(m->name, sizeof m->name, "%s", base ? base + 1 : dir) >= (int)sizeof m->name)
+        m->name[sizeof m->name - 1] = '\0'; /* a display name: cut is fine */
     *out = m;
     return TALE_OK;
 fail:

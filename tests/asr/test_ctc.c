@@ -466,6 +466,171 @@ static void test_beam_exact_on_tiny_input(void **state)
     }
 }
 
+/* Hotwords (vocabulary biasing): the acoustics prefer "ær" by ln(0.5/0.4)
+ * = 0.22; a hotword "er" worth more than that flips the choice, one worth
+ * less does not; the bonus is in the score; case is folded. */
+static float *aer_matrix(size_t *n_out)
+{
+    int seq[] = {D, E, T, SP, -1, R};
+    size_t n = sizeof seq / sizeof *seq;
+    float *m = malloc(n * NV * sizeof *m);
+    for (size_t t = 0; t < n; t++) {
+        if (seq[t] >= 0)
+            frame(m + t * NV, seq[t], 0.9, -1, 0);
+        else
+            frame(m + t * NV, AE, 0.5, E, 0.4);
+    }
+    *n_out = n;
+    return m;
+}
+
+static tale_ctc_hotwords *hw_of(const char *phrase, float w)
+{
+    tale_ctc_hotwords *h;
+    tale_error e;
+    const char *ph[1] = {phrase};
+    assert_int_equal(tale_ctc_hotwords_new(ph, &w, 1, &h, &e), TALE_OK);
+    return h;
+}
+
+static void test_hotword_flips_choice(void **state)
+{
+    (void)state;
+    size_t n;
+    float *m = aer_matrix(&n);
+    tale_ctc_decoder_params p = tale_ctc_default_params();
+    tale_ctc_result *r;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "det ær");
+    double base = r->score;
+    tale_ctc_result_free(r);
+
+    tale_ctc_hotwords *h = hw_of("ER", 1.0f); /* folded to "er" */
+    assert_string_equal(tale_ctc_hotwords_phrase(h, 0), "er");
+    assert_string_equal(tale_ctc_hotwords_text(h, 0), "ER");
+    p.hotwords = h;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "det er");
+    /* score = acoustics + the hotword's weight, and the acoustics lost 0.22 */
+    assert_true(fabs(r->score - (r->acoustic_logp + 1.0)) < 1e-4);
+    assert_true(fabs(r->acoustic_logp - (base - log(0.5 / 0.4))) < 1e-3);
+    tale_ctc_result_free(r);
+    tale_ctc_hotwords_free(h);
+
+    /* weight 0.1 < 0.22: the acoustics win */
+    h = hw_of("er", 0.1f);
+    p.hotwords = h;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "det ær");
+    tale_ctc_result_free(r);
+    tale_ctc_hotwords_free(h);
+
+    /* a hotword that "er" only begins: its spelling bonus is not kept when
+     * the word ends without completing it */
+    h = hw_of("erhverv", 10.0f);
+    p.hotwords = h;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "det ær");
+    assert_true(fabs(r->score - base) < 1e-4);
+    tale_ctc_result_free(r);
+    tale_ctc_hotwords_free(h);
+
+    /* a phrase matches word by word; "ær det" (not "det ær") does not */
+    h = hw_of("det  er", 1.0f); /* white space runs become one space */
+    assert_string_equal(tale_ctc_hotwords_phrase(h, 0), "det er");
+    p.hotwords = h;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "det er");
+    tale_ctc_result_free(r);
+    tale_ctc_hotwords_free(h);
+    h = hw_of("er det", 1.0f);
+    p.hotwords = h;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "det ær");
+    tale_ctc_result_free(r);
+    tale_ctc_hotwords_free(h);
+    free(m);
+}
+
+/* With an LM and a strong unknown-word penalty, "tær" (unknown to the LM)
+ * is pulled to LM words; as a hotword it is exempt from the penalty and
+ * survives. */
+static void test_hotword_oov_with_lm(void **state)
+{
+    (void)state;
+    int seq[] = {T, AE, R, B, SP, D, E, T};
+    size_t n = sizeof seq / sizeof *seq;
+    tale_lm *lm = lm_from("det er godt\ndet er her\n");
+    float *m = spell(seq, n);
+    tale_ctc_decoder_params p = tale_ctc_default_params();
+    p.lm = lm;
+    p.unk_penalty = -10.0f;
+    tale_ctc_result *r;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_true(strncmp(r->text, "tær ", 4) != 0);
+    tale_ctc_result_free(r);
+    tale_ctc_hotwords *h = hw_of("tær", TALE_CTC_HOTWORD_WEIGHT);
+    p.hotwords = h;
+    assert_int_equal(tale_ctc_beam(m, n, &vocab, &p, &r, NULL), TALE_OK);
+    assert_string_equal(r->text, "tær det");
+    tale_ctc_result_free(r);
+    tale_ctc_hotwords_free(h);
+    tale_lm_free(lm);
+    free(m);
+}
+
+static void test_hotwords_file(void **state)
+{
+    (void)state;
+    tale_ctc_hotwords *h;
+    tale_error e;
+    const char *f = tt_tmp("hw.txt");
+    const char good[] = "\xEF\xBB\xBF# domain words\n\nSundhedsplatformen\n"
+                        "  Region   Hovedstaden\t2.5\r\n";
+    assert_int_equal(tt_write_file(f, good, sizeof good - 1), 0);
+    assert_int_equal(tale_ctc_hotwords_load(f, &h, &e), TALE_OK);
+    assert_int_equal(tale_ctc_hotwords_count(h), 2);
+    assert_string_equal(tale_ctc_hotwords_phrase(h, 0), "sundhedsplatformen");
+    assert_string_equal(tale_ctc_hotwords_text(h, 1), "Region Hovedstaden");
+    assert_string_equal(tale_ctc_hotwords_phrase(h, 1), "region hovedstaden");
+    assert_true(tale_ctc_hotwords_weight(h, 0) == TALE_CTC_HOTWORD_WEIGHT);
+    assert_true(tale_ctc_hotwords_weight(h, 1) == 2.5f);
+    assert_null(tale_ctc_hotwords_phrase(h, 2));
+    tale_ctc_hotwords_free(h);
+    /* Æ Ø Å fold to æ ø å */
+    h = hw_of("ÆBLE-ØL PÅ", 1.0f);
+    assert_string_equal(tale_ctc_hotwords_phrase(h, 0), "æble-øl på");
+    tale_ctc_hotwords_free(h);
+
+    const char bad_w[] = "ord\nandet ord\tmange\n";
+    assert_int_equal(tt_write_file(f, bad_w, sizeof bad_w - 1), 0);
+    assert_int_equal(tale_ctc_hotwords_load(f, &h, &e), TALE_INVALID_ARG);
+    assert_null(h);
+    assert_non_null(strstr(e.msg, ":2:"));
+    const char neg_w[] = "ord\t-3\n";
+    assert_int_equal(tt_write_file(f, neg_w, sizeof neg_w - 1), 0);
+    assert_int_equal(tale_ctc_hotwords_load(f, &h, &e), TALE_INVALID_ARG);
+    const char none[] = "# only a comment\n\n";
+    assert_int_equal(tt_write_file(f, none, sizeof none - 1), 0);
+    assert_int_equal(tale_ctc_hotwords_load(f, &h, &e), TALE_INVALID_ARG);
+    assert_non_null(strstr(e.msg, f));
+    const char bad_u[] = "ord\n\xC3\x28\n";
+    assert_int_equal(tt_write_file(f, bad_u, sizeof bad_u - 1), 0);
+    assert_int_equal(tale_ctc_hotwords_load(f, &h, &e), TALE_BAD_UTF8);
+    assert_non_null(strstr(e.msg, ":2:"));
+    const char empty_ph[] = "ord\n \t4\n";
+    assert_int_equal(tt_write_file(f, empty_ph, sizeof empty_ph - 1), 0);
+    assert_int_equal(tale_ctc_hotwords_load(f, &h, &e), TALE_INVALID_ARG);
+    assert_non_null(strstr(e.msg, ":2:"));
+    assert_int_equal(tale_ctc_hotwords_load(tt_tmp("no-such-file"), &h, &e), TALE_IO);
+    const char *ph[1] = {"ord"};
+    float w0 = 0.0f;
+    assert_int_equal(tale_ctc_hotwords_new(ph, &w0, 1, &h, &e), TALE_INVALID_ARG);
+    float wnan = NAN;
+    assert_int_equal(tale_ctc_hotwords_new(ph, &wnan, 1, &h, &e), TALE_INVALID_ARG);
+    assert_null(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -479,6 +644,9 @@ int main(void)
         cmocka_unit_test(test_errors_and_empty),
         cmocka_unit_test(test_long_input),
         cmocka_unit_test(test_beam_exact_on_tiny_input),
+        cmocka_unit_test(test_hotword_flips_choice),
+        cmocka_unit_test(test_hotword_oov_with_lm),
+        cmocka_unit_test(test_hotwords_file),
     };
     return cmocka_run_group_tests_name("asr_ctc", tests, NULL, NULL);
 }

@@ -422,8 +422,8 @@ static void test_chunks(void **state)
     (void)state;
     static const char *const sents[] = {
         "Hr. H. C. Andersen bor på Vestergade 12, 2. th. i Aarhus.", "Mødet er kl. 10.30 den 1. juni 2021!",
-        "\"Kommer du?\" spurgte hun.", "Det koster 2.500,- kr. f.eks. i alt.", "Se www.borger.dk eller skriv "
-        "til jens@x.dk.", "- Ja, sagde han.", "NEDSAT MOMS", "Regeringen vil ændre loven.", "Hurtige håndværkere",
+        "\"Kommer du?\" spurgte hun.", "Det koster 2.500,- kr. f.eks. i alt.",
+        "Se www.borger.dk eller skriv til jens@x.dk.", "- Ja, sagde han.", "NEDSAT MOMS", "Regeringen vil ændre loven.", "Hurtige håndværkere",
         "Og så var der kaffe…", "Tlf. 12 34 56 78.",
     };
     const size_t nsent = sizeof sents / sizeof sents[0];
@@ -435,7 +435,7 @@ static void test_chunks(void **state)
         memcpy(text + len, p, strlen(p));
         len += strlen(p);
         unsigned r = (seed >> 16) % 10;
-        const char *gap = r == 0 ? "\n\n" : r == 1 ? "\n" : "  " + (r > 3);
+        const char *gap = r == 0 ? "\n\n" : r == 1 ? "\n" : r > 3 ? " " : "  ";
         memcpy(text + len, gap, strlen(gap));
         len += strlen(gap);
     }
