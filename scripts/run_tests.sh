@@ -51,8 +51,17 @@ for s in $bad_suites; do
     tail -n 40 "$BUILD/tests/$s.log"
 done
 if [ "$total_skip" -gt 0 ]; then
-    echo "---- skipped: $total_skip tests (count, suite: reason) ----"
-    sort "$skips" | uniq -c | sort -rn | sed 's/^ *\([0-9]*\) /  \1× /'
+    # one line per suite: how many, its most common reason, how many other reasons
+    echo "---- skipped: $total_skip tests; per suite: count, main reason ----"
+    sort "$skips" | uniq -c | sort -k2,2 -k1,1rn | awk '
+        { n = $1; $1 = ""; sub(/^ /, ""); suite = $1; sub(/:$/, "", suite)
+          why = $0; sub(/^[^:]*: /, "", why)
+          if (!(suite in cnt)) { order[++k] = suite; main[suite] = why }
+          cnt[suite] += n; kinds[suite]++ }
+        END { for (i = 1; i <= k; i++) { s = order[i]
+                  extra = kinds[s] > 1 ? sprintf(" (+%d other reason%s)", kinds[s] - 1, kinds[s] > 2 ? "s" : "") : ""
+                  printf "  %-20s %3d  %s%s\n", s, cnt[s], main[s], extra } }'
+    echo "(every reason: $skips)"
 fi
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -382,20 +382,11 @@ static void test_long_file(void **state)
                      0);
     double c1 = bench_cer(tt_tmp("b1.txt"), "tale-da-ctc-small");
     double c2 = bench_cer(tt_tmp("b2.txt"), "tale-da-ctc-small");
-    /* --vad: the VAD's pauses end the windows */
-    assert_int_equal(tt_sh("cd '%s' && TALE_NO_PROGRESS=1 %s transcribe --vad long.wav > v.txt "
-                           "2>/dev/null && printf 'long.wav\\t%%s\\n' \"$(tr '\\n' ' ' < v.txt)\" "
-                           "> v.hyp && TALE_NO_PROGRESS=1 %s bench asr --no-isolate "
-                           "--resamples 10 --manifest long.tsv --hyp v.hyp > b3.txt 2>/dev/null",
-                           d, TALE, TALE),
-                     0);
-    double c3 = bench_cer(tt_tmp("b3.txt"), "v.hyp");
     fprintf(stderr,
             "long file (SYNTHETIC, %zu sentences, 1.5-s pauses, %.1f s): CER %.2f %% file by "
-            "file, %.2f %% as one file, %.2f %% as one file with --vad\n",
-            N_SENT, (double)at / SR, c1, c2, c3);
+            "file, %.2f %% as one file\n",
+            N_SENT, (double)at / SR, c1, c2);
     assert_true(fabs(c2 - c1) <= 1.0);
-    assert_true(fabs(c3 - c1) <= 1.0);
     /* no word across a pause: each lies within one sentence (±0.1 s) */
     const char *js = tt_tmp("long.json");
     assert_int_equal(tt_sh("cd '%s' && TALE_NO_PROGRESS=1 %s transcribe -f json -o - long.wav "
@@ -413,6 +404,19 @@ static void test_long_file(void **state)
             fail_msg("word '%s' %lld-%lld ms lies across a pause", h[k].w, (long long)h[k].a,
                      (long long)h[k].b);
     }
+    /* --vad: the VAD's pauses end the windows */
+    if (!tt_have_data("models/silero-vad-v6.2.0-ggml.bin"))
+        tt_skip("data/models/silero-vad-v6.2.0-ggml.bin missing (make models): the --vad half "
+                "was not checked (the rest passed)");
+    assert_int_equal(tt_sh("cd '%s' && TALE_NO_PROGRESS=1 %s transcribe --vad long.wav > v.txt "
+                           "2>/dev/null && printf 'long.wav\\t%%s\\n' \"$(tr '\\n' ' ' < v.txt)\" "
+                           "> v.hyp && TALE_NO_PROGRESS=1 %s bench asr --no-isolate "
+                           "--resamples 10 --manifest long.tsv --hyp v.hyp > b3.txt 2>/dev/null",
+                           d, TALE, TALE),
+                     0);
+    double c3 = bench_cer(tt_tmp("b3.txt"), "v.hyp");
+    fprintf(stderr, "long file with --vad (SYNTHETIC): CER %.2f %%\n", c3);
+    assert_true(fabs(c3 - c1) <= 1.0);
 }
 
 static int find_tale(void **state)
