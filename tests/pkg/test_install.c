@@ -112,7 +112,7 @@ static void test_staged_install(void **state)
      * the source tree */
     if (tt_have_cmd("strace")) {
         assert_int_equal(tt_sh("cd / && strace -f -e trace=%%file -o '%s/trace.txt' "
-                               "'%s/usr/bin/tale' transcribe --no-lm '%s/tale.wav' >'%s/tale.txt' "
+                               "'%s/usr/bin/tale' transcribe '%s/tale.wav' >'%s/tale.txt' "
                                "2>/dev/null",
                                tmp_abs, st, tmp_abs, tmp_abs),
                          0);
@@ -124,7 +124,7 @@ static void test_staged_install(void **state)
             fail_msg("the installed tale opened the source tree:\n%.600s", leak);
         }
     } else {
-        assert_int_equal(tt_sh("cd / && '%s/usr/bin/tale' transcribe --no-lm '%s/tale.wav' "
+        assert_int_equal(tt_sh("cd / && '%s/usr/bin/tale' transcribe '%s/tale.wav' "
                                ">'%s/tale.txt' 2>/dev/null",
                                st, tmp_abs, tmp_abs),
                          0);
@@ -154,7 +154,7 @@ static void test_python_ctypes(void **state)
     assert_non_null(strstr(nl + 1, "Hr.|Jensen|bor|på|Østergade|12|,|2.|th.|i|Århus|."));
     free(out);
     /* the transcript equals the CLI's for the same file and model */
-    assert_int_equal(tt_sh("cd '%s' && '%s' transcribe --no-lm tale.wav >cli.txt 2>/dev/null",
+    assert_int_equal(tt_sh("cd '%s' && '%s' transcribe tale.wav >cli.txt 2>/dev/null",
                            tt_tmpdir(), tt_tale()),
                      0);
     char *cli = slurp("cli.txt");
