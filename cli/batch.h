@@ -86,9 +86,6 @@ void batch_journal_close(batch_journal *j);
  * not alive here.  Returns how many were removed. */
 size_t batch_clean_tmp(const batch_plan *p, const char *outdir, int shard_k, int shard_n);
 
-/* mkdir -p.  0, or -1 with errno set. */
-int batch_mkdir_p(const char *dir);
-
 /* The output formats, in the order they are written. */
 #define BATCH_N_FORMATS 5
 extern const char *const batch_format_names[BATCH_N_FORMATS];

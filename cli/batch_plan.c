@@ -25,7 +25,7 @@ const char *const batch_format_names[BATCH_N_FORMATS] = {"txt", "srt", "vtt", "j
 
 /* ---- small helpers ------------------------------------------------------ */
 
-int batch_mkdir_p(const char *dir)
+int cli_mkdir_p(const char *dir)
 {
     char p[4096];
     if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) {

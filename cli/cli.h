@@ -63,6 +63,10 @@ struct tale_decoding_info;
 void cli_decoding_report(const char *cmd, const struct tale_decoding_info *di, int is_ctc,
                          int verbose);
 
+/* mkdir -p: dir and its parents (0 ok; -1 with errno, ENOTDIR when a file is
+ * in the way).  In cli/batch_plan.c. */
+int cli_mkdir_p(const char *dir);
+
 /* ---- subcommands -------------------------------------------------------- */
 int cmd_transcribe(int argc, char **argv);
 int cmd_dictate(int argc, char **argv);

@@ -156,7 +156,7 @@ static int write_outputs(const run_ctx *r, const batch_input *in, const tale_tra
     snprintf(path, sizeof path, "%s/%s", r->outdir, in->rel);
     char *slash = strrchr(path, '/');
     *slash = 0;
-    if (batch_mkdir_p(path) != 0) {
+    if (cli_mkdir_p(path) != 0) {
         tale_error_set(err, TALE_IO, "%s: cannot create directory: %s", path, strerror(errno));
         return -1;
     }
@@ -331,7 +331,7 @@ static int batch_run(int argc, char **argv)
     if (build_plan(outdir, args, n_args, mans, n_mans, &plan) != 0)
         goto out;
     rc = CLI_FAIL;
-    if (batch_mkdir_p(outdir) != 0) {
+    if (cli_mkdir_p(outdir) != 0) {
         cli_errorf("%s: cannot create directory: %s", outdir, strerror(errno));
         goto out;
     }
@@ -609,7 +609,7 @@ static int batch_slurm(int argc, char **argv)
     rc = CLI_FAIL;
     char logs[4096], sb[4096], out_abs[4096], cwd[PATH_MAX], exe[PATH_MAX];
     snprintf(logs, sizeof logs, "%s/logs", outdir);
-    if (batch_mkdir_p(logs) != 0) {
+    if (cli_mkdir_p(logs) != 0) {
         cli_errorf("%s: cannot create directory: %s", logs, strerror(errno));
         goto out;
     }

@@ -95,34 +95,6 @@ static void stem(const char *path, char *buf, size_t size)
         *dot = 0;
 }
 
-/* mkdir -p: dir and any missing parents.  0, or -1 with errno set. */
-static int mkdir_p(const char *dir)
-{
-    char p[4096];
-    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    for (char *c = p + 1; *c; c++) {
-        if (*c != '/')
-            continue;
-        *c = 0;
-        if (mkdir(p, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *c = '/';
-    }
-    if (mkdir(p, 0777) != 0 && errno != EEXIST)
-        return -1;
-    struct stat st;
-    if (stat(p, &st) != 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode)) {
-        errno = ENOTDIR;
-        return -1;
-    }
-    return 0;
-}
-
 /* Two inputs whose outputs would overwrite each other (a/x.wav and b/x.wav,
  * or x.wav and x.flac, both give DIR/x.txt): refused before any work, so no
  * transcript is silently lost.  Returns 1 after printing the clash. */
@@ -413,7 +385,7 @@ int cmd_transcribe(int argc, char **argv)
         free(files);
         return CLI_FAIL;
     }
-    if (!to_stdout && mkdir_p(outdir) != 0) {
+    if (!to_stdout && cli_mkdir_p(outdir) != 0) {
         cli_errorf("%s: cannot create directory: %s", outdir, strerror(errno));
         free(files);
         return CLI_FAIL;
