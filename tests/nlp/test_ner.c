@@ -46,7 +46,7 @@ static void test_small_model(void **state)
 {
     (void)state;
     if (!g_model)
-        tt_skip("the NER model (models/nlp/da-ner.tnlp) could not be opened");
+        tt_skip("no small NER model: training it needs data/corpus/ner/danplus (make corpus)");
     assert_true(g_have); /* dev F1 above 40 even from 1500 sentences */
     tale_ner *m;
     tale_error e;
@@ -75,7 +75,7 @@ static void test_bad_ner_files(void **state)
 {
     (void)state;
     if (!g_model)
-        tt_skip("the NER model (models/nlp/da-ner.tnlp) could not be opened");
+        tt_skip("no small NER model: training it needs data/corpus/ner/danplus (make corpus)");
     size_t n;
     unsigned char *d = tt_read_file(g_model, &n);
     assert_non_null(d);
