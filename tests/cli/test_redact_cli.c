@@ -54,7 +54,7 @@ static void test_redact_phones_and_map(void **state)
     size_t w = 0, r = 0;
     for (size_t i = 0; i < tale_jval_len(items); i++) {
         const tale_jval *it = tale_jarr_at(items, i);
-        long long os, oe, s, en;
+        long long os = 0, oe = 0, s = 0, en = 0;
         assert_true(tale_jval_int(tale_jobj_get(it, "out_start"), &os) && tale_jval_int(tale_jobj_get(it, "out_end"), &oe));
         assert_true(tale_jval_int(tale_jobj_get(it, "start"), &s) && tale_jval_int(tale_jobj_get(it, "end"), &en));
         const char *ph = tale_jval_str(tale_jobj_get(it, "placeholder")), *txt = tale_jval_str(tale_jobj_get(it, "text"));
