@@ -24,49 +24,7 @@
 #include <unicode/ustring.h>
 #include <unicode/utf8.h>
 
-/* ---- growable string ---------------------------------------------------- */
-
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom || n == 0)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-
-/* Returns the string (never NULL unless out of memory); resets b. */
-static char *sb_take(sbuf *b)
-{
-    if (b->oom) {
-        free(b->s);
-        memset(b, 0, sizeof *b);
-        return NULL;
-    }
-    char *s = b->s ? b->s : calloc(1, 1);
-    memset(b, 0, sizeof *b);
-    return s;
-}
+#include "strbuf.h"
 
 static char *dupn(const char *s, size_t n)
 {
@@ -434,13 +392,13 @@ static void mark_barrier(toks *ts)
 /* remove_punct: split a raw word into tokens at punctuation (step 4). */
 static int split_punct(toks *ts, word_ctx *wc, const char *w, size_t n)
 {
-    sbuf cur = {0};
+    tale_strbuf cur = {0};
     size_t i = 0;
     while (i < n) {
         size_t nx;
         UChar32 c = cp_at(w, n, i, &nx);
         if (!is_punct_or_symbol(c)) {
-            sb_add(&cur, w + i, nx - i);
+            tale_sb_add(&cur, w + i, nx - i);
             i = nx;
             continue;
         }
@@ -462,7 +420,7 @@ static int split_punct(toks *ts, word_ctx *wc, const char *w, size_t n)
                     continue;
                 }
             }
-            sb_add(&cur, w + i, nx - i);
+            tale_sb_add(&cur, w + i, nx - i);
             i = nx;
             continue;
         }
@@ -472,7 +430,7 @@ static int split_punct(toks *ts, word_ctx *wc, const char *w, size_t n)
             continue;
         }
         int had_cur = cur.len > 0;
-        char *s = sb_take(&cur);
+        char *s = tale_sb_take(&cur);
         if (!s)
             return -1;
         size_t before = ts->n;
@@ -495,7 +453,7 @@ static int split_punct(toks *ts, word_ctx *wc, const char *w, size_t n)
         }
         i = nx;
     }
-    char *s = sb_take(&cur);
+    char *s = tale_sb_take(&cur);
     if (!s)
         return -1;
     int r = emit(ts, wc, s, strlen(s));
@@ -806,40 +764,40 @@ static int to_digits(toks *ts, const tale_normalize_params *p)
 
 /* ---- TO_WORDS ---------------------------------------------------------------- */
 
-static void words_below100(sbuf *b, unsigned n, int ordinal)
+static void words_below100(tale_strbuf *b, unsigned n, int ordinal)
 {
     if (n < 20) {
-        sb_str(b, ordinal ? ord_unit_words[n] : unit_words[n]);
+        tale_sb_str(b, ordinal ? ord_unit_words[n] : unit_words[n]);
     } else if (n % 10 == 0) {
-        sb_str(b, ordinal ? ord_tens_words[n / 10] : tens_words[n / 10]);
+        tale_sb_str(b, ordinal ? ord_tens_words[n / 10] : tens_words[n / 10]);
     } else {
-        sb_str(b, unit_words[n % 10]);
-        sb_str(b, "og");
-        sb_str(b, ordinal ? ord_tens_words[n / 10] : tens_words[n / 10]);
+        tale_sb_str(b, unit_words[n % 10]);
+        tale_sb_str(b, "og");
+        tale_sb_str(b, ordinal ? ord_tens_words[n / 10] : tens_words[n / 10]);
     }
 }
 
 /* A group below 1000; first: nothing precedes it in the number, last: the
  * final group (it gets "og" before a remainder below 100 and the ordinal). */
-static void words_group(sbuf *b, unsigned g, int first, int ordinal)
+static void words_group(tale_strbuf *b, unsigned g, int first, int ordinal)
 {
     unsigned h = g / 100, r = g % 100;
     if (h) {
         if (h > 1) {
-            sb_str(b, unit_words[h]);
-            sb_str(b, " ");
+            tale_sb_str(b, unit_words[h]);
+            tale_sb_str(b, " ");
         } else if (!first) {
-            sb_str(b, "et ");
+            tale_sb_str(b, "et ");
         }
-        sb_str(b, "hundrede"); /* the ordinal is spelt the same */
+        tale_sb_str(b, "hundrede"); /* the ordinal is spelt the same */
         if (r)
-            sb_str(b, " og ");
+            tale_sb_str(b, " og ");
     }
     if (r || !h)
         words_below100(b, r, ordinal);
 }
 
-static void words_number(sbuf *b, uint64_t n, int ordinal)
+static void words_number(tale_strbuf *b, uint64_t n, int ordinal)
 {
     static const struct {
         uint64_t scale;
@@ -854,29 +812,29 @@ static void words_number(sbuf *b, uint64_t n, int ordinal)
             continue;
         int is_last = n % scales[k].scale == 0;
         if (!first)
-            sb_str(b, " ");
+            tale_sb_str(b, " ");
         if (g == 1) {
             if (scales[k].scale == 1000)
-                sb_str(b, first ? "" : "et ");
+                tale_sb_str(b, first ? "" : "et ");
             else
-                sb_str(b, "en ");
+                tale_sb_str(b, "en ");
             if (ordinal && is_last)
-                sb_str(b, scales[k].ord);
+                tale_sb_str(b, scales[k].ord);
             else
-                sb_str(b, scales[k].scale == 1000 ? "tusind" : strchr(scales[k].one, ' ') + 1);
+                tale_sb_str(b, scales[k].scale == 1000 ? "tusind" : strchr(scales[k].one, ' ') + 1);
         } else {
             words_group(b, g, first, 0);
-            sb_str(b, " ");
-            sb_str(b, (ordinal && is_last) ? scales[k].ord : scales[k].many);
+            tale_sb_str(b, " ");
+            tale_sb_str(b, (ordinal && is_last) ? scales[k].ord : scales[k].many);
         }
         first = 0;
     }
     unsigned r = (unsigned)(n % 1000);
     if (r || first) {
         if (!first) {
-            sb_str(b, " ");
+            tale_sb_str(b, " ");
             if (r < 100)
-                sb_str(b, "og ");
+                tale_sb_str(b, "og ");
         }
         words_group(b, r, first, ordinal);
     }
@@ -888,9 +846,9 @@ tale_status tale_number_to_words(uint64_t n, int ordinal, char *buf, size_t size
         return tale_error_set(err, TALE_INVALID_ARG,
                               "tale_number_to_words: %llu is out of range (0 .. 10^12-1)",
                               (unsigned long long)n);
-    sbuf b = {0};
+    tale_strbuf b = {0};
     words_number(&b, n, ordinal);
-    char *s = sb_take(&b);
+    char *s = tale_sb_take(&b);
     if (!s)
         return tale_error_set(err, TALE_NO_MEMORY, "tale_number_to_words: out of memory");
     if (strlen(s) + 1 > size) {
@@ -902,12 +860,12 @@ tale_status tale_number_to_words(uint64_t n, int ordinal, char *buf, size_t size
     return TALE_OK;
 }
 
-static void digits_one_by_one(sbuf *b, const char *d, size_t n)
+static void digits_one_by_one(tale_strbuf *b, const char *d, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
         if (k)
-            sb_str(b, " ");
-        sb_str(b, unit_words[d[k] - '0']);
+            tale_sb_str(b, " ");
+        tale_sb_str(b, unit_words[d[k] - '0']);
     }
 }
 
@@ -930,7 +888,7 @@ static char *digits_to_words(const char *key, int ordinal)
         if (fp == 0)
             return NULL;
     }
-    sbuf b = {0};
+    tale_strbuf b = {0};
     if ((key[0] == '0' && ip > 1) || ip > 12) {
         if (ordinal)
             return NULL;
@@ -939,14 +897,14 @@ static char *digits_to_words(const char *key, int ordinal)
         words_number(&b, strtoull(key, NULL, 10), ordinal);
     }
     if (fp) {
-        sb_str(&b, " komma ");
+        tale_sb_str(&b, " komma ");
         const char *f = key + ip + 1;
         if (fp <= 2 && f[0] != '0')
             words_below100(&b, (unsigned)strtoul(f, NULL, 10), 0);
         else
             digits_one_by_one(&b, f, fp);
     }
-    return sb_take(&b);
+    return tale_sb_take(&b);
 }
 
 static int to_words(toks *ts, const tale_normalize_params *p)
@@ -1026,7 +984,7 @@ tale_status tale_normalize(const char *in, size_t len, const tale_normalize_para
                               (unsigned)(unsigned char)in[bad]);
     char *text = NULL, *trailing = NULL;
     toks ts = {0};
-    sbuf b = {0};
+    tale_strbuf b = {0};
     tale_status st = TALE_NO_MEMORY;
     /* a NUL byte is valid UTF-8 but would end a C string: treat it as a space */
     text = dupn(in ? in : "", len);
@@ -1076,20 +1034,20 @@ tale_status tale_normalize(const char *in, size_t len, const tale_normalize_para
             continue;
         if (p.collapse_space) {
             if (!first)
-                sb_str(&b, " ");
+                tale_sb_str(&b, " ");
         } else {
-            sb_str(&b, t->ws ? t->ws : (first ? "" : " "));
+            tale_sb_str(&b, t->ws ? t->ws : (first ? "" : " "));
         }
         first = 0;
         if (t->pre)
-            sb_str(&b, t->pre);
-        sb_str(&b, t->text);
+            tale_sb_str(&b, t->pre);
+        tale_sb_str(&b, t->text);
         if (t->post)
-            sb_str(&b, t->post);
+            tale_sb_str(&b, t->post);
     }
     if (!p.collapse_space && trailing)
-        sb_str(&b, trailing);
-    *out = sb_take(&b);
+        tale_sb_str(&b, trailing);
+    *out = tale_sb_take(&b);
     if (!*out)
         goto fail;
     free(text);
@@ -1099,7 +1057,7 @@ tale_status tale_normalize(const char *in, size_t len, const tale_normalize_para
 fail:
     free(text);
     free(trailing);
-    free(sb_take(&b));
+    free(tale_sb_take(&b));
     toks_free(&ts);
     if (st == TALE_NO_MEMORY)
         return tale_error_set(err, st, "tale_normalize: out of memory");

@@ -14,6 +14,7 @@
  * "en"/"et" count only as a multiplier's count or after "og".
  */
 #include "nlp_internal.h"
+#include "strbuf.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -305,9 +306,8 @@ typedef struct itn {
     wtok *w;
     size_t n;
     tale_itn_params p;
-    char *out;
-    size_t len, cap, copied;
-    int oom;
+    tale_strbuf o; /* the output */
+    size_t copied;
 } itn;
 
 static int is_word_char(uint32_t c) { return (c >= '0' && c <= '9') || nlp_is_alpha(c); }
@@ -416,26 +416,7 @@ static int digit_value(const itn *x, size_t i)
 
 /* ---- output --------------------------------------------------------------- */
 
-static void put(itn *x, const char *s, size_t n)
-{
-    if (x->oom || n == 0)
-        return;
-    if (x->len + n + 1 > x->cap) {
-        size_t c = x->cap ? x->cap * 2 : 256;
-        while (c < x->len + n + 1)
-            c *= 2;
-        char *o = realloc(x->out, c);
-        if (!o) {
-            x->oom = 1;
-            return;
-        }
-        x->out = o;
-        x->cap = c;
-    }
-    memcpy(x->out + x->len, s, n);
-    x->len += n;
-    x->out[x->len] = '\0';
-}
+static void put(itn *x, const char *s, size_t n) { tale_sb_add(&x->o, s, n); }
 
 /* Replace the cores of words first..last (and what lies between them) by
  * text.  The first word's capital carries over ("Klokken" → "Kl."); a
@@ -443,10 +424,10 @@ static void put(itn *x, const char *s, size_t n)
 static void replace(itn *x, size_t first, size_t last, const char *text)
 {
     put(x, x->t + x->copied, x->w[first].cs - x->copied);
-    size_t at = x->len;
+    size_t at = x->o.len;
     put(x, text, strlen(text));
-    if (!x->oom && x->w[first].cap && x->out[at] >= 'a' && x->out[at] <= 'z')
-        x->out[at] = (char)(x->out[at] - 'a' + 'A');
+    if (!x->o.oom && x->w[first].cap && x->o.s[at] >= 'a' && x->o.s[at] <= 'z')
+        x->o.s[at] = (char)(x->o.s[at] - 'a' + 'A');
     x->copied = x->w[last].ce;
     size_t n = strlen(text);
     if (n && text[n - 1] == '.' && x->t[x->copied] == '.')
@@ -857,15 +838,9 @@ tale_status tale_itn(const char *text, size_t len, const tale_itn_params *params
         i += used ? used : 1;
     }
     put(&x, x.t + x.copied, len - x.copied);
-    put(&x, "", 0);
-    if (!x.oom && !x.out)
-        x.out = calloc(1, 1), x.oom = !x.out;
     free(t);
     free(x.w);
-    if (x.oom) {
-        free(x.out);
+    if (!(*out = tale_sb_take(&x.o)))
         return tale_error_set(err, TALE_NO_MEMORY, "itn: out of memory");
-    }
-    *out = x.out;
     return TALE_OK;
 }

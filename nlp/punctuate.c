@@ -12,7 +12,7 @@
  *    the profile knows as ordinary lowercase words ("bo", "per").
  */
 #include "nlp_internal.h"
-#include "tale_corpus.h"
+#include "strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,36 +460,15 @@ typedef struct item {
     char low[WORD_CAP];
 } item;
 
-typedef struct outbuf {
-    char *s;
-    size_t n, cap;
-    int oom;
-} outbuf;
+typedef tale_strbuf outbuf;
 
-static void put(outbuf *o, const char *s, size_t n)
-{
-    if (o->oom)
-        return;
-    if (o->n + n + 1 > o->cap) {
-        size_t nc = (o->n + n + 1) * 2;
-        char *ns = realloc(o->s, nc);
-        if (!ns) {
-            o->oom = 1;
-            return;
-        }
-        o->s = ns;
-        o->cap = nc;
-    }
-    memcpy(o->s + o->n, s, n);
-    o->n += n;
-    o->s[o->n] = '\0';
-}
+static void put(outbuf *o, const char *s, size_t n) { tale_sb_add(o, s, n); }
 
 /* An end mark; "." after a word that ends in one ("300 kr.", "den 25.")
  * is that word's dot. */
 static void put_end(outbuf *o, const char *mark)
 {
-    if (!(mark[0] == '.' && o->n && o->s[o->n - 1] == '.'))
+    if (!(mark[0] == '.' && o->len && o->s[o->len - 1] == '.'))
         put(o, mark, 1);
 }
 
@@ -607,7 +586,7 @@ tale_status tale_punctuate(tale_punctuator *pn, const char *text, size_t len, in
             if (!wrote_any || (last_sym && (is_break_sym(last_sym) || is_end_sym(last_sym))))
                 continue; /* a mark with nothing to attach to */
             if (last_sym && !is_break_sym(last_sym))
-                o.n -= strlen(last_sym), o.s[o.n] = '\0'; /* "komma punktum": the later wins */
+                o.len -= strlen(last_sym), o.s[o.len] = '\0'; /* "komma punktum": the later wins */
             put(&o, x->sym, strlen(x->sym));
             last_sym = x->sym;
             if (is_end_sym(x->sym)) {
@@ -664,13 +643,10 @@ tale_status tale_punctuate(tale_punctuator *pn, const char *text, size_t len, in
         if (wrote_any && !sent_words && last_sym && is_break_sym(last_sym))
             pn->continues = 0;
     }
-    put(&o, "", 0);
-    if (o.oom) {
+    if (!(*out = tale_sb_take(&o))) {
         st = tale_error_set(err, TALE_NO_MEMORY, "punctuate: out of memory");
         goto done;
     }
-    *out = o.s;
-    o.s = NULL;
 done:
     free(o.s);
     free(it);
