@@ -754,6 +754,17 @@ static summary summarise(const batch_plan *p, const batch_state *st)
     return s;
 }
 
+/* The input list and the merged journals of OUTDIR (status, report); on
+ * failure the message is out and nothing is left to free. */
+static int load_outdir(const char *outdir, batch_plan *plan, batch_state *st)
+{
+    if (batch_plan_load(plan, outdir) != 0 || batch_state_read(plan, outdir, NULL, st) != 0) {
+        batch_plan_free(plan);
+        return -1;
+    }
+    return 0;
+}
+
 static int batch_status(int argc, char **argv)
 {
     static const cli_opt OPTS[] = {{"help", 'h', NULL, "show this help"}, {0, 0, 0, 0}};
@@ -782,14 +793,8 @@ static int batch_status(int argc, char **argv)
     }
     batch_plan plan = {0};
     batch_state st;
-    if (batch_plan_load(&plan, outdir) != 0) {
-        batch_plan_free(&plan);
+    if (load_outdir(outdir, &plan, &st) != 0)
         return CLI_FAIL;
-    }
-    if (batch_state_read(&plan, outdir, NULL, &st) != 0) {
-        batch_plan_free(&plan);
-        return CLI_FAIL;
-    }
     summary s = summarise(&plan, &st);
     printf("%s: %zu inputs: %zu done, %zu failed, %zu remaining\n", outdir, s.n, s.done,
            s.failed, s.todo);
@@ -899,14 +904,8 @@ static int batch_report(int argc, char **argv)
     }
     batch_plan plan = {0};
     batch_state st;
-    if (batch_plan_load(&plan, outdir) != 0) {
-        batch_plan_free(&plan);
+    if (load_outdir(outdir, &plan, &st) != 0)
         return CLI_FAIL;
-    }
-    if (batch_state_read(&plan, outdir, NULL, &st) != 0) {
-        batch_plan_free(&plan);
-        return CLI_FAIL;
-    }
     summary s = summarise(&plan, &st);
     /* WER/CER over the done inputs that have a reference */
     tale_asr_eval *ev = NULL;
