@@ -168,24 +168,10 @@ static int cfg_int(const tale_jval *cfg, const char *key, int lo, int hi, int *o
 
 int asr_ctc_is_model_dir(const char *dir, tale_error *err)
 {
-    char path[4096];
-    if (!dir || snprintf(path, sizeof path, "%s/config.json", dir) >= (int)sizeof path)
-        return 0;
-    tale_jval *cfg = NULL;
-    tale_error e;
-    if (tale_json_parse_file(path, &cfg, &e) != TALE_OK) {
-        /* out of memory is not "another family": say so instead of guessing */
-        if (e.code == TALE_NO_MEMORY) {
-            if (err)
-                *err = e;
-            return -1;
-        }
-        return 0;
-    }
-    const char *t = tale_jval_str(tale_jobj_get(cfg, "model_type"));
-    int yes = t && !strcmp(t, "tale-ctc");
-    tale_jval_free(cfg);
-    return yes;
+    char type[32];
+    if (asr_config_model_type(dir, type, sizeof type, err) < 0)
+        return -1;
+    return strcmp(type, "tale-ctc") == 0;
 }
 
 /* The optional "decoder" block: {"beam_width": 32, "lm_alpha": 0.5, "lm_beta": 2,

@@ -110,15 +110,13 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
     }
     tale_status st;
     size_t plen = strlen(path);
-    int is_ctc = S_ISDIR(sb.st_mode) ? asr_ctc_is_model_dir(path, err) : 0;
-    if (is_ctc < 0)
+    /* a folder: its config.json's model_type names the family (read once) */
+    char type[32] = "";
+    if (S_ISDIR(sb.st_mode) && asr_config_model_type(path, type, sizeof type, err) < 0)
         return err ? err->code : TALE_NO_MEMORY;
-    int is_w2v = S_ISDIR(sb.st_mode) && !is_ctc ? asr_w2v_is_dir(path, err) : 0;
-    if (is_w2v < 0)
-        return err ? err->code : TALE_NO_MEMORY;
-    if (is_ctc) {
+    if (strcmp(type, "tale-ctc") == 0) {
         st = asr_ctc_model_open(path, out, err); /* tale CTC model (ctc_model.c) */
-    } else if (is_w2v) {
+    } else if (strcmp(type, "wav2vec2") == 0) {
         st = w2v_open(path, out, err); /* Hugging Face wav2vec2 CTC folder (asr/wav2vec2) */
     } else if (S_ISDIR(sb.st_mode) ||
                (plen >= 11 && strcmp(path + plen - 11, "config.json") == 0)) {

@@ -1,6 +1,7 @@
 /* tensors.c — tensor sets, shape checks and dtype conversion (see tensors.h). */
 #include "tensors.h"
 #include "nn.h"
+#include "tale_json.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -434,4 +435,26 @@ tale_status asr_tensor_to_f16(const asr_tensor *t, uint16_t *dst, size_t n, tale
             dst[i + j] = asr_f32_to_f16(tmp[j]);
     }
     return TALE_OK;
+}
+
+int asr_config_model_type(const char *dir, char *buf, size_t size, tale_error *err)
+{
+    char path[4096];
+    buf[0] = '\0';
+    if (!dir || snprintf(path, sizeof path, "%s/config.json", dir) >= (int)sizeof path)
+        return 0;
+    tale_jval *cfg = NULL;
+    tale_error e;
+    if (tale_json_parse_file(path, &cfg, &e) != TALE_OK) {
+        if (e.code != TALE_NO_MEMORY)
+            return 0;
+        if (err)
+            *err = e;
+        return -1;
+    }
+    const char *t = tale_jval_str(tale_jobj_get(cfg, "model_type"));
+    if (t && strlen(t) < size)
+        memcpy(buf, t, strlen(t) + 1);
+    tale_jval_free(cfg);
+    return 0;
 }

@@ -109,4 +109,9 @@ void asr_f16_to_f32_row(const uint16_t *src, float *dst, size_t n);
 
 /* Bulk f32 → f16 (round to nearest even; F16C when the CPU has it). */
 void asr_f32_to_f16_row(const float *src, uint16_t *dst, size_t n);
+
+/* The "model_type" of DIR/config.json into buf: "" when the file is missing,
+ * unreadable, malformed or names none (the loaders report those).  0, or -1
+ * out of memory (err set: not "another family"). */
+int asr_config_model_type(const char *dir, char *buf, size_t size, tale_error *err);
 #endif

@@ -514,27 +514,6 @@ static tale_status read_vocab(asr_w2v *m, tale_error *err)
 
 /* ---- public ---------------------------------------------------------------------- */
 
-int asr_w2v_is_dir(const char *dir, tale_error *err)
-{
-    char path[4096];
-    if (!dir || snprintf(path, sizeof path, "%s/config.json", dir) >= (int)sizeof path)
-        return 0;
-    tale_jval *cfg = NULL;
-    tale_error e;
-    if (tale_json_parse_file(path, &cfg, &e) != TALE_OK) {
-        if (e.code == TALE_NO_MEMORY) {
-            if (err)
-                *err = e;
-            return -1;
-        }
-        return 0;
-    }
-    const char *t = tale_jval_str(tale_jobj_get(cfg, "model_type"));
-    int yes = t && !strcmp(t, "wav2vec2");
-    tale_jval_free(cfg);
-    return yes;
-}
-
 void asr_w2v_free(asr_w2v *m)
 {
     if (!m)

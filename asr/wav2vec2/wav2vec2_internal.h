@@ -71,10 +71,6 @@ typedef struct asr_w2v {
     char name[160];
 } asr_w2v;
 
-/* 1 when dir holds a config.json whose model_type is "wav2vec2", 0 when not
- * (or unreadable), -1 out of memory (err set). */
-int asr_w2v_is_dir(const char *dir, tale_error *err);
-
 /* Load a Hugging Face Wav2Vec2ForCTC folder: config.json, model.safetensors
  * (or shards with model.safetensors.index.json; F32/F16/BF16), vocab.json
  * (+ added_tokens.json, tokenizer_config.json), preprocessor_config.json.
