@@ -307,23 +307,6 @@ static void test_analyze_pieces_same_output(void **state)
     }
 }
 
-/* Peak resident memory (KiB) of a shell command and what it runs (wait4
- * gives the child's own usage, not that of earlier commands); -1 when it
- * fails.  The fork starts from this process's resident size: keep it small. */
-static long peak_rss_kib(const char *cmd)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    struct rusage ru;
-    if (pid < 0 || wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return -1;
-    return ru.ru_maxrss;
-}
-
 /* A 2-MB line without a sentence end: memory stays near that of a tiny
  * input (issue 19: 3.1 GB for 12 MB; the old code grows by ~430 MB here). */
 static void test_analyze_long_line_memory(void **state)
@@ -347,9 +330,9 @@ static void test_analyze_long_line_memory(void **state)
     free(t);
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "'%s' analyze -f json '%s' > /dev/null", tt_tale(), tt_tmp("tiny.txt"));
-    long tiny = peak_rss_kib(cmd);
+    long tiny = tt_peak_rss_kib(cmd);
     snprintf(cmd, sizeof cmd, "'%s' analyze -f json -o '%s' '%s'", tt_tale(), tt_tmp("line.json"), tt_tmp("line.txt"));
-    long big = peak_rss_kib(cmd);
+    long big = tt_peak_rss_kib(cmd);
     fprintf(stderr, "tale analyze peak RSS: %ld KiB (15 bytes), %ld KiB (2 MiB line)\n", tiny, big);
     assert_true(tiny > 0 && big > 0);
     assert_true(big - tiny < 100 * 1024);

@@ -218,22 +218,6 @@ static void test_redact_pieces_same_output(void **state)
     free(first_map);
 }
 
-/* Peak resident memory (KiB) of a shell command and what it runs (wait4
- * gives the child's own usage); -1 when it fails. */
-static long peak_rss_kib(const char *cmd)
-{
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    int st;
-    struct rusage ru;
-    if (pid < 0 || wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return -1;
-    return ru.ru_maxrss;
-}
-
 /* A 2-MB line without a sentence end (issue 19: 2.0 GB for 12 MB; the old
  * code grows by ~280 MB here): memory stays near that of a tiny input. */
 static void test_redact_long_line_memory(void **state)
@@ -257,9 +241,9 @@ static void test_redact_long_line_memory(void **state)
     tt_write_file(tiny, "og hus den bil\n", 15);
     free(t);
     snprintf(cmd, sizeof cmd, "'%s' redact '%s' > /dev/null", tt_tale(), tiny);
-    long small = peak_rss_kib(cmd);
+    long small = tt_peak_rss_kib(cmd);
     snprintf(cmd, sizeof cmd, "'%s' redact -o '%s' '%s'", tt_tale(), tt_tmp("line.out"), line);
-    long big = peak_rss_kib(cmd);
+    long big = tt_peak_rss_kib(cmd);
     fprintf(stderr, "tale redact peak RSS: %ld KiB (15 bytes), %ld KiB (2 MiB line)\n", small, big);
     assert_true(small > 0 && big > 0);
     assert_true(big - small < 80 * 1024);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <libgen.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *slot(void)
@@ -135,4 +137,18 @@ void tt_skip_reason(const char *fmt, ...)
     exe[n > 0 ? n : 0] = '\0';
     printf("[ SKIPREASON ] %s: %s\n", n > 0 ? basename(exe) : "?", why);
     fflush(stdout);
+}
+
+long tt_peak_rss_kib(const char *cmd)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        return -1;
+    return ru.ru_maxrss;
 }

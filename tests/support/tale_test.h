@@ -32,6 +32,10 @@ const char *tt_tale(void);
 /* Skip (with a message) unless the command exists on PATH. */
 int tt_have_cmd(const char *cmd);
 
+/* Peak resident memory (KiB) of a shell command and what it runs (wait4
+ * gives the child's own usage, not that of earlier commands); -1 when it
+ * fails.  The fork starts from this process's resident size: keep it small. */
+long tt_peak_rss_kib(const char *cmd);
 /* Skip the current test and say why: prints "[ SKIPREASON ] <suite>: <why>"
  * (scripts/run_tests.sh gathers these lines into its summary), then cmocka's
  * skip().  Every skip goes through this, never a bare skip() or return. */
