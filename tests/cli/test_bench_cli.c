@@ -11,20 +11,13 @@
 
 static char tale_bin[2048];
 
-/* The tale binary of this build: build/tests/x → ./tale, B/tests/x → B/tale. */
+/* The tale binary of this build (tt_tale). */
 static int find_tale(void **state)
 {
     (void)state;
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    if (!tt_tale())
         return -1;
-    exe[n] = '\0';
-    char *build = dirname(dirname(exe));
-    if (strcmp(basename(build), "build") == 0)
-        snprintf(tale_bin, sizeof tale_bin, "%s/tale", TALE_SOURCE_DIR);
-    else
-        snprintf(tale_bin, sizeof tale_bin, "%s/tale", build);
+    snprintf(tale_bin, sizeof tale_bin, "%s", tt_tale());
     return access(tale_bin, X_OK) == 0 ? 0 : -1;
 }
 

@@ -23,20 +23,13 @@ static char model_dir[1024];
 static int have_speech;
 static double speech_s; /* duration of speech.wav */
 
-/* The tale binary of this build: build/tests/x → ./tale, B/tests/x → B/tale. */
+/* The tale binary of this build (tt_tale). */
 static int setup(void **state)
 {
     (void)state;
-    char exe[1024];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    if (!tt_tale())
         return -1;
-    exe[n] = '\0';
-    char *build = dirname(dirname(exe));
-    if (strcmp(basename(build), "build") == 0)
-        snprintf(tale_bin, sizeof tale_bin, "%s/tale", TALE_SOURCE_DIR);
-    else
-        snprintf(tale_bin, sizeof tale_bin, "%s/tale", build);
+    snprintf(tale_bin, sizeof tale_bin, "%s", tt_tale());
     if (access(tale_bin, X_OK) != 0)
         return -1;
     snprintf(model_dir, sizeof model_dir, "%s", tt_tmp("tilfældig-ctc"));
