@@ -2,8 +2,6 @@
 #include "tale.h"
 #include "paths.h"
 
-#include <pthread.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,19 +99,10 @@ void tale_log(tale_log_level level, const char *fmt, ...)
     g_log_fn(level, buf, g_log_user);
 }
 
-static char g_data_dir[4200];
-
-static void data_dir_init(void)
-{
-    snprintf(g_data_dir, sizeof g_data_dir, "%s/data", tale_root_dir());
-}
-
 const char *tale_data_dir(void)
 {
     const char *env = getenv("TALE_DATA_DIR");
     if (env && *env)
         return env;
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, data_dir_init);
-    return g_data_dir;
+    return tale_root_path(TALE_PATH_DATA);
 }

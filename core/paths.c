@@ -17,6 +17,7 @@
 #endif
 
 static char g_root[PATH_MAX];
+static char g_own[3][PATH_MAX + 32];
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 static int is_dir(const char *p)
@@ -78,8 +79,22 @@ static void find_root(void)
 #endif
 }
 
+static void init(void)
+{
+    find_root();
+    static const char *const rel[3] = {"data", "models/registry.tsv", "models/nlp"};
+    for (int i = 0; i < 3; i++)
+        snprintf(g_own[i], sizeof g_own[i], "%s/%s", g_root, rel[i]);
+}
+
 const char *tale_root_dir(void)
 {
-    pthread_once(&g_once, find_root);
+    pthread_once(&g_once, init);
     return g_root;
+}
+
+const char *tale_root_path(tale_own_path which)
+{
+    pthread_once(&g_once, init);
+    return g_own[which];
 }

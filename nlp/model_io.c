@@ -286,7 +286,5 @@ const char *nlp_default_model_dir(void)
     const char *env = getenv("TALE_NLP_MODEL_DIR");
     if (env && *env)
         return env;
-    static char dir[4200];
-    snprintf(dir, sizeof dir, "%s/models/nlp", tale_root_dir());
-    return dir;
+    return tale_root_path(TALE_PATH_NLP_MODELS);
 }

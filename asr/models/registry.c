@@ -60,9 +60,7 @@ const char *tale_registry_default_path(void)
     const char *env = getenv("TALE_REGISTRY");
     if (env && *env)
         return env;
-    static char path[4200];
-    snprintf(path, sizeof path, "%s/models/registry.tsv", tale_root_dir());
-    return path;
+    return tale_root_path(TALE_PATH_REGISTRY);
 }
 
 size_t tale_registry_count(const tale_registry *r) { return r ? r->n : 0; }
