@@ -1,4 +1,4 @@
-/* ctc_decoding.c — what the CLI says about the decoding a transcriber
+/* decoding_report.c — what the CLI says about the decoding a transcriber
  * settled on (the library applies the model's recommendation itself). */
 #include "cli.h"
 #include "tale_asr.h"
