@@ -1,4 +1,5 @@
-/* cmd_lm.c — tale lm build | ppl: word n-gram language models (ARPA). */
+/* cmd_lm.c — tale lm build | ppl | binary | info | convert: word n-gram
+ * language models (ARPA, tale's binary, KenLM's binary formats). */
 #include "cli.h"
 #include "tale_corpus.h"
 #include "tale_json.h"
@@ -17,11 +18,13 @@ static double now_s(void)
 
 static void lm_usage(FILE *fp)
 {
-    fprintf(fp, "usage: tale lm <build|ppl|binary> [options]\n\n"
-                "  build   estimate a modified Kneser-Ney n-gram model from text, write ARPA\n"
-                "  ppl     perplexity of a model (ARPA or binary) on text\n"
-                "  binary  convert an ARPA model to tale's binary format (loads 3.5-5x faster)\n\n"
-                "Run 'tale lm build --help', 'tale lm ppl --help' or 'tale lm binary --help' for the options.\n");
+    fprintf(fp, "usage: tale lm <build|ppl|binary|info|convert> [options]\n\n"
+                "  build    estimate a modified Kneser-Ney n-gram model from text, write ARPA\n"
+                "  ppl      perplexity of a model (ARPA, tale binary or KenLM binary) on text\n"
+                "  binary   convert an ARPA model to tale's binary format (loads 3.5-5x faster)\n"
+                "  info     format, order and n-gram counts of a model file\n"
+                "  convert  convert between ARPA, tale's binary and KenLM's probing binary\n\n"
+                "Run 'tale lm SUBCOMMAND --help' for the options.\n");
 }
 
 static const cli_opt build_opts[] = {
@@ -311,38 +314,53 @@ static const cli_opt binary_opts[] = {
     {0},
 };
 
-static int lm_binary(int argc, char **argv)
+/* The IN OUT [--to FORMAT] command line of binary and convert: returns -1
+ * to go on, else the exit code (help shown, or a usage error). */
+static int parse_in_out(const char *cmd, int argc, char **argv, const cli_opt *opts,
+                        const char *usage, const char *help, const char *pos[2], const char **to)
 {
-    const char *cmd = "tale lm binary";
-    const char *pos[2] = {NULL, NULL};
     int n_pos = 0;
     cli_parser ps;
     const char *val;
     int k;
-    cli_parser_init(&ps, cmd, argc, argv, binary_opts);
+    cli_parser_init(&ps, cmd, argc, argv, opts);
     while ((k = cli_next(&ps, &val)) != CLI_END) {
         if (k == CLI_ERROR)
             return CLI_USAGE;
         if (k == CLI_POSITIONAL) {
             if (n_pos == 2) {
-                fprintf(stderr, "%s: expected IN.arpa OUT.tlm, got a third argument '%s'\n", cmd, val);
+                fprintf(stderr, "%s: expected IN OUT, got a third argument '%s'\n", cmd, val);
                 return CLI_USAGE;
             }
             pos[n_pos++] = val;
             continue;
         }
-        cli_print_help(stdout, "tale lm binary IN.arpa OUT.tlm",
-                       "Converts an ARPA model (tale lm build's, or KenLM's) to tale's binary\n"
-                       "format: the loaded tables with a checksum, read without parsing.  tale\n"
-                       "transcribe and dictate use DIR/NAME.tlm in place of a model's recommended\n"
-                       "DIR/NAME.arpa when it is there (make lm writes both).",
-                       binary_opts);
+        if (strcmp(opts[k].name, "to") == 0) {
+            *to = val;
+            continue;
+        }
+        cli_print_help(stdout, usage, help, opts);
         return CLI_OK;
     }
     if (n_pos != 2) {
-        fprintf(stderr, "%s: needs IN.arpa and OUT.tlm (see %s --help)\n", cmd, cmd);
+        fprintf(stderr, "%s: needs IN and OUT (see %s --help)\n", cmd, cmd);
         return CLI_USAGE;
     }
+    return -1;
+}
+
+static int lm_binary(int argc, char **argv)
+{
+    const char *cmd = "tale lm binary";
+    const char *pos[2] = {NULL, NULL}, *to = NULL;
+    int rc = parse_in_out(cmd, argc, argv, binary_opts, "tale lm binary IN.arpa OUT.tlm",
+                          "Converts an ARPA model (tale lm build's, or KenLM's) to tale's binary\n"
+                          "format: the loaded tables with a checksum, read without parsing.  tale\n"
+                          "transcribe and dictate use DIR/NAME.tlm in place of a model's recommended\n"
+                          "DIR/NAME.arpa when it is there (make lm writes both).",
+                          pos, &to);
+    if (rc >= 0)
+        return rc;
     tale_lm *lm;
     tale_error err;
     double t0 = now_s();
@@ -369,6 +387,155 @@ static int lm_binary(int argc, char **argv)
     return CLI_OK;
 }
 
+static const cli_opt info_opts[] = {
+    {"json", 0, NULL, "print JSON"},
+    {"help", 'h', NULL, "show this help"},
+    {0},
+};
+
+static int lm_info(int argc, char **argv)
+{
+    const char *cmd = "tale lm info";
+    const char *path = NULL;
+    int json = 0;
+    cli_parser ps;
+    const char *val;
+    int k;
+    cli_parser_init(&ps, cmd, argc, argv, info_opts);
+    while ((k = cli_next(&ps, &val)) != CLI_END) {
+        if (k == CLI_ERROR)
+            return CLI_USAGE;
+        if (k == CLI_POSITIONAL) {
+            if (path) {
+                fprintf(stderr, "%s: expected one FILE, got a second argument '%s'\n", cmd, val);
+                return CLI_USAGE;
+            }
+            path = val;
+            continue;
+        }
+        if (strcmp(info_opts[k].name, "json") == 0) {
+            json = 1;
+            continue;
+        }
+        cli_print_help(stdout, "tale lm info FILE",
+                       "Reads a language model (ARPA, tale's binary, or a KenLM binary: probing,\n"
+                       "trie, quantized trie, trie with compressed pointers) and prints its format,\n"
+                       "order, n-gram counts and how long it took to open.",
+                       info_opts);
+        return CLI_OK;
+    }
+    if (!path) {
+        fprintf(stderr, "%s: needs FILE (see %s --help)\n", cmd, cmd);
+        return CLI_USAGE;
+    }
+    tale_lm *lm;
+    tale_error err;
+    double t0 = now_s();
+    if (tale_lm_open(path, &lm, &err) != TALE_OK) {
+        cli_report(&err);
+        return CLI_FAIL;
+    }
+    double secs = now_s() - t0;
+    int order = tale_lm_order(lm);
+    if (json) {
+        tale_json *j = tale_json_writer_new(stdout, 0);
+        tale_json_obj_begin(j);
+        tale_json_key(j, "schema");
+        tale_json_int(j, 1);
+        tale_json_key(j, "file");
+        tale_json_str(j, path);
+        tale_json_key(j, "format");
+        tale_json_str(j, tale_lm_format(lm));
+        tale_json_key(j, "order");
+        tale_json_int(j, order);
+        tale_json_key(j, "ngrams");
+        tale_json_arr_begin(j);
+        for (int n = 1; n <= order; n++)
+            tale_json_int(j, (long long)tale_lm_count(lm, n));
+        tale_json_arr_end(j);
+        tale_json_key(j, "has_unk");
+        tale_json_bool(j, tale_lm_has_unk(lm));
+        tale_json_key(j, "open_seconds");
+        tale_json_num(j, secs, 4);
+        tale_json_obj_end(j);
+        tale_json_writer_free(j);
+    } else {
+        printf("%s: %s, order %d, ngrams:", path, tale_lm_format(lm), order);
+        for (int n = 1; n <= order; n++)
+            printf(" %d=%zu", n, tale_lm_count(lm, n));
+        printf("%s; opened in %.3f s\n", tale_lm_has_unk(lm) ? "" : " (no <unk>)", secs);
+    }
+    tale_lm_free(lm);
+    return CLI_OK;
+}
+
+static const cli_opt convert_opts[] = {
+    {"to", 't', "FORMAT", "arpa, tale (tale's binary) or kenlm (KenLM probing binary); default from "
+                          "OUT's extension: .arpa, .tlm, .bin/.klm/.binary"},
+    {"help", 'h', NULL, "show this help"},
+    {0},
+};
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+static int lm_convert(int argc, char **argv)
+{
+    const char *cmd = "tale lm convert";
+    const char *pos[2] = {NULL, NULL}, *to = NULL;
+    int rc = parse_in_out(
+        cmd, argc, argv, convert_opts, "tale lm convert IN OUT [--to arpa|tale|kenlm]",
+        "Converts a language model between ARPA, tale's binary LM and KenLM's\n"
+        "probing binary (what `build_binary probing` writes).  IN may be any of those\n"
+        "or a KenLM trie file (plain, quantized or with compressed pointers); a KenLM\n"
+        "probing file stores hashes instead of words and cannot be converted back.",
+        pos, &to);
+    if (rc >= 0)
+        return rc;
+    if (!to) {
+        if (ends_with(pos[1], ".arpa"))
+            to = "arpa";
+        else if (ends_with(pos[1], ".tlm"))
+            to = "tale";
+        else if (ends_with(pos[1], ".bin") || ends_with(pos[1], ".klm") ||
+                 ends_with(pos[1], ".binary"))
+            to = "kenlm";
+        else {
+            fprintf(stderr, "%s: cannot tell the format from '%s': give --to arpa|tale|kenlm\n", cmd,
+                    pos[1]);
+            return CLI_USAGE;
+        }
+    }
+    if (strcmp(to, "arpa") != 0 && strcmp(to, "tale") != 0 && strcmp(to, "kenlm") != 0) {
+        fprintf(stderr, "%s: --to: expected arpa, tale or kenlm, got '%s'\n", cmd, to);
+        return CLI_USAGE;
+    }
+    tale_lm *lm;
+    tale_error err;
+    double t0 = now_s();
+    if (tale_lm_open(pos[0], &lm, &err) != TALE_OK) {
+        cli_report(&err);
+        return CLI_FAIL;
+    }
+    double t1 = now_s();
+    tale_status st = strcmp(to, "arpa") == 0   ? tale_lm_write_arpa(lm, pos[1], &err)
+                     : strcmp(to, "tale") == 0 ? tale_lm_write_binary(lm, pos[1], &err)
+                                               : tale_lm_write_kenlm(lm, pos[1], &err);
+    if (st != TALE_OK) {
+        tale_lm_free(lm);
+        cli_errorf("%s → %s: %s", pos[0], pos[1], err.msg);
+        return CLI_FAIL;
+    }
+    double t2 = now_s();
+    fprintf(stderr, "%s (%s) → %s (%s): read in %.3f s, written in %.3f s\n", pos[0],
+            tale_lm_format(lm), pos[1], to, t1 - t0, t2 - t1);
+    tale_lm_free(lm);
+    return CLI_OK;
+}
+
 int cmd_lm(int argc, char **argv)
 {
     if (argc < 2) {
@@ -386,6 +553,10 @@ int cmd_lm(int argc, char **argv)
         return lm_ppl(argc - 1, argv + 1);
     if (strcmp(sub, "binary") == 0)
         return lm_binary(argc - 1, argv + 1);
+    if (strcmp(sub, "info") == 0)
+        return lm_info(argc - 1, argv + 1);
+    if (strcmp(sub, "convert") == 0)
+        return lm_convert(argc - 1, argv + 1);
     fprintf(stderr, "tale lm: unknown subcommand '%s'\n\n", sub);
     lm_usage(stderr);
     return CLI_USAGE;

@@ -21,10 +21,13 @@
  */
 #include "tale_corpus.h"
 #include "corpus_io.h"
+#include "kenlm.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,6 +407,12 @@ struct tale_lm {
     uint64_t *word_keys;            /* hash of a whole word → word_ids (same slots) */
     uint32_t *word_ids;
     size_t n_word_slots;
+    kenlm *kl;                      /* a KenLM binary file: it answers every lookup (the
+                                     * tables above stay empty but for the spelling sets) */
+    pthread_mutex_t kl_mu;          /* KenLM: the spelling sets are built on first use */
+    atomic_int kl_prefixes_ready;
+    char format[96];                /* what tale_lm_format() says */
+    int exact_text;                 /* read from ARPA or KenLM: write ARPA values exactly */
 };
 
 void tale_lm_free(tale_lm *lm)
@@ -420,6 +429,9 @@ void tale_lm_free(tale_lm *lm)
     free(lm->prefixes);
     free(lm->word_keys);
     free(lm->word_ids);
+    if (lm->kl)
+        pthread_mutex_destroy(&lm->kl_mu);
+    kenlm_free(lm->kl);
     free(lm);
 }
 
@@ -429,6 +441,7 @@ static tale_lm *lm_new(int order)
     if (!lm)
         return NULL;
     lm->order = order;
+    snprintf(lm->format, sizeof lm->format, "built in memory");
     for (int n = 1; n <= TALE_LM_MAX_ORDER; n++)
         lm->t[n].n = n;
     if (vocab_add(&lm->v, "<unk>", 5, NULL) != UNK_ID) {
@@ -460,8 +473,20 @@ static int lm_put(tale_lm *lm, int n, const uint32_t *key, float prob, float bow
     return 1;
 }
 
-/* Mark every n-gram that is the context of a longer one: decoder states
- * keep only such words, so equivalent histories compare equal. */
+/* An n-gram with a non-zero back-off is kept in the state even when no
+ * longer n-gram extends it (pruning moved their mass to that back-off):
+ * the next word must pay it, as in KenLM (its HasExtension). */
+static void lm_mark_backoffs(tale_lm *lm)
+{
+    for (int n = 1; n < lm->order; n++)
+        for (size_t e = 0; e < lm->t[n].count; e++)
+            if (lm->bow[n][e] != 0.0f)
+                lm->is_ctx[n][e] = 1;
+}
+
+/* Mark every n-gram that is the context of a longer one (or has a
+ * back-off): decoder states keep only such words, so equivalent histories
+ * compare equal. */
 static int lm_mark_contexts(tale_lm *lm)
 {
     for (int n = 1; n < lm->order; n++) {
@@ -470,6 +495,7 @@ static int lm_mark_contexts(tale_lm *lm)
         if (!lm->is_ctx[n])
             return -1;
     }
+    lm_mark_backoffs(lm);
     for (int n = 2; n <= lm->order; n++)
         for (size_t e = 0; e < lm->t[n].count; e++) {
             size_t c = ngtab_find(&lm->t[n - 1], lm->t[n].keys + e * n);
@@ -494,8 +520,12 @@ static uint64_t prefix_key(uint64_t h)
     return h ? h : 1; /* 0 marks an empty slot */
 }
 
+static void lm_kenlm_prefixes(const tale_lm *lm);
+
 int tale_lm_has_prefix_hash(const tale_lm *lm, uint64_t h)
 {
+    if (lm->kl)
+        lm_kenlm_prefixes(lm);
     if (!lm->n_prefix_slots)
         return 0;
     uint64_t k = prefix_key(h);
@@ -510,6 +540,8 @@ int tale_lm_has_prefix_hash(const tale_lm *lm, uint64_t h)
 
 uint32_t tale_lm_word_id_hash(const tale_lm *lm, uint64_t h)
 {
+    if (lm->kl)
+        lm_kenlm_prefixes(lm);
     if (!lm->n_word_slots)
         return UNK_ID;
     uint64_t k = prefix_key(h);
@@ -575,17 +607,128 @@ static int lm_build_prefixes(tale_lm *lm)
     return 0;
 }
 
+/* Insert k into an open-addressing set of 2^bits slots that grows at half
+ * full; returns the slot or (size_t)-1 when out of memory. */
+static size_t set_insert(uint64_t **slots, size_t *nslots, size_t *used, uint32_t **vals, uint64_t k)
+{
+    if ((*used + 1) * 2 > *nslots) {
+        size_t ns = *nslots * 2;
+        uint64_t *nk = calloc(ns, sizeof *nk);
+        uint32_t *nv = vals ? calloc(ns, sizeof *nv) : NULL;
+        if (!nk || (vals && !nv)) {
+            free(nk);
+            free(nv);
+            return (size_t)-1;
+        }
+        for (size_t i = 0; i < *nslots; i++) {
+            uint64_t x = (*slots)[i];
+            if (!x)
+                continue;
+            size_t s = (size_t)(x >> 7) & (ns - 1);
+            while (nk[s])
+                s = (s + 1) & (ns - 1);
+            nk[s] = x;
+            if (vals)
+                nv[s] = (*vals)[i];
+        }
+        free(*slots);
+        *slots = nk;
+        if (vals) {
+            free(*vals);
+            *vals = nv;
+        }
+        *nslots = ns;
+    }
+    size_t mask = *nslots - 1, s = (size_t)(k >> 7) & mask;
+    while ((*slots)[s] && (*slots)[s] != k)
+        s = (s + 1) & mask;
+    if (!(*slots)[s])
+        (*used)++;
+    return s;
+}
+
+/* The spelling sets of a KenLM model, from the word strings at the end of
+ * its file (sized by the distinct prefixes, not by the total length: a
+ * large model has far fewer distinct prefixes than characters).  The first
+ * id of a word that is in the file twice wins, as in KenLM. */
+static int lm_build_prefixes_list(tale_lm *lm, const char *const *words, size_t n)
+{
+    size_t np = 0, nw = 0;
+    lm->n_prefix_slots = 1024;
+    lm->n_word_slots = 1024;
+    lm->prefixes = calloc(lm->n_prefix_slots, sizeof *lm->prefixes);
+    lm->word_keys = calloc(lm->n_word_slots, sizeof *lm->word_keys);
+    lm->word_ids = calloc(lm->n_word_slots, sizeof *lm->word_ids);
+    if (!lm->prefixes || !lm->word_keys || !lm->word_ids)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *w = words[i];
+        if (!strcmp(w, "<s>") || !strcmp(w, "</s>") || !strcmp(w, "<unk>") || !*w)
+            continue;
+        uint64_t h = TALE_LM_PREFIX_HASH_INIT;
+        for (const char *c = w; *c; c++) {
+            h = tale_lm_prefix_hash(h, c, 1);
+            uint64_t k = prefix_key(h);
+            size_t s = set_insert(&lm->prefixes, &lm->n_prefix_slots, &np, NULL, k);
+            if (s == (size_t)-1)
+                return -1;
+            lm->prefixes[s] = k;
+        }
+        uint64_t k = prefix_key(h);
+        size_t s = set_insert(&lm->word_keys, &lm->n_word_slots, &nw, &lm->word_ids, k);
+        if (s == (size_t)-1)
+            return -1;
+        if (!lm->word_keys[s]) {
+            lm->word_keys[s] = k;
+            lm->word_ids[s] = (uint32_t)i;
+        }
+    }
+    return 0;
+}
+
+/* A KenLM model's spelling sets, built from its word list on first use
+ * (so that opening a large file stays a matter of milliseconds; building
+ * them costs 1-3 us a word).  Thread-safe; out of memory leaves them
+ * empty (every prefix then says no). */
+static void lm_kenlm_prefixes(const tale_lm *clm)
+{
+    tale_lm *lm = (tale_lm *)clm; /* the lazily built part of a read-only model */
+    if (atomic_load_explicit(&lm->kl_prefixes_ready, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&lm->kl_mu);
+    if (!atomic_load_explicit(&lm->kl_prefixes_ready, memory_order_relaxed)) {
+        const char *const *words = kenlm_words(lm->kl);
+        if (!words || lm_build_prefixes_list(lm, words, kenlm_bound(lm->kl)) < 0) {
+            free(lm->prefixes);
+            free(lm->word_keys);
+            free(lm->word_ids);
+            lm->prefixes = NULL;
+            lm->word_keys = NULL;
+            lm->word_ids = NULL;
+            lm->n_prefix_slots = lm->n_word_slots = 0;
+        }
+        atomic_store_explicit(&lm->kl_prefixes_ready, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&lm->kl_mu);
+}
+
 int tale_lm_order(const tale_lm *lm) { return lm ? lm->order : 0; }
 
 size_t tale_lm_count(const tale_lm *lm, int n)
 {
     if (!lm || n < 1 || n > lm->order)
         return 0;
+    if (lm->kl)
+        return (size_t)kenlm_count(lm->kl, n);
     return lm->t[n].count;
 }
 
+const char *tale_lm_format(const tale_lm *lm) { return lm->format; }
+
 uint32_t tale_lm_word_id(const tale_lm *lm, const char *word, size_t len)
 {
+    if (lm->kl)
+        return kenlm_word_id(lm->kl, word, len);
     size_t id = vocab_find(&lm->v, word, len);
     if (id == NO_ENTRY)
         return UNK_ID;
@@ -597,6 +740,12 @@ int tale_lm_has_unk(const tale_lm *lm) { return lm->has_unk; }
 
 const char *tale_lm_word(const tale_lm *lm, uint32_t id)
 {
+    if (lm->kl) {
+        const char *const *w = kenlm_words(lm->kl);
+        if (id >= kenlm_bound(lm->kl) || !w)
+            return "<unk>";
+        return w[id];
+    }
     if (id >= lm->v.count)
         return "<unk>";
     return lm->v.words[id];
@@ -606,6 +755,10 @@ void tale_lm_null_state(tale_lm_state *state) { memset(state, 0, sizeof *state);
 
 void tale_lm_begin_state(const tale_lm *lm, tale_lm_state *state)
 {
+    if (lm->kl) {
+        kenlm_begin_state(lm->kl, state);
+        return;
+    }
     memset(state, 0, sizeof *state);
     size_t bos = vocab_find(&lm->v, "<s>", 3);
     if (bos == NO_ENTRY || lm->order < 2)
@@ -618,8 +771,10 @@ void tale_lm_begin_state(const tale_lm *lm, tale_lm_state *state)
     state->words[0] = k;
 }
 
-float tale_lm_score(const tale_lm *lm, const tale_lm_state *in, uint32_t word, float unk_logp10,
-                    tale_lm_state *next)
+/* tale's tables; *ngram_len (may be NULL): the length of the matched n-gram */
+static inline __attribute__((always_inline)) float
+score_tables(const tale_lm *lm, const tale_lm_state *in, uint32_t word, float unk_logp10,
+             tale_lm_state *next, int *ngram_len)
 {
     uint32_t key[TALE_LM_MAX_ORDER];
     int maxm = (int)in->n;
@@ -637,6 +792,8 @@ float tale_lm_score(const tale_lm *lm, const tale_lm_state *in, uint32_t word, f
         if (e != NO_ENTRY) {
             logp = lm->prob[m + 1][e];
             found = 1;
+            if (ngram_len)
+                *ngram_len = m + 1;
             break;
         }
         if (m > 0) {
@@ -650,6 +807,8 @@ float tale_lm_score(const tale_lm *lm, const tale_lm_state *in, uint32_t word, f
          * was found above (word == UNK_ID scores as <unk>), so this is the
          * model without <unk>. */
         tale_lm_null_state(next);
+        if (ngram_len)
+            *ngram_len = 0;
         return unk_logp10;
     }
     /* next state: word + history, shortened to the longest context that is
@@ -679,8 +838,31 @@ float tale_lm_score(const tale_lm *lm, const tale_lm_state *in, uint32_t word, f
     return logp + backoff;
 }
 
+float tale_lm_score(const tale_lm *lm, const tale_lm_state *in, uint32_t word, float unk_logp10,
+                    tale_lm_state *next)
+{
+    if (lm->kl)
+        return kenlm_score(lm->kl, in, word, next, NULL);
+    return score_tables(lm, in, word, unk_logp10, next, NULL);
+}
+
+float tale_lm_score_ex(const tale_lm *lm, const tale_lm_state *in, uint32_t word, float unk_logp10,
+                       tale_lm_state *next, int *ngram_len)
+{
+    int len = 0;
+    float p = lm->kl ? kenlm_score(lm->kl, in, word, next, &len)
+                     : score_tables(lm, in, word, unk_logp10, next, &len);
+    if (ngram_len)
+        *ngram_len = len;
+    return p;
+}
+
 float tale_lm_score_end(const tale_lm *lm, const tale_lm_state *in)
 {
+    if (lm->kl) {
+        tale_lm_state dummy;
+        return kenlm_score(lm->kl, in, kenlm_eos(lm->kl), &dummy, NULL);
+    }
     size_t eos = vocab_find(&lm->v, "</s>", 4);
     tale_lm_state dummy;
     if (eos == NO_ENTRY)
@@ -744,6 +926,23 @@ tale_status tale_lm_perplexity(const tale_lm *lm, const char *text, size_t len, 
 /* ARPA writer                                                             */
 /* ===================================================================== */
 
+/* A model estimated here (or read from tale's binary) is written with six
+ * significant digits, as always; one read from an ARPA or KenLM file with
+ * the shortest text that reads back as the same float: six digits for
+ * values that came from tale's ARPA files, up to nine for KenLM's, so
+ * conversions lose nothing. */
+static const char *float_text(char buf[32], float v, int six)
+{
+    for (int digits = 6; digits <= 9; digits++) {
+        if (six && digits > 6)
+            break;
+        snprintf(buf, 32, "%.*g", digits, (double)v);
+        if (strtof(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}
+
 static void write_ngram_words(FILE *fp, const tale_lm *lm, const uint32_t *key, int n)
 {
     for (int j = 0; j < n; j++) {
@@ -753,8 +952,19 @@ static void write_ngram_words(FILE *fp, const tale_lm *lm, const uint32_t *key, 
     }
 }
 
+static tale_status lm_materialize(const tale_lm *src, tale_lm **out, tale_error *err);
+
 tale_status tale_lm_write_arpa(const tale_lm *lm, const char *path, tale_error *err)
 {
+    if (lm->kl) {
+        tale_lm *m;
+        tale_status st = lm_materialize(lm, &m, err);
+        if (st != TALE_OK)
+            return st;
+        st = tale_lm_write_arpa(m, path, err);
+        tale_lm_free(m);
+        return st;
+    }
     tale_afile *af;
     tale_status st = tale_afile_open(path, &af, err);
     if (st != TALE_OK)
@@ -767,11 +977,14 @@ tale_status tale_lm_write_arpa(const tale_lm *lm, const char *path, tale_error *
         fprintf(fp, "\n\\%d-grams:\n", n);
         for (size_t e = 0; e < lm->t[n].count; e++) {
             const uint32_t *key = lm->t[n].keys + e * n;
-            /* %.6g: six significant digits survive a text round trip exactly */
-            fprintf(fp, "%.6g\t", (double)lm->prob[n][e]);
+            char num[32];
+            fprintf(fp, "%s\t", float_text(num, lm->prob[n][e], !lm->exact_text));
             write_ngram_words(fp, lm, key, n);
-            if (n < lm->order && strcmp(lm->v.words[key[n - 1]], "</s>") != 0)
-                fprintf(fp, "\t%.6g", (double)lm->bow[n][e]);
+            /* no back-off column for "</s>" (nothing follows it) unless it
+             * has one (CoRal's duplicated "</s>" line does) */
+            if (n < lm->order &&
+                (strcmp(lm->v.words[key[n - 1]], "</s>") != 0 || lm->bow[n][e] != 0.0f))
+                fprintf(fp, "\t%s", float_text(num, lm->bow[n][e], !lm->exact_text));
             fputc('\n', fp);
         }
     }
@@ -859,6 +1072,15 @@ static void lmb_u64(lmb_io *io, uint64_t v) { lmb_put(io, &v, 8); }
 
 tale_status tale_lm_write_binary(const tale_lm *lm, const char *path, tale_error *err)
 {
+    if (lm->kl) {
+        tale_lm *m;
+        tale_status st = lm_materialize(lm, &m, err);
+        if (st != TALE_OK)
+            return st;
+        st = tale_lm_write_binary(m, path, err);
+        tale_lm_free(m);
+        return st;
+    }
     if (!host_is_le())
         return tale_error_set(err, TALE_INVALID_ARG, "%s: tale's binary LM format needs a "
                               "little-endian machine (write ARPA instead)", path);
@@ -988,6 +1210,7 @@ static tale_status lm_open_binary(FILE *fp, const char *path, uint64_t size, tal
     }
     lm->order = (int)hdr[1];
     lm->has_unk = (int)hdr[2];
+    snprintf(lm->format, sizeof lm->format, "tale binary");
     for (int n = 1; n <= TALE_LM_MAX_ORDER; n++)
         lm->t[n].n = n;
     if (!lmb_get(&io, &nw, 8) || !lmb_get(&io, &wbytes, 8) || !lmb_get(&io, &vslots, 8))
@@ -1078,6 +1301,7 @@ static tale_status lm_open_binary(FILE *fp, const char *path, uint64_t size, tal
         why = "checksum mismatch (corrupt file)";
         goto bad;
     }
+    lm_mark_backoffs(lm); /* files written before back-offs counted as contexts */
     if (lm_build_prefixes(lm) < 0) { /* the spelling sets: rebuilt, not stored (they are sparse) */
         io.oom = 1;
         goto bad;
@@ -1109,6 +1333,214 @@ int tale_lm_is_binary_file(const char *path)
     if (fp)
         fclose(fp);
     return yes;
+}
+
+/* ===================================================================== */
+/* KenLM binary files (corpus/kenlm.c)                                     */
+/* ===================================================================== */
+
+static tale_status lm_open_kenlm(const char *path, tale_lm **out, tale_error *err)
+{
+    kenlm *k;
+    tale_status st = kenlm_open(path, &k, err);
+    if (st != TALE_OK)
+        return st;
+    tale_lm *lm = calloc(1, sizeof *lm);
+    if (!lm) {
+        kenlm_free(k);
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
+    }
+    lm->kl = k;
+    lm->order = kenlm_order(k);
+    lm->has_unk = 1; /* KenLM always has unigram 0 (<unk>) */
+    int pb, bb;
+    if (kenlm_quant_bits(k, &pb, &bb) && kenlm_array_bits(k))
+        snprintf(lm->format, sizeof lm->format,
+                 "KenLM %s (%d-bit probabilities, %d-bit back-offs, pointers -a %d)",
+                 kenlm_type_name(k), pb, bb, kenlm_array_bits(k));
+    else if (kenlm_quant_bits(k, &pb, &bb))
+        snprintf(lm->format, sizeof lm->format, "KenLM %s (%d-bit probabilities, %d-bit back-offs)",
+                 kenlm_type_name(k), pb, bb);
+    else if (kenlm_array_bits(k))
+        snprintf(lm->format, sizeof lm->format, "KenLM %s (pointers -a %d)", kenlm_type_name(k),
+                 kenlm_array_bits(k));
+    else if (!kenlm_is_trie(k))
+        snprintf(lm->format, sizeof lm->format, "KenLM %s (multiplier %g)", kenlm_type_name(k),
+                 (double)kenlm_probing_multiplier(k));
+    else
+        snprintf(lm->format, sizeof lm->format, "KenLM %s", kenlm_type_name(k));
+    if (pthread_mutex_init(&lm->kl_mu, NULL) != 0) {
+        lm->kl = NULL;
+        kenlm_free(k);
+        tale_lm_free(lm);
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of resources (mutex)", path);
+    }
+    atomic_init(&lm->kl_prefixes_ready, 0);
+    *out = lm;
+    return TALE_OK;
+}
+
+typedef struct mat_ctx {
+    tale_lm *lm;
+    uint32_t *tid; /* KenLM id → tale id */
+    int oom;
+    const char *bad;
+} mat_ctx;
+
+static int mat_ngram(void *ctx, int n, const uint32_t *ids, float prob, float bow)
+{
+    mat_ctx *c = ctx;
+    uint32_t key[TALE_LM_MAX_ORDER];
+    for (int j = 0; j < n; j++)
+        key[j] = c->tid[ids[j]];
+    if (!isfinite(prob) || prob > 0.0f || !isfinite(bow)) {
+        c->bad = "a probability or back-off is not a number <= 0";
+        return 1;
+    }
+    /* -0.0 and +0.0 (KenLM's "extends" marks) are both a back-off of 0 */
+    int rc = lm_put(c->lm, n, key, prob, bow + 0.0f);
+    if (rc < 0) {
+        c->oom = 1;
+        return 1;
+    }
+    if (rc == 0 && n > 1) { /* a duplicated word's 1-gram: the first wins */
+        c->bad = "an n-gram is stored twice";
+        return 1;
+    }
+    return 0;
+}
+
+/* tale's tables from a KenLM trie model (for writing it in another format) */
+static tale_status lm_materialize(const tale_lm *src, tale_lm **out, tale_error *err)
+{
+    *out = NULL;
+    const kenlm *k = src->kl;
+    const char *const *words = kenlm_words(k);
+    if (!words)
+        return tale_error_set(err, TALE_UNSUPPORTED,
+                              "this KenLM file has no word list (built without vocabulary)");
+    if (!kenlm_is_trie(k))
+        return kenlm_for_each_ngram(k, mat_ngram, NULL, err); /* the "probing" message */
+    tale_lm *lm = lm_new(src->order);
+    uint32_t bound = kenlm_bound(k);
+    uint32_t *tid = malloc((size_t)bound * sizeof *tid);
+    if (!lm || !tid) {
+        tale_lm_free(lm);
+        free(tid);
+        return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    }
+    tid[0] = UNK_ID;
+    for (uint32_t i = 1; i < bound; i++) {
+        size_t wl = strlen(words[i]);
+        if (!wl || tale_utf8_check(words[i], wl) != wl || strpbrk(words[i], " \t\r\n")) {
+            tale_lm_free(lm);
+            free(tid);
+            return tale_error_set(err, TALE_BAD_DATA,
+                                  "KenLM word %u is empty, not UTF-8 or has white space", i);
+        }
+        size_t id = vocab_add(&lm->v, words[i], wl, NULL);
+        if (id == NO_ENTRY) {
+            tale_lm_free(lm);
+            free(tid);
+            return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+        }
+        tid[i] = (uint32_t)id;
+    }
+    mat_ctx c = {lm, tid, 0, NULL};
+    tale_status st = kenlm_for_each_ngram(k, mat_ngram, &c, err);
+    free(tid);
+    if (c.oom)
+        st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    else if (c.bad)
+        st = tale_error_set(err, TALE_BAD_DATA, "KenLM trie: %s", c.bad);
+    if (st == TALE_OK && (lm_mark_contexts(lm) < 0 || lm_build_prefixes(lm) < 0))
+        st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    if (st != TALE_OK) {
+        tale_lm_free(lm);
+        return st;
+    }
+    snprintf(lm->format, sizeof lm->format, "%s", src->format);
+    lm->exact_text = 1;
+    *out = lm;
+    return TALE_OK;
+}
+
+tale_status tale_lm_write_kenlm(const tale_lm *lm, const char *path, tale_error *err)
+{
+    if (lm->kl) {
+        tale_lm *m;
+        tale_status st = lm_materialize(lm, &m, err);
+        if (st != TALE_OK)
+            return st;
+        st = tale_lm_write_kenlm(m, path, err);
+        tale_lm_free(m);
+        return st;
+    }
+    if (!lm->has_unk)
+        return tale_error_set(err, TALE_INVALID_ARG,
+                              "%s: a KenLM file needs an <unk> unigram and this model has none",
+                              path);
+    /* KenLM numbers the words in the order of the 1-grams (ARPA order),
+     * <unk> first */
+    const ngtab *t1 = &lm->t[1];
+    size_t nw = t1->count;
+    kenlm_src src;
+    memset(&src, 0, sizeof src);
+    src.order = lm->order;
+    for (int n = 1; n <= lm->order; n++)
+        src.counts[n - 1] = lm->t[n].count;
+    uint32_t *kid = malloc(lm->v.count * sizeof *kid);
+    const char **words = malloc((nw ? nw : 1) * sizeof *words);
+    float *up = malloc((nw ? nw : 1) * sizeof *up), *ub = malloc((nw ? nw : 1) * sizeof *ub);
+    uint32_t *keys[TALE_LM_MAX_ORDER + 1] = {0};
+    tale_status st = TALE_OK;
+    if (!kid || !words || !up || !ub) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < lm->v.count; i++)
+        kid[i] = UINT32_MAX;
+    uint32_t next = 1;
+    for (size_t e = 0; e < nw; e++) {
+        uint32_t w = t1->keys[e];
+        uint32_t id = w == UNK_ID ? 0 : next++;
+        kid[w] = id;
+        words[id] = lm->v.words[w];
+        up[id] = lm->prob[1][e];
+        ub[id] = lm->bow[1][e];
+    }
+    src.words = words;
+    src.uni_prob = up;
+    src.uni_bow = ub;
+    for (int n = 2; n <= lm->order; n++) {
+        const ngtab *t = &lm->t[n];
+        keys[n] = malloc((t->count ? t->count : 1) * (size_t)n * sizeof *keys[n]);
+        if (!keys[n]) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < t->count * (size_t)n; i++) {
+            uint32_t id = kid[t->keys[i]];
+            if (id == UINT32_MAX) {
+                st = tale_error_set(err, TALE_INVALID_ARG,
+                                    "%s: an n-gram has a word without a 1-gram", path);
+                goto out;
+            }
+            keys[n][i] = id;
+        }
+        src.keys[n] = keys[n];
+        src.prob[n] = lm->prob[n];
+        src.bow[n] = lm->bow[n];
+    }
+    st = kenlm_write_probing(&src, path, err);
+out:
+    free(kid);
+    free(words);
+    free(up);
+    free(ub);
+    for (int n = 0; n <= TALE_LM_MAX_ORDER; n++)
+        free(keys[n]);
+    return st;
 }
 
 /* ===================================================================== */
@@ -1147,7 +1579,9 @@ static int parse_float(const char *s, const char **end, float *out)
     char *e;
     errno = 0;
     float v = strtof(s, &e);
-    if (e == s || errno == ERANGE || isnan(v))
+    /* an overflow is an error; an underflow (a denormal, e.g. -8.9e-41 from a
+     * KenLM file) reads as the nearest float, as KenLM reads it */
+    if (e == s || (errno == ERANGE && isinf(v)) || isnan(v))
         return -1;
     if (*e && *e != ' ' && *e != '\t')
         return -1;
@@ -1177,6 +1611,15 @@ tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *err)
     r.fp = fopen(path, "rb");
     if (!r.fp)
         return tale_error_set(err, TALE_IO, "%s: %s", path, strerror(errno));
+    {
+        unsigned char head[64];
+        size_t got = fread(head, 1, sizeof head, r.fp);
+        if (kenlm_sniff(head, got) != KENLM_NOT) {
+            fclose(r.fp);
+            return lm_open_kenlm(path, out, err);
+        }
+        rewind(r.fp);
+    }
     if (lmb_has_magic(r.fp)) {
         long size = fseek(r.fp, 0, SEEK_END) == 0 ? ftell(r.fp) : -1;
         if (size < 0 || fseek(r.fp, 0, SEEK_SET) != 0) {
@@ -1310,7 +1753,10 @@ tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *err)
                 st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
                 goto fail;
             }
-            if (rc == 0) {
+            /* A word listed twice among the 1-grams (CoRal's recipe adds a
+             * second "</s>"): KenLM gives each line an id, but every lookup
+             * of the word finds the first one, so the first line wins. */
+            if (rc == 0 && n > 1) {
                 st = tale_error_set(err, TALE_BAD_DATA, "%s:%zu: duplicate %d-gram", path, r.lineno, n);
                 goto fail;
             }
@@ -1344,6 +1790,8 @@ tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *err)
         goto fail;
     }
 done:
+    snprintf(lm->format, sizeof lm->format, "ARPA");
+    lm->exact_text = 1;
     if (lm_mark_contexts(lm) < 0 || lm_build_prefixes(lm) < 0) {
         st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);
         goto fail;

@@ -252,11 +252,20 @@ TALE_API void tale_lm_builder_stats(const tale_lm_builder *b, size_t *n_sentence
 TALE_API tale_status tale_lm_builder_finish(tale_lm_builder *b, tale_lm **out, tale_error *err);
 TALE_API void tale_lm_builder_free(tale_lm_builder *b); /* NULL ok */
 
-/* Read an ARPA file (tale's or KenLM's; plain text) or tale's binary LM
- * (tale_lm_write_binary; recognised by its first bytes).  Errors name the
- * file (and the line, for ARPA): TALE_BAD_DATA for malformed, truncated or
- * corrupt content, TALE_IO if unreadable. */
+/* Read an ARPA file (tale's or KenLM's; plain text), tale's binary LM
+ * (tale_lm_write_binary) or a KenLM binary file ("mmap lm ... format
+ * version 5": probing, trie, quantized trie, trie with array-compressed
+ * pointers), recognised by their first bytes.  A KenLM file is
+ * memory-mapped, not copied (only its word list is indexed for the
+ * spelling lookahead), and scored exactly as KenLM scores it.  A word
+ * listed twice among an ARPA file's 1-grams (CoRal's duplicated "</s>")
+ * keeps its first line, as KenLM does.  Errors name the file (and the
+ * line, for ARPA): TALE_BAD_DATA for malformed, truncated or corrupt
+ * content or an unknown KenLM format version, TALE_IO if unreadable. */
 TALE_API tale_status tale_lm_open(const char *path, tale_lm **out, tale_error *err);
+/* What the model was read from: "ARPA", "tale binary", "built in memory",
+ * or "KenLM probing|trie|trie-quant|trie-array|trie-quant-array (...)". */
+TALE_API const char *tale_lm_format(const tale_lm *lm);
 /* Write ARPA atomically (path "-": stdout). */
 TALE_API tale_status tale_lm_write_arpa(const tale_lm *lm, const char *path, tale_error *err);
 /* Write tale's binary LM atomically: the loaded tables as they are in
@@ -264,6 +273,13 @@ TALE_API tale_status tale_lm_write_arpa(const tale_lm *lm, const char *path, tal
  * hashing (3.5-5x faster than ARPA for the corpus LM).  Little-endian machines only; the
  * format is tale's own (KenLM and others read the ARPA file). */
 TALE_API tale_status tale_lm_write_binary(const tale_lm *lm, const char *path, tale_error *err);
+/* Write a KenLM probing binary atomically, byte for byte what KenLM's
+ * `build_binary probing` makes of the ARPA file this model was read from
+ * (words numbered in 1-gram order; the model needs <unk> and an order of
+ * 2..6).  A model read from a KenLM trie file can be written by all three
+ * writers; one read from a KenLM probing file cannot (it stores hashes,
+ * not words): TALE_UNSUPPORTED. */
+TALE_API tale_status tale_lm_write_kenlm(const tale_lm *lm, const char *path, tale_error *err);
 /* 1 when path starts like a tale binary LM, else 0 (also when unreadable). */
 TALE_API int tale_lm_is_binary_file(const char *path);
 TALE_API void tale_lm_free(tale_lm *lm); /* NULL ok */
@@ -292,6 +308,11 @@ TALE_API void tale_lm_null_state(tale_lm_state *state);
  * unk_logp10 and resets the context. */
 TALE_API float tale_lm_score(const tale_lm *lm, const tale_lm_state *in, uint32_t word,
                              float unk_logp10, tale_lm_state *next);
+/* The same, and *ngram_len (may be NULL) = the length of the n-gram the
+ * score came from (KenLM's ngram_length: 1 for a unigram or <unk>; 0 for
+ * an unknown word in a model without <unk>). */
+TALE_API float tale_lm_score_ex(const tale_lm *lm, const tale_lm_state *in, uint32_t word,
+                                float unk_logp10, tale_lm_state *next, int *ngram_len);
 /* log10 P(</s> | state). */
 TALE_API float tale_lm_score_end(const tale_lm *lm, const tale_lm_state *in);
 
@@ -300,8 +321,9 @@ TALE_API float tale_lm_score_end(const tale_lm *lm, const tale_lm_state *in);
  * decoder can carry it along a prefix:
  *   h = TALE_LM_PREFIX_HASH_INIT; h = tale_lm_prefix_hash(h, "hu", 2);
  *   tale_lm_has_prefix_hash(lm, h)  → 1 if some word starts with "hu".
- * The set is built when the model is built or opened.  (64-bit hashes: a
- * false "yes" has probability ~n/2^64.) */
+ * The set is built when the model is built or opened (for a KenLM binary
+ * file: from its word list, on the first call, thread-safely).  (64-bit
+ * hashes: a false "yes" has probability ~n/2^64.) */
 #define TALE_LM_PREFIX_HASH_INIT 1469598103934665603ULL
 TALE_API uint64_t tale_lm_prefix_hash(uint64_t h, const char *bytes, size_t n);
 TALE_API int tale_lm_has_prefix_hash(const tale_lm *lm, uint64_t h);

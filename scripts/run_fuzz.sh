@@ -44,8 +44,13 @@ for t in "$@"; do
     case "$t" in   # the wav2vec2 test folder's own file (../shared, not committed)
     w2v_config) cp data/testvectors/wav2vec2/case-a/config.json "$corpus/" 2>/dev/null ;;
     w2v_vocab) cp data/testvectors/wav2vec2/case-a/vocab.json "$corpus/" 2>/dev/null ;;
+    kenlm) for f in data/testvectors/kenlm/lm.*.bin data/testvectors/kenlm/language_model/3gram.bin; do
+               [ -f "$f" ] && cp "$f" "$corpus/$(echo "$f" | tr / _)" && chmod u+w "$corpus/$(echo "$f" | tr / _)"
+           done ;;
     esac
-    "$bin" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    maxlen=
+    [ "$t" = kenlm ] && maxlen=-max_len=2600000   # whole KenLM test files (up to 2.5 MB)
+    "$bin" -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 $maxlen \
         -artifact_prefix="$art/" ${d:+-dict=$d} "$corpus" $seeds >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

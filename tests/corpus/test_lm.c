@@ -300,7 +300,40 @@ static void test_arpa_malformed(void **state)
     expect_bad_arpa("truncated.arpa", buf, "the file ends inside the 2-grams");
     snprintf(buf, sizeof buf, "%s-0.5 a b\n\n", head);
     expect_bad_arpa("no-end.arpa", buf, "expected '\\end\\' but the file ends");
-    expect_bad_arpa("dup.arpa", "\\data\\\nngram 1=2\n\n\\1-grams:\n-1 a\n-1 a\n\n\\end\\\n", ":6: duplicate 1-gram");
+    snprintf(buf, sizeof buf, "%s-0.5 a b\n-0.4 a b\n\n\\end\\\n", "\\data\\\nngram 1=2\nngram 2=2\n\n"
+             "\\1-grams:\n-1 a -0.1\n-1 b\n\n\\2-grams:\n");
+    expect_bad_arpa("dup.arpa", buf, ":11: duplicate 2-gram");
+    {
+        /* a word listed twice among the 1-grams (CoRal's extra "</s>" line):
+         * KenLM keeps both lines but every lookup finds the first one */
+        const char *dup1 = "\\data\\\nngram 1=3\nngram 2=1\n\n\\1-grams:\n-1 a -0.25\n-2 a -0.5\n-1.5 b\n\n"
+                           "\\2-grams:\n-0.3 b a\n\n\\end\\\n";
+        const char *p1 = tt_tmp("dup1.arpa");
+        assert_int_equal(tt_write_file(p1, dup1, strlen(dup1)), 0);
+        tale_lm *lm;
+        tale_error e;
+        assert_int_equal(tale_lm_open(p1, &lm, &e), TALE_OK);
+        assert_int_equal(tale_lm_count(lm, 1), 2); /* a, b: the second "a" line is dropped */
+        tale_lm_state s, ns;
+        tale_lm_null_state(&s);
+        assert_true(tale_lm_score(lm, &s, wid(lm, "a"), -7, &ns) == -1.0f);
+        assert_true(tale_lm_score(lm, &ns, wid(lm, "b"), -7, &ns) == -1.75f); /* bow(a) -0.25 */
+        tale_lm_free(lm);
+    }
+    {
+        /* a denormal back-off (a KenLM trie written as ARPA: found by
+         * fuzz/fuzz_kenlm.c) reads as itself; an overflow is an error */
+        const char *den = "\\data\\\nngram 1=2\nngram 2=1\n\n\\1-grams:\n-1 a -8.93244e-41\n-1 b\n\n"
+                          "\\2-grams:\n-0.5 a b\n\n\\end\\\n";
+        const char *pd = tt_tmp("denormal.arpa");
+        assert_int_equal(tt_write_file(pd, den, strlen(den)), 0);
+        tale_lm *lm;
+        tale_error e;
+        assert_int_equal(tale_lm_open(pd, &lm, &e), TALE_OK);
+        tale_lm_free(lm);
+    }
+    snprintf(buf, sizeof buf, "%s-1e50 a b\n\n\\end\\\n", head);
+    expect_bad_arpa("overflow.arpa", buf, ":10: bad probability");
     expect_bad_arpa("no-section.arpa", "\\data\\\nngram 1=1\n\n\\2-grams:\n", ":4: expected '\\1-grams:'");
     /* the binary reader refuses such words, so the ARPA reader must too (fuzz/seeds/lm) */
     expect_bad_arpa("utf8.arpa", "\\data\\\nngram 1=1\n\n\\1-grams:\n-1 b\xff\n\n\\end\\\n",
