@@ -3,8 +3,9 @@
  * keywords (lemmas) and sentiment per document (sentiment per sentence too).
  *
  * Several files share one model load (-j N analyzes N at once, the output
- * keeps the input order); --stream answers each input line as one JSON line
- * as soon as it is complete; -i conllu fills LEMMA, UPOS, FEATS and NER of a
+ * keeps the input order); --stream answers each input line (with --paragraphs
+ * each blank-line-separated paragraph) as one JSON line as soon as it is
+ * complete; -i conllu fills LEMMA, UPOS, FEATS and NER of a
  * CoNLL-U file and leaves every other byte as it was. */
 #include "cli.h"
 #include "tale_json.h"
@@ -31,6 +32,8 @@ static const cli_opt opts[] = {
     {"offsets", 0, "UNIT", "JSON offsets: bytes (default) or chars (Unicode characters as cstart/cend beside "
                            "the byte offsets)"},
     {"stream", 0, NULL, "JSON Lines: one object per input line, written and flushed as soon as the line is complete"},
+    {"paragraphs", 0, NULL, "with --stream: one object per paragraph (lines up to a blank line), answered as soon as "
+                            "the blank line (or the end of input) arrives"},
     {"jobs", 'j', "N", "analyze N files at once (default 1); one model load, output in input order"},
     {"keywords", 'k', "N", "keywords per document (default 10; 0: none)"},
     {"no-stats", 0, NULL, "no LIX, keywords or sentiment"},
@@ -39,7 +42,7 @@ static const cli_opt opts[] = {
 
 enum { FMT_TEXT, FMT_JSON, FMT_CONLLU };
 enum { O_FORMAT, O_PRETOK, O_OUTPUT, O_TAGGER, O_NER_MODEL, O_NO_NER, O_CHUNK, O_HELP, O_INPUT, O_OFFSETS,
-       O_STREAM, O_JOBS, O_KEYWORDS, O_NO_STATS };
+       O_STREAM, O_PARAGRAPHS, O_JOBS, O_KEYWORDS, O_NO_STATS };
 
 static char *read_all(const char *path, size_t *len, tale_error *err)
 {
@@ -715,9 +718,12 @@ static tale_status analyze_file(worker *wk, const char *path, FILE *fp, tale_err
     return st;
 }
 
-/* ---- --stream: one JSON line per input line ---------------------------------- */
+/* ---- --stream: one JSON line per input line (or paragraph) --------------------- */
 
-static tale_status stream_line(worker *wk, const char *line, size_t n, size_t lineno, FILE *out, tale_error *err)
+/* para: 0 for line mode, else the paragraph's number (1, 2, …); lineno is
+ * then the paragraph's first line. */
+static tale_status stream_line(worker *wk, const char *line, size_t n, size_t lineno, size_t para, FILE *out,
+                               tale_error *err)
 {
     shared *sh = wk->sh;
     tale_doc *doc = NULL;
@@ -742,6 +748,10 @@ static tale_status stream_line(worker *wk, const char *line, size_t n, size_t li
     }
     w.j = j;
     tale_json_obj_begin(j);
+    if (para) {
+        tale_json_key(j, "paragraph");
+        tale_json_int(j, (long long)para);
+    }
     tale_json_key(j, "line");
     tale_json_int(j, (long long)lineno);
     if (st != TALE_OK) { /* one bad line does not stop a live pipe */
@@ -770,19 +780,36 @@ static tale_status stream_line(worker *wk, const char *line, size_t n, size_t li
     return st;
 }
 
-static int run_stream(worker *wk, const char *path)
+/* One stream item: a line, or (para > 0) a paragraph starting at line lineno.
+ * A bad item is reported and skipped; only running out of memory stops. */
+static int stream_item(worker *wk, const char *path, const char *text, size_t n, size_t lineno, size_t para,
+                       int *rc)
+{
+    tale_error err = {0};
+    if (stream_line(wk, text, n, lineno, para, stdout, &err) == TALE_OK)
+        return 0;
+    if (err.code == TALE_NO_MEMORY) {
+        cli_report(&err);
+        *rc = CLI_FAIL;
+        return -1;
+    }
+    fprintf(stderr, "tale analyze: %s:%zu: %s\n", strcmp(path, "-") ? path : "<stdin>", lineno, err.msg);
+    *rc = CLI_FAIL;
+    return 0;
+}
+
+static int run_stream(worker *wk, const char *path, int paragraphs)
 {
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!in) {
         cli_errorf("%s: cannot open: %s", path, strerror(errno));
         return CLI_FAIL;
     }
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
+    char *line = NULL, *par = NULL;
+    size_t cap = 0, lineno = 0, plen = 0, pcap = 0, pstart = 0, npara = 0;
     ssize_t got;
-    int rc = CLI_OK;
-    tale_error err = {0};
-    while ((got = getline(&line, &cap, in)) >= 0) {
+    int rc = CLI_OK, stop = 0;
+    while (!stop && (got = getline(&line, &cap, in)) >= 0) {
         lineno++;
         size_t n = (size_t)got;
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -790,18 +817,41 @@ static int run_stream(worker *wk, const char *path)
         size_t k = 0;
         while (k < n && (line[k] == ' ' || line[k] == '\t'))
             k++;
-        if (k == n)
+        if (!paragraphs) {
+            if (k < n)
+                stop = stream_item(wk, path, line, n, lineno, 0, &rc);
             continue;
-        if (stream_line(wk, line, n, lineno, stdout, &err) != TALE_OK) {
-            if (err.code == TALE_NO_MEMORY) {
-                cli_report(&err);
+        }
+        if (k == n) { /* a blank line ends the paragraph: answer it now */
+            if (plen)
+                stop = stream_item(wk, path, par, plen, pstart, ++npara, &rc);
+            plen = 0;
+            continue;
+        }
+        if (plen + n + 2 > pcap) {
+            size_t nc = pcap ? pcap : 4096;
+            while (nc < plen + n + 2)
+                nc *= 2;
+            char *np = realloc(par, nc);
+            if (!np) {
+                cli_errorf("%s: out of memory for a paragraph of %zu bytes", path, plen + n);
                 rc = CLI_FAIL;
+                stop = 1;
                 break;
             }
-            fprintf(stderr, "tale analyze: %s:%zu: %s\n", strcmp(path, "-") ? path : "<stdin>", lineno, err.msg);
-            rc = CLI_FAIL;
+            par = np;
+            pcap = nc;
         }
+        if (!plen)
+            pstart = lineno;
+        else
+            par[plen++] = '\n';
+        memcpy(par + plen, line, n);
+        plen += n;
     }
+    if (!stop && paragraphs && plen) /* the last paragraph ends at the end of input */
+        stream_item(wk, path, par, plen, pstart, ++npara, &rc);
+    free(par);
     free(line);
     if (in != stdin)
         fclose(in);
@@ -934,13 +984,14 @@ int cmd_analyze(int argc, char **argv)
         "named entities (PER/LOC/ORG/MISC), LIX with its band, keywords (lemmas) and sentiment\n"
         "(AFINN + Sentida; per sentence too).  JSON offsets are bytes into the input (--offsets chars\n"
         "adds Unicode character offsets).  CoNLL-U puts the entity tag in MISC as NER=B-PER.\n"
-        "Several files are analyzed with one model load; --stream answers line by line (JSON Lines).";
+        "Several files are analyzed with one model load; --stream answers line by line (JSON Lines),\n"
+        "--stream --paragraphs paragraph by paragraph (blank-line separated).";
     cli_parser p;
     cli_parser_init(&p, "tale analyze", argc, argv, opts);
     const char *out = "-", *tagger_path = NULL, *ner_path = NULL, *v;
     const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
     size_t n_in = 0;
-    int fmt = -1, no_ner = 0, stream = 0, k;
+    int fmt = -1, no_ner = 0, stream = 0, paragraphs = 0, k;
     long chunk = TALE_CHUNK_BYTES, jobs = 1, n_kw = 10;
     shared sh;
     memset(&sh, 0, sizeof sh);
@@ -996,6 +1047,7 @@ int cmd_analyze(int argc, char **argv)
             }
             break;
         case O_STREAM: stream = 1; break;
+        case O_PARAGRAPHS: paragraphs = 1; break;
         case O_JOBS: bad = cli_parse_int("tale analyze", "jobs", v, 1, 256, &jobs); break;
         case O_KEYWORDS: bad = cli_parse_int("tale analyze", "keywords", v, 0, 64, &n_kw); break;
         case O_NO_STATS: sh.stats = 0; break;
@@ -1010,6 +1062,8 @@ int cmd_analyze(int argc, char **argv)
         why = "no input (a file, or - for standard input; see tale analyze --help)";
     else if (sh.in_conllu && fmt >= 0 && fmt != FMT_CONLLU)
         why = "-i conllu writes CoNLL-U (-f conllu)";
+    else if (paragraphs && !stream)
+        why = "--paragraphs goes with --stream";
     else if (sh.in_conllu && (sh.pretok || stream))
         why = "-i conllu goes with neither --pretokenized nor --stream";
     else if (stream && (n_in != 1 || strcmp(out, "-") || (fmt >= 0 && fmt != FMT_JSON)))
@@ -1062,7 +1116,7 @@ int cmd_analyze(int argc, char **argv)
     if (worker_init(&wk, &sh, &err) != TALE_OK)
         goto fail;
     if (stream) {
-        rc = run_stream(&wk, inputs[0]);
+        rc = run_stream(&wk, inputs[0], paragraphs);
         goto done;
     }
     if (tale_afile_open(out, &af, &err) != TALE_OK)

@@ -9,7 +9,12 @@
  *     plain Danish text (names stay capitalised, nouns do not),
  *   - a gazetteer of words seen inside train entities, by type.  While
  *     training, a sentence's own entities are left out of its gazetteer
- *     counts, so the model learns how far to trust it on unseen text. */
+ *     counts, so the model learns how far to trust it on unseen text.
+ * plus features of the run of capitalised words a word is in, the next
+ * word's Hunspell analysis and the gazetteer of a word without its genitive
+ * -s.  Training sums NER_MIX models trained on different shuffles (parameter
+ * mixing) and shows NER_LOWER_PCT % of the sentences all lowercase.
+ * docs/NLP-MODELS.md has the figures behind each choice. */
 #include "tale_nlp.h"
 #include "tale_corpus.h"
 #include "perceptron.h"
@@ -53,6 +58,7 @@ typedef struct wrd {
     uint64_t h_form, h_low, h_shape, h_suf[5], h_pre[5];
     int upper, allcaps, digit;
     uint32_t name_b, case_b, gaz;
+    uint32_t gaz_gen;            /* gazetteer of the word without a genitive -s (OBs, Brøndbys) */
     uint64_t h_hflags, h_hmorph; /* hunspell: flags of the word as written, first analysis */
     uint32_t h_dic;              /* 1: in the dictionary as written, 2: lowercased, 4: inflected */
     uint32_t cl;                 /* word clusters, packed (clusters.h) */
@@ -106,6 +112,8 @@ static void wrd_lex(wrd *w, const nlp_smap *names, const nlp_smap *caseprof, con
     w->case_b = v ? *v + 1 : 0;
     v = gaz ? nlp_smap_get(gaz, w->low, w->ll) : NULL;
     w->gaz = v ? *v : 0;
+    v = gaz && w->ll > 2 && w->low[w->ll - 1] == 's' ? nlp_smap_get(gaz, w->low, w->ll - 1) : NULL;
+    w->gaz_gen = v ? *v : 0;
 }
 
 static void wrd_clus(wrd *w, const nlp_clusters *cl)
@@ -247,6 +255,39 @@ static size_t ner_features(const wrd *ws, size_t n, size_t i, uint32_t *f)
         f[k++] = G(38, w->sg, w->upper);
         f[k++] = G(39, m1->sg, p1->sg);
     }
+    if (w->upper || w->digit) {
+        /* the run of capitalised (or numeric) words this word belongs to:
+         * its length, the word's position, the run's last word (A/S,
+         * Kommune, Fabrikker), the train-entity types of its words and the
+         * words around it (i, hos, fra) */
+        size_t a = i, b = i + 1;
+        while (a > 0 && (ws[a - 1].upper || ws[a - 1].digit))
+            a--;
+        while (b < n && (ws[b].upper || ws[b].digit))
+            b++;
+        uint32_t len = (uint32_t)(b - a), rt = 0;
+        uint64_t pos = (uint64_t)(len == 1 ? 1 : i == a ? 2 : i + 1 == b ? 4 : 3) * 8 + (len < 4 ? len : 4);
+        for (size_t j = a; j < b; j++)
+            rt |= gaz_types(ws[j].gaz);
+        const wrd *last = &ws[b - 1], *before = a ? &ws[a - 1] : &PAD, *after = b < n ? &ws[b] : &PAD;
+        f[k++] = G(40, pos, a == 0);
+        f[k++] = G(41, last->h_low, pos);
+        f[k++] = G(42, last->h_suf[3], pos);
+        f[k++] = G(43, rt, pos);
+        f[k++] = G(44, before->h_low, pos);
+        f[k++] = G(45, after->h_low, pos);
+        if (len > 1)
+            f[k++] = G(46, ws[a].h_low, pos);
+    }
+    /* the next word's Hunspell analysis (a verb after a subject: "Horsens
+     * vandt"), the word's analysis by its position (a capitalised definite
+     * noun mid-sentence: "Hjemmeværnet"), the entity types of the word
+     * without a genitive -s ("OBs", "Brøndbys") */
+    f[k++] = G(47, p1->h_hmorph, w->upper);
+    f[k++] = G(48, p1->h_hflags, w->upper);
+    f[k++] = G(49, w->h_hmorph, capctx);
+    if (w->gaz_gen)
+        f[k++] = G(50, gaz_types(w->gaz_gen), w->upper);
     if (w->cl || m1->cl || p1->cl) {
         uint32_t cm1 = i >= 1 ? m1->cl : 0x3FFFFFFFu, cp1 = i + 1 < n ? p1->cl : 0x3FFFFFFFu;
         f[k++] = G(30, nlp_cluster_at(w->cl, 2), w->upper);
@@ -304,6 +345,7 @@ static void viterbi(const tale_ner *m, const float *em, const float *tr, size_t 
 }
 
 static uint32_t trans_feat(int prev) { return G(200, (uint64_t)(prev + 2), 0); }
+
 
 /* ---- load ------------------------------------------------------------------------------------ */
 
@@ -748,9 +790,45 @@ static int span_counts(const tale_ner *m, const wrd *ws, int (*sp)[3], size_t ns
     return 0;
 }
 
-typedef struct nsent {
-    size_t start, n;
-} nsent;
+
+/* CoNLL span P/R/F1 of model ap on dev (gold label ids dgold). */
+static void dev_score(const tale_ner *m, const nlp_ap *ap, const tale_iob *dev, const int *dgold,
+                      work *k, int (*sp_g)[3], int (*sp_p)[3], double *P, double *R, double *F)
+{
+    size_t tp_n = 0, np_n = 0, ng_n = 0, dw = 0;
+    for (size_t s = 0; s < dev->n_sents; s++) {
+        size_t n = dev->sents[s].n;
+        for (size_t i = 0; i < n; i++) {
+            wrd_fill(&k->w[i], dev->sents[s].tokens[i], strlen(dev->sents[s].tokens[i]));
+            wrd_lex(&k->w[i], &m->names, &m->caseprof, &m->gaz);
+            wrd_hun(&k->w[i], m->hs);
+            wrd_clus(&k->w[i], &m->cl);
+        }
+        span_match(k->w, n, &m->spans);
+        decode(m, ap, NULL, k, n);
+        size_t a = spans(m, dgold + dw, n, sp_g), b = spans(m, k->path, n, sp_p);
+        ng_n += a;
+        np_n += b;
+        for (size_t x = 0; x < a; x++)
+            for (size_t y = 0; y < b; y++)
+                tp_n += memcmp(sp_g[x], sp_p[y], sizeof sp_g[x]) == 0;
+        dw += n;
+    }
+    *P = np_n ? 100.0 * tp_n / np_n : 0;
+    *R = ng_n ? 100.0 * tp_n / ng_n : 0;
+    *F = *P + *R > 0 ? 2 * *P * *R / (*P + *R) : 0;
+}
+
+/* Models trained on NER_MIX shuffles (seeds seed..seed+NER_MIX-1), each at
+ * its best dev epoch, are summed (parameter mixing): one model, less
+ * dependent on the order of the training sentences. */
+#define NER_MIX 3
+
+/* Percent of the training sentences (drawn per epoch) seen all lowercase:
+ * the model then learns names from the lexicons and the context too, not
+ * from capitals alone, as informal text needs (Arto dev F1 31 → 37–39; news
+ * unchanged within noise). */
+#define NER_LOWER_PCT 5
 
 tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
                            const tale_ner_train_params *pp, const char *out_path,
@@ -773,8 +851,9 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
     work k = {0};
     int *gold = NULL, *dgold = NULL, *pred = NULL;
     size_t *order = NULL;
+    char (*lcbuf)[LOW_CAP] = NULL;
     int (*sp_g)[3] = NULL, (*sp_p)[3] = NULL;
-    nlp_ap best = {0};
+    nlp_ap best = {0}, run_best = {0};
     unsigned char *data = NULL;
     size_t size = 0;
     nlp_wbuf wb = {0};
@@ -896,9 +975,6 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
         w += n;
     }
     /* training */
-    tr = nlp_ap_train_new((int)L);
-    if (!tr)
-        goto oom;
     size_t *sstart = malloc((train->n_sents + 1) * sizeof *sstart);
     if (!sstart)
         goto oom;
@@ -906,110 +982,121 @@ tale_status tale_ner_train(const tale_iob *train, const tale_iob *dev,
     for (size_t s = 0; s < train->n_sents; s++) {
         sstart[s] = w;
         w += train->sents[s].n;
-        order[s] = s;
     }
-    uint64_t rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)p.seed * 0x2545F4914F6CDD1DULL + 3);
-    double best_f1 = -1;
     int best_ep = 0;
     uint32_t fv[MAX_FEATS];
-    for (int ep = 0; ep < p.epochs; ep++) {
-        for (size_t i = train->n_sents; i > 1; i--) {
-            size_t j = rng_next(&rng) % i, t = order[i - 1];
-            order[i - 1] = order[j];
-            order[j] = t;
-        }
-        for (size_t q = 0; q < train->n_sents; q++) {
-            size_t s = order[q], n = train->sents[s].n;
-            const int *g = gold + sstart[s];
-            for (size_t i = 0; i < n; i++) {
-                wrd_fill(&k.w[i], train->sents[s].tokens[i], strlen(train->sents[s].tokens[i]));
-                wrd_lex(&k.w[i], &m->names, &m->caseprof, &m->gaz);
-                wrd_hun(&k.w[i], m->hs);
-                wrd_clus(&k.w[i], &m->cl);
-            }
-            /* leave this sentence's own entities out of its gazetteer */
-            for (size_t i = 0; i < n; i++) {
-                int t = m->type_of[g[i]];
-                if (t < 0)
-                    continue;
-                for (size_t j = 0; j < n; j++)
-                    if (k.w[j].ll == k.w[i].ll && memcmp(k.w[j].low, k.w[i].low, k.w[i].ll) == 0 &&
-                        ((k.w[j].gaz >> (4 * t)) & 15) > 0 && ((k.w[j].gaz >> (4 * t)) & 15) < 15)
-                        k.w[j].gaz -= 1u << (4 * t);
-            }
-            /* and out of the span gazetteer, for the time of matching */
-            size_t nsp = spans(m, g, n, sp_g);
-            if (span_counts(m, k.w, sp_g, nsp, &m->spans, -1))
-                goto oom_s;
-            span_match(k.w, n, &m->spans);
-            span_counts(m, k.w, sp_g, nsp, &m->spans, +1);
-            decode(m, NULL, tr, &k, n);
-            nlp_ap_train_tick(tr);
-            int diff = 0;
-            for (size_t i = 0; i < n; i++)
-                diff |= k.path[i] != g[i];
-            if (!diff)
-                continue;
-            for (size_t i = 0; i < n; i++) {
-                int gp = i ? g[i - 1] : -1, pp2 = i ? k.path[i - 1] : -1;
-                if (g[i] != k.path[i]) {
-                    size_t nf = ner_features(k.w, n, i, fv);
-                    if (nlp_ap_train_add(tr, fv, nf, g[i], 1.0f) ||
-                        nlp_ap_train_add(tr, fv, nf, k.path[i], -1.0f))
-                        goto oom_s;
-                }
-                if (g[i] != k.path[i] || gp != pp2) {
-                    uint32_t tg = trans_feat(gp), tp = trans_feat(pp2);
-                    if (nlp_ap_train_add(tr, &tg, 1, g[i], 1.0f) ||
-                        nlp_ap_train_add(tr, &tp, 1, k.path[i], -1.0f))
-                        goto oom_s;
-                }
-            }
-        }
-        if (p.on_progress)
-            p.on_progress(ep + 1, p.epochs, p.user_data);
-        nlp_ap cur;
-        if (nlp_ap_finish(tr, 1e-3f, &cur))
+    uint64_t lc_rng = 0x1234567ULL + p.seed;
+    lcbuf = malloc(maxn * sizeof *lcbuf);
+    if (!lcbuf)
+        goto oom_s;
+    for (int r = 0; r < NER_MIX; r++) {
+        tr = nlp_ap_train_new((int)L);
+        if (!tr)
             goto oom_s;
-        /* dev span F1 */
-        size_t tp_n = 0, np_n = 0, ng_n = 0, dw = 0;
-        for (size_t s = 0; s < dev->n_sents; s++) {
-            size_t n = dev->sents[s].n;
-            for (size_t i = 0; i < n; i++) {
-                wrd_fill(&k.w[i], dev->sents[s].tokens[i], strlen(dev->sents[s].tokens[i]));
-                wrd_lex(&k.w[i], &m->names, &m->caseprof, &m->gaz);
-                wrd_hun(&k.w[i], m->hs);
-                wrd_clus(&k.w[i], &m->cl);
+        for (size_t s = 0; s < train->n_sents; s++)
+            order[s] = s;
+        uint64_t rng = 0x9E3779B97F4A7C15ULL ^ ((uint64_t)(p.seed + (uint32_t)r) * 0x2545F4914F6CDD1DULL + 3);
+        double best_f1 = -1;
+        for (int ep = 0; ep < p.epochs; ep++) {
+            for (size_t i = train->n_sents; i > 1; i--) {
+                size_t j = rng_next(&rng) % i, t = order[i - 1];
+                order[i - 1] = order[j];
+                order[j] = t;
             }
-            span_match(k.w, n, &m->spans);
-            decode(m, &cur, NULL, &k, n);
-            size_t a = spans(m, dgold + dw, n, sp_g), b = spans(m, k.path, n, sp_p);
-            ng_n += a;
-            np_n += b;
-            for (size_t x = 0; x < a; x++)
-                for (size_t y = 0; y < b; y++)
-                    tp_n += memcmp(sp_g[x], sp_p[y], sizeof sp_g[x]) == 0;
-            dw += n;
+            for (size_t q = 0; q < train->n_sents; q++) {
+                size_t s = order[q], n = train->sents[s].n;
+                const int *g = gold + sstart[s];
+                int lc = rng_next(&lc_rng) % 100 < NER_LOWER_PCT;
+                for (size_t i = 0; i < n; i++) {
+                    const char *tok = train->sents[s].tokens[i];
+                    size_t tl = strlen(tok);
+                    if (lc) {
+                        tl = nlp_ap_lower(tok, tl, lcbuf[i], LOW_CAP);
+                        tok = lcbuf[i];
+                    }
+                    wrd_fill(&k.w[i], tok, tl);
+                    wrd_lex(&k.w[i], &m->names, &m->caseprof, &m->gaz);
+                    wrd_hun(&k.w[i], m->hs);
+                    wrd_clus(&k.w[i], &m->cl);
+                }
+                /* leave this sentence's own entities out of its gazetteer */
+                for (size_t i = 0; i < n; i++) {
+                    int t = m->type_of[g[i]];
+                    if (t < 0)
+                        continue;
+                    for (size_t j = 0; j < n; j++)
+                        if (k.w[j].ll == k.w[i].ll && memcmp(k.w[j].low, k.w[i].low, k.w[i].ll) == 0 &&
+                            ((k.w[j].gaz >> (4 * t)) & 15) > 0 && ((k.w[j].gaz >> (4 * t)) & 15) < 15)
+                            k.w[j].gaz -= 1u << (4 * t);
+                }
+                /* and out of the span gazetteer, for the time of matching */
+                size_t nsp = spans(m, g, n, sp_g);
+                if (span_counts(m, k.w, sp_g, nsp, &m->spans, -1))
+                    goto oom_s;
+                span_match(k.w, n, &m->spans);
+                span_counts(m, k.w, sp_g, nsp, &m->spans, +1);
+                decode(m, NULL, tr, &k, n);
+                nlp_ap_train_tick(tr);
+                int diff = 0;
+                for (size_t i = 0; i < n; i++)
+                    diff |= k.path[i] != g[i];
+                if (!diff)
+                    continue;
+                for (size_t i = 0; i < n; i++) {
+                    int gp = i ? g[i - 1] : -1, pp2 = i ? k.path[i - 1] : -1;
+                    if (g[i] != k.path[i]) {
+                        size_t nf = ner_features(k.w, n, i, fv);
+                        if (nlp_ap_train_add(tr, fv, nf, g[i], 1.0f) ||
+                            nlp_ap_train_add(tr, fv, nf, k.path[i], -1.0f))
+                            goto oom_s;
+                    }
+                    if (g[i] != k.path[i] || gp != pp2) {
+                        uint32_t tg = trans_feat(gp), tp = trans_feat(pp2);
+                        if (nlp_ap_train_add(tr, &tg, 1, g[i], 1.0f) ||
+                            nlp_ap_train_add(tr, &tp, 1, k.path[i], -1.0f))
+                            goto oom_s;
+                    }
+                }
+            }
+            if (p.on_progress)
+                p.on_progress(r * p.epochs + ep + 1, NER_MIX * p.epochs, p.user_data);
+            nlp_ap cur;
+            if (nlp_ap_finish(tr, 1e-3f, &cur))
+                goto oom_s;
+            double P, R, F;
+            dev_score(m, &cur, dev, dgold, &k, sp_g, sp_p, &P, &R, &F);
+            tale_log(TALE_LOG_INFO, "ner model %d epoch %d: dev P %.2f R %.2f F1 %.2f", r + 1, ep + 1, P, R, F);
+            if (F > best_f1) {
+                best_f1 = F;
+                if (ep + 1 > best_ep)
+                    best_ep = ep + 1;
+                nlp_ap_free(&run_best);
+                run_best = cur;
+            } else {
+                nlp_ap_free(&cur);
+            }
         }
-        double P = np_n ? 100.0 * tp_n / np_n : 0, R = ng_n ? 100.0 * tp_n / ng_n : 0;
-        double F = P + R > 0 ? 2 * P * R / (P + R) : 0;
-        tale_log(TALE_LOG_INFO, "ner epoch %d: dev P %.2f R %.2f F1 %.2f", ep + 1, P, R, F);
-        if (F > best_f1) {
-            best_f1 = F;
-            best_ep = ep + 1;
-            nlp_ap_free(&best);
-            best = cur;
-            if (rep) {
-                rep->dev_f1 = F;
-                rep->dev_precision = P;
-                rep->dev_recall = R;
-            }
+        nlp_ap_train_free(tr);
+        tr = NULL;
+        if (r == 0) {
+            best = run_best;
+            memset(&run_best, 0, sizeof run_best);
         } else {
-            nlp_ap_free(&cur);
+            nlp_ap mixed;
+            int bad = nlp_ap_mix(&best, 1.0f, &run_best, 1.0f, &mixed);
+            nlp_ap_free(&run_best);
+            if (bad)
+                goto oom_s;
+            nlp_ap_free(&best);
+            best = mixed;
         }
     }
     free(sstart);
     sstart = NULL;
+    if (rep) {
+        dev_score(m, &best, dev, dgold, &k, sp_g, sp_p, &rep->dev_precision, &rep->dev_recall,
+                  &rep->dev_f1);
+    }
     /* write */
     nlp_model_writer mw;
     nlp_model_writer_begin(&mw, NLP_KIND_NER);
@@ -1057,6 +1144,7 @@ fail:
     free(data);
     free(wb.data);
     nlp_ap_free(&best);
+    nlp_ap_free(&run_best);
     nlp_ap_train_free(tr);
     work_free(&k);
     free(gold);
@@ -1065,6 +1153,7 @@ fail:
     free(sp_g);
     free(sp_p);
     free(order);
+    free(lcbuf);
     if (m) {
         free(m->labels);
         free(m->type_of);

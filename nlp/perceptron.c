@@ -295,6 +295,55 @@ int nlp_ap_finish(nlp_ap_train *t, float min_abs, nlp_ap *out)
     return 0;
 }
 
+int nlp_ap_mix(const nlp_ap *a, float wa, const nlp_ap *b, float wb, nlp_ap *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n_classes = a->n_classes > b->n_classes ? a->n_classes : b->n_classes;
+    size_t nk = (size_t)a->n_keys + b->n_keys, ne = (size_t)a->n_entries + b->n_entries;
+    out->keys = malloc((nk + 1) * sizeof *out->keys);
+    out->off = malloc((nk + 1) * sizeof *out->off);
+    out->cls = malloc((ne + 1) * sizeof *out->cls);
+    out->w = malloc((ne + 1) * sizeof *out->w);
+    if (!out->keys || !out->off || !out->cls || !out->w) {
+        nlp_ap_free(out);
+        return -1;
+    }
+    uint32_t i = 0, j = 0, k = 0, pos = 0;
+    while (i < a->n_keys || j < b->n_keys) {
+        int take_a = j >= b->n_keys || (i < a->n_keys && a->keys[i] <= b->keys[j]);
+        int take_b = i >= a->n_keys || (j < b->n_keys && b->keys[j] <= a->keys[i]);
+        uint32_t key = take_a ? a->keys[i] : b->keys[j], start = pos;
+        if (take_a)
+            for (uint32_t e = a->off[i]; e < a->off[i + 1]; e++) {
+                out->cls[pos] = a->cls[e];
+                out->w[pos++] = wa * a->w[e];
+            }
+        if (take_b)
+            for (uint32_t e = b->off[j]; e < b->off[j + 1]; e++) {
+                uint32_t q = start;
+                while (q < pos && out->cls[q] != b->cls[e])
+                    q++;
+                if (q == pos) {
+                    out->cls[pos] = b->cls[e];
+                    out->w[pos++] = 0;
+                }
+                out->w[q] += wb * b->w[e];
+            }
+        out->keys[k] = key;
+        out->off[k++] = start;
+        i += take_a;
+        j += take_b;
+    }
+    out->off[k] = pos;
+    out->n_keys = k;
+    out->n_entries = pos;
+    if (build_slots(out)) {
+        nlp_ap_free(out);
+        return -1;
+    }
+    return 0;
+}
+
 void nlp_ap_score(const nlp_ap *m, const uint32_t *feats, size_t n, float *scores)
 {
     uint32_t mask = m->cap - 1;

@@ -73,6 +73,9 @@ typedef struct nlp_ap {
 /* Averaged weights; entries with |w| < min_abs are dropped. */
 int nlp_ap_finish(nlp_ap_train *t, float min_abs, nlp_ap *out);
 void nlp_ap_free(nlp_ap *m); /* frees the arrays, not m */
+/* out = wa·a + wb·b over the union of their features (parameter mixing of
+ * models trained on different shuffles); -1 on OOM. */
+int nlp_ap_mix(const nlp_ap *a, float wa, const nlp_ap *b, float wb, nlp_ap *out);
 /* scores[n_classes] += weights of the features. */
 void nlp_ap_score(const nlp_ap *m, const uint32_t *feats, size_t n, float *scores);
 

@@ -490,6 +490,42 @@ static void test_analyze_stream(void **state)
     assert_int_equal(tt_sh("'%s' analyze --stream -o x - </dev/null 2>/dev/null", tt_tale()), 2);
 }
 
+/* --stream --paragraphs answers a paragraph once its blank line arrives, while
+ * the input is still open; a paragraph without its blank line waits (here for
+ * ever: the reader is stopped after 6 s, the writer sleeps 8). */
+static void test_analyze_stream_paragraphs(void **state)
+{
+    (void)state;
+    NEED_MODELS();
+    if (!tt_have_cmd("timeout"))
+        tt_skip("no timeout command");
+    int rc = tt_sh("(printf 'Mette bor i Aarhus.\\nHun arbejder hos Novo Nordisk.\\n \\n\\nJens er glad.\\n'; sleep 8) | "
+                   "timeout 6 '%s' analyze --stream --paragraphs - > '%s' 2>/dev/null",
+                   tt_tale(), tt_tmp("para.jsonl"));
+    assert_int_equal(rc, 124); /* stopped by timeout: the input never ended */
+    char *out = tt_read_file(tt_tmp("para.jsonl"), NULL);
+    assert_non_null(out);
+    assert_non_null(strstr(out, "{\"paragraph\":1,\"line\":1,\"text\":\"Mette bor i Aarhus.\\nHun arbejder hos Novo Nordisk.\""));
+    assert_non_null(strstr(out, "\"type\":\"PER\",\"text\":\"Mette\""));
+    assert_non_null(strstr(out, "\"text\":\"Hun\""));          /* both lines analysed */
+    assert_null(strstr(out, "Jens"));                               /* not complete yet */
+    assert_null(strchr(strchr(out, '\n') + 1, '\n'));              /* exactly one line */
+    free(out);
+    /* at the end of input the last paragraph is complete; a bad one gets an
+     * error object and the stream goes on, exit 1 at the end */
+    assert_int_equal(tt_write_file(tt_tmp("paras.txt"), "God dag.\n\n\n\xff\n\nFarvel.\nHej.", 26), 0);
+    rc = tt_sh("'%s' analyze --stream --paragraphs '%s' > '%s' 2>/dev/null", tt_tale(), tt_tmp("paras.txt"),
+               tt_tmp("paras.jsonl"));
+    assert_int_equal(rc, 1);
+    out = tt_read_file(tt_tmp("paras.jsonl"), NULL);
+    assert_non_null(strstr(out, "{\"paragraph\":1,\"line\":1,\"text\":\"God dag.\""));
+    assert_non_null(strstr(out, "\n{\"paragraph\":2,\"line\":4,\"error\":"));
+    assert_non_null(strstr(out, "\n{\"paragraph\":3,\"line\":6,\"text\":\"Farvel.\\nHej.\""));
+    free(out);
+    /* usage: --paragraphs belongs to --stream */
+    assert_int_equal(tt_sh("'%s' analyze --paragraphs - </dev/null 2>/dev/null", tt_tale()), 2);
+}
+
 /* -i conllu: a multiword range, an empty node, comments and MISC come back as
  * they were; LEMMA, UPOS, FEATS and NER are filled. */
 static void test_analyze_conllu_in(void **state)
@@ -618,6 +654,7 @@ int main(void)
         cmocka_unit_test(test_analyze_stats),
         cmocka_unit_test(test_analyze_several_files),
         cmocka_unit_test(test_analyze_stream),
+        cmocka_unit_test(test_analyze_stream_paragraphs),
         cmocka_unit_test(test_analyze_conllu_in),
         cmocka_unit_test(test_analyze_conllu_roundtrip_ddt),
         cmocka_unit_test(test_analyze_char_offsets),

@@ -456,6 +456,90 @@ done:
     return st;
 }
 
+static const char *SPECIAL =
+    "Borgeren Jens Madsen har svær depression og ADHD og er i morfinbehandling på Center for "
+    "Rusmiddelbehandling. Han er muslim, medlem af 3F og Enhedslisten, og blev dømt for vold i 2019. "
+    "J.nr. 2023-118734. Ring på 23 45 67 89.";
+
+static tale_status ner_cb(void *user, const char *const *forms, const size_t *lens, size_t n, const char **tags,
+                          tale_error *err)
+{
+    return tale_ner_tag(user, forms, lens, n, tags, err);
+}
+
+/* the NLP lexicon setup and use: redaction with every type (special-category
+ * lexicons, first names, the NER as name source) and its reversal map,
+ * sentiment (AFINN + Sentida), keywords (stop words + a corpus sample) */
+static tale_status op_lexicons(void *ctx, tale_error *err)
+{
+    (void)ctx;
+    tale_tokenizer *tk = NULL;
+    tale_doc *doc = NULL;
+    tale_ner *ner = NULL;
+    tale_ner_ctx *nc = NULL;
+    tale_redactor *rd = NULL;
+    tale_pii_span *spans = NULL;
+    tale_sentiment *se = NULL;
+    tale_keywords *kw = NULL;
+    char *out = NULL;
+    size_t n_spans = 0, out_len = 0, len = strlen(SPECIAL);
+    tale_status st;
+    FILE *null = NULL;
+    char path[2048];
+    snprintf(path, sizeof path, "%s/da-ner.tnlp", tale_nlp_model_dir());
+    if ((st = tale_ner_open(path, &ner, err)) != TALE_OK)
+        goto done;
+    if (!(nc = tale_ner_ctx_new(ner))) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "NER: out of memory");
+        goto done;
+    }
+    tale_redact_params rp = tale_redact_default_params();
+    rp.types = TALE_PII_ALL;
+    rp.ner = ner_cb;
+    rp.ner_user = nc;
+    if ((st = tale_redactor_new(&rp, &rd, err)) != TALE_OK)
+        goto done;
+    if ((st = tale_redact_find(rd, SPECIAL, len, &spans, &n_spans, err)) != TALE_OK)
+        goto done;
+    if ((st = tale_redact_apply(SPECIAL, len, spans, n_spans, &out, &out_len, err)) != TALE_OK)
+        goto done;
+    if (!(null = fopen("/dev/null", "w"))) {
+        st = tale_error_set(err, TALE_IO, "/dev/null: cannot open");
+        goto done;
+    }
+    if ((st = tale_redact_write_map(null, "<test>", SPECIAL, spans, n_spans, err)) != TALE_OK)
+        goto done;
+    tale_tokenizer_params tp = tale_tokenizer_default_params();
+    if ((st = tale_tokenizer_new(&tp, &tk, err)) != TALE_OK ||
+        (st = tale_tokenize(tk, SPECIAL, len, &doc, err)) != TALE_OK)
+        goto done;
+    tale_sentiment_params sp = tale_sentiment_default_params();
+    tale_sentiment_result sr;
+    if ((st = tale_sentiment_new(&sp, &se, err)) != TALE_OK ||
+        (st = tale_sentiment_score(se, doc, 0, tale_doc_n_tokens(doc), &sr, err)) != TALE_OK)
+        goto done;
+    tale_keywords_params kp = tale_keywords_default_params();
+    kp.max_corpus_lines = 200;
+    tale_keyword kws[5];
+    size_t n_kw = 0;
+    if ((st = tale_keywords_new(&kp, &kw, err)) != TALE_OK ||
+        (st = tale_keywords_extract(kw, doc, kws, 5, &n_kw, err)) != TALE_OK)
+        goto done;
+done:
+    if (null)
+        fclose(null);
+    free(out);
+    free(spans);
+    tale_keywords_free(kw);
+    tale_sentiment_free(se);
+    tale_redactor_free(rd);
+    tale_ner_ctx_free(nc);
+    tale_ner_free(ner);
+    tale_doc_free(doc);
+    tale_tokenizer_free(tk);
+    return st;
+}
+
 static tale_status op_itn(void *ctx, tale_error *err)
 {
     (void)ctx;
@@ -553,6 +637,22 @@ static void test_text_pipeline(void **state)
     sweep("text pipeline (tokenize, tag, NER, redact)", op_text, NULL);
 }
 
+static void test_nlp_lexicons(void **state)
+{
+    (void)state;
+    char path[2048];
+    snprintf(path, sizeof path, "%s/da-ner.tnlp", tale_nlp_model_dir());
+    if (access(path, R_OK) != 0)
+        tt_skip("%s missing", path);
+    static const char *const rel[] = {"corpus/names/FirstNames_2021_F.utf8.tsv", "corpus/lexicons/afinn/AFINN-da-32.txt",
+                                      "corpus/lexicons/sentida2/sentidav2_lemmas.csv", "corpus/text/ddt-sentences.txt",
+                                      "corpus/lexicons/stopwords"};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
+        if (!tt_have_data(rel[i]))
+            tt_skip("data/%s missing (make corpus)", rel[i]);
+    sweep("NLP lexicons (special categories, names, NER, map, sentiment, keywords)", op_lexicons, NULL);
+}
+
 static void test_wav2vec2(void **state)
 {
     (void)state;
@@ -578,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_whisper_ggml),
         cmocka_unit_test(test_whisper_hf),
         cmocka_unit_test(test_text_pipeline),
+        cmocka_unit_test(test_nlp_lexicons),
         cmocka_unit_test(test_wav2vec2),
         cmocka_unit_test(test_itn),
     };

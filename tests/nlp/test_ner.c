@@ -1,8 +1,9 @@
 /* test_ner.c — named entities (nlp/ner.c): training on DaN+, Viterbi under
- * BIO constraints, model-file validation. */
+ * BIO constraints, model-file validation, parameter mixing (nlp/perceptron.c). */
 #include "tale_test.h"
 #include "tale_corpus.h"
 #include "tale_nlp.h"
+#include "perceptron.h" /* this module's private header: nlp_ap_mix */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,17 @@ static int setup(void **state)
         print_error("train: %s\n", e.msg);
     else
         print_message("  small NER model: dev F1 %.2f (epoch %d, %zu bytes)\n", r.dev_f1, r.best_epoch, r.model_bytes);
+    /* training is deterministic: the same data and seed give the same file,
+     * mixing of the shuffles and the lowercased sentences included */
+    if (st == TALE_OK) {
+        tale_ner_report r2;
+        const char *again = tt_tmp("ner-small-again.tnlp");
+        st = tale_ner_train(&small, dv, &p, again, &r2, &e);
+        if (st == TALE_OK && tt_sh("cmp -s '%s' '%s'", g_model, again) != 0) {
+            print_error("two trainings with seed %u differ\n", p.seed);
+            st = TALE_BAD_DATA;
+        }
+    }
     tale_iob_free(tr);
     tale_iob_free(dv);
     g_have = st == TALE_OK && r.dev_f1 > 40.0;
@@ -150,14 +162,62 @@ static void test_default_model(void **state)
     assert_string_equal(tags[4], "B-PER");
     assert_string_equal(tags[6], "I-PER");
     assert_string_equal(tags[8], "B-LOC");
+    /* informal text without capitals (the 5 % lowercase training sentences):
+     * names are still found from the name lexicon and the context */
+    const char *lw[] = {"jeg", "snakkede", "med", "peter", "om", "det", "i", "går"};
+    assert_int_equal(tale_ner_tag(c, lw, NULL, 8, tags, &e), TALE_OK);
+    assert_string_equal(tags[2], "O");
+    assert_string_equal(tags[3], "B-PER");
+    const char *lw2[] = {"mette", "frederiksen", "besøgte", "skolen", "i", "går", "."};
+    assert_int_equal(tale_ner_tag(c, lw2, NULL, 7, tags, &e), TALE_OK);
+    assert_string_equal(tags[0], "B-PER");
+    assert_string_equal(tags[1], "I-PER");
+    assert_string_equal(tags[3], "O");
     tale_ner_ctx_free(c);
     tale_ner_free(m);
+}
+
+/* nlp_ap_mix: the mixed model scores every feature as wa·a + wb·b, over the
+ * union of the two models' features and classes. */
+static void test_ap_mix(void **state)
+{
+    (void)state;
+    nlp_ap_train *ta = nlp_ap_train_new(3), *tb = nlp_ap_train_new(3);
+    assert_non_null(ta);
+    assert_non_null(tb);
+    uint32_t fa[] = {11, 22, 33}, fb[] = {22, 44};
+    for (int k = 0; k < 5; k++) {
+        nlp_ap_train_tick(ta);
+        nlp_ap_train_tick(tb);
+        assert_int_equal(nlp_ap_train_add(ta, fa, 3, k % 3, 1.0f + (float)k), 0);
+        assert_int_equal(nlp_ap_train_add(tb, fb, 2, (k + 1) % 3, -0.5f * (float)k), 0);
+    }
+    nlp_ap a, b, m;
+    assert_int_equal(nlp_ap_finish(ta, 0.0f, &a), 0);
+    assert_int_equal(nlp_ap_finish(tb, 0.0f, &b), 0);
+    assert_int_equal(nlp_ap_mix(&a, 0.25f, &b, 2.0f, &m), 0);
+    assert_int_equal(m.n_keys, 4); /* 11, 22, 33, 44 */
+    uint32_t probe[] = {11, 22, 33, 44, 55};
+    for (size_t i = 0; i < 5; i++) {
+        float sa[3] = {0}, sb[3] = {0}, sm[3] = {0};
+        nlp_ap_score(&a, &probe[i], 1, sa);
+        nlp_ap_score(&b, &probe[i], 1, sb);
+        nlp_ap_score(&m, &probe[i], 1, sm);
+        for (int c = 0; c < 3; c++)
+            assert_float_equal(sm[c], 0.25f * sa[c] + 2.0f * sb[c], 1e-5);
+    }
+    nlp_ap_free(&a);
+    nlp_ap_free(&b);
+    nlp_ap_free(&m);
+    nlp_ap_train_free(ta);
+    nlp_ap_train_free(tb);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_model),
+        cmocka_unit_test(test_ap_mix),
         cmocka_unit_test(test_bad_ner_files),
         cmocka_unit_test(test_train_errors),
         cmocka_unit_test(test_default_model),
