@@ -18,6 +18,9 @@ CC      ?= cc
 PKGS    := fftw3f sndfile samplerate icu-uc icu-i18n portaudio-2.0 libcurl libcrypto zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libwebsockets: for tale serve (server/), its test and its bench only, not libtale
+LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
+LWS_LIBS   := $(or $(shell pkg-config --libs libwebsockets 2>/dev/null),-lwebsockets)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
@@ -47,6 +50,8 @@ LDFLAGS += $(SAN)
 LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 BENCHLIB_SRC := $(sort $(wildcard bench/lib/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
+# tale serve (docs/SERVE.md): a program layer like cli/, linked into tale, not into libtale
+SERVER_SRC := $(sort $(wildcard server/*.c))
 TEST_SRC := $(sort $(wildcard tests/*/test_*.c))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
@@ -60,6 +65,7 @@ BENCHLIB := $(BUILD)/libtale_bench.a
 SONAME  := libtale.so.$(SOMAJOR)
 SOLIB   := $(BUILD)/libtale.so.$(VERSION)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/web_assets.o
 SUP_OBJ  := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 # tests/asr/test_mel.c -> build/tests/asr_mel
 TEST_BIN := $(foreach t,$(TEST_SRC),$(BUILD)/tests/$(subst /test_,_,$(patsubst tests/%.c,%,$(t))))
@@ -102,8 +108,22 @@ $(SOLIB): $(LIB_OBJ)
 	ln -sf $(notdir $@) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libtale.so
 
-$(TALE_BIN): $(CLI_OBJ) $(BENCHLIB) $(BUILD)/libtale.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BENCHLIB) $(BUILD)/libtale.a $(LDLIBS)
+$(BUILD)/obj/server/%.o $(BUILD)/tests/serve_serve $(BUILD)/bench/bench_serve: CFLAGS += $(LWS_CFLAGS)
+$(TALE_BIN) $(BUILD)/tests/serve_serve $(BUILD)/bench/bench_serve: LDLIBS += $(LWS_LIBS)
+$(TALE_BIN): $(CLI_OBJ) $(SERVER_OBJ) $(BENCHLIB) $(BUILD)/libtale.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(SERVER_OBJ) $(BENCHLIB) $(BUILD)/libtale.a $(LDLIBS)
+
+# the dictation page of tale serve, compiled into the program (server/web_assets.h); the
+# folder is a prerequisite so that adding or removing a file regenerates the list
+WEB_SRC := $(sort $(wildcard server/web/*))
+WEB_OBJ := $(BUILD)/obj/gen/web_assets.o
+$(BUILD)/gen/web_assets.c: $(WEB_SRC) server/web scripts/embed_web.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed_web.sh $@ $(WEB_SRC)
+
+$(WEB_OBJ): $(BUILD)/gen/web_assets.c server/web_assets.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Iserver $(CFLAGS) -c $< -o $@
 
 tests-build: $(TEST_BIN)
 

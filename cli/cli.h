@@ -78,6 +78,7 @@ int cmd_lm(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
+int cmd_serve(int argc, char **argv); /* cli/cmd_serve.c → server/ */
 /* Second-level commands owned by other files: 'tale models convert' and
  * 'tale bench nlp' (dispatched from cmd_models.c / cmd_bench.c). */
 int cmd_models_convert(int argc, char **argv);

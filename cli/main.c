@@ -20,6 +20,7 @@ static const subcommand commands[] = {
     {"lm", cmd_lm, "build and query word n-gram language models (ARPA)"},
     {"train", cmd_train, "train the NLP models (tagger, lemmatizer, NER)"},
     {"batch", cmd_batch, "transcribe many files resumably, in parallel, sharded or on Slurm"},
+    {"serve", cmd_serve, "transcription service: OpenAI-compatible HTTP API, dictation WebSocket, page"},
     {"info", cmd_info, "read an audio file and print its duration and log-mel statistics"},
     {NULL, NULL, NULL},
 };
