@@ -251,10 +251,6 @@ static int models_get(int argc, char **argv)
         tale_registry_free(r);
         return CLI_FAIL;
     }
-    if (strcmp(e->kind, "hf-wav2vec2") == 0)
-        fprintf(stderr, "tale: note: %s is a wav2vec2 CTC checkpoint: tale decodes it greedily; its "
-                        "KenLM language_model/ is not used yet (docs/WAV2VEC2.md)\n",
-                e->name);
     printf("%s\n", path);
     tale_registry_free(r);
     return CLI_OK;

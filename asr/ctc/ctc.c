@@ -19,6 +19,7 @@
  * and end frames of the final text come from a Viterbi alignment of the
  * chosen labelling, for greedy and beam results alike.
  */
+#include "ctc_decode.h"
 #include "tale_asr.h"
 #include "tale_corpus.h"
 
@@ -44,6 +45,23 @@ tale_ctc_decoder_params tale_ctc_default_params(void)
     p.unk_logp10 = -10.0f;
     p.unk_penalty = -5.0f;
     p.unk_char_penalty = -1.5f;
+    p.scoring = TALE_CTC_SCORING_TALE;
+    p.unk_score_offset = -10.0f;
+    p.score_boundary = 1;
+    p.beam_prune_logp = -10.0f;
+    p.prune_history = 0;
+    p.unigrams = NULL;
+    return p;
+}
+
+tale_ctc_decoder_params tale_ctc_pyctc_default_params(void)
+{
+    tale_ctc_decoder_params p = tale_ctc_default_params();
+    p.scoring = TALE_CTC_SCORING_PYCTCDECODE;
+    p.beam_width = 100;
+    p.token_min_logp = -5.0f;
+    p.lm_alpha = 0.5f;
+    p.lm_beta = 1.5f;
     return p;
 }
 
@@ -67,8 +85,8 @@ static double lse(double a, double b)
 }
 
 
-static tale_status check_input(const float *lp, size_t n_frames, const tale_ctc_vocab *v,
-                               tale_error *err)
+tale_status asr_ctc_check_input(const float *lp, size_t n_frames, const tale_ctc_vocab *v,
+                                tale_error *err)
 {
     if (!v || !v->tokens || v->n_vocab < 1)
         return tale_error_set(err, TALE_INVALID_ARG, "ctc: no vocabulary");
@@ -246,7 +264,7 @@ tale_status tale_ctc_greedy(const float *log_probs, size_t n_frames, const tale_
                             tale_ctc_result **out, tale_error *err)
 {
     *out = NULL;
-    tale_status st = check_input(log_probs, n_frames, vocab, err);
+    tale_status st = asr_ctc_check_input(log_probs, n_frames, vocab, err);
     if (st != TALE_OK)
         return st;
     int V = vocab->n_vocab;
@@ -897,8 +915,20 @@ tale_status tale_ctc_beam(const float *log_probs, size_t n_frames, const tale_ct
                           tale_error *err)
 {
     *out = NULL;
+    if (params && params->scoring == TALE_CTC_SCORING_PYCTCDECODE) {
+        tale_ctc_result **rs = NULL;
+        size_t nr = 0;
+        tale_status pst = asr_pyctc_decode(log_probs, n_frames, vocab, params, 1, &rs, &nr, err);
+        if (pst == TALE_OK) {
+            *out = rs[0];
+            free(rs);
+        }
+        return pst;
+    }
+    if (params && params->scoring != TALE_CTC_SCORING_TALE)
+        return tale_error_set(err, TALE_INVALID_ARG, "ctc: unknown scoring %d", params->scoring);
     tale_ctc_decoder_params p = params ? *params : tale_ctc_default_params();
-    tale_status st = check_input(log_probs, n_frames, vocab, err);
+    tale_status st = asr_ctc_check_input(log_probs, n_frames, vocab, err);
     if (st != TALE_OK)
         return st;
     if (p.beam_width < 1)

@@ -21,6 +21,8 @@ typedef struct tale_lm tale_lm; /* declared in corpus/tale_corpus.h */
  * each with a weight in natural-log units (see tale_ctc_hotwords_new). */
 typedef struct tale_ctc_hotwords tale_ctc_hotwords;
 #define TALE_CTC_HOTWORD_WEIGHT 10.0f /* default weight (pyctcdecode's default) */
+/* The known words of a pyctcdecode LM (see tale_ctc_unigrams_new). */
+typedef struct tale_ctc_unigrams tale_ctc_unigrams;
 
 /* How CTC log-probabilities are decoded (see "CTC decoding" below).
    Defaults come from tale_ctc_default_params(). */
@@ -47,9 +49,30 @@ typedef struct tale_ctc_decoder_params {
     const tale_ctc_hotwords *hotwords; /* NULL: none (borrowed); used with or without lm */
     tale_abort_fn should_abort; /* checked every frame; NULL: never */
     void *user_data;
+    /* -- which scoring the beam search uses (see "pyctcdecode scoring" below) -- */
+    int scoring;             /* TALE_CTC_SCORING_TALE (default) or TALE_CTC_SCORING_PYCTCDECODE */
+    /* pyctcdecode scoring only (tale's scoring ignores them): */
+    float unk_score_offset;  /* log10 added to an unknown word's LM score; natural log for a
+                                partial word no known word begins with (default -10) */
+    int score_boundary;      /* 1: words are scored after <s> and the last one with </s>;
+                                0: empty context, no </s> (default 1) */
+    float beam_prune_logp;   /* drop beams scoring this far below the best one (default -10) */
+    int prune_history;       /* 1: keep only the best beam per (last order-1 words, partial
+                                word, last token), as pyctcdecode's decode(); 0: keep all, as
+                                decode_beams() and Hugging Face's batch_decode (default 0) */
+    const tale_ctc_unigrams *unigrams; /* the words the LM knows for partial-word
+                                scoring (borrowed; NULL: none, every partial word then
+                                counts as unknown) */
 } tale_ctc_decoder_params;
 
+#define TALE_CTC_SCORING_TALE 0        /* tale's prefix beam search (ctc.c) */
+#define TALE_CTC_SCORING_PYCTCDECODE 1 /* pyctcdecode's beam search and scores (pyctc.c) */
+
 TALE_API tale_ctc_decoder_params tale_ctc_default_params(void);
+/* pyctcdecode's defaults with its scoring: beam 100, token_min_logp -5,
+ * beam_prune_logp -10, alpha 0.5, beta 1.5, unk_score_offset -10,
+ * score_boundary 1, prune_history 0 (the Hugging Face batch_decode default). */
+TALE_API tale_ctc_decoder_params tale_ctc_pyctc_default_params(void);
 
 /* ===================================================================== */
 /* == CTC decoding (asr/ctc/ctc.c)                                         == */
@@ -125,6 +148,68 @@ TALE_API tale_status tale_ctc_beam(const float *log_probs, size_t n_frames,
                                    tale_ctc_result **out, tale_error *err);
 
 TALE_API void tale_ctc_result_free(tale_ctc_result *r); /* NULL ok */
+
+/*
+ * pyctcdecode scoring (params->scoring = TALE_CTC_SCORING_PYCTCDECODE,
+ * asr/ctc/pyctc.c): the beam search of pyctcdecode 0.5 (kensho-technologies,
+ * the decoder of Hugging Face's Wav2Vec2ProcessorWithLM and of the CoRal røst
+ * models' published WER), rule for rule: each row re-normalised by a float32
+ * log-softmax, beams keyed by (text, partial word, last token), merged by
+ * log-sum-exp, scored as
+ *     logit_score + sum over words (alpha * ln10 * (log10 P_lm(word | context)
+ *         [+ unk_score_offset for a word outside the unigrams or the LM]
+ *         [+ log10 P(</s>) after the last word]) + beta)
+ *     + unk_score_offset for a partial word no unigram begins with (* len/6 past
+ *       6 characters) + hotword bonuses,
+ * pruned by beam_prune_logp and beam_width (and prune_history).  Results are
+ * identical to pyctcdecode's (docs/CTC-DECODING.md, tests/asr/test_pyctc.c).
+ * The result's acoustic_logp is pyctcdecode's logit_score, score its lm_score
+ * (the total), lm_log10p the sum of the words' log10 LM terms (offsets and
+ * </s> included); words carry pyctcdecode's text_frames (end_frame = its
+ * exclusive end - 1); tokens are not filled (n_tokens 0).  Hotwords: a word of
+ * a hotword phrase found whole in the text adds its weight, a partial word
+ * that begins one adds weight * len / len(shortest such word); with equal
+ * weights this is pyctcdecode's hotword_weight.  max_tokens_per_frame,
+ * unk_logp10, unk_penalty, unk_char_penalty and delim_insert_penalty are not
+ * used.
+ */
+
+/* The N best beams, best first (pyctcdecode's decode_beams); *n_out <= max_results.
+ * Only the pyctcdecode scoring has more than one; with tale's scoring this is
+ * tale_ctc_beam() (one result).  Free with tale_ctc_results_free(). */
+TALE_API tale_status tale_ctc_beam_nbest(const float *log_probs, size_t n_frames,
+                                         const tale_ctc_vocab *vocab,
+                                         const tale_ctc_decoder_params *params,
+                                         size_t max_results, tale_ctc_result ***out,
+                                         size_t *n_out, tale_error *err);
+TALE_API void tale_ctc_results_free(tale_ctc_result **r, size_t n); /* NULL ok */
+
+/* The known words of a pyctcdecode LM (its unigrams.txt): the partial-word
+ * trie and the "known word" test.  With lm set, only the words lm knows are
+ * kept (as pyctcdecode does); use it with that LM. */
+TALE_API tale_status tale_ctc_unigrams_new(const char *const *words, size_t n, const tale_lm *lm,
+                                           tale_ctc_unigrams **out, tale_error *err);
+/* One word a line (UTF-8; "\r\n" ok).  Invalid UTF-8: an error naming the
+ * file and line. */
+TALE_API tale_status tale_ctc_unigrams_load(const char *path, const tale_lm *lm,
+                                            tale_ctc_unigrams **out, tale_error *err);
+TALE_API size_t tale_ctc_unigrams_count(const tale_ctc_unigrams *u);
+TALE_API void tale_ctc_unigrams_free(tale_ctc_unigrams *u); /* NULL ok */
+
+/* A pyctcdecode language_model/ folder (what Wav2Vec2ProcessorWithLM
+ * save_pretrained writes): attrs.json (alpha, beta, unk_score_offset,
+ * score_boundary: all four, nothing else), unigrams.txt and one KenLM file
+ * (*.bin, *.binary or *.arpa).  TALE_IO when dir is not a folder; a
+ * malformed attrs.json, a missing file or several LM files: TALE_BAD_MODEL
+ * naming the file (and the key). */
+typedef struct tale_ctc_lm_folder {
+    char lm_path[4096];
+    char unigrams_path[4096];
+    float alpha, beta, unk_score_offset;
+    int score_boundary;
+} tale_ctc_lm_folder;
+TALE_API tale_status tale_ctc_lm_folder_read(const char *dir, tale_ctc_lm_folder *out,
+                                             tale_error *err);
 
 /*
  * Hotwords, the way pyctcdecode boosts them: a prefix whose current word is

@@ -72,6 +72,10 @@ REPO = {
     "model.safetensors": safetensors(body(5000)),
     "sub/vocab.json": '{"<pad>": 0, "|": 1, "a": 2, "æ": 3}\n'.encode(),
     "README.md": b"not fetched by the pattern\n",
+    "language_model/attrs.json": b'{"alpha": 0.5, "beta": 1.5, "unk_score_offset": -10.0, "score_boundary": true}\n',
+    "language_model/unigrams.txt": b"</s>\n<s>\na\n",
+    "language_model/3gram.arpa": b"\\data\\\nngram 1=4\n\n\\1-grams:\n-1.0\t<unk>\t0\n"
+                                 b"-99\t<s>\t-0.5\n-0.5\t</s>\t0\n-0.3\ta\t-0.2\n\n\\end\\\n",
 }
 REPOS["r"] = REPO
 REPOS["nows"] = {"config.json": b'{"model_type": "whisper"}\n', "pytorch_model.bin": b"PK weights"}

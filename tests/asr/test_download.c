@@ -840,7 +840,7 @@ static void test_cli_verification(void **state)
              "unpinned\twhisper-ggml\tunpinned.bin\t%s\t-\t-\tMIT\t-\td\n"
              "random\twhisper-ggml\trandom.bin\t%s\t-\t-\tMIT\t-\td\n"
              "badrepo\thf-ctc\t*.json;*.safetensors\t%s\t-\t-\tMIT\t-\td\n"
-             "w2v\thf-wav2vec2\t*.json;*.safetensors\t%s\t-\t-\tMIT\t-\td\n",
+             "w2v\thf-wav2vec2\t*.json;*.safetensors;language_model/*\t%s\t-\t-\tMIT\t-\td\n",
              url("/ggml/60000/pinned.bin"), sha, url("/ggml/60000/badsha.bin"), other,
              url("/ggml/60000/badsize.bin"), url("/ggmllfs/60000/server.bin"), url("/ggml/60000/unpinned.bin"),
              url("/random/100000/random.bin"), url("/o/bad/resolve/main/"), url("/o/r/resolve/main/"));
@@ -920,10 +920,15 @@ static void test_cli_verification(void **state)
     free(out);
     free(err);
 
-    /* a wav2vec2 model downloads, and get says its KenLM LM is not used yet */
+    /* a wav2vec2 model downloads with its language_model/ folder (which
+       tale transcribe uses by default), without the old "not used" note */
     assert_int_equal(run_models(&out, &err, "get w2v --registry '%s' --cache '%s'", regf, cache), 0);
-    assert_non_null(strstr(err, "language_model/ is not used yet"));
+    assert_null(strstr(err, "not used"));
     snprintf(p, sizeof p, "%s/w2v/config.json", cache);
+    assert_true(exists(p));
+    snprintf(p, sizeof p, "%s/w2v/language_model/attrs.json", cache);
+    assert_true(exists(p));
+    snprintf(p, sizeof p, "%s/w2v/language_model/3gram.arpa", cache);
     assert_true(exists(p));
     free(out);
     free(err);
