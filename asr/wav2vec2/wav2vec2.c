@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define W2V_MAX_DIM 65536
 #define W2V_MAX_VOCAB 65536
@@ -56,6 +58,74 @@ static tale_status get_f32(asr_w2v *m, const char *name, int n_dims, const int64
         return st;
     *out = buf;
     return TALE_OK;
+}
+
+/* A float view of a tensor that load reads once (and rearranges): in place
+ * for aligned F32, else an upcast copy in *tmp that the caller frees. */
+static tale_status get_f32_once(asr_w2v *m, const char *name, int n_dims, const int64_t *dims,
+                                const float **out, float **tmp, tale_error *err)
+{
+    const asr_tensor *t;
+    unsigned mask = 1u << ASR_F32 | 1u << ASR_F16 | 1u << ASR_BF16;
+    *tmp = NULL;
+    tale_status st = asr_tensor_expect(m->ts, name, n_dims, dims, mask, &t, err);
+    if (st)
+        return st;
+    if (t->dtype == ASR_F32 && ((uintptr_t)t->data & 3u) == 0) {
+        *out = t->data;
+        return TALE_OK;
+    }
+    size_t n = (size_t)asr_tensor_numel(t);
+    if (!(*tmp = malloc(n * sizeof **tmp)))
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: tensor %s: out of memory", m->ts->path,
+                              name);
+    if ((st = asr_tensor_to_f32(t, *tmp, n, err))) {
+        free(*tmp);
+        *tmp = NULL;
+        return st;
+    }
+    *out = *tmp;
+    return TALE_OK;
+}
+
+/* A Linear weight [rows][cols]: F32 in place, F16/BF16 left in the file as
+ * 16-bit (forward.c converts each just before its GEMM: half the memory of
+ * an upcast copy), else an f32 copy. */
+static tale_status get_lin(asr_w2v *m, const char *name, int64_t rows, int64_t cols,
+                           asr_w2v_mat *out, tale_error *err)
+{
+    const asr_tensor *t;
+    int64_t d[2] = {rows, cols};
+    unsigned mask = 1u << ASR_F32 | 1u << ASR_F16 | 1u << ASR_BF16;
+    memset(out, 0, sizeof *out);
+    tale_status st = asr_tensor_expect(m->ts, name, 2, d, mask, &t, err);
+    if (st)
+        return st;
+    if (t->dtype != ASR_F32 && ((uintptr_t)t->data & 1u) == 0) {
+        out->h = t->data;
+        out->bf16 = t->dtype == ASR_BF16;
+        m->n_mapped++;
+        return TALE_OK;
+    }
+    return get_f32(m, name, 2, d, &out->f, err);
+}
+
+/* The pages of a mapped tensor that load only read once (its data was
+ * rearranged into a buffer of our own) leave the resident set. */
+static void release(const asr_w2v *m, const char *name)
+{
+    const asr_tensor *t = asr_tensor_set_find(m->ts, name);
+    const uint8_t *map = m->ts->map;
+    if (!t || !map || (const uint8_t *)t->data < map ||
+        (const uint8_t *)t->data + t->nbytes > map + m->ts->map_size)
+        return;
+    long pg = sysconf(_SC_PAGESIZE);
+    if (pg <= 0)
+        return;
+    uintptr_t a = ((uintptr_t)t->data + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+    uintptr_t b = ((uintptr_t)t->data + t->nbytes) & ~((uintptr_t)pg - 1);
+    if (b > a)
+        madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
 static tale_status get_vec(asr_w2v *m, const char *name, int64_t n, const float **out,
@@ -94,23 +164,50 @@ static tale_status load_conv(asr_w2v *m, tale_error *err)
         L->s = c->conv_stride[i];
         int64_t d[3] = {L->c_out, L->c_in, L->k};
         const float *w;
+        float *tmp = NULL;
         snprintf(n, sizeof n, PFX "feature_extractor.conv_layers.%d.conv.weight", i);
-        if ((st = get_f32(m, n, 3, d, &w, err)))
+        if ((st = i ? get_f32_once(m, n, 3, d, &w, &tmp, err) : get_f32(m, n, 3, d, &w, err)))
             return st;
+        const asr_tensor *t16 = i ? asr_tensor_set_find(m->ts, n) : NULL;
         if (i == 0) {
             L->w = w; /* [c_out][1][k] = [c_out][k] */
+        } else if (t16 && t16->dtype == ASR_F16) {
+            /* an F16 file: rearranged as half (forward.c converts a tap at a
+             * time), half the memory of an f32 copy */
+            uint16_t *r = NULL;
+            size_t O = (size_t)L->c_out, C = (size_t)L->c_in, K = (size_t)L->k;
+            if (posix_memalign((void **)&r, 64, O * C * K * sizeof *r) != 0) {
+                free(tmp);
+                return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", m->dir);
+            }
+            if ((st = asr_tensor_set_adopt(m->ts, r, err))) {
+                free(tmp);
+                return st;
+            }
+            for (size_t o = 0; o < O; o++)
+                for (size_t ci = 0; ci < C; ci++)
+                    for (size_t j = 0; j < K; j++)
+                        r[(j * O + o) * C + ci] = asr_f32_to_f16(w[(o * C + ci) * K + j]);
+            L->w = NULL;
+            L->w16 = r;
+            free(tmp);
+            release(m, n);
         } else {
             /* [c_out][c_in][k] → [k][c_out][c_in]: one GEMM per tap reads the
              * input frames in place (forward.c) */
             float *r;
             size_t O = (size_t)L->c_out, C = (size_t)L->c_in, K = (size_t)L->k;
-            if ((st = new_buf(m, O * C * K, &r, err)))
+            if ((st = new_buf(m, O * C * K, &r, err))) {
+                free(tmp);
                 return st;
+            }
             for (size_t o = 0; o < O; o++)
                 for (size_t ci = 0; ci < C; ci++)
                     for (size_t j = 0; j < K; j++)
                         r[(j * O + o) * C + ci] = w[(o * C + ci) * K + j];
             L->w = r;
+            free(tmp);
+            release(m, n);
         }
         L->b = NULL;
         if (c->conv_bias) {
@@ -132,8 +229,10 @@ static tale_status load_conv(asr_w2v *m, tale_error *err)
 }
 
 /* The positional convolution: weight norm over dims (0, 1) for each tap k
- * (torch weight_norm(dim=2)), folded once, laid out per group as
- * [Cg][k·Cg] (row o, column j·Cg + c) for one GEMM per group. */
+ * (torch weight_norm(dim=2)): w[o][i][k] = v[o][i][k] · g[k] / ‖v[:, :, k]‖.
+ * The per-tap factors are computed once here; v stays in the mapped file
+ * (F32 or F16; other dtypes upcast once) and forward.c builds one group's
+ * folded block at a time from it. */
 static tale_status load_pos_conv(asr_w2v *m, tale_error *err)
 {
     const asr_w2v_config *c = &m->cfg;
@@ -146,36 +245,42 @@ static tale_status load_pos_conv(asr_w2v *m, tale_error *err)
     if (!asr_tensor_set_find(m->ts, gname[which]))
         return tale_error_set(err, TALE_BAD_MODEL, "%s: tensor %s (or %s) missing", m->ts->path,
                               gname[1], gname[0]);
-    const float *g, *v;
+    const float *g;
+    const asr_tensor *tv;
     int64_t dg[3] = {1, 1, K}, dv[3] = {H, Cg, K};
+    unsigned mask = 1u << ASR_F32 | 1u << ASR_F16 | 1u << ASR_BF16;
     tale_status st;
     if ((st = get_f32(m, gname[which], 3, dg, &g, err)) ||
-        (st = get_f32(m, vname[which], 3, dv, &v, err)) ||
-        (st = get_vec(m, PFX "encoder.pos_conv_embed.conv.bias", H, &m->pos_b, err)))
+        (st = get_vec(m, PFX "encoder.pos_conv_embed.conv.bias", H, &m->pos_b, err)) ||
+        (st = asr_tensor_expect(m->ts, vname[which], 3, dv, mask, &tv, err)))
         return st;
-    double *scale = calloc((size_t)K, sizeof *scale);
-    if (!scale)
+    m->pos_v = NULL;
+    m->pos_v16 = NULL;
+    if (tv->dtype == ASR_F16 && ((uintptr_t)tv->data & 1u) == 0) {
+        m->pos_v16 = tv->data;
+        m->n_mapped++;
+    } else if ((st = get_f32(m, vname[which], 3, dv, &m->pos_v, err))) {
+        return st;
+    }
+    double *sq = calloc((size_t)K, sizeof *sq);
+    float *scale;
+    if (!sq)
         return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", m->dir);
+    if ((st = new_buf(m, (size_t)K, &scale, err))) {
+        free(sq);
+        return st;
+    }
     for (int64_t o = 0; o < H; o++)
         for (int64_t i = 0; i < Cg; i++)
             for (int64_t j = 0; j < K; j++) {
-                double x = v[(o * Cg + i) * K + j];
-                scale[j] += x * x;
+                size_t at = (size_t)((o * Cg + i) * K + j);
+                double x = m->pos_v ? m->pos_v[at] : asr_f16_to_f32(m->pos_v16[at]);
+                sq[j] += x * x;
             }
     for (int64_t j = 0; j < K; j++)
-        scale[j] = scale[j] > 0 ? g[j] / sqrt(scale[j]) : 0.0;
-    float *w;
-    if ((st = new_buf(m, (size_t)(H * Cg * K), &w, err))) {
-        free(scale);
-        return st;
-    }
-    /* output channel o = grp·Cg + oo; row oo of group grp's [Cg][K·Cg] block */
-    for (int64_t o = 0; o < H; o++)
-        for (int64_t i = 0; i < Cg; i++)
-            for (int64_t j = 0; j < K; j++)
-                w[o * K * Cg + j * Cg + i] = (float)(v[(o * Cg + i) * K + j] * scale[j]);
-    free(scale);
-    m->pos_w = w;
+        scale[j] = sq[j] > 0 ? (float)(g[j] / sqrt(sq[j])) : 0.0f;
+    free(sq);
+    m->pos_scale = scale;
     return TALE_OK;
 }
 
@@ -193,7 +298,7 @@ static tale_status load_layers(asr_w2v *m, tale_error *err)
         return st;
 #define MAT(field, suffix, r, cc)                                                              \
     snprintf(n, sizeof n, PFX "encoder.layers.%d.%s", l, suffix);                              \
-    if ((st = get_mat(m, n, r, cc, &L->field, err)))                                           \
+    if ((st = get_lin(m, n, r, cc, &L->field, err)))                                           \
         return st;
         MAT(q, "attention.q_proj.weight", H, H)
         VEC(bq, "attention.q_proj.bias", H)

@@ -15,6 +15,7 @@
 #define ASR_WAV2VEC2_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "tale.h"
 #include "tensors.h"
 
@@ -39,17 +40,29 @@ typedef struct asr_w2v_config {
 typedef struct asr_w2v_conv {
     int c_in, c_out, k, s;
     const float *w;          /* layer 0: [c_out][k] (c_in = 1); others [k][c_out][c_in] */
+    const uint16_t *w16;     /* layers ≥ 1 of an F16 file: the same in IEEE half (w NULL) */
     const float *b;          /* [c_out] or NULL */
     const float *ln_w, *ln_b;/* [c_out]: LayerNorm ("layer") or GroupNorm (layer 0, "group"); else NULL */
 } asr_w2v_conv;
 
+/* A Linear weight [out][in] as stored in the file: f32 (f), or 16-bit (h)
+ * left in the memory-mapped file and converted to f32 just before its GEMM
+ * (bf16 when bf16 is set, else IEEE half). */
+typedef struct asr_w2v_mat {
+    const float *f;
+    const uint16_t *h;
+    int bf16;
+} asr_w2v_mat;
+
 typedef struct asr_w2v_layer {
     const float *ln_w, *ln_b;            /* layer_norm [H] */
-    const float *q, *k, *v, *o;          /* [H][H] */
+    asr_w2v_mat q, k, v, o;              /* [H][H] */
     const float *bq, *bk, *bv, *bo;      /* [H] */
     const float *fln_w, *fln_b;          /* final_layer_norm [H] */
-    const float *ff1, *ff1_b;            /* intermediate_dense [F][H], [F] */
-    const float *ff2, *ff2_b;            /* output_dense [H][F], [H] */
+    asr_w2v_mat ff1;                     /* intermediate_dense [F][H] */
+    const float *ff1_b;                  /* [F] */
+    asr_w2v_mat ff2;                     /* output_dense [H][F] */
+    const float *ff2_b;                  /* [H] */
 } asr_w2v_layer;
 
 typedef struct asr_w2v {
@@ -58,15 +71,19 @@ typedef struct asr_w2v {
     asr_w2v_conv conv[ASR_W2V_MAX_CONV];
     const float *fp_ln_w, *fp_ln_b;      /* feature_projection.layer_norm [C] */
     const float *fp_w, *fp_b;            /* projection [H][C], [H] */
-    const float *pos_w;                  /* weight norm folded: [groups][Cg][k·Cg], row o,
-                                            column j·Cg + c (Cg = H/groups) */
+    const float *pos_v;                  /* weight-norm direction v [H][Cg][k] (Cg = H/groups),
+                                            f32 (in place, or upcast) … */
+    const uint16_t *pos_v16;             /* … or IEEE half in place (pos_v NULL) */
+    const float *pos_scale;              /* [k]: g[k] / ‖v[:, :, k]‖, so that
+                                            w[o][i][k] = v[o][i][k] · pos_scale[k] */
     const float *pos_b;                  /* [H] */
     const float *enc_ln_w, *enc_ln_b;    /* encoder.layer_norm [H] */
     asr_w2v_layer *layers;               /* [n_layers] */
     const float *head_w, *head_b;        /* lm_head [V][H], [V] */
     char **tokens;                       /* [V] UTF-8; "" for the blank and ids with no token */
     int delimiter;                       /* id of the word delimiter ("|"), -1 none */
-    int n_mapped;                        /* f32 tensors used in place from the file */
+    int n_mapped;                        /* tensors used in place from the file (f32, or
+                                            16-bit Linear weights converted per GEMM) */
     char dir[1024];
     char name[160];
 } asr_w2v;
@@ -97,6 +114,36 @@ void asr_w2v_state_free(asr_w2v_state *s); /* NULL ok */
 tale_status asr_w2v_forward(asr_w2v_state *s, const float *x, size_t n, int log_softmax,
                             const float **logits, int *T, const float **features,
                             const float **hidden, tale_error *err);
+
+/* Wall seconds spent so far by this state's forward passes in: [0] the conv
+ * feature encoder, [1] the feature projection and positional convolution,
+ * [2] the transformer layers, [3] lm_head and (log-)softmax. */
+void asr_w2v_stage_times(const asr_w2v_state *s, double out[4]);
+
+/* Long inputs: windows of win samples (a multiple of 320), consecutive
+ * windows overlapping by overlap samples (a multiple of 320, < win); the
+ * last window ends at the input's end (it starts earlier when that makes it
+ * longer, up to win).  Each output frame is taken from the window where it
+ * lies farthest from an edge: the frames of an overlap are split at its
+ * middle.  Each window is normalised on its own (do_normalize), as Hugging
+ * Face's chunked pipeline does.  Defaults: ASR_W2V_WIN (30 s) and
+ * ASR_W2V_OVERLAP (4 s). */
+#define ASR_W2V_HOP 320
+#define ASR_W2V_WIN (30 * 16000)
+#define ASR_W2V_OVERLAP (4 * 16000)
+tale_status asr_w2v_set_windows(asr_w2v_state *s, size_t win, size_t overlap, tale_error *err);
+
+/* Forward pass over n samples of any length, window by window as above:
+ * out[asr_w2v_frames(n)][V] (raw logits, or log-softmax when log_softmax),
+ * given by the caller.  Memory: one window's activations, whatever n.
+ * *n_windows (may be NULL): how many windows ran. */
+tale_status asr_w2v_forward_long(asr_w2v_state *s, const float *x, size_t n, int log_softmax,
+                                 float *out, int *n_windows, tale_error *err);
+
+/* The same into a buffer the state owns (grown as needed, [*T][V]), for
+ * the CTC runner's engine hook. */
+tale_status asr_w2v_logprobs_long(asr_w2v_state *s, const float *x, size_t n,
+                                  const float **lp, int *T, tale_error *err);
 
 /* Greedy CTC text as Hugging Face's processor.batch_decode(argmax): argmax per
  * frame (lowest id on a tie), merge repeats, drop the blank, "|" → " ",

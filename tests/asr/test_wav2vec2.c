@@ -5,18 +5,23 @@
  * mean |diff| ≤ 1e-4 × std, argmax equal on every frame whose reference
  * top-1/top-2 gap is > 2e-3 × std, greedy text equal; then the same model
  * through tale_model_open, the CTC runner and `tale transcribe`, and the
- * loader's errors on broken folders. */
+ * loader's errors on broken folders.  Long inputs (overlapping windows
+ * stitched at frame level, memory flat) on small random-weight models
+ * written by bench/lib/w2v_gen.c, with a synthetic signal (tones and noise,
+ * not speech). */
 #include "tale_test.h"
 #include "tale_asr.h"
 #include "wav2vec2_internal.h"
 #include "safetensors.h"
 #include "nn.h"
+#include "w2v_gen.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TV "testvectors/wav2vec2/"
 
@@ -538,8 +543,305 @@ static void test_shards_bf16(void **state)
     free(x);
 }
 
-int main(void)
+
+/* ---- long inputs: overlapping windows ----------------------------------- */
+
+static char g_exe[1024]; /* this test program, for the peak-RSS child runs */
+
+/* A small random-weight XLS-R-layout model (hidden 64, 2 layers, 4 heads,
+ * FFN 128, conv 32) in tt_tmp(name); no_attention: out_proj weights 0, so
+ * frames meet only through the convolutions (receptive field: the
+ * positional convolution's ±64 frames). */
+static const char *small_model(const char *name, int no_attention, int do_normalize)
 {
+    static char dirs[4][1024];
+    static int k;
+    char *dir = dirs[k++ % 4];
+    snprintf(dir, sizeof dirs[0], "%s", tt_tmp(name));
+    tale_bench_w2v_dims d;
+    assert_true(tale_bench_w2v_preset("315m", &d));
+    d.hidden = 64;
+    d.layers = 2;
+    d.heads = 4;
+    d.ffn = 128;
+    d.conv_dim = 32;
+    d.seed = 7;
+    d.no_attention = no_attention;
+    d.do_normalize = do_normalize;
+    tale_error e;
+    tale_status st = tale_bench_w2v_write(dir, &d, &e);
+    if (st)
+        print_message("%s\n", e.msg);
+    assert_int_equal(st, TALE_OK);
+    return dir;
+}
+
+/* n samples of a synthetic signal (tones under a 4-Hz envelope plus noise;
+ * not speech: the weights are random anyway). */
+static float *synth(size_t n)
+{
+    float *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    uint64_t st = 99;
+    for (size_t i = 0; i < n; i++) {
+        st = st * 6364136223846793005ull + 1442695040888963407ull;
+        double noise = ((double)(st >> 11) / 9007199254740992.0 - 0.5) * 0.05;
+        double t = (double)i / 16000.0, env = 0.5 + 0.5 * sin(2 * M_PI * 3.7 * t);
+        x[i] = (float)(env * 0.3 * (sin(2 * M_PI * 210 * t) + 0.4 * sin(2 * M_PI * 1130 * t)) +
+                       noise);
+    }
+    return x;
+}
+
+/* max |a - b| / std(b) over the frames [f0, f1) of two [T][V] arrays */
+static double frames_diff(const float *a, const float *b, int V, int f0, int f1)
+{
+    double mx, mean;
+    rel_diff(a + (size_t)f0 * V, b + (size_t)f0 * V, (size_t)(f1 - f0) * V, &mx, &mean);
+    return mx;
+}
+
+/* With attention off, every output frame depends only on samples within the
+ * convolutions' reach, so stitched windows must give the single pass's
+ * frames — all of them, since each kept frame lies at least half the
+ * overlap (here 2 s = 100 frames) from the edge of its window, beyond the
+ * positional convolution's 64 frames.  The tolerance, 1e-5 × std, covers
+ * float summation order only (a GEMM of another height may block its sums
+ * differently); a frame taken from the wrong window differs by far more
+ * (checked: the raw last frame of the first window). */
+static void test_stitch_exact(void **state)
+{
+    (void)state;
+    const char *dir = small_model("w2v_local", 1, 0);
+    asr_w2v *m;
+    asr_w2v_state *s1, *s2;
+    tale_error e;
+    assert_int_equal(asr_w2v_open(dir, &m, &e), TALE_OK);
+    assert_int_equal(asr_w2v_state_new(m, 1, &s1, &e), TALE_OK);
+    assert_int_equal(asr_w2v_state_new(m, 1, &s2, &e), TALE_OK);
+    const size_t n = 70 * 16000;
+    float *x = synth(n);
+    const float *one;
+    int T;
+    assert_int_equal(asr_w2v_forward(s1, x, n, 0, &one, &T, NULL, NULL, &e), TALE_OK);
+    const int V = m->cfg.n_vocab;
+    assert_int_equal((size_t)T, asr_w2v_frames(m, n));
+    /* 20-s windows overlapping by 4 s: 0-20, 16-36, 32-52, 48-68, 50-70 s */
+    assert_int_equal(asr_w2v_set_windows(s2, 20 * 16000, 4 * 16000, &e), TALE_OK);
+    float *out = malloc((size_t)T * V * sizeof *out);
+    assert_non_null(out);
+    int nw = 0;
+    assert_int_equal(asr_w2v_forward_long(s2, x, n, 0, out, &nw, &e), TALE_OK);
+    assert_int_equal(nw, 5);
+    double all = frames_diff(out, one, V, 0, T);
+    /* the seam the stitching avoids: window 0's own frame 998 (one from its
+     * end) saw zero padding where the single pass saw the next frames */
+    const float *w0;
+    int T0;
+    assert_int_equal(asr_w2v_forward(s2, x, 20 * 16000, 0, &w0, &T0, NULL, NULL, &e), TALE_OK);
+    assert_int_equal(T0, 999);
+    double edge = frames_diff(w0, one, V, T0 - 2, T0 - 1);
+    double inner = frames_diff(w0, one, V, 0, 800);
+    print_message("no attention, 70 s, 5 windows of 20 s: stitched vs one pass: max |diff| = "
+                  "%.2e x std over all %d frames; window 0 alone: %.2e inside, %.2e at its "
+                  "last frames\n", all, T, inner, edge);
+    assert_true(all <= 1e-5);
+    assert_true(inner <= 1e-5);
+    assert_true(edge > 1e-2); /* the check can tell a seam frame */
+    free(out);
+    free(x);
+    asr_w2v_state_free(s1);
+    asr_w2v_state_free(s2);
+    asr_w2v_free(m);
+}
+
+/* With attention every frame sees its whole window, so no stitched frame is
+ * exactly the single pass's: the test measures how far they are on a
+ * random-weight model (normalised per window, as Hugging Face's chunked
+ * pipeline does) and holds the figures to the bounds below, and checks the
+ * CTC runner (tale_model_open → tale_ctc_logprobs, default 30-s windows
+ * overlapping by 4 s) against the direct call. */
+static void test_stitch_attention(void **state)
+{
+    (void)state;
+    const char *dir = small_model("w2v_attn", 0, 1);
+    asr_w2v *m;
+    asr_w2v_state *s1, *s2;
+    tale_error e;
+    assert_int_equal(asr_w2v_open(dir, &m, &e), TALE_OK);
+    assert_int_equal(asr_w2v_state_new(m, 1, &s1, &e), TALE_OK);
+    assert_int_equal(asr_w2v_state_new(m, 1, &s2, &e), TALE_OK);
+    const size_t n = 70 * 16000;
+    float *x = synth(n);
+    const float *one;
+    int T;
+    assert_int_equal(asr_w2v_forward(s1, x, n, 1, &one, &T, NULL, NULL, &e), TALE_OK);
+    const int V = m->cfg.n_vocab;
+    float *out = malloc((size_t)T * V * sizeof *out);
+    assert_non_null(out);
+    int nw = 0;
+    assert_int_equal(asr_w2v_forward_long(s2, x, n, 1, out, &nw, &e), TALE_OK);
+    assert_int_equal(nw, 3); /* 0-30, 26-56, 40-70 s */
+    double mx, mean;
+    rel_diff(out, one, (size_t)T * V, &mx, &mean);
+    int same = 0;
+    for (int t = 0; t < T; t++) {
+        float g;
+        same += argmax(out + (size_t)t * V, V, &g) == argmax(one + (size_t)t * V, V, &g);
+    }
+    print_message("attention, 70 s, 3 windows of 30 s: stitched vs one pass (log-probs): max "
+                  "|diff| = %.2e x std, mean %.2e x std, argmax equal on %d of %d frames\n", mx,
+                  mean, same, T);
+    /* measured: mean 4.5e-3 × std, argmax equal on 3491 of 3499 frames */
+    assert_true(mean < 0.02);
+    assert_true(same >= T * 98 / 100);
+
+    /* the runner: same frames as the direct call */
+    tale_model *tm;
+    tale_ctc_runner *r;
+    assert_int_equal(tale_model_open(dir, NULL, &tm, &e), TALE_OK);
+    assert_int_equal(tale_ctc_runner_new(tm, 1, &r, &e), TALE_OK);
+    const float *lp;
+    int Tr;
+    assert_int_equal(tale_ctc_logprobs(r, x, n, &lp, &Tr, &e), TALE_OK);
+    assert_int_equal(Tr, T);
+    double rd = frames_diff(lp, out, V, 0, T);
+    print_message("tale_ctc_logprobs vs asr_w2v_forward_long: max |diff| = %.2e x std\n", rd);
+    assert_true(rd <= 1e-5);
+    tale_ctc_runner_free(r);
+    tale_model_free(tm);
+    free(out);
+    free(x);
+    asr_w2v_state_free(s1);
+    asr_w2v_state_free(s2);
+    asr_w2v_free(m);
+}
+
+/* child mode of this program: --w2v-long DIR SECONDS runs SECONDS of the
+ * synthetic signal through tale_model_open + tale_ctc_logprobs */
+static int long_child(const char *dir, const char *secs)
+{
+    size_t n = (size_t)(atof(secs) * 16000);
+    float *x = synth(n);
+    tale_model *m;
+    tale_ctc_runner *r;
+    tale_error e;
+    const float *lp;
+    int T;
+    if (tale_model_open(dir, NULL, &m, &e) || tale_ctc_runner_new(m, 1, &r, &e) ||
+        tale_ctc_logprobs(r, x, n, &lp, &T, &e)) {
+        fprintf(stderr, "%s\n", e.msg);
+        return 1;
+    }
+    tale_ctc_runner_free(r);
+    tale_model_free(m);
+    free(x);
+    return (size_t)T == n / 320 - 1 ? 0 : 1;
+}
+
+static void write_wav(const char *path, const float *x, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    uint32_t data = (uint32_t)(n * 2), u32;
+    uint16_t u16;
+    fwrite("RIFF", 1, 4, fp);
+    u32 = 36 + data;
+    fwrite(&u32, 4, 1, fp);
+    fwrite("WAVEfmt ", 1, 8, fp);
+    u32 = 16;
+    fwrite(&u32, 4, 1, fp);
+    u16 = 1; /* PCM */
+    fwrite(&u16, 2, 1, fp);
+    fwrite(&u16, 2, 1, fp); /* mono */
+    u32 = 16000;
+    fwrite(&u32, 4, 1, fp);
+    u32 = 32000;
+    fwrite(&u32, 4, 1, fp);
+    u16 = 2;
+    fwrite(&u16, 2, 1, fp);
+    u16 = 16;
+    fwrite(&u16, 2, 1, fp);
+    fwrite("data", 1, 4, fp);
+    fwrite(&data, 4, 1, fp);
+    for (size_t i = 0; i < n; i++) {
+        int16_t v = (int16_t)lrintf(x[i] * 32767.0f);
+        fwrite(&v, 2, 1, fp);
+    }
+    fclose(fp);
+}
+
+/* Peak RSS of cmd in KiB, as /usr/bin/time measures it; -1 on failure.
+ * (Not tt_peak_rss_kib: the RSS a process has when it forks the command is
+ * carried through exec into the command's ru_maxrss, so a measurement from
+ * this test process could not go below this process's own size, ~40 MiB
+ * here, and hid the small model's figures.) */
+static long peak_kib(const char *cmd)
+{
+    char out[1100], full[4096];
+    snprintf(out, sizeof out, "%s/peak_rss.txt", tt_tmpdir());
+    snprintf(full, sizeof full, "/usr/bin/time -f %%M -o '%s' %s", out, cmd);
+    if (tt_sh("%s", full) != 0)
+        return -1;
+    size_t n = 0;
+    char *t = tt_read_file(out, &n);
+    long k = t ? atol(t) : -1;
+    free(t);
+    return k;
+}
+
+/* Memory does not grow with the input beyond its samples and its
+ * log-probabilities: 10 min against 1 min through the CTC runner (one
+ * window's activations at a time; one 10-min window would need 3.6 GB of
+ * attention scores alone), and through `tale transcribe` (which streams
+ * the file: flat within 8 MiB). */
+static void test_long_memory(void **state)
+{
+    (void)state;
+    if (access("/usr/bin/time", X_OK) != 0)
+        tt_skip("no /usr/bin/time (Debian package time) to measure peak RSS with");
+    const char *dir = small_model("w2v_mem", 0, 1);
+    char cmd[3200];
+    long kib[2];
+    const int secs[2] = {60, 600};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "'%s' --w2v-long '%s' %d", g_exe, dir, secs[i]);
+        kib[i] = peak_kib(cmd);
+        assert_true(kib[i] > 0);
+    }
+    /* what must grow: the samples (4 bytes each) and two [T][V] float
+     * arrays (the engine's and the runner's) */
+    long inputs = (long)((secs[1] - secs[0]) * 16000L * 4 / 1024);
+    long outputs = (long)((secs[1] - secs[0]) * 50L * 46 * 4 * 2 / 1024);
+    long growth = kib[1] - kib[0];
+    print_message("tale_ctc_logprobs peak RSS: 1 min %ld KiB, 10 min %ld KiB: +%ld KiB "
+                  "(samples %ld + log-probs %ld KiB; bound +8192 KiB)\n", kib[0], kib[1],
+                  growth, inputs, outputs);
+    assert_true(growth <= inputs + outputs + 8192);
+
+    long tk[2];
+    for (int i = 0; i < 2; i++) {
+        char wav[1100];
+        snprintf(wav, sizeof wav, "%s/long%d.wav", tt_tmpdir(), secs[i]);
+        float *x = synth((size_t)secs[i] * 16000);
+        write_wav(wav, x, (size_t)secs[i] * 16000);
+        free(x);
+        snprintf(cmd, sizeof cmd, "'%s' transcribe -m '%s' -t 1 '%s' > /dev/null", tt_tale(),
+                 dir, wav);
+        tk[i] = peak_kib(cmd);
+        assert_true(tk[i] > 0);
+    }
+    print_message("tale transcribe peak RSS: 1 min %ld KiB, 10 min %ld KiB (bound +8192 KiB)\n",
+                  tk[0], tk[1]);
+    assert_true(tk[1] - tk[0] <= 8192);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && strcmp(argv[1], "--w2v-long") == 0)
+        return long_child(argv[2], argv[3]);
+    ssize_t len = readlink("/proc/self/exe", g_exe, sizeof g_exe - 1);
+    g_exe[len > 0 ? len : 0] = '\0';
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_a),
         cmocka_unit_test(test_case_b),
@@ -549,6 +851,9 @@ int main(void)
         cmocka_unit_test(test_cli_transcribe),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_shards_bf16),
+        cmocka_unit_test(test_stitch_exact),
+        cmocka_unit_test(test_stitch_attention),
+        cmocka_unit_test(test_long_memory),
     };
     return cmocka_run_group_tests_name("asr_wav2vec2", tests, NULL, NULL);
 }
