@@ -40,13 +40,17 @@ extern "C" {
  */
 typedef struct tale_transcriber tale_transcriber;
 
-/* One word with its times (CTC models: from the frame alignment of the
- * decoded characters, 20-ms resolution). */
+/* One word with its times, 20-ms resolution.  CTC models: from the frame
+ * alignment of the decoded characters.  Whisper models (with
+ * word_timestamps): from the cross-attention of the model's alignment heads
+ * over the window's text, DTW-aligned to the audio (OpenAI's timing.py),
+ * inside the segment's timestamp-token times. */
 typedef struct tale_word {
     int64_t start_ms, end_ms;  /* in the input audio */
-    const char *text;          /* UTF-8, NUL-terminated */
-    float p;                   /* confidence 0..1: geometric mean of its characters'
-                                  peak probabilities */
+    const char *text;          /* UTF-8, NUL-terminated (Whisper: with its punctuation) */
+    float p;                   /* confidence 0..1.  CTC: geometric mean of its characters'
+                                  peak probabilities; Whisper: mean of its tokens'
+                                  probabilities */
 } tale_word;
 
 /* One transcribed segment.  Pointers belong to the transcriber and stay
@@ -60,7 +64,8 @@ typedef struct tale_segment {
     float avg_logprob;         /* of the window that produced it */
     float no_speech_prob;      /* of that window */
     float temperature;         /* the fallback temperature that produced it */
-    int n_words;               /* CTC models: the segment's words with times; Whisper: 0 */
+    int n_words;               /* the segment's words with times (CTC models always;
+                                  Whisper models with word_timestamps, else 0) */
     const tale_word *words;    /* [n_words], NULL when 0 */
 } tale_segment;
 
@@ -105,7 +110,14 @@ typedef struct tale_transcribe_params {
      * 1 s by energy).  A Whisper model refuses lm_path, no_lm and lm weights.
      * Left unset, the decoding is the one the model
      * recommends (its config.json "decoder" block: beam width, LM, weights,
-     * tuned on held-out data); set a field to override just that. */
+     * tuned on held-out data); set a field to override just that.  A model
+     * folder with a pyctcdecode language_model/ (Hugging Face wav2vec2 with
+     * Wav2Vec2ProcessorWithLM: a KenLM file, unigrams.txt, attrs.json) is
+     * decoded as pyctcdecode does by default: ctc.scoring
+     * TALE_CTC_SCORING_PYCTCDECODE, its LM and unigrams, attrs.json's alpha,
+     * beta, unk_score_offset and score_boundary, beam 100 (ctc.scoring -1 =
+     * unset; score_boundary and prune_history -1 = unset; lm_path replaces
+     * the folder's LM, its unigrams then filtered by the new LM). */
     const char *lm_path;           /* word n-gram LM (ARPA or tale binary); NULL: the model's
                                       recommended LM when it is there (none with beam_size 1) */
     int no_lm;                     /* 1: no LM at all */
@@ -121,7 +133,18 @@ typedef struct tale_transcribe_params {
                                       an LM (a beam of 1 grows to the model's width; an
                                       explicit beam_size 1 is refused).  Whisper models: the
                                       phrases are appended to the prompt ("prompt a, b, c"),
-                                      weights unused, no logit bias */
+                                      and while decoding, a token that continues a hotword's
+                                      tokenisation from the start of a word gets its weight
+                                      added to its logit (hotword_bias scales it) */
+    float hotword_bias;            /* Whisper: logit bonus per unit of hotword weight (default
+                                      0.2, so the default weight 10 adds 2 to the logit; 0 =
+                                      prompt only) */
+    int word_timestamps;           /* Whisper models: 1 = word times (one more decoder pass per
+                                      window over its text, capturing the alignment heads'
+                                      cross-attention; on_segment then comes after a window's
+                                      words are timed; a window of more than n_text_ctx - 5
+                                      text tokens gets none).  CTC models always have word
+                                      times */
 } tale_transcribe_params;
 
 /* "Not set" for the float fields of tale_transcribe_params.ctc: the model's
@@ -207,6 +230,9 @@ typedef struct tale_decoding_info {
     const char *lm_path;         /* CTC: the LM in use, NULL none */
     tale_ctc_decoder_params ctc; /* CTC: the decoder settings in use */
     const char *note;            /* "" or, e.g., why the model's LM is not used */
+    const char *scoring;         /* CTC: "greedy", "tale" (prefix beam search) or
+                                    "pyctcdecode"; NULL for Whisper models */
+    const char *unigrams_path;   /* CTC, pyctcdecode scoring: the unigram list, NULL none */
 } tale_decoding_info;
 TALE_API void tale_transcriber_decoding(const tale_transcriber *tr, tale_decoding_info *out);
 

@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define WIN_SAMPLES 480000 /* 30 s */
 #define WIN_FRAMES 3000
@@ -40,6 +41,10 @@ struct tale_transcriber {
     char *language, *prompt, *vad_model;
     char *hotwords;            /* the hotword file's path */
     tale_ctc_hotwords *hw;     /* its hotwords (CTC: boosted in the beam search) */
+    asr_hotword_bias hot;      /* Whisper: the hotwords as tokens, with logit bonuses */
+    int32_t *hot_tok;
+    int *hot_off;
+    float *hot_bonus;
     int lang_id;      /* -1: detect */
     int used_lang;
     asr_whisper_state *st;
@@ -59,6 +64,8 @@ struct tale_transcriber {
     tale_ctc_runner *ctc; /* CTC models (asr/ctc/ctc_model.c) */
     tale_lm *lm;
     char *lm_path;
+    tale_ctc_unigrams *uni;  /* pyctcdecode scoring: language_model/unigrams.txt */
+    char *uni_path;
     tale_ctc_decoder_params dec; /* CTC: the decoding in use (model's + caller's) */
     char note[TALE_ERROR_MSG_SIZE + 64]; /* why the recommended LM is not used, or "" */
     int partial;          /* the last file stopped at a read error part-way */
@@ -83,6 +90,7 @@ tale_transcribe_params tale_transcribe_default_params(void)
     p.no_speech_threshold = 0.6f;
     p.max_initial_timestamp = 1.0f;
     p.suppress_blank = 1;
+    p.hotword_bias = 0.2f;
     p.seed = 0x7a1e;
     p.ctc = tale_ctc_default_params();
     p.ctc.beam_width = 0;
@@ -90,6 +98,9 @@ tale_transcribe_params tale_transcribe_default_params(void)
     p.ctc.token_min_logp = p.ctc.lm_alpha = p.ctc.lm_beta = p.ctc.unk_logp10 = TALE_UNSET;
     p.ctc.unk_penalty = p.ctc.unk_char_penalty = p.ctc.delim_insert_penalty = TALE_UNSET;
     p.ctc.max_tokens_per_frame = -1;
+    p.ctc.scoring = -1;
+    p.ctc.unk_score_offset = p.ctc.beam_prune_logp = TALE_UNSET;
+    p.ctc.score_boundary = p.ctc.prune_history = -1;
     return p;
 }
 
@@ -116,6 +127,9 @@ void tale_transcriber_free(tale_transcriber *tr)
     free(tr->vad_model);
     free(tr->hotwords);
     tale_ctc_hotwords_free(tr->hw);
+    free(tr->hot_tok);
+    free(tr->hot_off);
+    free(tr->hot_bonus);
     asr_whisper_state_free(tr->st);
     tale_mel_free(tr->mel);
     free(tr->melbuf);
@@ -126,6 +140,8 @@ void tale_transcriber_free(tale_transcriber *tr)
     tale_ctc_runner_free(tr->ctc);
     tale_lm_free(tr->lm);
     free(tr->lm_path);
+    tale_ctc_unigrams_free(tr->uni);
+    free(tr->uni_path);
     free(tr);
 }
 
@@ -140,14 +156,34 @@ static char *dup_or_null(const char *s)
  * for greedy decoding); an LM needs the beam search, so a beam of 1 grows to
  * the model's width (16 if it names none). */
 static void ctc_resolve(const tale_model *m, const tale_transcribe_params *p,
-                        tale_ctc_decoder_params *dec, int *beam, char *lm_path, size_t lm_size,
-                        char *note, size_t note_size)
+                        const tale_ctc_lm_folder *lf, tale_ctc_decoder_params *dec, int *beam,
+                        char *lm_path, size_t lm_size, char *note, size_t note_size)
 {
     tale_ctc_decoder_params rec;
     char lm_name[64];
     tale_ctc_model_recommended(m, &rec, lm_name, sizeof lm_name);
     const tale_ctc_decoder_params *u = &p->ctc;
+    int pyctc = u->scoring >= 0 ? u->scoring == TALE_CTC_SCORING_PYCTCDECODE : lf != NULL;
+    if (pyctc) {
+        /* pyctcdecode's defaults, then the folder's attrs.json */
+        rec = tale_ctc_pyctc_default_params();
+        if (lf && lf->lm_path[0]) {
+            rec.lm_alpha = lf->alpha;
+            rec.lm_beta = lf->beta;
+            rec.unk_score_offset = lf->unk_score_offset;
+            rec.score_boundary = lf->score_boundary;
+        }
+        lm_name[0] = '\0';
+    }
     *dec = rec;
+    if (tale_is_set(u->unk_score_offset))
+        dec->unk_score_offset = u->unk_score_offset;
+    if (tale_is_set(u->beam_prune_logp))
+        dec->beam_prune_logp = u->beam_prune_logp;
+    if (u->score_boundary >= 0)
+        dec->score_boundary = u->score_boundary != 0;
+    if (u->prune_history >= 0)
+        dec->prune_history = u->prune_history != 0;
     if (tale_is_set(u->token_min_logp))
         dec->token_min_logp = u->token_min_logp;
     if (u->max_tokens_per_frame >= 0)
@@ -170,6 +206,8 @@ static void ctc_resolve(const tale_model *m, const tale_transcribe_params *p,
         /* none */
     } else if (p->lm_path) {
         snprintf(lm_path, lm_size, "%s", p->lm_path);
+    } else if (pyctc && lf && lf->lm_path[0] && p->beam_size != 1) {
+        snprintf(lm_path, lm_size, "%s", lf->lm_path);
     } else if (lm_name[0] && p->beam_size != 1) {
         tale_error le;
         if (tale_ctc_model_lm_path(m, lm_path, lm_size, &le) != TALE_OK) {
@@ -216,7 +254,23 @@ static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcrib
         return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
     char lm_path[4096];
     int beam;
-    ctc_resolve(m, p, &tr->dec, &beam, lm_path, sizeof lm_path, tr->note, sizeof tr->note);
+    /* a pyctcdecode language_model/ folder beside the model: read unless
+     * the LM is off (a malformed attrs.json is an error, not ignored) */
+    tale_ctc_lm_folder lf;
+    int have_lf = 0;
+    char lf_dir[4200];
+    struct stat lsb;
+    snprintf(lf_dir, sizeof lf_dir, "%s/language_model", m->path);
+    if (m->path[0] && stat(lf_dir, &lsb) == 0 && S_ISDIR(lsb.st_mode)) {
+        have_lf = 1;
+        memset(&lf, 0, sizeof lf);
+        if (!p->no_lm && (st = tale_ctc_lm_folder_read(lf_dir, &lf, err))) {
+            free(tr);
+            return st;
+        }
+    }
+    ctc_resolve(m, p, have_lf ? &lf : NULL, &tr->dec, &beam, lm_path, sizeof lm_path, tr->note,
+                sizeof tr->note);
     tr->m = m;
     tr->p = *p;
     tr->p.beam_size = beam;
@@ -247,6 +301,16 @@ static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcrib
     }
     if (tr->lm_path && (st = tale_lm_open(tr->lm_path, &tr->lm, err)))
         goto fail;
+    if (tr->lm && tr->dec.scoring == TALE_CTC_SCORING_PYCTCDECODE && have_lf && !p->no_lm) {
+        /* the folder's unigrams, kept where the LM in use knows them */
+        if (!(tr->uni_path = strdup(lf.unigrams_path))) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+            goto fail;
+        }
+        if ((st = tale_ctc_unigrams_load(tr->uni_path, tr->lm, &tr->uni, err)))
+            goto fail;
+        tr->dec.unigrams = tr->uni;
+    }
     if (p->hotwords && *p->hotwords) {
         if (!(tr->hotwords = strdup(p->hotwords))) {
             st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
@@ -262,6 +326,45 @@ static tale_status ctc_transcriber_new(const tale_model *m, const tale_transcrib
 fail:
     tale_transcriber_free(tr);
     return st;
+}
+
+/* Whisper: each hotword as tokens from the start of a word (" phrase"),
+ * its logit bonus weight * bias (whisper_decode.c applies it). */
+static tale_status hotword_tokens(tale_transcriber *tr, float bias, tale_error *err)
+{
+    size_t nh = tale_ctc_hotwords_count(tr->hw), total = 0;
+    tr->hot_off = malloc((nh + 1) * sizeof *tr->hot_off);
+    tr->hot_bonus = malloc((nh ? nh : 1) * sizeof *tr->hot_bonus);
+    if (!tr->hot_off || !tr->hot_bonus)
+        return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    for (int pass = 0; pass < 2; pass++) {
+        total = 0;
+        for (size_t i = 0; i < nh; i++) {
+            const char *t = tale_ctc_hotwords_text(tr->hw, i);
+            char *sp = malloc(strlen(t) + 2);
+            if (!sp)
+                return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+            sprintf(sp, " %s", t);
+            int n;
+            int32_t one;
+            tale_status st = asr_tokenize(tr->w->vocab, sp, pass ? tr->hot_tok + total : &one,
+                                          pass ? (int)(1u << 20) : 0, &n, err);
+            free(sp);
+            if (st)
+                return st;
+            tr->hot_off[i] = (int)total;
+            tr->hot_bonus[i] = bias * tale_ctc_hotwords_weight(tr->hw, i);
+            total += (size_t)n;
+        }
+        tr->hot_off[nh] = (int)total;
+        if (!pass && !(tr->hot_tok = malloc((total ? total : 1) * sizeof *tr->hot_tok)))
+            return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+    }
+    tr->hot.n = (int)nh;
+    tr->hot.tok = tr->hot_tok;
+    tr->hot.off = tr->hot_off;
+    tr->hot.bonus = tr->hot_bonus;
+    return TALE_OK;
 }
 
 tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_params *p,
@@ -280,7 +383,10 @@ tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_para
     tale_transcribe_params d = tale_transcribe_default_params();
     if (!p)
         p = &d;
-    if (p->lm_path || p->no_lm || tale_is_set(p->ctc.lm_alpha) || tale_is_set(p->ctc.lm_beta))
+    if (p->lm_path || p->no_lm || tale_is_set(p->ctc.lm_alpha) || tale_is_set(p->ctc.lm_beta) ||
+        p->ctc.scoring >= 0 || tale_is_set(p->ctc.unk_score_offset) ||
+        tale_is_set(p->ctc.beam_prune_logp) || p->ctc.score_boundary >= 0 ||
+        p->ctc.prune_history >= 0)
         return tale_error_set(err, TALE_INVALID_ARG,
                               "%s: a Whisper model takes no word LM or LM weights (they are "
                               "for CTC models)", m->name);
@@ -302,6 +408,9 @@ tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_para
         return tale_error_set(err, TALE_INVALID_ARG, "best_of %d (1..16)", p->best_of);
     if (!(p->temperature >= 0 && p->temperature <= 2) || !(p->temperature_inc >= 0))
         return tale_error_set(err, TALE_INVALID_ARG, "temperature %g", (double)p->temperature);
+    if (!(p->hotword_bias >= 0 && p->hotword_bias <= 10))
+        return tale_error_set(err, TALE_INVALID_ARG, "hotword bias %g (0..10)",
+                              (double)p->hotword_bias);
     tale_status st;
     tale_transcriber *tr = calloc(1, sizeof *tr);
     if (!tr)
@@ -342,6 +451,8 @@ tale_status tale_transcriber_new(const tale_model *m, const tale_transcribe_para
         pr[o] = 0;
         free(tr->prompt);
         tr->prompt = pr;
+        if (p->hotword_bias > 0 && (st = hotword_tokens(tr, p->hotword_bias, err)))
+            goto fail;
     }
     tr->p.prompt = tr->prompt;
     int n_seq = p->beam_size;
@@ -445,7 +556,7 @@ static tale_status add_segment(tale_transcriber *tr, int64_t start_ms, int64_t e
     s->pub.no_speech_prob = r->no_speech_prob;
     s->pub.temperature = r->temperature;
     tr->n_segs++;
-    if (tr->p.on_segment)
+    if (tr->p.on_segment && !tr->p.word_timestamps) /* else once its words are timed */
         tr->p.on_segment(&s->pub, tr->p.user_data);
     return TALE_OK;
 }
@@ -536,6 +647,141 @@ static tale_status emit_window(tale_transcriber *tr, int64_t seek, int64_t n_win
     if (*advance > n_win)
         *advance = n_win;
     return TALE_OK;
+}
+
+/* ---- Whisper word times ------------------------------------------------ */
+
+/* The words of segments [first, n_segs), all from the window at sample
+ * seek (n_win samples): one alignment pass over their text tokens
+ * (asr_whisper_align, OpenAI's prefix <|sot|> <|lang|> <|task|>
+ * <|notimestamps|>), tokens grouped into words, each word's time that of
+ * its tokens, kept inside its segment.  A word that takes more than twice
+ * the median word (at most 0.7 s) right after the segment starts is cut to
+ * that from its end (DTW tends to give a pause to the word after it, as
+ * OpenAI's heuristics note). */
+static tale_status time_words(tale_transcriber *tr, size_t first, int64_t seek, int64_t n_win,
+                              tale_error *err)
+{
+    const asr_specials *sp = &tr->w->sp;
+    int32_t *text = malloc(ASR_MAX_WINDOW_TOKENS * sizeof *text);
+    float *tp = malloc(ASR_MAX_WINDOW_TOKENS * sizeof *tp);
+    int *jump = malloc((ASR_MAX_WINDOW_TOKENS + 1) * sizeof *jump);
+    int *sp4 = malloc(4 * ASR_MAX_WINDOW_TOKENS * sizeof *sp4);
+    char *tbuf = NULL;
+    size_t tcap = 0;
+    tale_status st = TALE_OK;
+    if (!text || !tp || !jump || !sp4) {
+        st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+        goto done;
+    }
+    int n = 0;
+    for (size_t i = first; i < tr->n_segs; i++) {
+        const tale_segment *g = &tr->segs[i].pub;
+        for (int k = 0; k < g->n_tokens && n < ASR_MAX_WINDOW_TOKENS; k++)
+            if (g->token_ids[k] < sp->eot) {
+                text[n] = g->token_ids[k];
+                tp[n++] = g->token_p[k];
+            }
+    }
+    if (n == 0 || n + 5 > tr->w->hp.n_text_ctx) /* more text than one decoder pass holds
+                                                    (--max-tokens near 440): no word times */
+        goto done;
+    int32_t prefix[4] = {sp->sot, sp->lang_first + tr->used_lang,
+                         tr->p.translate ? sp->translate : sp->transcribe, sp->no_timestamps};
+    if ((st = asr_whisper_align(tr->st, prefix, 4, text, n, (int)(n_win / SAMPLES_PER_CS), jump,
+                                err)))
+        goto done;
+    int64_t seek_ms = seek / 16;
+    /* the median word (for the long-first-word rule) */
+    int *tok0 = sp4, *tok1 = sp4 + ASR_MAX_WINDOW_TOKENS, *t0 = sp4 + 2 * ASR_MAX_WINDOW_TOKENS,
+        *t1 = sp4 + 3 * ASR_MAX_WINDOW_TOKENS;
+    int nw_all = asr_whisper_word_spans(tr->w->vocab, text, n, tok0, tok1, t0, t1);
+    int64_t med = 0;
+    {
+        int64_t d[ASR_MAX_WINDOW_TOKENS];
+        int nd = 0;
+        for (int i = 0; i < nw_all; i++)
+            if (jump[t1[i]] > jump[t0[i]])
+                d[nd++] = 20 * (int64_t)(jump[t1[i]] - jump[t0[i]]);
+        for (int i = 1; i < nd; i++) /* insertion sort: a window has few words */
+            for (int j = i; j > 0 && d[j - 1] > d[j]; j--) {
+                int64_t x = d[j];
+                d[j] = d[j - 1];
+                d[j - 1] = x;
+            }
+        med = nd ? d[nd / 2] : 0;
+        if (med > 700)
+            med = 700;
+    }
+    int base = 0;
+    for (size_t si = first; si < tr->n_segs; si++) {
+        seg_store *s = &tr->segs[si];
+        int k = 0;
+        for (int i = 0; i < s->pub.n_tokens; i++)
+            k += s->pub.token_ids[i] < sp->eot;
+        if (base + k > n)
+            k = n - base;
+        if (k <= 0)
+            continue;
+        int nw = asr_whisper_word_spans(tr->w->vocab, text + base, k, tok0, tok1, t0, t1);
+        size_t tl = 0;
+        if (asr_detokenize(tr->w->vocab, text + base, k, 1, &tbuf, &tl, &tcap) != TALE_OK ||
+            !(s->words = calloc((size_t)nw + 1, sizeof *s->words)) ||
+            !(s->wtext = malloc(tl + 4 * (size_t)k + (size_t)nw + 1))) {
+            st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+            goto done;
+        }
+        size_t o = 0;
+        int64_t prev = s->pub.start_ms;
+        for (int w = 0; w < nw; w++) {
+            size_t wl = 0;
+            char *wt = NULL;
+            size_t wcap = 0;
+            if (asr_detokenize(tr->w->vocab, text + base + tok0[w], tok1[w] - tok0[w], 1, &wt,
+                               &wl, &wcap) != TALE_OK) {
+                free(wt);
+                st = tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+                goto done;
+            }
+            const char *a = wt;
+            while (*a == ' ')
+                a++;
+            size_t al = strlen(a);
+            if (al > tl + 4 * (size_t)k - o)
+                al = 0;
+            memcpy(s->wtext + o, a, al);
+            s->wtext[o + al] = 0;
+            free(wt);
+            tale_word *x = &s->words[s->pub.n_words++];
+            x->text = s->wtext + o;
+            o += al + 1;
+            x->start_ms = seek_ms + 20 * (int64_t)jump[base + t0[w]];
+            x->end_ms = seek_ms + 20 * (int64_t)jump[base + t1[w]];
+            double ps = 0;
+            for (int i = t0[w]; i < t1[w]; i++)
+                ps += tp[base + i];
+            x->p = t1[w] > t0[w] ? (float)(ps / (t1[w] - t0[w])) : 0.0f;
+            if (w == 0 && med > 0 && x->end_ms - x->start_ms > 2 * med)
+                x->start_ms = x->end_ms - 2 * med;
+            /* inside the segment, in order */
+            if (x->start_ms < prev)
+                x->start_ms = prev;
+            if (x->end_ms > s->pub.end_ms)
+                x->end_ms = s->pub.end_ms;
+            if (x->start_ms > x->end_ms)
+                x->start_ms = x->end_ms;
+            prev = x->start_ms;
+        }
+        s->pub.words = s->words;
+        base += k;
+    }
+done:
+    free(text);
+    free(tp);
+    free(jump);
+    free(sp4);
+    free(tbuf);
+    return st;
 }
 
 /* ---- the window loop --------------------------------------------------- */
@@ -898,6 +1144,7 @@ static tale_status run(tale_transcriber *tr, source *src, int64_t total, tale_er
         o.max_tokens = p->max_tokens;
         o.content_frames = (int)(n_win / SAMPLES_PER_CS);
         o.rng = &tr->rng;
+        o.hot = tr->hot.n > 0 ? &tr->hot : NULL;
         o.should_abort = p->should_abort;
         o.user_data = p->user_data;
         /* context: the prompt, then what the previous windows said */
@@ -943,8 +1190,15 @@ static tale_status run(tale_transcriber *tr, source *src, int64_t total, tale_er
         int64_t adv = n_win;
         int more = src->mem ? seek + n_win < (int64_t)src->n_mem
                             : !(src->eof && seek + n_win >= src->buf_start + src->buf_n);
+        size_t seg0 = tr->n_segs;
         if (!silent && (st = emit_window(tr, seek, n_win, more, r, &adv, err)))
             break;
+        if (p->word_timestamps && tr->n_segs > seg0) {
+            if ((st = time_words(tr, seg0, seek, n_win, err)))
+                break;
+            for (size_t i = seg0; p->on_segment && i < tr->n_segs; i++)
+                p->on_segment(&tr->segs[i].pub, p->user_data);
+        }
         /* remember this window's text for the next one (not after a hot retry) */
         if (!p->no_context && !silent && r->temperature <= 0.5f) {
             for (int i = 0; i < r->n; i++) {
@@ -1041,4 +1295,8 @@ void tale_transcriber_decoding(const tale_transcriber *tr, tale_decoding_info *o
     out->ctc = tr->dec;
     out->ctc.lm = tr->lm;
     out->note = tr->note;
+    if (tr->ctc)
+        out->scoring = tr->p.beam_size <= 1 ? "greedy"
+                       : tr->dec.scoring == TALE_CTC_SCORING_PYCTCDECODE ? "pyctcdecode" : "tale";
+    out->unigrams_path = tr->uni ? tr->uni_path : NULL;
 }

@@ -32,8 +32,11 @@ static const cli_opt OPTS[] = {
     {"hotwords", 0, "FILE", "words and phrases to favour, one a line, 'phrase' or "
                             "'phrase<TAB>weight' (natural log, default 10). CTC models: boosted "
                             "in the beam search, with or without an LM (greedy becomes the "
-                            "model's beam); Whisper models: appended to the prompt (no logit "
-                            "bias, weights unused)"},
+                            "model's beam); Whisper models: appended to the prompt, and the "
+                            "tokens that continue a hotword get --hotword-bias x weight added "
+                            "to their logits"},
+    {"hotword-bias", 0, "B", "Whisper models: logit bonus per unit of hotword weight (default "
+                             "0.2; 0 = the prompt only)"},
     {"itn", 0, NULL, "write numbers as digits in the output texts ('tre hundrede kroner' -> "
                      "'300 kr.', Danish inverse text normalisation); SRT/VTT cue times are then "
                      "shared by characters, JSON/TSV words stay as recognised"},
@@ -47,17 +50,33 @@ static const cli_opt OPTS[] = {
     {"lm-alpha", 0, "A", "CTC models: LM weight (default: the model's tuned value, else 0.5)"},
     {"lm-beta", 0, "B", "CTC models: word insertion bonus (default: the model's tuned value, "
                         "else 1.0)"},
+    {"ctc-scoring", 0, "KIND", "CTC models: beam search scoring, tale or pyctcdecode (default: "
+                               "pyctcdecode for a model folder with a language_model/ folder, "
+                               "whose LM, unigrams and attrs.json are then used, else tale)"},
+    {"unk-offset", 0, "X", "CTC, pyctcdecode scoring: log10 score added for an unknown word "
+                           "(default: attrs.json's unk_score_offset, else -10)"},
+    {"beam-prune", 0, "X", "CTC, pyctcdecode scoring: drop beams this far below the best "
+                           "(default -10)"},
+    {"token-min-logp", 0, "X", "CTC models: per frame, skip tokens with log p below X "
+                               "(default: -5 pyctcdecode, -12 tale)"},
+    {"no-score-boundary", 0, NULL, "CTC, pyctcdecode scoring: no <s>/</s> scoring (attrs.json "
+                                   "score_boundary false)"},
+    {"prune-history", 0, NULL, "CTC, pyctcdecode scoring: one beam per recent history (as "
+                               "pyctcdecode's decode(); default: off, as Hugging Face's "
+                               "batch_decode)"},
     {"task", 0, "TASK", "Whisper models: transcribe (default) or translate (to English)"},
-    {"word-timestamps", 0, NULL, "CTC models: word times (in JSON always; TSV: one row per word)"},
+    {"word-timestamps", 0, NULL, "word times (in JSON always; TSV: one row per word). Whisper "
+                                 "models: cross-attention DTW over the alignment heads"},
     {"max-line-chars", 0, "N", "SRT/VTT: longest cue line, two lines a cue (default 42; 0 = "
                                "no limit)"},
-    {"cues", 0, "KIND", "SRT/VTT cues: segments (default) or words (CTC models: one cue per "
-                        "word)"},
+    {"cues", 0, "KIND", "SRT/VTT cues: segments (default) or words (one cue per word)"},
     {"rate", 'r', "HZ", "raw PCM on standard input ('-') at this rate (without: a WAV/Ogg/MP3 "
                         "stream)"},
     {"channels", 0, "N", "channels of raw PCM on standard input (default 1)"},
     {"sample-format", 0, "FMT", "raw PCM sample format: s16le (default), s32le, f32le, u8"},
     {"threads", 't', "N", "threads (default: all cores)"},
+    {"precision", 0, "P", "weights: int8 (quantised at load, int8 dot products), bf16, f16, "
+                          "f32 (default: as the file has them, q8_0/q5_0/... used in place)"},
     {"stats", 0, NULL, "print real-time factor and peak memory to stderr"},
     {"verbose", 'v', NULL, "log diagnostics to stderr"},
     {"help", 'h', NULL, "show this help"},
@@ -65,9 +84,10 @@ static const cli_opt OPTS[] = {
 };
 enum {
     O_MODEL, O_LANG, O_FORMAT, O_OUTPUT, O_BEAM, O_PATIENCE, O_BESTOF, O_TEMP, O_NOFALLBACK,
-    O_NOCONTEXT, O_NOTS, O_PROMPT, O_HOTWORDS, O_ITN, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_LM, O_NOLM,
-    O_LMALPHA, O_LMBETA, O_TASK, O_WORDTS, O_MAXLINE, O_CUES, O_RATE, O_CHANNELS, O_SAMPFMT,
-    O_THREADS, O_STATS, O_VERBOSE, O_HELP
+    O_NOCONTEXT, O_NOTS, O_PROMPT, O_HOTWORDS, O_HOTBIAS, O_ITN, O_VAD, O_VADMODEL, O_NST, O_MAXTOK, O_LM, O_NOLM,
+    O_LMALPHA, O_LMBETA, O_SCORING, O_UNKOFF, O_BEAMPRUNE, O_TOKMIN, O_NOBOUNDARY, O_PRUNEHIST,
+    O_TASK, O_WORDTS, O_MAXLINE, O_CUES, O_RATE, O_CHANNELS, O_SAMPFMT,
+    O_THREADS, O_PRECISION, O_STATS, O_VERBOSE, O_HELP
 };
 
 static const struct {
@@ -118,37 +138,6 @@ static int output_clash(const char **files, int n_files, const char *outdir, con
     return 0;
 }
 
-/* --itn: a copy of tr's segments whose texts have numbers as digits (the
- * texts in *texts, both freed by itn_free).  0, or -1 after reporting. */
-static int itn_segments(const tale_transcriber *tr, tale_segment **segs, char ***texts)
-{
-    size_t n = tale_transcriber_n_segments(tr);
-    *segs = calloc(n ? n : 1, sizeof **segs);
-    *texts = calloc(n ? n : 1, sizeof **texts);
-    if (!*segs || !*texts) {
-        cli_errorf("out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        (*segs)[i] = *tale_transcriber_segment(tr, i);
-        tale_error e;
-        if (tale_itn((*segs)[i].text, SIZE_MAX, NULL, &(*texts)[i], &e) != TALE_OK) {
-            cli_report(&e);
-            return -1;
-        }
-        (*segs)[i].text = (*texts)[i];
-    }
-    return 0;
-}
-
-static void itn_free(const tale_transcriber *tr, tale_segment *segs, char **texts)
-{
-    for (size_t i = 0; texts && i < tale_transcriber_n_segments(tr); i++)
-        tale_free(texts[i]);
-    free(texts);
-    free(segs);
-}
-
 static int write_outputs(const char *file, const char *model, const tale_transcriber *tr,
                          const int *want, const char *outdir, const out_doc *opts, int itn)
 {
@@ -160,8 +149,10 @@ static int write_outputs(const char *file, const char *model, const tale_transcr
     tale_segment *segs = NULL;
     char **texts = NULL;
     if (itn) {
-        if (itn_segments(tr, &segs, &texts) != 0) {
-            itn_free(tr, segs, texts);
+        tale_error e;
+        if (out_itn_segments(tr, &segs, &texts, &e) != 0) {
+            cli_report(&e);
+            out_itn_free(tr, segs, texts);
             return CLI_FAIL;
         }
         d.segs = segs;
@@ -195,7 +186,7 @@ static int write_outputs(const char *file, const char *model, const tale_transcr
             rc = CLI_FAIL;
         }
     }
-    itn_free(tr, segs, texts);
+    out_itn_free(tr, segs, texts);
     return rc;
 }
 
@@ -253,6 +244,10 @@ int cmd_transcribe(int argc, char **argv)
         case O_NOTS: tp.no_timestamps = 1; break;
         case O_PROMPT: tp.prompt = v; break;
         case O_HOTWORDS: tp.hotwords = v; break;
+        case O_HOTBIAS:
+            if (cli_parse_double(ps.cmd, "hotword-bias", v, 0, 10, &dv)) goto usage_err;
+            tp.hotword_bias = (float)dv;
+            break;
         case O_ITN: itn = 1; break;
         case O_VAD: tp.vad = 1; break;
         case O_VADMODEL: tp.vad_model = v; tp.vad = 1; break;
@@ -271,6 +266,30 @@ int cmd_transcribe(int argc, char **argv)
             if (cli_parse_double(ps.cmd, "lm-beta", v, -20, 20, &dv)) goto usage_err;
             tp.ctc.lm_beta = (float)dv;
             break;
+        case O_SCORING:
+            if (strcmp(v, "pyctcdecode") == 0) {
+                tp.ctc.scoring = TALE_CTC_SCORING_PYCTCDECODE;
+            } else if (strcmp(v, "tale") == 0) {
+                tp.ctc.scoring = TALE_CTC_SCORING_TALE;
+            } else {
+                fprintf(stderr, "tale transcribe: --ctc-scoring: '%s' (tale or pyctcdecode)\n", v);
+                goto usage_err;
+            }
+            break;
+        case O_UNKOFF:
+            if (cli_parse_double(ps.cmd, "unk-offset", v, -1000, 0, &dv)) goto usage_err;
+            tp.ctc.unk_score_offset = (float)dv;
+            break;
+        case O_BEAMPRUNE:
+            if (cli_parse_double(ps.cmd, "beam-prune", v, -1000, 0, &dv)) goto usage_err;
+            tp.ctc.beam_prune_logp = (float)dv;
+            break;
+        case O_TOKMIN:
+            if (cli_parse_double(ps.cmd, "token-min-logp", v, -1000, 0, &dv)) goto usage_err;
+            tp.ctc.token_min_logp = (float)dv;
+            break;
+        case O_NOBOUNDARY: tp.ctc.score_boundary = 0; break;
+        case O_PRUNEHIST: tp.ctc.prune_history = 1; break;
         case O_TASK:
             if (strcmp(v, "translate") == 0) {
                 tp.translate = 1;
@@ -309,6 +328,13 @@ int cmd_transcribe(int argc, char **argv)
             if (cli_parse_int(ps.cmd, "threads", v, 1, 256, &lv)) goto usage_err;
             tp.n_threads = mp.n_threads = (int)lv;
             break;
+        case O_PRECISION: {
+            int pr;
+            if (cli_parse_precision(ps.cmd, v, &pr))
+                goto usage_err;
+            mp.precision = (tale_precision)pr;
+            break;
+        }
         case O_STATS: stats = 1; break;
         case O_VERBOSE: cli_enable_verbose(1); verbose = 1; break;
         case O_HELP:
@@ -417,7 +443,8 @@ int cmd_transcribe(int argc, char **argv)
     {
         /* every option either works for this model's family or is refused */
         static const int whisper_only[] = {O_PATIENCE, O_BESTOF, O_TEMP, O_NOFALLBACK,
-                                           O_NOCONTEXT, O_NOTS, O_NST, O_MAXTOK, O_TASK};
+                                           O_NOCONTEXT, O_NOTS, O_NST, O_MAXTOK, O_TASK,
+                                           O_HOTBIAS};
         const char *bad = NULL, *why = NULL;
         if (tale_model_kind(m) == TALE_MODEL_CTC) {
             for (size_t i = 0; i < sizeof whisper_only / sizeof *whisper_only && !bad; i++)
@@ -425,13 +452,6 @@ int cmd_transcribe(int argc, char **argv)
                     bad = OPTS[whisper_only[i]].name;
             why = "it is for Whisper models; a CTC model decodes every frame at once (no "
                   "temperatures, token limits or timestamp tokens)";
-        } else {
-            if (given[O_WORDTS])
-                bad = "word-timestamps";
-            else if (od.cue_words)
-                bad = "cues words";
-            why = "word times come from a CTC model's frame alignment; Whisper word times are "
-                  "not implemented";
         }
         if (bad) {
             cli_errorf("--%s: %s is a %s model: %s", bad, tale_model_name(m),
@@ -441,6 +461,8 @@ int cmd_transcribe(int argc, char **argv)
             return CLI_USAGE;
         }
     }
+    /* Whisper word times cost one decoder pass per window: only when shown */
+    tp.word_timestamps = given[O_WORDTS] || od.cue_words || want[3] || want[1] || want[2];
     cli_progress *prog = cli_progress_new("transcribing");
     tp.on_progress = cli_progress_update;
     tp.user_data = prog;
@@ -489,9 +511,12 @@ int cmd_transcribe(int argc, char **argv)
             double audio_s = (double)tale_transcriber_duration_ms(tr) / 1000.0;
             fprintf(stderr,
                     "tale: stats: %s: audio %.2f s, transcribed in %.2f s, real-time factor %.3f, "
-                    "model and LM load %.2f s, peak memory %.1f MiB, %zu segments\n",
+                    "model and LM load %.2f s, peak memory %.1f MiB, %zu segments%s%s, "
+                    "weights %s\n",
                     files[i], audio_s, dt, audio_s > 0 ? dt / audio_s : 0.0, t_load,
-                    (double)ru.ru_maxrss / 1024.0, tale_transcriber_n_segments(tr));
+                    (double)ru.ru_maxrss / 1024.0, tale_transcriber_n_segments(tr),
+                    di.scoring ? ", decoder " : "", di.scoring ? di.scoring : "",
+                    tale_model_kernels(m));
         }
     }
 done:

@@ -36,6 +36,13 @@ int out_write_vtt(FILE *fp, const out_doc *d);
 int out_write_json(FILE *fp, const out_doc *d);
 int out_write_tsv(FILE *fp, const out_doc *d);
 
+/* --itn (out_itn.c): *segs = a copy of tr's segments whose texts are
+ * tale_itn() of theirs (in *texts); both released by out_itn_free(), also
+ * after a failure.  0, or -1 with err set. */
+int out_itn_segments(const tale_transcriber *tr, tale_segment **segs, char ***texts,
+                     tale_error *err);
+void out_itn_free(const tale_transcriber *tr, tale_segment *segs, char **texts);
+
 /* "HH:MM:SS<sep>mmm" into buf[32]. */
 void out_clock(char *buf, int64_t ms, char sep);
 /* Segment text without leading/trailing spaces and with newlines and tabs

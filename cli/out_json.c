@@ -1,12 +1,13 @@
 /* out_json.c — the JSON transcript, schema 1:
  *   {"schema":1,"tale":"0.1.0","file":…,"model":…,"language":"da",
+ *    ["decoder":"greedy"|"tale"|"pyctcdecode","lm":path|null,] (CTC models)
  *    "duration_ms":n,["partial":true,]"text":…,
  *    "segments":[{"start_ms":n,"end_ms":n,"text":…,
  *                 "tokens":[{"id":n,"p":x},…],
  *                 "words":[{"word":…,"start_ms":n,"end_ms":n,"p":x},…]}]}
  * tokens lists every token the decoder produced for the segment (timestamps
- * and other special tokens included); words (models with word times: CTC)
- * each word with its times and confidence.  "partial" is there only when the
+ * and other special tokens included); words (CTC models, and Whisper models
+ * asked for word times) each word with its times and confidence.  "partial" is there only when the
  * audio ended early at a read error (truncated file): the transcript then
  * covers duration_ms. */
 #include "out.h"
@@ -32,6 +33,14 @@ int out_write_json(FILE *fp, const out_doc *d)
     tale_json_str(j, d->model);
     tale_json_key(j, "language");
     tale_json_str(j, tale_transcriber_language(d->tr));
+    tale_decoding_info di;
+    tale_transcriber_decoding(d->tr, &di);
+    if (di.scoring) { /* CTC models: which decoding ran, and its LM */
+        tale_json_key(j, "decoder");
+        tale_json_str(j, di.scoring);
+        tale_json_key(j, "lm");
+        tale_json_str(j, di.lm_path);
+    }
     tale_json_key(j, "duration_ms");
     tale_json_int(j, tale_transcriber_duration_ms(d->tr));
     if (tale_transcriber_partial(d->tr)) { /* the audio ended early (truncated file) */

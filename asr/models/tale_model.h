@@ -23,10 +23,24 @@ typedef enum tale_model_type {
 } tale_model_type;
 
 /* Defaults come from tale_model_default_params(). */
+/* How a model keeps its weight matrices (tale_model_params.precision): Whisper
+ * and tale CTC models take every value; wav2vec2 folders f32, int8 and bf16
+ * (their transformer's matrices), f16 there is TALE_UNSUPPORTED. */
+typedef enum tale_precision {
+    TALE_PRECISION_FILE = 0, /* as the file has them: f32, f16, or ggml q8_0/q5_0/q5_1/q4_0 */
+    TALE_PRECISION_F32,      /* converted to f32 at load */
+    TALE_PRECISION_F16,      /* converted to f16 at load */
+    TALE_PRECISION_INT8,     /* int8 per output channel, int8 activations (VNNI dot products) */
+    TALE_PRECISION_BF16      /* bf16 weights and activations, f32 sums (AVX512-BF16 where the
+                                CPU has it, else a slow portable loop) */
+} tale_precision;
+
 typedef struct tale_model_params {
     /* safetensors weights are memory-mapped (read-only, shared by every process
      * on the file); ggml files are read */
     int n_threads; /* threads for the math (OpenBLAS + tale's kernels); 0 = all cores */
+    tale_precision precision; /* weight matrices of Whisper and tale CTC models (wav2vec2:
+                                 f32 only); default TALE_PRECISION_FILE */
 } tale_model_params;
 
 TALE_API tale_model_params tale_model_default_params(void);
@@ -47,6 +61,11 @@ TALE_API tale_model_type tale_model_kind(const tale_model *m);
 TALE_API const char *tale_model_name(const tale_model *m);
 /* Mel bands the model expects (80 or 128). */
 TALE_API int tale_model_n_mels(const tale_model *m);
+/* The precision of a model's weight matrices and the kernels that
+ * multiply them on this CPU, e.g. "q5_0 blocks in place (avx512)", "int8 per
+ * output channel (avx512-vnni)", "f16 (avx512 + OpenBLAS)": for --stats and
+ * the benchmarks.  Valid until this thread's next call. */
+TALE_API const char *tale_model_kernels(const tale_model *m);
 
 /* ---- model conversion (asr/models/convert.c) ---------------------------------
  * (declared in this section to keep the shared header merge-clean)

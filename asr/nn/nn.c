@@ -40,6 +40,8 @@ static int g_isa_cap = 2;
 
 void asr_nn_limit_isa(int level) { g_isa_cap = level < 0 ? 0 : level > 2 ? 2 : level; }
 
+int asr_nn_isa_cap(void) { return g_isa_cap; }
+
 void asr_gemm(int trans_b, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc)
 {

@@ -26,6 +26,9 @@ void asr_gemm_ref(int trans_b, int M, int N, int K, const float *A, int lda, con
  * it (the default), 1 = AVX2 at most, 0 = portable C.  For tests: every
  * path can be checked on one machine.  Not thread-safe: set it before work. */
 void asr_nn_limit_isa(int level);
+/* The level set by asr_nn_limit_isa() (2 when never called): the quantised
+ * kernels (quant.c) honour it too. */
+int asr_nn_isa_cap(void);
 
 void asr_gemm_f16_rows(int M, int K, const float *x, int ldx, const uint16_t *W, int n0, int n1,
                        float *y, int ldy);

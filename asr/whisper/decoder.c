@@ -61,10 +61,16 @@ static void att_task(void *arg, int ith, int nth)
         const uint16_t *cv = st->cv + (size_t)j->layer * T * S;
         int h0, h1;
         asr_split(H, ith, nth, 1, &h0, &h1);
-        for (int hh = h0; hh < h1; hh++)
+        for (int hh = h0; hh < h1; hh++) {
             asr_attention_head_f16t(st->d_q + hh * d, S, ck + (size_t)hh * d * Tp, Tp,
                                     cv + (size_t)hh * T * d, d, R, T, d, scale, scores, kv32,
                                     st->d_att + hh * d, S);
+            /* word timing (align.c): keep an alignment head's weights, which
+             * the kernel leaves softmaxed in scores[R][T] */
+            int k = st->xattn ? st->xattn_map[j->layer * H + hh] : -1;
+            if (k >= 0)
+                memcpy(st->xattn + (size_t)k * R * T, scores, (size_t)R * T * sizeof *scores);
+        }
         return;
     }
     int n_kv = j->n_past + j->n_tok;
@@ -109,10 +115,7 @@ tale_status asr_decode_slots(asr_whisper_state *st, const int32_t *tokens, int n
         if (tok < 0 || tok >= hp->n_vocab)
             return tale_error_set(err, TALE_INVALID_ARG, "whisper: token id %d out of range", tok);
         float *xr = x + (size_t)r * S;
-        if (w->tok_emb.dtype == ASR_F32)
-            memcpy(xr, (const float *)w->tok_emb.data + (size_t)tok * S, (size_t)S * sizeof *xr);
-        else
-            asr_f16_to_f32_row((const uint16_t *)w->tok_emb.data + (size_t)tok * S, xr, (size_t)S);
+        asr_mat_row_f32(&w->tok_emb, tok, xr);
         const float *pe = w->dec_pos + (size_t)pos * S;
         for (int i = 0; i < S; i++)
             xr[i] += pe[i];

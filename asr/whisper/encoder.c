@@ -10,6 +10,7 @@
  */
 #include "nn.h"
 #include "pool.h"
+#include "quant.h"
 #include "whisper_internal.h"
 
 #include <math.h>
@@ -161,6 +162,48 @@ static void lin_task(void *arg, int ith, int nth)
     if (W->dtype == ASR_F32) {
         asr_gemm(1, M, n1 - n0, K, j->x, K, (const float *)W->data + (size_t)n0 * K, K, 0.0f,
                  j->y + n0, N);
+    } else if (W->dtype == ASR_MAT_I8) {
+        /* int8 mode: this thread's activations quantised in row blocks that
+         * fit its scratch, then int8 dot products (VNNI) */
+        uint8_t *xa = (uint8_t *)(j->st->w_conv + (size_t)ith * j->st->w_conv_n);
+        size_t cap = j->st->w_conv_n * sizeof(float);
+        int rows = (int)((cap - 64) / (asr_i8_act_bytes(1, K)));
+        for (int m0 = 0; m0 < M; m0 += rows) {
+            int mc = M - m0 < rows ? M - m0 : rows;
+            asr_i8_quantize_act(mc, K, j->x + (size_t)m0 * K, K, xa);
+            asr_gemm_i8(mc, K, xa, W->data, asr_i8_scales(W->data, N, K),
+                        asr_i8_wsums(W->data, N, K), N, n0, n1, j->y + (size_t)m0 * N, N);
+        }
+    } else if (W->dtype == ASR_MAT_BF16) {
+        /* bf16 mode: this thread's activations to bf16 in row blocks that
+         * fit its scratch, then bf16 dot products (AVX512-BF16) */
+        uint16_t *xa = (uint16_t *)(j->st->w_conv + (size_t)ith * j->st->w_conv_n);
+        int rows = (int)(j->st->w_conv_n * sizeof(float) / asr_bf16_act_bytes(1, K));
+        for (int m0 = 0; m0 < M; m0 += rows) {
+            int mc = M - m0 < rows ? M - m0 : rows;
+            asr_bf16_convert_act(mc, K, j->x + (size_t)m0 * K, K, xa);
+            asr_gemm_bf16(mc, K, xa, W->data, N, n0, n1, j->y + (size_t)m0 * N, N);
+        }
+    } else if (asr_q_is_block(W->dtype)) {
+        /* ggml blocks: unpacked in registers (small M; with VNNI against
+         * int8-quantised activations, as ggml does), or a block of rows
+         * dequantised into the thread's scratch, then sgemm */
+        if (M < 16 && asr_q_act_vnni() &&
+            asr_q_act_bytes(M, K) <= j->st->w_conv_n * sizeof(float)) {
+            void *xa = j->st->w_conv + (size_t)ith * j->st->w_conv_n;
+            asr_q_quantize_act(W->dtype, M, K, j->x, K, xa);
+            asr_gemm_q_rows_act(W->dtype, M, K, xa, W->data, n0, n1, j->y, N);
+        } else if (M < 16) {
+            asr_gemm_q_rows(W->dtype, M, K, j->x, K, W->data, n0, n1, j->y, N);
+        } else {
+            float *wc = j->st->w_conv + (size_t)ith * j->st->w_conv_n;
+            int nb = (int)(j->st->w_conv_n / (size_t)K);
+            for (int b0 = n0; b0 < n1; b0 += nb) {
+                int n = n1 - b0 < nb ? n1 - b0 : nb;
+                asr_q_dequant_rows(W->dtype, W->data, K, b0, b0 + n, wc);
+                asr_gemm(1, M, n, K, j->x, K, wc, K, 0.0f, j->y + b0, N);
+            }
+        }
     } else if (M < 16) {
         /* memory-bound: read the half-precision weights once, convert in registers */
         asr_gemm_f16_rows(M, K, j->x, K, W->data, n0, n1, j->y, N);

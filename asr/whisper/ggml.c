@@ -12,6 +12,7 @@
  * a buffer) into its own 64-byte-aligned allocation: peak memory is about
  * the file size, and the file itself is never trusted for alignment.
  */
+#include "quant.h"
 #include "whisper_internal.h"
 
 #include <errno.h>
@@ -250,6 +251,13 @@ static tale_status load(src *s, tale_model **out, tale_error *err)
             }
             t.dims[nd - 1 - i] = d[i]; /* ggml: fastest first; ours: slowest first */
         }
+        if (asr_q_is_block(t.dtype) && d[0] % ASR_QBLOCK) { /* ggml quantises whole rows */
+            st = tale_error_set(err, TALE_BAD_MODEL,
+                                "%s: tensor %s: %s rows of %d elements are not whole %d-element "
+                                "blocks", s->name, t.name, asr_dtype_name(t.dtype), d[0],
+                                ASR_QBLOCK);
+            goto fail;
+        }
         uint64_t numel = asr_tensor_numel(&t);
         int ok;
         size_t nb = asr_dtype_bytes(t.dtype, numel, &ok);
@@ -367,9 +375,10 @@ static int write_tensor(FILE *fp, rng *r, const char *name, int nd, const int64_
     size_t n = 1;
     for (int i = 0; i < nd; i++)
         n *= (size_t)dims[i];
-    if (t == ASR_Q8_0 && n % 32)
+    if (asr_q_is_block(t) && dims[nd - 1] % 32) /* ggml quantises whole rows */
         t = ASR_F16;
-    int32_t gt = t == ASR_F32 ? 0 : t == ASR_F16 ? 1 : 8;
+    int32_t gt = t == ASR_F32 ? 0 : t == ASR_F16 ? 1 : t == ASR_Q4_0 ? 2 : t == ASR_Q5_0 ? 6
+               : t == ASR_Q5_1 ? 7 : 8;
     w32(fp, nd);
     w32(fp, (int32_t)strlen(name));
     w32(fp, gt);
@@ -397,17 +406,10 @@ static int write_tensor(FILE *fp, rng *r, const char *name, int nd, const int64_
             for (size_t j = 0; j < k; j++)
                 h[j] = asr_f32_to_f16(blk[j]);
             fwrite(h, 2, k, fp);
-        } else { /* q8_0: scale = max|x| / 127 */
-            float amax = 0;
-            for (int j = 0; j < 32; j++)
-                amax = fmaxf(amax, fabsf(blk[j]));
-            float d = amax / 127.0f, id = d > 0 ? 1.0f / d : 0.0f;
-            uint16_t dh = asr_f32_to_f16(d);
-            int8_t q[32];
-            for (int j = 0; j < 32; j++)
-                q[j] = (int8_t)lrintf(blk[j] * id);
-            fwrite(&dh, 2, 1, fp);
-            fwrite(q, 1, 32, fp);
+        } else { /* a ggml block, quantised as ggml does */
+            uint8_t q[34];
+            asr_q_quantize_row(t, blk, 32, q);
+            fwrite(q, 1, asr_q_row_bytes(t, 32), fp);
         }
     }
     return ferror(fp) ? -1 : 0;
@@ -419,11 +421,13 @@ tale_status asr_ggml_write_random(FILE *fp, const asr_whisper_hparams *hp, asr_d
     tale_status st = asr_whisper_hparams_check(hp, "random model", err);
     if (st)
         return st;
-    if (wtype != ASR_F32 && wtype != ASR_F16 && wtype != ASR_Q8_0)
+    if (wtype != ASR_F32 && wtype != ASR_F16 && !asr_q_is_block(wtype))
         return tale_error_set(err, TALE_INVALID_ARG, "random model: weight type %s",
                               asr_dtype_name(wtype));
     rng r = {seed};
-    int32_t ftype = wtype == ASR_F32 ? 0 : wtype == ASR_F16 ? 1 : 7;
+    /* ggml's ftype numbers: mostly q4_0 = 2, q8_0 = 7, q5_0 = 8, q5_1 = 9 */
+    int32_t ftype = wtype == ASR_F32 ? 0 : wtype == ASR_F16 ? 1 : wtype == ASR_Q4_0 ? 2
+                  : wtype == ASR_Q8_0 ? 7 : wtype == ASR_Q5_0 ? 8 : 9;
     int32_t h[12] = {(int32_t)GGML_MAGIC, hp->n_vocab, hp->n_audio_ctx, hp->n_audio_state,
                      hp->n_audio_head, hp->n_audio_layer, hp->n_text_ctx, hp->n_text_state,
                      hp->n_text_head, hp->n_text_layer, hp->n_mels, ftype};
@@ -457,10 +461,12 @@ tale_status asr_ggml_write_random(FILE *fp, const asr_whisper_hparams *hp, asr_d
     bad |= write_tensor(fp, &r, "encoder.positional_embedding", 2, d, ASR_F32, 0, 0, 1);
     d[0] = S; d[1] = M; d[2] = 3;
     bad |= write_tensor(fp, &r, "encoder.conv1.weight", 3, d, wtype == ASR_F32 ? ASR_F32 : ASR_F16, 0, 1.0f / sqrtf(3.0f * (float)M), 0);
-    T1("encoder.conv1.bias", S, 0, 0.02f);
+    d[0] = S; d[1] = 1; /* [1, S] fastest first, as whisper.cpp writes (and reads) them */
+    bad |= write_tensor(fp, &r, "encoder.conv1.bias", 2, d, ASR_F32, 0, 0.02f, 0);
     d[0] = S; d[1] = S; d[2] = 3;
     bad |= write_tensor(fp, &r, "encoder.conv2.weight", 3, d, wtype == ASR_F32 ? ASR_F32 : ASR_F16, 0, 1.0f / sqrtf(3.0f * (float)S), 0);
-    T1("encoder.conv2.bias", S, 0, 0.02f);
+    d[0] = S; d[1] = 1;
+    bad |= write_tensor(fp, &r, "encoder.conv2.bias", 2, d, ASR_F32, 0, 0.02f, 0);
     for (int side = 0; side < 2; side++) {
         int nl = side ? hp->n_text_layer : hp->n_audio_layer;
         const char *pfx = side ? "decoder" : "encoder";

@@ -389,6 +389,8 @@ tale_status asr_hf_open(const char *dir, struct tale_model **out, tale_error *er
     memset(&ex, 0, sizeof ex);
     ex.suppress_tokens = m->suppress;
     ex.n_suppress_tokens = m->n_suppress;
+    ex.align_heads = m->align_heads;
+    ex.n_align_heads = m->n_align_heads;
     ex.name = m->name;
     asr_tensor_set *ts = m->ts;
     asr_vocab *vocab = m->vocab;

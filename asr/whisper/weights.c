@@ -2,6 +2,7 @@
  * Hugging Face safetensors): hyper-parameter checks, every tensor's shape
  * checked, f16/f32 weight matrices set up for the kernels. */
 #include "nn.h"
+#include "quant.h"
 #include "whisper_internal.h"
 
 #include <math.h>
@@ -90,13 +91,26 @@ static tale_status get_vec(builder *b, const char *name, int64_t n, const float 
 }
 
 /* A weight matrix [rows][cols]: f32 and f16 are used as they are (copied
- * if unaligned); every other type is converted to f16 once, at load. */
+ * if unaligned); the ggml block types (q8_0, q5_0, q5_1, q4_0) are used in
+ * place by the quantised kernels (quant.h: no copy, any alignment); bf16 is
+ * converted to f16 once, at load. */
 static tale_status mat_of(builder *b, const char *name, const asr_tensor *t, int64_t rows,
                           int64_t cols, asr_mat *m)
 {
     tale_status st;
     m->rows = (int)rows;
     m->cols = (int)cols;
+    if (asr_q_is_block(t->dtype)) {
+        if (!asr_q_row_bytes(t->dtype, (int)cols) ||
+            asr_q_row_bytes(t->dtype, (int)cols) * (size_t)rows != t->nbytes)
+            return tale_error_set(b->err, TALE_BAD_MODEL,
+                                  "%s: tensor %s: %s rows of %lld elements are not whole "
+                                  "32-element blocks",
+                                  b->ts->path, name, asr_dtype_name(t->dtype), (long long)cols);
+        m->dtype = t->dtype;
+        m->data = t->data;
+        return TALE_OK;
+    }
     if ((t->dtype == ASR_F32 || t->dtype == ASR_F16) && ((uintptr_t)t->data % 32) == 0) {
         m->dtype = t->dtype;
         m->data = t->data;
@@ -186,6 +200,194 @@ static tale_status get_mlp(builder *b, const char *pre, int64_t S, asr_mat *m0,
         return st;
     snprintf(n, sizeof n, "%s.mlp.2.bias", pre);
     return get_vec(b, n, S, b2);
+}
+
+void asr_mat_row_f32(const asr_mat *W, int r, float *out)
+{
+    size_t K = (size_t)W->cols;
+    if (W->dtype == ASR_F32)
+        memcpy(out, (const float *)W->data + (size_t)r * K, K * sizeof *out);
+    else if (W->dtype == ASR_F16)
+        asr_f16_to_f32_row((const uint16_t *)W->data + (size_t)r * K, out, K);
+    else if (W->dtype == ASR_MAT_I8)
+        asr_i8_unpack_row(W->data, asr_i8_scales(W->data, W->rows, W->cols), W->rows, W->cols, r,
+                          out);
+    else if (W->dtype == ASR_MAT_BF16)
+        asr_bf16_unpack_row(W->data, W->rows, W->cols, r, out);
+    else
+        asr_q_dequant_rows(W->dtype, W->data, W->cols, r, r + 1, out);
+}
+
+/* ---- precision at load (tale_model_params.precision) -------------------- */
+
+static void *aligned(size_t n)
+{
+    void *p = NULL;
+    return posix_memalign(&p, 64, n ? n : 1) ? NULL : p;
+}
+
+/* A matrix's old bytes after conversion: when they are a buffer the set
+ * owns (a ggml file is read into one buffer per tensor), free it now, so
+ * the converted model does not hold both copies; its tensor entry is
+ * emptied (nothing reads tensors once the model is built).  Mapped files
+ * (safetensors) keep their map. */
+static void release_old(asr_tensor_set *ts, const void *old)
+{
+    for (size_t i = 0; i < ts->n_bufs; i++)
+        if (ts->bufs[i] == old) {
+            for (size_t k = 0; k < ts->n; k++)
+                if (ts->t[k].data == old) {
+                    ts->t[k].data = NULL;
+                    ts->t[k].nbytes = 0;
+                }
+            free(ts->bufs[i]);
+            ts->bufs[i] = NULL;
+            return;
+        }
+}
+
+static tale_status convert_mat(asr_tensor_set *ts, asr_mat *m, int precision, tale_error *err)
+{
+    int R = m->rows, K = m->cols;
+    float *row = malloc((size_t)K * sizeof *row);
+    if (!row)
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", ts->path);
+    tale_status st = TALE_OK;
+    asr_mat n = *m;
+    if (precision == TALE_PRECISION_INT8) {
+        int8_t *pack = aligned(asr_i8_alloc_bytes(R, K));
+        if (!pack) {
+            free(row);
+            return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory for int8 weights",
+                                  ts->path);
+        }
+        if ((st = asr_tensor_set_adopt(ts, pack, err))) {
+            free(row);
+            return st;
+        }
+        memset(pack, 0, asr_i8_alloc_bytes(R, K));
+        float *scale = asr_i8_scales(pack, R, K);
+        int32_t *wsum = asr_i8_wsums(pack, R, K);
+        for (int r = 0; r < R; r++) {
+            asr_mat_row_f32(m, r, row);
+            asr_i8_pack_row(row, R, K, r, pack, scale, wsum);
+        }
+        n.dtype = ASR_MAT_I8;
+        n.data = pack;
+    } else if (precision == TALE_PRECISION_BF16) {
+        uint16_t *pack = aligned(asr_bf16_packed_bytes(R, K));
+        if (!pack) {
+            free(row);
+            return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory for bf16 weights",
+                                  ts->path);
+        }
+        if ((st = asr_tensor_set_adopt(ts, pack, err))) {
+            free(row);
+            return st;
+        }
+        memset(pack, 0, asr_bf16_packed_bytes(R, K));
+        for (int r = 0; r < R; r++) {
+            asr_mat_row_f32(m, r, row);
+            asr_bf16_pack_row(row, R, K, r, pack);
+        }
+        n.dtype = ASR_MAT_BF16;
+        n.data = pack;
+    } else {
+        int f32 = precision == TALE_PRECISION_F32;
+        void *buf = aligned((size_t)R * K * (f32 ? 4 : 2));
+        if (!buf) {
+            free(row);
+            return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", ts->path);
+        }
+        if ((st = asr_tensor_set_adopt(ts, buf, err))) {
+            free(row);
+            return st;
+        }
+        for (int r = 0; r < R; r++) {
+            asr_mat_row_f32(m, r, row);
+            if (f32)
+                memcpy((float *)buf + (size_t)r * K, row, (size_t)K * sizeof *row);
+            else
+                asr_f32_to_f16_row(row, (uint16_t *)buf + (size_t)r * K, (size_t)K);
+        }
+        n.dtype = f32 ? ASR_F32 : ASR_F16;
+        n.data = buf;
+    }
+    free(row);
+    const void *old = m->data;
+    *m = n;
+    release_old(ts, old);
+    return TALE_OK;
+}
+
+tale_status asr_whisper_set_precision(asr_whisper *w, int precision, tale_error *err)
+{
+    if (precision == TALE_PRECISION_FILE)
+        return TALE_OK;
+    if (precision != TALE_PRECISION_F32 && precision != TALE_PRECISION_F16 &&
+        precision != TALE_PRECISION_INT8 && precision != TALE_PRECISION_BF16)
+        return tale_error_set(err, TALE_INVALID_ARG, "%s: unknown precision %d", w->ts->path,
+                              precision);
+    asr_dtype want = precision == TALE_PRECISION_F32    ? ASR_F32
+                     : precision == TALE_PRECISION_F16  ? ASR_F16
+                     : precision == TALE_PRECISION_BF16 ? ASR_MAT_BF16
+                                                        : ASR_MAT_I8;
+    asr_mat *mats[2 + 6 * 128 + 10 * 128 + 1];
+    int n = 0;
+    mats[n++] = &w->conv1_w;
+    mats[n++] = &w->conv2_w;
+    for (int l = 0; l < w->hp.n_audio_layer; l++) {
+        asr_enc_layer *L = &w->enc[l];
+        asr_mat *e[] = {&L->attn.q, &L->attn.k, &L->attn.v, &L->attn.o, &L->mlp0, &L->mlp2};
+        for (size_t i = 0; i < 6; i++)
+            mats[n++] = e[i];
+    }
+    for (int l = 0; l < w->hp.n_text_layer; l++) {
+        asr_dec_layer *L = &w->dec[l];
+        asr_mat *d[] = {&L->attn.q,  &L->attn.k,  &L->attn.v,  &L->attn.o, &L->cross.q,
+                        &L->cross.k, &L->cross.v, &L->cross.o, &L->mlp0,   &L->mlp2};
+        for (size_t i = 0; i < 10; i++)
+            mats[n++] = d[i];
+    }
+    mats[n++] = &w->tok_emb;
+    for (int i = 0; i < n; i++) {
+        if (mats[i]->dtype == want)
+            continue;
+        tale_status st = convert_mat(w->ts, mats[i], precision, err);
+        if (st)
+            return st;
+    }
+    return TALE_OK;
+}
+
+const char *tale_model_kernels(const tale_model *m)
+{
+    static _Thread_local char buf[128];
+    if (!m || !m->whisper)
+        return m && m->ctc_kernels ? m->ctc_kernels(m->ctc) : "f32 (OpenBLAS)";
+    const asr_whisper *w = m->whisper;
+    asr_dtype t = w->tok_emb.dtype;
+    if (t == ASR_MAT_I8)
+        snprintf(buf, sizeof buf, "int8 per output channel, int8 activations (%s)",
+                 asr_q_kernel_name(t));
+    else if (t == ASR_MAT_BF16)
+        snprintf(buf, sizeof buf, "bf16 weights and activations, f32 sums (%s)",
+                 asr_bf16_kernel_name());
+    else if (asr_q_is_block(t))
+        snprintf(buf, sizeof buf, "%s blocks in place (%s)", asr_dtype_name(t),
+                 asr_q_kernel_name(t));
+    else
+        snprintf(buf, sizeof buf, "%s (%s + OpenBLAS %s)", asr_dtype_name(t),
+                 asr_nn_isa_cap() >= 2 ? "avx512 where present" : "avx2 or C",
+                 asr_blas_corename());
+    return buf;
+}
+
+const char *asr_whisper_weight_type(const asr_whisper *w)
+{
+    return w->tok_emb.dtype == ASR_MAT_I8     ? "int8"
+           : w->tok_emb.dtype == ASR_MAT_BF16 ? "bf16"
+                                              : asr_dtype_name(w->tok_emb.dtype);
 }
 
 void asr_whisper_free(asr_whisper *w)
@@ -300,6 +502,8 @@ tale_status asr_whisper_from_tensors(const asr_whisper_hparams *hp, asr_tensor_s
                (size_t)extras->n_suppress_tokens * sizeof(int32_t));
         w->n_suppress = extras->n_suppress_tokens;
     }
+    asr_whisper_pick_aheads(w, extras ? extras->align_heads : NULL,
+                            extras ? extras->n_align_heads : 0); /* word timing (align.c) */
     m = calloc(1, sizeof *m);
     if (!m) {
         st = tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", path);

@@ -70,6 +70,14 @@ void asr_filter_logprobs(const asr_whisper *w, const asr_window_opts *o, const i
 {
     const asr_specials *sp = &w->sp;
     int V = w->hp.n_vocab;
+    for (int h = 0; o->hot && h < o->hot->n; h++) {
+        const int32_t *t = o->hot->tok + o->hot->off[h];
+        int L = o->hot->off[h + 1] - o->hot->off[h];
+        for (int k = 0; k < L && k <= n; k++)
+            if ((k == 0 || memcmp(seq + n - k, t, (size_t)k * sizeof *t) == 0) && t[k] >= 0 &&
+                t[k] < V)
+                lg[t[k]] += o->hot->bonus[h];
+    }
     lg[sp->no_timestamps] = -INFINITY;
     lg[sp->sot] = -INFINITY;
     lg[sp->no_speech] = -INFINITY;

@@ -49,6 +49,9 @@ typedef struct asr_whisper_extras {
     int n_suppress_tokens;
     const float *mel_filters;       /* [n_mels][201] or NULL for the built-in set */
     const char *name;               /* shown by tale_model_name() */
+    const int32_t *align_heads;     /* (layer, head) pairs for word timing, or NULL: the known
+                                       heads of the model size (align.c) */
+    int n_align_heads;
 } asr_whisper_extras;
 
 struct tale_model;
@@ -62,13 +65,22 @@ tale_status asr_whisper_from_tensors(const asr_whisper_hparams *hp, asr_tensor_s
                                      struct tale_model **out, tale_error *err);
 
 
-/* A weight matrix of a Linear(in=cols, out=rows): y = x·Wᵀ + b.  Either f32
- * or f16, row-major [rows][cols], 32-byte aligned. */
+/* A weight matrix of a Linear(in=cols, out=rows): y = x·Wᵀ + b, row-major
+ * [rows][cols].  f32 or f16 (32-byte aligned), a ggml block type (q8_0,
+ * q5_0, q5_1, q4_0: rows of cols/32 blocks, used in place, see quant.h), or
+ * ASR_MAT_I8: tale's int8 mode, data = quant.h's packed int8 rows followed
+ * by their scales and sums (asr_i8_scales(), asr_i8_wsums()). */
+#define ASR_MAT_I8 ((asr_dtype)64)
+/* ASR_MAT_BF16: tale's bf16 mode, data = quant.h's bf16 pairs (asr_bf16_pack_row). */
+#define ASR_MAT_BF16 ((asr_dtype)65)
 typedef struct asr_mat {
-    asr_dtype dtype; /* ASR_F32 or ASR_F16 */
+    asr_dtype dtype;
     int rows, cols;
     const void *data;
 } asr_mat;
+
+/* Row r of W as floats into out[W->cols] (token embeddings). */
+void asr_mat_row_f32(const asr_mat *W, int r, float *out);
 
 typedef struct asr_attn_w {
     asr_mat q, k, v, o;          /* [S][S] */
@@ -107,6 +119,8 @@ typedef struct asr_specials {
     int ts_begin;        /* <|0.00|>; timestamps run to n_vocab-1 */
 } asr_specials;
 
+#define ASR_MAX_AHEADS 512
+
 typedef struct asr_whisper {
     asr_whisper_hparams hp;
     asr_tensor_set *ts;          /* owns the memory everything below points into */
@@ -127,7 +141,19 @@ typedef struct asr_whisper {
     int32_t *suppress;           /* the model's own suppress_tokens (may be NULL) */
     int n_suppress;
     float *mel_filters;          /* [n_mels][201] from the file, or NULL */
+    /* cross-attention heads whose weights follow the audio (word timing, align.c) */
+    int n_aheads;
+    int16_t aheads[ASR_MAX_AHEADS][2]; /* (text layer, head) */
+    const char *aheads_from;     /* "generation_config.json", a size ("base"), or "last half" */
 } asr_whisper;
+
+/* Re-store every weight matrix of w in another precision (tale_precision):
+ * TALE_PRECISION_INT8 quantises each output row to int8 (absmax / 127) for
+ * the VNNI kernels, F16 / F32 convert; TALE_PRECISION_FILE keeps the file's.
+ * The new buffers belong to w->ts. */
+tale_status asr_whisper_set_precision(asr_whisper *w, int precision, tale_error *err);
+/* "f16", "q5_0", "int8", … : the type of the model's weight matrices. */
+const char *asr_whisper_weight_type(const asr_whisper *w);
 
 struct tale_model {
     tale_model_type kind;
@@ -138,6 +164,7 @@ struct tale_model {
     void *ctc;                   /* kind == TALE_MODEL_CTC (asr/ctc/ctc.c) */
     void (*ctc_free)(void *ctc);
     int ctc_n_mels;
+    const char *(*ctc_kernels)(const void *ctc); /* tale_model_kernels() of a CTC model */
 };
 
 /* ---- loaders (model.c dispatches) -------------------------------------- */
@@ -205,6 +232,11 @@ typedef struct asr_whisper_state {
     float *d_scores;    /* [n_threads][R][max(P, T)] */
     float *logits;      /* [n_seq_max][n_vocab] */
     float *d_last;      /* [n_seq_max][S] */
+    /* word timing (align.c): while xattn is set, the decoder copies the
+     * softmaxed cross-attention [R][n_audio_ctx] of each head with
+     * xattn_map[layer*n_text_head + head] = k >= 0 to xattn + k*R*n_audio_ctx */
+    float *xattn;
+    const int *xattn_map;
 } asr_whisper_state;
 
 tale_status asr_whisper_state_new(const asr_whisper *w, int n_seq_max, int n_threads,
@@ -238,7 +270,7 @@ void asr_kv_copy(asr_whisper_state *st, int dst, int src, int n_pos);
 
 /* ---- random-weight ggml files (ggml.c; tests and bench) ---------------- */
 /* Write a complete ggml Whisper file with random weights at the dims of hp
- * (weight matrices in wtype: ASR_F32, ASR_F16 or ASR_Q8_0; the rest f32),
+ * (weight matrices in wtype: ASR_F32, ASR_F16 or a ggml block type; the rest f32),
  * distributed like the test vectors' models so logits are sane.  vocab may
  * be NULL (then 256 single-byte tokens are stored). */
 tale_status asr_ggml_write_random(FILE *fp, const asr_whisper_hparams *hp, asr_dtype wtype,
@@ -247,6 +279,15 @@ tale_status asr_ggml_write_random(FILE *fp, const asr_whisper_hparams *hp, asr_d
 /* ---- one 30-s window of decoding (whisper_decode.c) --------------------- */
 
 #define ASR_MAX_WINDOW_TOKENS 448
+
+/* Hotwords as token sequences (each tokenised with a leading space: from
+ * the start of a word) with a logit bonus each. */
+typedef struct asr_hotword_bias {
+    int n;
+    const int32_t *tok;  /* hotword i: tok[off[i] .. off[i+1]) */
+    const int *off;      /* [n+1] */
+    const float *bonus;  /* [n] added to the logit of the token that continues it */
+} asr_hotword_bias;
 
 typedef struct asr_window_opts {
     int lang_id;               /* index into the language list (26 = da) */
@@ -264,6 +305,7 @@ typedef struct asr_window_opts {
     int n_context;
     int content_frames;        /* 10-ms frames of real audio in this window */
     uint64_t *rng;             /* sampling state */
+    const asr_hotword_bias *hot; /* NULL: no logit bias */
     tale_abort_fn should_abort;
     void *user_data;
 } asr_window_opts;
@@ -290,8 +332,57 @@ tale_status asr_detect_language(asr_whisper_state *st, int *lang_id, float *prob
 /* gzip-style compression ratio of text (bytes / deflated bytes). */
 float asr_compression_ratio(const char *text, size_t len);
 /* The logit rules for a sequence that has sampled seq[0..n), then
- * log-softmax, in place on lg[n_vocab] (exposed for tests). */
+ * log-softmax, in place on lg[n_vocab] (exposed for tests).  First the
+ * hotword bias (o->hot): for every hotword and every k such that seq ends
+ * with its first k tokens (k = 0: always), its token k gets its bonus. */
 void asr_filter_logprobs(const asr_whisper *w, const asr_window_opts *o, const int32_t *seq,
                          int n, float *lg);
+
+/* ---- word timing: cross-attention DTW (dtw.c: the math; align.c) ------- */
+
+/* Each column of x[rows][cols] normalised across the rows: (x - mean) /
+ * sqrt(var + 1e-9) (OpenAI's std_mean over tokens). */
+void asr_dtw_norm_cols(float *x, int rows, int cols);
+/* Median filter of odd width along each row of x[rows][cols], reflect
+ * padding (numpy/torch "reflect": the edge sample not repeated); rows no
+ * longer than width/2 are left as they are.  tmp: cols + width floats. */
+void asr_median_filter(float *x, int rows, int cols, int width, float *tmp);
+/* Dynamic time warping over cost[n][m] (lower = better): the monotonic path
+ * from (0,0) to (n-1,m-1) with steps (1,1), (1,0), (0,1) and least total
+ * cost (ties: diagonal, then down, then right, as OpenAI and whisper.cpp).
+ * Writes the path to pi[], pj[] (room for n+m-1) and its length to *len.
+ * -1 when out of memory or a cost is not finite, else 0. */
+int asr_dtw(const float *cost, int n, int m, int *pi, int *pj, int *len);
+
+/* Pick the alignment heads of w: ex's (generation_config.json) when given
+ * and valid, else the known heads of the model's size (tiny … large-v3,
+ * turbo; as openai-whisper and whisper.cpp), else every head of the last
+ * half of the decoder layers (OpenAI's default). */
+void asr_whisper_pick_aheads(asr_whisper *w, const int32_t *pairs, int n_pairs);
+/* The known heads of a size ("tiny", "base.en", "large-v3", …) as pairs
+ * (room for 2*32); returns their count, 0 for an unknown name. */
+int asr_whisper_aheads_preset(const char *name, int32_t *pairs);
+
+/* Time the text tokens text[0..n_text) of a window whose audio is n_frames
+ * 10-ms frames long: one decoder pass over prefix + text + <|endoftext|> (the
+ * prefix ends with <|notimestamps|>) capturing the alignment heads, then
+ * per head: the first n_frames/2 encoder frames, normalised across tokens,
+ * median filter 7 over time; mean over heads; DTW over the negated matrix of
+ * the rows from the prefix's last token to the last text token.  jump[k]
+ * (k = 0..n_text) = the first 20-ms encoder frame of row k on the path:
+ * token i runs from jump[i] to jump[i+1].  Uses KV-cache slot 0. */
+tale_status asr_whisper_align(asr_whisper_state *st, const int32_t *prefix, int n_prefix,
+                              const int32_t *text, int n_text, int n_frames, int *jump,
+                              tale_error *err);
+
+/* Words of text tokens (Whisper BPE: a token that starts with a space, or
+ * is punctuation, starts a word; tokens that only complete a UTF-8
+ * character stay with the one before), with OpenAI's punctuation merging:
+ * opening marks join the next word, closing marks the one before.  Word k
+ * covers tokens [tok0[k], tok1[k]); its timing tokens (without merged
+ * punctuation) are [t0[k], t1[k]).  Arrays have room for n words; returns
+ * the count. */
+int asr_whisper_word_spans(const asr_vocab *v, const int32_t *text, int n, int *tok0, int *tok1,
+                           int *t0, int *t1);
 
 #endif

@@ -297,6 +297,114 @@ static void test_beam_search(void **state)
     tale_model_free(m);
 }
 
+/* Hotword logit bias (issue 17): the rule on hand-made logits, then in the
+ * decoding loop of a random-weight model: a hotword whose first token is
+ * the runner-up of the first step, with a bonus above its logit gap to the
+ * best, is chosen first; below the gap, or with no hotwords, nothing
+ * changes. */
+static void test_hotword_bias(void **state)
+{
+    (void)state;
+    tale_model *m = open_case("case-a");
+    if (!m)
+        tt_skip("data/testvectors/whisper missing (make models)");
+    const asr_whisper *w = m->whisper;
+    int V = w->hp.n_vocab;
+    float *lg = malloc((size_t)V * sizeof *lg);
+    asr_window_opts o;
+    memset(&o, 0, sizeof o);
+    o.lang_id = 26;
+    o.no_timestamps = 1;
+    const int32_t htok[] = {200, 300, 400};
+    const int hoff[] = {0, 3};
+    const float hbonus[] = {1.5f};
+    asr_hotword_bias hot = {1, htok, hoff, hbonus};
+#define SET()                                                                                      \
+    do {                                                                                           \
+        for (int i = 0; i < V; i++)                                                                \
+            lg[i] = 0;                                                                             \
+        lg[100] = 3;                                                                               \
+        lg[200] = 2;                                                                               \
+        lg[300] = 1;                                                                               \
+    } while (0)
+    SET();
+    asr_filter_logprobs(w, &o, NULL, 0, lg);
+    assert_true(lg[100] > lg[200]); /* no hotwords: the best stays */
+    o.hot = &hot;
+    SET();
+    asr_filter_logprobs(w, &o, NULL, 0, lg);
+    assert_float_equal(lg[200] - lg[100], 0.5f, 1e-5); /* 2 + 1.5 - 3 */
+    assert_float_equal(lg[300] - lg[100], -2.0f, 1e-5); /* not a word start */
+    /* after its first token, the second continues it (and the first may
+     * start it again) */
+    int32_t seq[2] = {200, 300};
+    SET();
+    asr_filter_logprobs(w, &o, seq, 1, lg);
+    assert_float_equal(lg[300] - lg[100], -0.5f, 1e-5);
+    assert_float_equal(lg[200] - lg[100], 0.5f, 1e-5);
+    SET();
+    asr_filter_logprobs(w, &o, seq, 2, lg); /* " 200 300" → 400 next */
+    assert_float_equal(lg[400] - lg[100], -1.5f, 1e-5);
+    assert_float_equal(lg[300] - lg[100], -2.0f, 1e-5);
+    seq[0] = 999; /* a broken prefix continues nothing */
+    SET();
+    asr_filter_logprobs(w, &o, seq, 2, lg);
+    assert_float_equal(lg[400] - lg[100], -3.0f, 1e-5);
+    o.hot = NULL;
+    /* the decoding loop */
+    size_t n;
+    float *mel = tt_read_file(tt_data("testvectors/whisper/case-a/mel.f32"), &n);
+    asr_whisper_state *st;
+    tale_error err;
+    assert_int_equal(asr_whisper_state_new(w, 1, 1, &st, &err), TALE_OK);
+    assert_int_equal(asr_encode(st, mel, 3000, &err), TALE_OK);
+    o.max_tokens = 12;
+    o.content_frames = 3000;
+    o.beam_size = 1;
+    asr_window_result *r0 = malloc(sizeof *r0), *r1 = malloc(sizeof *r1);
+    assert_int_equal(asr_decode_window(st, &o, r0, &err), TALE_OK);
+    /* the first step's log-probabilities, as the loop sees them */
+    const asr_specials *sp = &w->sp;
+    int32_t prompt[4] = {sp->sot, sp->lang_first + 26, sp->transcribe, sp->no_timestamps};
+    assert_int_equal(asr_decode(st, prompt, 1, 4, 0, &err), TALE_OK);
+    memcpy(lg, st->logits, (size_t)V * sizeof *lg);
+    asr_filter_logprobs(w, &o, NULL, 0, lg);
+    int best = 0, second = -1;
+    for (int i = 1; i < sp->eot; i++)
+        if (lg[i] > lg[best])
+            best = i;
+    for (int i = 0; i < sp->eot; i++)
+        if (i != best && (second < 0 || lg[i] > lg[second]))
+            second = i;
+    assert_int_equal(r0->tokens[0], best);
+    float gap = lg[best] - lg[second];
+    int32_t t2[1] = {second};
+    const int off2[] = {0, 1};
+    float bonus = gap + 0.25f;
+    asr_hotword_bias h2 = {1, t2, off2, &bonus};
+    o.hot = &h2;
+    assert_int_equal(asr_decode_window(st, &o, r1, &err), TALE_OK);
+    print_message("hotword bias: first token %d -> %d (logit gap %.3f, bonus %.3f)\n", best,
+                  r1->tokens[0], (double)gap, (double)bonus);
+    assert_int_equal(r1->tokens[0], second);
+    bonus = gap - 0.25f > 0 ? gap - 0.25f : 0;
+    assert_int_equal(asr_decode_window(st, &o, r1, &err), TALE_OK);
+    assert_int_equal(r1->tokens[0], best);
+    /* no hotwords in the list: the same tokens as without */
+    asr_hotword_bias none = {0, t2, off2, &bonus};
+    o.hot = &none;
+    assert_int_equal(asr_decode_window(st, &o, r1, &err), TALE_OK);
+    assert_int_equal(r1->n, r0->n);
+    assert_memory_equal(r1->tokens, r0->tokens, (size_t)r0->n * sizeof *r0->tokens);
+#undef SET
+    free(r0);
+    free(r1);
+    free(mel);
+    free(lg);
+    asr_whisper_state_free(st);
+    tale_model_free(m);
+}
+
 static int abort_now(void *ud)
 {
     int *calls = ud;
@@ -430,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_params_language_prompt_abort),
         cmocka_unit_test(test_vad_skips_silence),
         cmocka_unit_test(test_compression_ratio),
+        cmocka_unit_test(test_hotword_bias),
     };
     return cmocka_run_group_tests_name("asr_decode", tests, NULL, NULL);
 }

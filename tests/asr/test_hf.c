@@ -449,6 +449,31 @@ static void test_broken_folders(void **state)
     tale_model_free(m);
 }
 
+/* generation_config.json's alignment_heads become the model's word-timing
+ * heads (asr/whisper/align.c); without them, a size it has no list for
+ * times words with every head of its last half of decoder layers. */
+static void test_alignment_heads(void **state)
+{
+    (void)state;
+    need_data();
+    const char *d = broken_copy("hf-aheads");
+    write_str(d, "generation_config.json", "{\"alignment_heads\": [[1, 0], [0, 1], [1, 1]]}");
+    tale_model *tm;
+    tale_error e;
+    assert_int_equal(tale_model_open(d, NULL, &tm, &e), TALE_OK);
+    const asr_whisper *w = tm->whisper;
+    assert_string_equal(w->aheads_from, "generation_config.json");
+    assert_int_equal(w->n_aheads, 3);
+    assert_int_equal(w->aheads[1][0], 0);
+    assert_int_equal(w->aheads[1][1], 1);
+    tale_model_free(tm);
+    assert_int_equal(tt_sh("rm '%s/generation_config.json'", d), 0);
+    assert_int_equal(tale_model_open(d, NULL, &tm, &e), TALE_OK);
+    assert_string_equal(tm->whisper->aheads_from, "last half");
+    assert_int_equal(tm->whisper->n_aheads, 2); /* layer 1, heads 0 and 1 */
+    tale_model_free(tm);
+}
+
 static void test_tokenizer_json_and_extra_tensors(void **state)
 {
     (void)state;
@@ -660,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_same_logits),
         cmocka_unit_test(test_convert_roundtrip),
         cmocka_unit_test(test_generation_config),
+        cmocka_unit_test(test_alignment_heads),
         cmocka_unit_test(test_broken_folders),
         cmocka_unit_test(test_tokenizer_json_and_extra_tensors),
         cmocka_unit_test(test_same_transcript),

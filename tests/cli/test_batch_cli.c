@@ -608,6 +608,60 @@ static void test_slurm_array(void **state)
                      0);
 }
 
+/* --itn and --hotwords reach the transcriber and the writers as in tale
+ * transcribe: the same bytes out (synthetic speech with the demo model;
+ * a random-weight Whisper test model for the hotword logit bias). */
+static void test_itn_and_hotwords(void **state)
+{
+    (void)state;
+    need_speech_tools();
+    const char *d = tt_tmp("itnhw");
+    assert_int_equal(tt_sh("set -e; rm -rf '%s'; mkdir -p '%s/in'; cd '%s'; "
+                           "espeak-ng -v da -w r.wav 'det koster tre hundrede kroner'; "
+                           "sox r.wav -r 16000 -c 1 in/pris.wav; "
+                           "espeak-ng -v da -w r.wav 'vi ses i morgen'; "
+                           "sox r.wav -r 16000 -c 1 in/ses.wav",
+                           d, d, d),
+                     0);
+    assert_int_equal(tt_sh("cd '%s' && %s batch -f txt,json -o plain in 2>/dev/null && "
+                           "%s batch --itn -f txt,json -o itn in 2>/dev/null && "
+                           "%s transcribe --itn -f txt -o ref in/pris.wav in/ses.wav 2>/dev/null",
+                           d, TALE, TALE, TALE),
+                     0);
+    const char *names[] = {"pris", "ses"};
+    int changed = 0;
+    for (int i = 0; i < 2; i++) {
+        /* batch keeps the extension in its names: pris.wav.txt */
+        assert_int_equal(tt_sh("cmp '%s/itn/%s.wav.txt' '%s/ref/%s.txt'", d, names[i], d,
+                               names[i]),
+                         0);
+        changed += tt_sh("cmp -s '%s/itn/%s.wav.txt' '%s/plain/%s.wav.txt'", d, names[i], d,
+                         names[i]) != 0;
+    }
+    if (!changed)
+        tt_skip("the demo model did not recognise 'tre hundrede kroner' (no number to rewrite)");
+    assert_int_equal(tt_sh("grep -q '300 kr.' '%s/itn/pris.wav.txt'", d), 0);
+    /* Whisper: the hotwords' logit bias (tests/cli/test_hotwords_cli.c) */
+    if (!tt_have_data("testvectors/whisper/case-e/model.bin"))
+        tt_skip("data/testvectors/whisper missing (make models)");
+    char m[2048], a[2048];
+    snprintf(m, sizeof m, "%s", tt_data("testvectors/whisper/case-e/model.bin"));
+    snprintf(a, sizeof a, "%s", tt_data("testvectors/whisper/case-e/audio.wav"));
+    assert_int_equal(tt_sh("cd '%s' && printf 'Sundhedsplatformen\n' > hw.txt && "
+                           "%s batch -m '%s' --hotwords hw.txt --hotword-bias 1 -o hw '%s' "
+                           "2>/dev/null && %s transcribe -m '%s' --hotwords hw.txt --hotword-bias 1 "
+                           "'%s' > hw.ref 2>/dev/null && cmp hw/audio.wav.txt hw.ref && "
+                           "grep -q Sund hw.ref && %s batch -m '%s' -o nohw '%s' 2>/dev/null && "
+                           "! grep -q Sund nohw/audio.wav.txt",
+                           d, TALE, m, a, TALE, m, a, TALE, m, a),
+                     0);
+    /* the bias is Whisper's: a CTC model refuses it; a missing file is named */
+    assert_int_equal(tt_sh("cd '%s' && %s batch --hotword-bias 1 -o x in 2>err.txt", d, TALE), 2);
+    assert_int_equal(tt_sh("grep -q 'is a CTC model' '%s/err.txt'", d), 0);
+    assert_int_equal(tt_sh("cd '%s' && %s batch --hotwords nix.txt -o y in 2>err.txt", d, TALE), 1);
+    assert_int_equal(tt_sh("grep -q nix.txt '%s/err.txt'", d), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_shards_cover_once),
         cmocka_unit_test(test_failed_input),
         cmocka_unit_test(test_status_and_report),
+        cmocka_unit_test(test_itn_and_hotwords),
         cmocka_unit_test_teardown(test_slurm_array, slurm_down),
     };
     return cmocka_run_group_tests_name("cli_batch_cli", tests, find_tale, NULL);

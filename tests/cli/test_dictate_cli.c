@@ -358,6 +358,50 @@ static void test_errors(void **state)
     }
 }
 
+/* --hotwords reaches the recogniser: with a random-weight Whisper test model
+ * the logit bias (--hotword-bias 1: +10 on the first token of
+ * " Sundhedsplatformen") makes it say the hotword's first token, which it
+ * does not say with --hotword-bias 0 (the prompt only); a CTC model refuses
+ * the bias, and a missing hotword file is named. */
+static void test_hotwords(void **state)
+{
+    (void)state;
+    if (!tt_have_data("testvectors/whisper/case-e/model.bin") ||
+        !tt_have_data("models/silero-vad-v6.2.0-ggml.bin"))
+        tt_skip("data/testvectors/whisper or the VAD model missing (make models)");
+    char m[2048], a[2048], args[6000];
+    snprintf(m, sizeof m, "%s", tt_data("testvectors/whisper/case-e/model.bin"));
+    snprintf(a, sizeof a, "%s", tt_data("testvectors/whisper/case-e/audio.wav"));
+    assert_int_equal(tt_write_file(tt_tmp("hw.txt"), "Sundhedsplatformen\n", 19), 0);
+    snprintf(args, sizeof args,
+             "dictate --fast --no-itn -m '%s' --input '%s' --hotwords hw.txt --hotword-bias 1", m,
+             a);
+    assert_int_equal(run_tale(args), 0);
+    char *out = slurp("out.txt");
+    assert_non_null(strstr(out, "Sund"));
+    free(out);
+    snprintf(args, sizeof args,
+             "dictate --fast --no-itn -m '%s' --input '%s' --hotwords hw.txt --hotword-bias 0", m,
+             a);
+    assert_int_equal(run_tale(args), 0);
+    out = slurp("out.txt");
+    assert_true(strlen(out) > 0);
+    assert_null(strstr(out, "Sund"));
+    free(out);
+    snprintf(args, sizeof args, "dictate --fast -m '%s' --input '%s' --hotword-bias 1", model_dir,
+             a);
+    assert_int_equal(run_tale(args), 2);
+    char *err = slurp("err.txt");
+    assert_non_null(strstr(err, "is a CTC model"));
+    free(err);
+    snprintf(args, sizeof args, "dictate --fast -m '%s' --input '%s' --hotwords nix.txt", model_dir,
+             a);
+    assert_int_equal(run_tale(args), 1);
+    err = slurp("err.txt");
+    assert_non_null(strstr(err, "nix.txt"));
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_sigint),
         cmocka_unit_test(test_truncated_input),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_hotwords),
     };
     return cmocka_run_group_tests_name("cli_dictate", tests, setup, NULL);
 }

@@ -8,7 +8,8 @@
  * and with one (the model's from data/models/lm when `make lm` built it,
  * else one built here from the corpus text); the figures are printed.
  * Whisper: the hotwords become the prompt (checked against --prompt on a
- * random-weight test model).  --itn: each segment's text goes through
+ * random-weight test model) and bias the logits (tests/asr/test_decode.c
+ * checks the rule; here that the bias reaches the decoder).  --itn: each segment's text goes through
  * tale_itn() before the writers. */
 #include "tale_test.h"
 #include "tale_json.h"
@@ -267,7 +268,8 @@ static void test_hotwords_errors(void **state)
     free(e);
 }
 
-/* Whisper: the hotwords are the prompt ("<prompt> a, b"). */
+/* Whisper: the hotwords are the prompt ("<prompt> a, b"); with
+ * --hotword-bias 0 that is all they do. */
 static void test_hotwords_whisper_prompt(void **state)
 {
     (void)state;
@@ -283,14 +285,21 @@ static void test_hotwords_whisper_prompt(void **state)
     assert_int_equal(tt_sh("%s transcribe -m '%s' '%s' > '%s'", TALE, model, audio, o[0]), 0);
     assert_int_equal(tt_sh("%s transcribe -m '%s' --prompt 'Sundhedsplatformen, Region "
                            "Hovedstaden' '%s' > '%s'", TALE, model, audio, o[1]), 0);
-    assert_int_equal(tt_sh("%s transcribe -m '%s' --hotwords '%s' '%s' > '%s'", TALE, model, f,
-                           audio, o[2]), 0);
+    assert_int_equal(tt_sh("%s transcribe -m '%s' --hotwords '%s' --hotword-bias 0 '%s' > '%s'",
+                           TALE, model, f, audio, o[2]), 0);
     assert_int_equal(tt_sh("cmp -s '%s' '%s'", o[1], o[2]), 0);
+    /* the logit bias reaches the decoder: at 1 x weight (+10 on the first
+     * token of " Sundhedsplatformen") this random model says it */
+    assert_int_equal(tt_sh("%s transcribe -m '%s' --hotwords '%s' --hotword-bias 1 '%s' > '%s'",
+                           TALE, model, f, audio, o[3]), 0);
+    assert_int_not_equal(tt_sh("cmp -s '%s' '%s'", o[2], o[3]), 0);
+    assert_int_equal(tt_sh("grep -q Sund '%s'", o[3]), 0);
+    assert_int_not_equal(tt_sh("grep -q Sund '%s'", o[2]), 0);
     /* the prompt does change this model's output, so the check above can fail */
     assert_int_not_equal(tt_sh("cmp -s '%s' '%s'", o[0], o[1]), 0);
     /* with --prompt: appended after it */
-    assert_int_equal(tt_sh("%s transcribe -m '%s' --prompt Hej --hotwords '%s' '%s' > '%s'", TALE,
-                           model, f, audio, o[3]), 0);
+    assert_int_equal(tt_sh("%s transcribe -m '%s' --prompt Hej --hotwords '%s' --hotword-bias 0 "
+                           "'%s' > '%s'", TALE, model, f, audio, o[3]), 0);
     assert_int_equal(tt_sh("%s transcribe -m '%s' --prompt 'Hej Sundhedsplatformen, Region "
                            "Hovedstaden' '%s' > '%s'", TALE, model, audio, o[0]), 0);
     assert_int_equal(tt_sh("cmp -s '%s' '%s'", o[0], o[3]), 0);

@@ -1,9 +1,10 @@
-/* test_words_cli.c — word times of CTC models (tale transcribe, issue 17):
+/* test_words_cli.c — word times (tale transcribe, issue 17).  CTC models:
  * synthetic Danish speech (espeak-ng, one word at a time) joined with known
  * gaps, so every word's true start and end is a sample count; the JSON
  * "words" are checked against them (fraction of boundaries within 60 ms),
  * and the SRT/VTT cue options (--max-line-chars, --cues words) and TSV word
- * rows are checked on the same transcript.  All speech here is SYNTHETIC. */
+ * rows are checked on the same transcript.  All speech here is SYNTHETIC.
+ * Whisper models: the mechanics on a random-weight test model. */
 #include "tale_test.h"
 #include "tale_json.h"
 
@@ -419,6 +420,135 @@ static void test_long_file(void **state)
     assert_true(fabs(c3 - c1) <= 1.0);
 }
 
+/* ---- Whisper: word times from cross-attention DTW (mechanics) ------------- */
+
+/* s with white space runs as one space, trimmed, into buf */
+static void squeeze(const char *s, char *buf, size_t cap)
+{
+    size_t o = 0;
+    int sp = 0;
+    for (; *s && o + 1 < cap; s++) {
+        if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+            sp = o > 0;
+            continue;
+        }
+        if (sp && o + 2 < cap)
+            buf[o++] = ' ';
+        sp = 0;
+        buf[o++] = *s;
+    }
+    buf[o] = 0;
+}
+
+/* A random-weight Whisper test model (its "text" is gibberish, so only the
+ * mechanics are checked; tests/asr/test_dtw.c compares the alignment with
+ * whisper.cpp's): every segment's words spell its text, lie inside it, in
+ * order; --cues words gives their times; and timing the words leaves the
+ * transcript as it was.  Returns the number of words. */
+static size_t check_whisper_words(const char *c, const char *opts)
+{
+    char m[2048], a[2048], rel[128];
+    snprintf(rel, sizeof rel, "testvectors/whisper/%s/model.bin", c);
+    snprintf(m, sizeof m, "%s", tt_data(rel));
+    snprintf(rel, sizeof rel, "testvectors/whisper/%s/audio.wav", c);
+    snprintf(a, sizeof a, "%s", tt_data(rel));
+    const char *dir = tt_tmp("wwords");
+    assert_int_equal(tt_sh("rm -rf '%s' && TALE_NO_PROGRESS=1 %s transcribe -m '%s' -t 2 %s "
+                           "-f json,txt -o '%s' '%s' && TALE_NO_PROGRESS=1 %s transcribe -m '%s' "
+                           "-t 2 %s -f txt -o '%s/plain' '%s' && TALE_NO_PROGRESS=1 %s transcribe "
+                           "-m '%s' -t 2 %s -f vtt --cues words -o - '%s' > '%s/w.vtt'",
+                           dir, TALE, m, opts, dir, a, TALE, m, opts, dir, a, TALE, m, opts, a,
+                           dir),
+                     0);
+    /* the same transcript with and without the alignment pass */
+    assert_int_equal(tt_sh("cmp '%s/audio.txt' '%s/plain/audio.txt'", dir, dir), 0);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/audio.json", dir);
+    tale_jval *doc;
+    tale_error err;
+    if (tale_json_parse_file(p, &doc, &err) != TALE_OK)
+        fail_msg("%s: %s", p, err.msg);
+    const tale_jval *segs = tale_jobj_get(doc, "segments");
+    assert_true(tale_jval_len(segs) > 0);
+    size_t nw = 0;
+    long long prev = -1;
+    static int64_t wa[512], wb[512];
+    for (size_t i = 0; i < tale_jval_len(segs); i++) {
+        const tale_jval *sg = tale_jarr_at(segs, i);
+        long long s0, s1;
+        assert_true(tale_jval_int(tale_jobj_get(sg, "start_ms"), &s0));
+        assert_true(tale_jval_int(tale_jobj_get(sg, "end_ms"), &s1));
+        const tale_jval *ws = tale_jobj_get(sg, "words");
+        assert_non_null(ws);
+        assert_true(tale_jval_len(ws) > 0);
+        static char joined[16384], want[16384], got[16384];
+        joined[0] = 0;
+        for (size_t k = 0; k < tale_jval_len(ws); k++) {
+            const tale_jval *w = tale_jarr_at(ws, k);
+            long long x, y;
+            assert_true(tale_jval_int(tale_jobj_get(w, "start_ms"), &x));
+            assert_true(tale_jval_int(tale_jobj_get(w, "end_ms"), &y));
+            double pr = tale_jval_num(tale_jobj_get(w, "p"), -1);
+            assert_true(pr >= 0 && pr <= 1);
+            assert_true(x >= s0 && y <= s1 && x <= y);
+            assert_true(x >= prev); /* in order, not overlapping */
+            prev = y;
+            size_t l = strlen(joined);
+            snprintf(joined + l, sizeof joined - l, "%s%s", l ? " " : "",
+                     tale_jval_str(tale_jobj_get(w, "word")));
+            if (nw < 512) {
+                wa[nw] = x;
+                wb[nw] = y;
+            }
+            nw++;
+        }
+        squeeze(joined, got, sizeof got);
+        squeeze(tale_jval_str(tale_jobj_get(sg, "text")), want, sizeof want);
+        assert_string_equal(got, want);
+    }
+    tale_jval_free(doc);
+    /* one word cue per word, with its times */
+    snprintf(p, sizeof p, "%s/w.vtt", dir);
+    size_t n;
+    char *vtt = tt_read_file(p, &n);
+    assert_non_null(vtt);
+    size_t k = 0;
+    for (char *cc = strstr(vtt, " --> "); cc; cc = strstr(cc + 5, " --> "), k++) {
+        char *ls = cc;
+        while (ls > vtt && ls[-1] != '\n')
+            ls--;
+        int h0, m0, sec0, ms0, h1, m1, sec1, ms1;
+        assert_int_equal(sscanf(ls, "%d:%d:%d.%d --> %d:%d:%d.%d", &h0, &m0, &sec0, &ms0, &h1,
+                                &m1, &sec1, &ms1),
+                         8);
+        if (k < nw && k < 512) {
+            int64_t e = ((h1 * 60 + m1) * 60 + sec1) * 1000 + ms1;
+            assert_int_equal(((h0 * 60 + m0) * 60 + sec0) * 1000 + ms0, wa[k]);
+            /* a word of no length (tokens DTW put in one 20-ms frame) gets
+             * a cue of 1 ms */
+            assert_true(e == wb[k] || (wa[k] == wb[k] && e == wb[k] + 1));
+        }
+    }
+    free(vtt);
+    assert_int_equal(k, nw);
+    return nw;
+}
+
+static void test_whisper_words(void **state)
+{
+    (void)state;
+    if (!tt_have_data("testvectors/whisper/case-a/model.bin") ||
+        !tt_have_data("testvectors/whisper/case-e/model.bin"))
+        tt_skip("data/testvectors/whisper missing (make models)");
+    /* one long segment of many words; then segments from timestamp tokens */
+    size_t a = check_whisper_words("case-a", "--no-timestamps --no-fallback --max-tokens 64");
+    size_t e = check_whisper_words("case-e", "--max-tokens 48");
+    print_message("cli_words: whisper (random weights): %zu words timed (case-a, no "
+                  "timestamps), %zu (case-e)\n", a, e);
+    assert_true(a >= 20);
+    assert_true(e >= 1);
+}
+
 static int find_tale(void **state)
 {
     (void)state;
@@ -435,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_word_times),
         cmocka_unit_test(test_cues),
         cmocka_unit_test(test_long_file),
+        cmocka_unit_test(test_whisper_words),
     };
     return cmocka_run_group_tests_name("cli_words", tests, find_tale, NULL);
 }
