@@ -5,7 +5,7 @@
  *
  *   build/bench/bench_ctc [--model DIR] [--eval DIR] [--limit N] [--lm ARPA]
  *                         [--alpha A] [--beta B] [--unk-penalty U] [--unk-char C]
- *                         [--beam W] [--speed-only]
+ *                         [--beam W] [--speed-only] [--precision P[,P...]]
  *                         [--dump TSV] [--files WAV...]
  *   build/bench/bench_ctc --tune [--model DIR] [--eval DIR]
  *
@@ -22,6 +22,10 @@
  * sentences and Leipzig with the DDT test sentences excluded, plus the
  * wdanish word list), unless --lm gives an ARPA file.
  * --files transcribes the given files with every decoder (no reference).
+ * --precision runs everything once per listed precision (file, f32, f16,
+ * int8, bf16: tale_model_params.precision; default file,int8) in this one
+ * process and, for more than one, ends with a side-by-side table of CER/WER
+ * and speed (--tune and --dump use the first).
  * All figures are on synthetic speech.
  */
 #include "tale_asr.h"
@@ -165,9 +169,19 @@ typedef struct opts {
     char **files;
     int n_files;
     const char *dump;
+    const char *precision;
 } opts;
 
-static int speed(tale_model *m, const char *eval, tale_error *e)
+/* What one precision measured, for the side-by-side table:
+ * [condition][greedy, beam, beam+LM] CER and WER (fractions), and the
+ * log-probs speed (× real time) with 1 and 2 threads. */
+typedef struct result {
+    double cer[2][3], wer[2][3];
+    int have[2];
+    double xrt[2];
+} result;
+
+static int speed(tale_model *m, const char *eval, result *out, tale_error *e)
 {
     /* the first 20 held-out files, or a sentence synthesized now */
     size_t n_items = 0;
@@ -228,6 +242,7 @@ static int speed(tale_model *m, const char *eval, tale_error *e)
         printf("speed (synthetic, %.1f s of audio, %d thread%s): log-probs %.1f× real time; "
                "load-free pipeline with greedy decoding %.1f× real time\n",
                audio_s, th, th > 1 ? "s" : "", audio_s / best, audio_s / full);
+        out->xrt[th - 1] = audio_s / best;
         double sp = tale_steal_percent(&stl);
         if (sp >= 0)
             printf("      host CPU steal meanwhile: %.0f%%\n", sp);
@@ -260,7 +275,7 @@ static tale_lm *open_lm(const opts *o, tale_error *e)
     return lm;
 }
 
-static int accuracy(tale_model *m, const opts *o, tale_error *e)
+static int accuracy(tale_model *m, const opts *o, result *out, tale_error *e)
 {
     tale_lm *lm = open_lm(o, e);
     if (!lm)
@@ -352,11 +367,16 @@ static int accuracy(tale_model *m, const opts *o, tale_error *e)
             free(x);
         }
         if (!o->n_files)
-            for (int d = 0; d < 3; d++)
+            out->have[c] = 1;
+        if (!o->n_files)
+            for (int d = 0; d < 3; d++) {
+                out->cer[c][d] = (double)sc[d].ce / (sc[d].cn ? sc[d].cn : 1);
+                out->wer[c][d] = (double)sc[d].we / (sc[d].wn ? sc[d].wn : 1);
                 printf("%-6s %-8s (synthetic, held-out sentences × held-out voices, %zu utts, "
                        "%.0f s): CER %5.2f%%  WER %5.2f%%  (decode %.2f s)\n",
                        conds[c], names[d], n, audio_s, 100.0 * sc[d].ce / (sc[d].cn ? sc[d].cn : 1),
                        100.0 * sc[d].we / (sc[d].wn ? sc[d].wn : 1), t_dec[d]);
+            }
         free(it);
     }
     if (dump && fclose(dump)) {
@@ -496,7 +516,7 @@ int main(int argc, char **argv)
 {
     tale_ctc_decoder_params dp = tale_ctc_default_params();
     opts o = {NULL, "models/ctc-work/eval", NULL, 0, 32, 0, 0, 0.5f, 1.0f, dp.unk_penalty,
-              dp.unk_char_penalty, dp.delim_insert_penalty, NULL, 0, NULL};
+              dp.unk_char_penalty, dp.delim_insert_penalty, NULL, 0, NULL, "file,int8"};
     char model[4096];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -514,11 +534,12 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--speed-only")) o.speed_only = 1;
         else if (!strcmp(a, "--tune")) o.tune = 1;
         else if (!strcmp(a, "--dump") && val) { o.dump = val; i++; }
+        else if (!strcmp(a, "--precision") && val) { o.precision = val; i++; }
         else if (!strcmp(a, "--files")) { o.files = argv + i + 1; o.n_files = argc - i - 1; break; }
         else {
             fprintf(stderr, "usage: bench_ctc [--model DIR] [--eval DIR] [--limit N] [--lm ARPA] "
                             "[--alpha A] [--beta B] [--unk-penalty U] [--unk-char C] [--delim-insert P] [--beam W] [--speed-only] "
-                            "[--tune] [--dump TSV] [--files WAV...]\n");
+                            "[--precision file|f32|f16|int8|bf16[,...]] [--tune] [--dump TSV] [--files WAV...]\n");
             return 2;
         }
     }
@@ -530,22 +551,79 @@ int main(int argc, char **argv)
         }
         o.model = model;
     }
-    tale_model *m;
-    if (tale_model_open(o.model, NULL, &m, &e)) {
-        fprintf(stderr, "bench_ctc: %s\n", e.msg);
-        return 1;
+    /* the precisions to run, in order */
+    static const char *const pnames[] = {"file", "f32", "f16", "int8", "bf16"};
+    tale_precision precs[8];
+    const char *labels[8];
+    int n_prec = 0;
+    for (const char *p = o.precision; *p && n_prec < 8;) {
+        size_t len = strcspn(p, ",");
+        int k = 0;
+        while (k < 5 && (strlen(pnames[k]) != len || strncmp(pnames[k], p, len)))
+            k++;
+        if (k == 5) {
+            fprintf(stderr, "bench_ctc: --precision: unknown precision '%.*s' (file, f32, f16, "
+                    "int8, bf16)\n", (int)len, p);
+            return 2;
+        }
+        precs[n_prec] = (tale_precision)k; /* the enum's order */
+        labels[n_prec++] = pnames[k];
+        p += len + (p[len] == ',');
     }
-    printf("model: %s (%s)\n", o.model, tale_model_name(m));
+    result res[8];
+    memset(res, 0, sizeof res);
     int rc = 0;
-    if (o.tune) {
-        rc = tune(m, &o, &e);
+    for (int pi = 0; pi < n_prec; pi++) {
+        tale_model_params mp = tale_model_default_params();
+        mp.precision = precs[pi];
+        tale_model *m;
+        if (tale_model_open(o.model, &mp, &m, &e)) {
+            fprintf(stderr, "bench_ctc: %s\n", e.msg);
+            return 1;
+        }
+        printf("model: %s (%s); precision %s: %s\n", o.model, tale_model_name(m), labels[pi],
+               tale_model_kernels(m));
+        if (o.tune) {
+            rc = tune(m, &o, &e);
+            tale_model_free(m);
+            return rc;
+        }
+        if (!o.n_files)
+            rc |= speed(m, o.eval, &res[pi], &e);
+        if (!o.speed_only)
+            rc |= accuracy(m, &o, &res[pi], &e);
+        o.dump = NULL; /* --dump: the first precision's texts */
         tale_model_free(m);
-        return rc;
     }
-    if (!o.n_files)
-        rc |= speed(m, o.eval, &e);
-    if (!o.speed_only)
-        rc |= accuracy(m, &o, &e);
-    tale_model_free(m);
+    if (n_prec > 1 && !o.n_files) {
+        static const char *conds[] = {"clean", "snr10"}, *dec[] = {"greedy", "beam", "beam+LM"};
+        printf("\nside by side (synthetic held-out set; difference to %s in points):\n"
+               "| condition | decoder |", labels[0]);
+        for (int pi = 0; pi < n_prec; pi++)
+            printf(" %s CER | %s WER |", labels[pi], labels[pi]);
+        printf("\n|---|---|");
+        for (int pi = 0; pi < n_prec; pi++)
+            printf("---|---|");
+        printf("\n");
+        for (int c = 0; c < 2; c++)
+            for (int d = 0; d < 3 && res[0].have[c]; d++) {
+                printf("| %s | %s |", conds[c], dec[d]);
+                for (int pi = 0; pi < n_prec; pi++) {
+                    if (pi == 0)
+                        printf(" %.2f%% | %.2f%% |", 100 * res[pi].cer[c][d],
+                               100 * res[pi].wer[c][d]);
+                    else
+                        printf(" %.2f%% (%+.2f) | %.2f%% (%+.2f) |", 100 * res[pi].cer[c][d],
+                               100 * (res[pi].cer[c][d] - res[0].cer[c][d]),
+                               100 * res[pi].wer[c][d],
+                               100 * (res[pi].wer[c][d] - res[0].wer[c][d]));
+                }
+                printf("\n");
+            }
+        printf("| speed, log-probs × real time | 1 / 2 threads |");
+        for (int pi = 0; pi < n_prec; pi++)
+            printf(" %.0f× | %.0f× |", res[pi].xrt[0], res[pi].xrt[1]);
+        printf("\n");
+    }
     return rc;
 }

@@ -40,6 +40,8 @@ void cli_print_help(FILE *fp, const char *usage, const char *about, const cli_op
 /* Parse helpers: print "tale CMD: --opt: bad number 'x'" and return -1 on error. */
 int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out);
+/* --precision: "int8", "bf16", "f16" or "f32" into *out (a tale_precision). */
+int cli_parse_precision(const char *cmd, const char *s, int *out);
 
 /* Print "tale: <msg>" to stderr for a failed library call. */
 void cli_report(const tale_error *err);

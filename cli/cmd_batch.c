@@ -113,6 +113,7 @@ typedef struct run_ctx {
     int tty;
     double t_start, t_drawn;
     int journal_error;
+    int itn; /* --itn: the texts through tale_itn() */
 } run_ctx;
 
 typedef struct worker {
@@ -162,22 +163,33 @@ static int write_outputs(const run_ctx *r, const batch_input *in, const tale_tra
     }
     /* rel: the same bytes wherever the audio lives */
     out_doc d = {in->rel, r->model_name, tr, 0, 0, 0, 0, NULL};
-    for (int f = 0; f < BATCH_N_FORMATS; f++) {
+    tale_segment *segs = NULL;
+    char **texts = NULL;
+    int rc = 0;
+    if (r->itn) {
+        if (out_itn_segments(tr, &segs, &texts, err) != 0) {
+            out_itn_free(tr, segs, texts);
+            return -1;
+        }
+        d.segs = segs;
+    }
+    for (int f = 0; f < BATCH_N_FORMATS && rc == 0; f++) {
         if (!r->want[f])
             continue;
         snprintf(path, sizeof path, "%s/%s.%s", r->outdir, in->rel, batch_format_names[f]);
         tale_afile *af;
-        if (tale_afile_open(path, &af, err) != TALE_OK)
-            return -1;
-        if (WRITERS[f](tale_afile_stream(af), &d) != 0) {
+        if (tale_afile_open(path, &af, err) != TALE_OK) {
+            rc = -1;
+        } else if (WRITERS[f](tale_afile_stream(af), &d) != 0) {
             tale_afile_abort(af);
             tale_error_set(err, TALE_IO, "%s: write failed", path);
-            return -1;
+            rc = -1;
+        } else if (tale_afile_commit(af, err) != TALE_OK) {
+            rc = -1;
         }
-        if (tale_afile_commit(af, err) != TALE_OK)
-            return -1;
     }
-    return 0;
+    out_itn_free(tr, segs, texts);
+    return rc;
 }
 
 static void *work(void *arg)
@@ -241,20 +253,28 @@ static const cli_opt RUN_OPTS[] = {
                            "the manifest's folder (repeatable)"},
     {"jobs", 'j', "N", "transcribe N files at a time, one shared model (default 1)"},
     {"threads", 't', "N", "math threads per job (default: cores / jobs)"},
+    {"precision", 0, "P", "weights: int8 (quantised at load, int8 dot products), bf16, f16, "
+                          "f32 (default: as the file has them)"},
     {"shard", 0, "K/N", "only shard K of N (0-based): N processes with K = 0..N-1 cover every "
                         "input once"},
     {"retry-failed", 0, NULL, "transcribe again the inputs the journal lists as failed"},
+    {"hotwords", 0, "FILE", "words and phrases to favour, one a line, 'phrase' or "
+                            "'phrase<TAB>weight' (as tale transcribe --hotwords)"},
+    {"hotword-bias", 0, "B", "Whisper models: logit bonus per unit of hotword weight (default "
+                             "0.2; 0 = the prompt only)"},
+    {"itn", 0, NULL, "write numbers, times, dates and amounts as digits in the output texts "
+                     "(Danish inverse text normalisation; JSON/TSV words stay as recognised)"},
     {"dry-run", 0, NULL, "plan only: print how many inputs are done, failed and to do"},
     {"verbose", 'v', NULL, "log diagnostics to stderr"},
     {"help", 'h', NULL, "show this help"},
     {0, 0, 0, 0},
 };
-enum { R_MODEL, R_FORMAT, R_OUTPUT, R_MANIFEST, R_JOBS, R_THREADS, R_SHARD, R_RETRY, R_DRY,
-       R_VERBOSE, R_HELP };
+enum { R_MODEL, R_FORMAT, R_OUTPUT, R_MANIFEST, R_JOBS, R_THREADS, R_PRECISION, R_SHARD, R_RETRY,
+       R_HOTWORDS, R_HOTBIAS, R_ITN, R_DRY, R_VERBOSE, R_HELP };
 
 static const char *RUN_USAGE =
     "tale batch [-m MODEL] [-f txt,json,...] -o OUTDIR [--jobs N] [--shard K/N] "
-    "[--retry-failed] [--manifest TSV] INPUT...\n"
+    "[--retry-failed] [--manifest TSV] [--hotwords FILE] [--itn] INPUT...\n"
     "       tale batch slurm [--tasks N] [--parallel P] [--threads T] [--partition X] "
     "[--time HH:MM:SS] [--submit] -o OUTDIR INPUT...\n"
     "       tale batch status OUTDIR\n"
@@ -262,8 +282,10 @@ static const char *RUN_USAGE =
 
 static int batch_run(int argc, char **argv)
 {
-    const char *model_path = NULL, *outdir = NULL, *formats = "txt";
+    const char *model_path = NULL, *outdir = NULL, *formats = "txt", *hotwords = NULL;
     int jobs = 1, threads = 0, shard_k = 0, shard_n = 1, retry = 0, dry = 0, verbose = 0;
+    int itn = 0, precision = TALE_PRECISION_FILE;
+    double hotbias = -1;
     const char **args = calloc((size_t)argc + 1, sizeof *args);
     const char **mans = calloc((size_t)argc + 1, sizeof *mans);
     int n_args = 0, n_mans = 0, rc = CLI_USAGE;
@@ -300,10 +322,18 @@ static int batch_run(int argc, char **argv)
             if (cli_parse_int(ps.cmd, "threads", v, 1, 256, &lv)) goto out;
             threads = (int)lv;
             break;
+        case R_PRECISION:
+            if (cli_parse_precision(ps.cmd, v, &precision)) goto out;
+            break;
         case R_SHARD:
             if (parse_shard(ps.cmd, v, &shard_k, &shard_n)) goto out;
             break;
         case R_RETRY: retry = 1; break;
+        case R_HOTWORDS: hotwords = v; break;
+        case R_HOTBIAS:
+            if (cli_parse_double(ps.cmd, "hotword-bias", v, 0, 10, &hotbias)) goto out;
+            break;
+        case R_ITN: itn = 1; break;
         case R_DRY: dry = 1; break;
         case R_VERBOSE: cli_enable_verbose(1); verbose = 1; break;
         case R_HELP:
@@ -409,12 +439,24 @@ static int batch_run(int argc, char **argv)
     }
     tale_model_params mp = tale_model_default_params();
     mp.n_threads = threads;
+    mp.precision = (tale_precision)precision;
     if (tale_model_open(model_path, &mp, &m, &err) != TALE_OK) {
         cli_report(&err);
         goto out;
     }
+    if (hotbias >= 0 && tale_model_kind(m) == TALE_MODEL_CTC) {
+        cli_errorf("--hotword-bias: %s is a CTC model: the bias is for Whisper models (CTC "
+                   "models boost hotwords in the beam search)", tale_model_name(m));
+        rc = CLI_USAGE;
+        goto out;
+    }
     tale_transcribe_params tp = tale_transcribe_default_params();
     tp.n_threads = threads;
+    tp.hotwords = hotwords;
+    if (hotbias >= 0)
+        tp.hotword_bias = (float)hotbias;
+    /* Whisper word times (one more decoder pass per window) where a format shows them */
+    tp.word_timestamps = want[1] || want[2] || want[3];
     ws = calloc((size_t)jobs, sizeof *ws);
     if (!ws) {
         cli_errorf("%s: out of memory", outdir);
@@ -423,7 +465,7 @@ static int batch_run(int argc, char **argv)
     run_ctx r = {.plan = &plan, .outdir = outdir, .model_name = tale_model_name(m),
                  .want = want, .todo = todo, .n_todo = n_todo, .stamps = stamps,
                  .journal = jr, .bytes_total = bytes_total, .n_total_shard = n_shard,
-                 .n_before = n_was_done};
+                 .n_before = n_was_done, .itn = itn};
     atomic_init(&r.next, 0);
     pthread_mutex_init(&r.mu, NULL);
     const char *off = getenv("TALE_NO_PROGRESS");
@@ -509,6 +551,7 @@ static const cli_opt SLURM_OPTS[] = {
     {"time", 0, "HH:MM:SS", "time limit per task (default: the partition's)"},
     {"submit", 0, NULL, "run sbatch and print the job id"},
     {"model", 'm', "MODEL", "passed on to tale batch"},
+    {"precision", 0, "P", "passed on to tale batch (int8, bf16, f16 or f32)"},
     {"format", 'f', "LIST", "passed on to tale batch (default txt)"},
     {"output", 'o', "DIR", "output folder on a filesystem every node sees (required)"},
     {"manifest", 0, "TSV", "passed on to tale batch (repeatable)"},
@@ -516,8 +559,8 @@ static const cli_opt SLURM_OPTS[] = {
     {"help", 'h', NULL, "show this help"},
     {0, 0, 0, 0},
 };
-enum { S_TASKS, S_PAR, S_THREADS, S_PART, S_TIME, S_SUBMIT, S_MODEL, S_FORMAT, S_OUTPUT,
-       S_MANIFEST, S_RETRY, S_HELP };
+enum { S_TASKS, S_PAR, S_THREADS, S_PART, S_TIME, S_SUBMIT, S_MODEL, S_PRECISION, S_FORMAT,
+       S_OUTPUT, S_MANIFEST, S_RETRY, S_HELP };
 
 static int abs_path(const char *p, char *out, size_t size)
 {
@@ -539,6 +582,7 @@ static int batch_slurm(int argc, char **argv)
 {
     long tasks = 4, par = 0, threads = 1;
     const char *part = NULL, *tlimit = NULL, *model = NULL, *formats = NULL, *outdir = NULL;
+    const char *precision = NULL;
     int submit = 0, retry = 0, n_args = 0, n_mans = 0, rc = CLI_USAGE;
     const char **args = calloc((size_t)argc + 1, sizeof *args);
     const char **mans = calloc((size_t)argc + 1, sizeof *mans);
@@ -575,6 +619,12 @@ static int batch_slurm(int argc, char **argv)
             break;
         case S_SUBMIT: submit = 1; break;
         case S_MODEL: model = v; break;
+        case S_PRECISION: {
+            int pr;
+            if (cli_parse_precision(ps.cmd, v, &pr)) goto out;
+            precision = v;
+            break;
+        }
         case S_FORMAT: formats = v; break;
         case S_OUTPUT: outdir = v; break;
         case S_MANIFEST: mans[n_mans++] = v; break;
@@ -661,6 +711,8 @@ static int batch_slurm(int argc, char **argv)
         fputs(" -m ", fp);
         put_quoted(fp, model);
     }
+    if (precision)
+        fprintf(fp, " --precision %s", precision); /* one of four plain words */
     if (formats) {
         fputs(" -f ", fp);
         put_quoted(fp, formats);

@@ -30,6 +30,8 @@ static const cli_opt asr_opts[] = {
     {"seed", 0, "N", "bootstrap seed (default 1234)"},
     {"resamples", 0, "N", "bootstrap resamples (default 1000)"},
     {"threads", 't', "N", "threads per model (default: all cores)"},
+    {"precision", 0, "P", "tale models' weights: int8, bf16, f16 or f32 (default: as the "
+                          "files have them)"},
     {"worst", 0, "N", "worst utterances listed per model (default 10)"},
     {"numbers", 0, "MODE", "number normalization: digits (default), words or keep"},
     {"aa", 0, NULL, "also normalize \"aa\" to \"å\""},
@@ -39,7 +41,8 @@ static const cli_opt asr_opts[] = {
 };
 
 enum {
-    A_MODEL, A_HYP, A_MANIFEST, A_OUT, A_JSON, A_SEED, A_RESAMPLES, A_THREADS, A_WORST,
+    A_MODEL, A_HYP, A_MANIFEST, A_OUT, A_JSON, A_SEED, A_RESAMPLES, A_THREADS, A_PRECISION,
+    A_WORST,
     A_NUMBERS, A_AA, A_NO_ISOLATE, A_HELP
 };
 
@@ -83,6 +86,7 @@ static int bench_asr(int argc, char **argv)
     const char *manifest_path = NULL, *out_dir = NULL;
     int json = 0;
     long seed = 1234, resamples = 1000, threads = 0, worst = 10;
+    int precision = TALE_PRECISION_FILE;
     tale_normalize_params norm = tale_normalize_default_params();
     tale_bench_asr_params bp = tale_bench_asr_default_params();
     const char *val;
@@ -112,6 +116,10 @@ static int bench_asr(int argc, char **argv)
             break;
         case A_THREADS:
             if (cli_parse_int("tale bench asr", "threads", val, 1, 1024, &threads))
+                return CLI_USAGE;
+            break;
+        case A_PRECISION:
+            if (cli_parse_precision("tale bench asr", val, &precision))
                 return CLI_USAGE;
             break;
         case A_WORST:
@@ -174,7 +182,9 @@ static int bench_asr(int argc, char **argv)
     bp.n_threads = (int)threads;
     for (size_t i = 0; i < n_sys; i++) {
         cli_progress *prog = cli_progress_new(sys[i].path);
-        bp.backend = sys[i].backend;
+        bp.backend = sys[i].backend == tale_bench_tale_backend()
+                         ? tale_bench_tale_backend_at(precision)
+                         : sys[i].backend;
         bp.on_progress = cli_progress_update;
         bp.user_data = prog;
         tale_bench_asr_run *run = NULL;
@@ -253,13 +263,14 @@ out:
 static const cli_opt speed_opts[] = {
     {"model", 'm', "MODEL", "Whisper model file, or random:tiny|base|small|medium|large-v3"},
     {"threads", 't', "N", "threads (default: all cores)"},
+    {"precision", 0, "P", "weights: int8, bf16, f16 or f32 (default: as the file has them)"},
     {"json", 0, NULL, "print JSON"},
     {"seconds", 0, "S", "minimum seconds per measurement (default 1)"},
     {"help", 'h', NULL, "show this help"},
     {0},
 };
 
-enum { S_MODEL, S_THREADS, S_JSON, S_SECONDS, S_HELP };
+enum { S_MODEL, S_THREADS, S_PRECISION, S_JSON, S_SECONDS, S_HELP };
 
 static int bench_speed(int argc, char **argv)
 {
@@ -269,12 +280,16 @@ static int bench_speed(int argc, char **argv)
     const char *model = NULL, *val;
     long threads = 0;
     double seconds = 1.0;
-    int json = 0, k;
+    int json = 0, k, precision = TALE_PRECISION_FILE;
     while ((k = cli_next(&ps, &val)) != CLI_END) {
         switch (k) {
         case S_MODEL: model = val; break;
         case S_THREADS:
             if (cli_parse_int("tale bench speed", "threads", val, 1, 1024, &threads))
+                return CLI_USAGE;
+            break;
+        case S_PRECISION:
+            if (cli_parse_precision("tale bench speed", val, &precision))
                 return CLI_USAGE;
             break;
         case S_JSON: json = 1; break;
@@ -297,7 +312,11 @@ static int bench_speed(int argc, char **argv)
     }
     tale_error err;
     tale_bench_speed_result r;
-    if (tale_bench_speed(model, (int)threads, seconds, &r, &err) != TALE_OK) {
+    if (precision != TALE_PRECISION_FILE && !model) {
+        cli_errorf("bench speed: --precision needs a model (-m)");
+        return CLI_USAGE;
+    }
+    if (tale_bench_speed_at(model, (int)threads, precision, seconds, &r, &err) != TALE_OK) {
         cli_report(&err);
         return CLI_FAIL;
     }
@@ -314,6 +333,8 @@ static int bench_speed(int argc, char **argv)
         tale_json_str(j, model);
         tale_json_key(j, "model_desc");
         tale_json_str(j, r.model);
+        tale_json_key(j, "kernels");
+        tale_json_str(j, r.kernels);
         tale_json_key(j, "threads");
         tale_json_int(j, threads);
         tale_json_key(j, "cpu");
@@ -356,6 +377,7 @@ static int bench_speed(int argc, char **argv)
                r.sgemm_mlp_gflops);
         printf("mel:                         %8.3f ms per audio second\n", r.mel_ms_per_audio_s);
         if (model) {
+            printf("kernels:                     %s\n", r.kernels);
             printf("load:                        %8.1f ms\n", r.load_ms);
             printf("encoder (30-s window):       %8.1f ms, %.1f GFLOP/s = %.0f%% of sgemm\n",
                    r.encode_ms, r.encoder_gflops, 100 * r.encoder_fraction);

@@ -39,12 +39,18 @@ static const cli_opt opts[] = {
     {"lm", 0, "FILE", "ARPA word language model for the CTC beam search (default: the model's "
                       "own, data/models/lm/, built by make lm)"},
     {"no-lm", 0, NULL, "CTC models: no language model (greedy unless --beam)"},
+    {"hotwords", 0, "FILE", "words and phrases to favour, one a line, 'phrase' or "
+                            "'phrase<TAB>weight' (as tale transcribe --hotwords)"},
+    {"hotword-bias", 0, "B", "Whisper models: logit bonus per unit of hotword weight (default "
+                             "0.2; 0 = the prompt only)"},
     {"partial-ms", 0, "MS", "re-decode the open utterance every MS ms of audio (default 500; 0: off)"},
     {"max-utterance", 0, "S", "split utterances longer than S seconds (default 30)"},
     {"vad-model", 0, "FILE", "Silero VAD ggml file (default: the bundled one)"},
     {"threshold", 0, "P", "speech probability that starts an utterance (default 0.5)"},
     {"vad-only", 0, NULL, "report utterance times only, without a recogniser"},
     {"threads", 't', "N", "threads for the recogniser (default: all cores)"},
+    {"precision", 0, "P", "recogniser weights: int8 (quantised at load, int8 dot products), "
+                          "bf16, f16, f32 (default: as the file has them)"},
     {"verbose", 'v', NULL, "log library diagnostics (audio backends) to stderr"},
     {"help", 'h', NULL, "show this help"},
     {0},
@@ -52,8 +58,9 @@ static const cli_opt opts[] = {
 
 enum {
     OPT_MODEL, OPT_DEVICE, OPT_LIST, OPT_INPUT, OPT_FAST, OPT_SECONDS, OPT_JSON, OPT_NO_PUNCT,
-    OPT_ITN, OPT_NO_ITN, OPT_DIGITS, OPT_BEAM, OPT_LM, OPT_NO_LM, OPT_PARTIAL_MS, OPT_MAX_UTT, OPT_VAD_MODEL, OPT_THRESHOLD,
-    OPT_VAD_ONLY, OPT_THREADS, OPT_VERBOSE, OPT_HELP
+    OPT_ITN, OPT_NO_ITN, OPT_DIGITS, OPT_BEAM, OPT_LM, OPT_NO_LM, OPT_HOTWORDS, OPT_HOTBIAS,
+    OPT_PARTIAL_MS, OPT_MAX_UTT, OPT_VAD_MODEL, OPT_THRESHOLD,
+    OPT_VAD_ONLY, OPT_THREADS, OPT_PRECISION, OPT_VERBOSE, OPT_HELP
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -287,7 +294,7 @@ int cmd_dictate(int argc, char **argv)
     tale_mic_params mp = tale_mic_default_params();
     tale_dictation_params dp = tale_dictation_default_params();
     tale_model_params modp = tale_model_default_params();
-    int json = 0, list = 0, fast = 0, vad_only = 0, verbose = 0;
+    int json = 0, list = 0, fast = 0, vad_only = 0, verbose = 0, hotbias_given = 0;
     double seconds = 0, x;
     const char *input = NULL, *model_path = NULL;
     const char *val;
@@ -344,6 +351,15 @@ int cmd_dictate(int argc, char **argv)
         case OPT_NO_LM:
             dp.asr.no_lm = 1;
             break;
+        case OPT_HOTWORDS:
+            dp.asr.hotwords = val;
+            break;
+        case OPT_HOTBIAS:
+            if (cli_parse_double("tale dictate", "hotword-bias", val, 0, 10, &x))
+                return CLI_USAGE;
+            dp.asr.hotword_bias = (float)x;
+            hotbias_given = 1;
+            break;
         case OPT_PARTIAL_MS:
             if (cli_parse_int("tale dictate", "partial-ms", val, 0, 60000, &v))
                 return CLI_USAGE;
@@ -370,6 +386,13 @@ int cmd_dictate(int argc, char **argv)
                 return CLI_USAGE;
             modp.n_threads = (int)v;
             break;
+        case OPT_PRECISION: {
+            int pr;
+            if (cli_parse_precision("tale dictate", val, &pr))
+                return CLI_USAGE;
+            modp.precision = (tale_precision)pr;
+            break;
+        }
         case OPT_VERBOSE:
             cli_enable_verbose(TALE_LOG_DEBUG);
             verbose = 1;
@@ -429,6 +452,12 @@ int cmd_dictate(int argc, char **argv)
         dp.user_data = &u;
         if (tale_model_open(model_path, &modp, &model, &err) != TALE_OK) {
             cli_report(&err);
+            goto done;
+        }
+        if (hotbias_given && tale_model_kind(model) == TALE_MODEL_CTC) {
+            cli_errorf("--hotword-bias: %s is a CTC model: the bias is for Whisper models (CTC "
+                       "models boost hotwords in the beam search)", tale_model_name(model));
+            rc = CLI_USAGE;
             goto done;
         }
         if (tale_dictation_new(model, &dp, &d, &err) != TALE_OK) {

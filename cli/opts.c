@@ -1,5 +1,6 @@
 /* opts.c — option parsing and --help from one table per subcommand. */
 #include "cli.h"
+#include "tale_model.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -107,6 +108,20 @@ int cli_parse_int(const char *cmd, const char *opt, const char *s, long lo, long
     }
     *out = v;
     return 0;
+}
+
+int cli_parse_precision(const char *cmd, const char *s, int *out)
+{
+    static const char *const names[] = {"f32", "f16", "int8", "bf16"};
+    static const int vals[] = {TALE_PRECISION_F32, TALE_PRECISION_F16, TALE_PRECISION_INT8,
+                               TALE_PRECISION_BF16};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = vals[i];
+            return 0;
+        }
+    fprintf(stderr, "%s: --precision must be int8, bf16, f16 or f32, not '%s'\n", cmd, s);
+    return -1;
 }
 
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double lo, double hi, double *out)

@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config libfftw3-dev libsndfile1-dev libsamplerate0-dev
 libopenblas-dev libicu-dev portaudio19-dev libcmocka-dev libstemmer-dev clang libclang-rt-14-dev
 libcurl4-openssl-dev libssl-dev zlib1g-dev espeak-ng sox libsox-fmt-all curl gnuplot-nox ca-certificates
-hunspell-da wdanish locales slurm-wlm munge libwebsockets-dev chromium"
+hunspell-da wdanish locales slurm-wlm munge time libwebsockets-dev chromium"
 
 missing=""
 for p in $PKGS; do

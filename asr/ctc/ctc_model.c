@@ -17,6 +17,7 @@
 #include "paths.h"
 #include "hf.h"
 #include "nn.h"
+#include "quant.h"
 #include "tale_json.h"
 #include "whisper_internal.h"
 
@@ -78,6 +79,58 @@ static void ctc_free(void *p)
 static const asr_ctc_model *ctc_of(const tale_model *m)
 {
     return m && m->kind == TALE_MODEL_CTC ? m->ctc : NULL;
+}
+
+/* ---- precision (tale_model_params.precision) ------------------------------ */
+
+/* tale_model_kernels() of a CTC model: the encoder's matrices say which
+ * precision they are in (the head stays f32: V × S is tiny). */
+static const char *ctc_kernels(const void *p)
+{
+    static _Thread_local char buf[128];
+    const asr_ctc_model *c = p;
+    if (c->eng)
+        return c->eng->kernels ? c->eng->kernels(c->eng_model) : "f32 (OpenBLAS)";
+    asr_dtype t = c->w->enc[0].attn.q.dtype;
+    if (t == ASR_MAT_I8)
+        snprintf(buf, sizeof buf, "int8 per output channel, int8 activations (%s)",
+                 asr_q_kernel_name(t));
+    else if (t == ASR_MAT_BF16)
+        snprintf(buf, sizeof buf, "bf16 weights and activations, f32 sums (%s)",
+                 asr_bf16_kernel_name());
+    else
+        snprintf(buf, sizeof buf, "%s (%s + OpenBLAS %s)", asr_dtype_name(t),
+                 asr_nn_isa_cap() >= 2 ? "avx512 where present" : "avx2 or C",
+                 asr_blas_corename());
+    return buf;
+}
+
+tale_status asr_ctc_set_precision(tale_model *m, int precision, tale_error *err)
+{
+    asr_ctc_model *c = m && m->kind == TALE_MODEL_CTC ? m->ctc : NULL;
+    if (!c)
+        return tale_error_set(err, TALE_INVALID_ARG, "asr_ctc_set_precision: not a CTC model");
+    if (precision == TALE_PRECISION_FILE)
+        return TALE_OK;
+    if (c->eng) {
+        if (c->eng->set_precision)
+            return c->eng->set_precision(c->eng_model, precision, err);
+        if (precision == TALE_PRECISION_F32)
+            return TALE_OK;
+        return tale_error_set(err, TALE_UNSUPPORTED, "%s: only f32 precision is available for "
+                              "this model", m->name);
+    }
+    if (precision != TALE_PRECISION_F32 && precision != TALE_PRECISION_F16 &&
+        precision != TALE_PRECISION_INT8 && precision != TALE_PRECISION_BF16)
+        return tale_error_set(err, TALE_INVALID_ARG, "%s: unknown precision %d", m->name,
+                              precision);
+    /* the encoder has no token embedding: mark the empty matrix as already
+     * converted, so the Whisper conversion only touches the encoder's */
+    c->w->tok_emb.dtype = precision == TALE_PRECISION_F32    ? ASR_F32
+                          : precision == TALE_PRECISION_F16  ? ASR_F16
+                          : precision == TALE_PRECISION_BF16 ? ASR_MAT_BF16
+                                                             : ASR_MAT_I8;
+    return asr_whisper_set_precision(c->w, precision, err);
 }
 
 /* ---- loading ------------------------------------------------------------- */
@@ -339,6 +392,7 @@ tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *er
     m->kind = TALE_MODEL_CTC;
     m->ctc = c;
     m->ctc_free = ctc_free;
+    m->ctc_kernels = ctc_kernels;
     m->ctc_n_mels = hp.n_mels;
     const char *name = tale_jval_str(tale_jobj_get(cfg, "name"));
     snprintf(m->name, sizeof m->name, "%.60s%sctc %d layers, d=%d, %d mels, vocab %d",
@@ -385,6 +439,7 @@ tale_status asr_ctc_model_from_engine(const asr_ctc_engine *e, void *model,
     m->kind = TALE_MODEL_CTC;
     m->ctc = c;
     m->ctc_free = ctc_free;
+    m->ctc_kernels = ctc_kernels;
     snprintf(m->name, sizeof m->name, "%s", name);
     *out = m;
     return TALE_OK;
@@ -642,7 +697,8 @@ tale_status tale_ctc_logprobs(tale_ctc_runner *r, const float *samples, size_t n
     if (st)
         return st;
     for (size_t s0 = 0; s0 < n_samples;) {
-        size_t s1 = window_end(samples, n_samples, s0);
+        /* another engine (wav2vec2) windows the whole input itself, with overlap */
+        size_t s1 = r->c->eng ? n_samples : window_end(samples, n_samples, s0);
         if (r->c->eng) { /* another engine (wav2vec2): log-probs of the window's samples */
             const float *lp;
             int T;
@@ -788,6 +844,68 @@ tale_status asr_ctc_decode_window(tale_ctc_runner *r, const float *x, size_t n,
         cnt++;
     }
     text[o] = 0;
+    if (res->n_tokens == 0 && res->n_words > 0) {
+        /* pyctcdecode scoring: its words and word frames as they are */
+        char *t2 = malloc(strlen(res->text) + 1);
+        asr_ctc_word *w2 = malloc(res->n_words * sizeof *w2);
+        int *f2 = malloc(res->n_words * 2 * sizeof *f2);
+        if (!t2 || !w2 || !f2) {
+            free(t2);
+            free(w2);
+            free(f2);
+            free(ws);
+            free(wf);
+            free(text);
+            tale_ctc_result_free(res);
+            return tale_error_set(err, TALE_NO_MEMORY, "out of memory");
+        }
+        free(ws);
+        free(wf);
+        free(text);
+        ws = w2;
+        wf = f2;
+        text = t2;
+        memcpy(text, res->text, strlen(res->text) + 1);
+        nw = res->n_words;
+        size_t n_chars = 0;
+        for (size_t i = 0; i < nw; i++) {
+            const tale_ctc_word *w = &res->words[i];
+            ws[i].off = w->text_offset;
+            ws[i].len = w->text_len;
+            wf[2 * i] = w->start_frame;
+            wf[2 * i + 1] = w->end_frame;
+            ws[i].start_ms = off_ms + (int64_t)w->start_frame * ms;
+            ws[i].end_ms = off_ms + (int64_t)(w->end_frame + 1) * ms;
+            /* each character's confidence: its token's peak probability
+             * within the word's frames (the longest token spelling it) */
+            double sp = 0.0;
+            int nc = 0;
+            for (size_t k = 0; k < w->text_len;) {
+                const char *c = res->text + w->text_offset + k;
+                int best = -1;
+                size_t bl = 0;
+                for (int id = 0; id < v.n_vocab; id++) {
+                    const char *tk = v.tokens[id];
+                    size_t tl = tk ? strlen(tk) : 0;
+                    if (tl > bl && tl <= w->text_len - k && memcmp(tk, c, tl) == 0 &&
+                        id != v.delimiter_id) {
+                        best = id;
+                        bl = tl;
+                    }
+                }
+                if (best < 0) {
+                    k++;
+                    continue;
+                }
+                sp += token_peak(lp, v.n_vocab, T, best, w->start_frame, w->end_frame);
+                nc++;
+                k += bl;
+            }
+            ws[i].p = nc ? (float)exp(sp / nc) : 0.0f;
+            n_chars += (size_t)nc;
+        }
+        lpm = res->acoustic_logp / (n_chars ? (double)n_chars : 1.0);
+    }
     for (size_t i = 0; i < nw && !st;) {
         size_t j = i + 1;
         while (j < nw && wf[2 * j] - wf[2 * j - 1] < SEG_GAP_FRAMES)

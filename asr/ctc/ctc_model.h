@@ -22,6 +22,14 @@ int asr_ctc_is_model_dir(const char *dir, tale_error *err);
 /* Load the folder dir into a tale_model of kind TALE_MODEL_CTC. */
 tale_status asr_ctc_model_open(const char *dir, tale_model **out, tale_error *err);
 
+/* Re-store the weight matrices of a CTC model (kind TALE_MODEL_CTC) in
+ * another precision (tale_precision; model.c calls it for
+ * tale_model_params.precision): a tale CTC model's encoder matrices go
+ * through the Whisper engine's conversion (int8 per output channel, f16),
+ * an engine's model through its set_precision.  TALE_UNSUPPORTED (one line
+ * naming the model) where the model has no such mode. */
+tale_status asr_ctc_set_precision(tale_model *m, int precision, tale_error *err);
+
 /* ---- CTC models computed by another engine (asr/wav2vec2) -----------------
  * The runner calls these function pointers instead of tale's encoder, so
  * asr/ctc never calls the engine's module; asr/models wires them up. */
@@ -33,6 +41,10 @@ typedef struct asr_ctc_engine {
      * by state until its next call */
     tale_status (*logprobs)(void *state, const float *x, size_t n, const float **lp, int *T,
                             tale_error *err);
+    /* optional (NULL: the engine runs f32 only): re-store the weights in
+     * another precision (tale_precision), and name the kernels that run */
+    tale_status (*set_precision)(void *model, int precision, tale_error *err);
+    const char *(*kernels)(const void *model);
 } asr_ctc_engine;
 
 /* A tale_model of kind TALE_MODEL_CTC run by e on model (taken over: freed

@@ -70,10 +70,11 @@ static tale_status w2v_state_new(const void *m, int n_threads, void **out, tale_
 static tale_status w2v_logprobs(void *s, const float *x, size_t n, const float **lp, int *T,
                                 tale_error *err)
 {
-    return asr_w2v_forward(s, x, n, 1, lp, T, NULL, NULL, err);
+    /* any length: overlapping windows stitched at frame level (forward.c) */
+    return asr_w2v_logprobs_long(s, x, n, lp, T, err);
 }
 static const asr_ctc_engine W2V_ENGINE = {w2v_free_model, w2v_state_new, w2v_state_free,
-                                          w2v_logprobs};
+                                          w2v_logprobs, NULL, NULL};
 
 static tale_status w2v_open(const char *dir, tale_model **out, tale_error *err)
 {
@@ -136,6 +137,12 @@ tale_status tale_model_open(const char *path, const tale_model_params *p, tale_m
             st = tale_error_set(err, TALE_BAD_MODEL,
                                 "%s: unknown model format (not a ggml Whisper file)", path);
     }
+    if (st == TALE_OK && p && p->precision &&
+        (st = (*out)->whisper ? asr_whisper_set_precision((*out)->whisper, p->precision, err)
+                              : asr_ctc_set_precision(*out, p->precision, err))) {
+        tale_model_free(*out);
+        *out = NULL;
+    }
     if (st == TALE_OK) {
         apply_params(*out, p);
         if (snprintf((*out)->path, sizeof (*out)->path, "%s", path) >= (int)sizeof (*out)->path)
@@ -153,6 +160,11 @@ tale_status tale_model_open_buffer(const void *data, size_t size, const tale_mod
     if (!data || size < 4)
         return tale_error_set(err, TALE_BAD_MODEL, "<buffer>: too short for a model");
     tale_status st = asr_ggml_open("<buffer>", data, size, out, err);
+    if (st == TALE_OK && p && p->precision &&
+        (st = asr_whisper_set_precision((*out)->whisper, p->precision, err))) {
+        tale_model_free(*out);
+        *out = NULL;
+    }
     if (st == TALE_OK)
         apply_params(*out, p);
     return st;

@@ -27,7 +27,8 @@ static void tale_close(void *handle)
     free(h);
 }
 
-static tale_status tale_open(const char *model, int n_threads, void **handle, tale_error *err)
+static tale_status open_at(const char *model, int n_threads, int precision, void **handle,
+                           tale_error *err)
 {
     *handle = NULL;
     tale_handle *h = calloc(1, sizeof *h);
@@ -35,6 +36,7 @@ static tale_status tale_open(const char *model, int n_threads, void **handle, ta
         return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", model);
     tale_model_params mp = tale_model_default_params();
     mp.n_threads = n_threads;
+    mp.precision = (tale_precision)precision;
     tale_status st = tale_model_open(model, &mp, &h->model, err);
     if (st == TALE_OK) {
         tale_transcribe_params tp = tale_transcribe_default_params();
@@ -95,6 +97,31 @@ static tale_status tale_transcribe(void *handle, const char *audio_path, char **
     return *text ? TALE_OK : tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory", audio_path);
 }
 
-static const tale_asr_backend tale_backend = {"tale", 1, tale_open, tale_transcribe, tale_close};
+/* one backend per tale_precision (the open call has no room for it) */
+#define OPEN_AT(name, prec)                                                                    \
+    static tale_status name(const char *model, int n_threads, void **handle, tale_error *err) \
+    {                                                                                          \
+        return open_at(model, n_threads, prec, handle, err);                                   \
+    }
+OPEN_AT(tale_open, TALE_PRECISION_FILE)
+OPEN_AT(tale_open_f32, TALE_PRECISION_F32)
+OPEN_AT(tale_open_f16, TALE_PRECISION_F16)
+OPEN_AT(tale_open_int8, TALE_PRECISION_INT8)
+OPEN_AT(tale_open_bf16, TALE_PRECISION_BF16)
 
-const tale_asr_backend *tale_bench_tale_backend(void) { return &tale_backend; }
+static const tale_asr_backend tale_backends[] = {
+    {"tale", 1, tale_open, tale_transcribe, tale_close},
+    {"tale", 1, tale_open_f32, tale_transcribe, tale_close},
+    {"tale", 1, tale_open_f16, tale_transcribe, tale_close},
+    {"tale", 1, tale_open_int8, tale_transcribe, tale_close},
+    {"tale", 1, tale_open_bf16, tale_transcribe, tale_close},
+};
+
+const tale_asr_backend *tale_bench_tale_backend(void) { return &tale_backends[0]; }
+
+const tale_asr_backend *tale_bench_tale_backend_at(int precision)
+{
+    return precision >= TALE_PRECISION_FILE && precision <= TALE_PRECISION_BF16
+               ? &tale_backends[precision]
+               : NULL;
+}

@@ -90,11 +90,13 @@ static const named_dims sizes[] = {
     {"large-v3", {51866, 1500, 1280, 20, 32, 448, 1280, 20, 32, 128}},
 };
 
-static tale_status open_model(const char *spec, int n_threads, tale_model **m, tale_error *err)
+static tale_status open_model(const char *spec, int n_threads, int precision, tale_model **m,
+                              tale_error *err)
 {
     *m = NULL;
     tale_model_params mp = tale_model_default_params();
     mp.n_threads = n_threads;
+    mp.precision = (tale_precision)precision;
     if (strncmp(spec, "random:", 7) != 0)
         return tale_model_open(spec, &mp, m, err);
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
@@ -173,6 +175,13 @@ static tale_status time_decode(const asr_whisper *w, int n_seq, int n_threads, d
 tale_status tale_bench_speed(const char *model, int n_threads, double min_seconds,
                              tale_bench_speed_result *out, tale_error *err)
 {
+    return tale_bench_speed_at(model, n_threads, TALE_PRECISION_FILE, min_seconds, out, err);
+}
+
+tale_status tale_bench_speed_at(const char *model, int n_threads, int precision,
+                                double min_seconds, tale_bench_speed_result *out,
+                                tale_error *err)
+{
     if (!out || n_threads < 0 || !(min_seconds >= 0))
         return tale_error_set(err, TALE_INVALID_ARG, "tale_bench_speed: bad argument");
     memset(out, 0, sizeof *out);
@@ -186,11 +195,12 @@ tale_status tale_bench_speed(const char *model, int n_threads, double min_second
     tale_status st = TALE_OK;
     if (model) {
         double t0 = now_s();
-        st = open_model(model, n_threads, &m, err);
+        st = open_model(model, n_threads, precision, &m, err);
         out->load_ms = (now_s() - t0) * 1e3;
         if (st != TALE_OK)
             return st;
         snprintf(out->model, sizeof out->model, "%s", tale_model_name(m));
+        snprintf(out->kernels, sizeof out->kernels, "%s", tale_model_kernels(m));
         if (tale_model_kind(m) != TALE_MODEL_WHISPER) {
             tale_model_free(m);
             return tale_error_set(err, TALE_UNSUPPORTED,

@@ -178,6 +178,9 @@ typedef struct tale_asr_backend {
 
 /* tale's transcriber (tale_model_open / tale_transcribe_file); greedy, "da". */
 TALE_API const tale_asr_backend *tale_bench_tale_backend(void);
+/* The same with the models opened at a tale_precision (TALE_PRECISION_FILE
+ * = tale_bench_tale_backend()); NULL for an unknown value. */
+TALE_API const tale_asr_backend *tale_bench_tale_backend_at(int precision);
 /* Hypotheses from a TSV "audio<TAB>text" keyed like the manifest's audio
  * column (model = that file's path): scores another system's output. */
 TALE_API const tale_asr_backend *tale_bench_hyp_backend(void);
@@ -303,6 +306,8 @@ typedef struct tale_bench_speed_result {
     double decode_ms_per_token;/* greedy: one sequence, one token per step */
     double beam5_ms_per_step;  /* five sequences decoded as one batch per step */
     int decode_steps;          /* steps timed per pass */
+    char kernels[160];         /* tale_model_kernels(): the weights' precision and the
+                                  kernels that ran; "" without a model */
 } tale_bench_speed_result;
 
 /* model: a model path, "random:tiny|base|small|medium|large-v3" (random
@@ -311,6 +316,11 @@ typedef struct tale_bench_speed_result {
  * warm-up. */
 TALE_API tale_status tale_bench_speed(const char *model, int n_threads, double min_seconds,
                                       tale_bench_speed_result *out, tale_error *err);
+/* The same with the model's weights at a tale_precision (int8, f16, f32;
+ * TALE_PRECISION_FILE = as the file has them). */
+TALE_API tale_status tale_bench_speed_at(const char *model, int n_threads, int precision,
+                                         double min_seconds, tale_bench_speed_result *out,
+                                         tale_error *err);
 
 /* ===================================================================== */
 /* == end of ASR evaluation                                            == */

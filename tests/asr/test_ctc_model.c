@@ -5,6 +5,7 @@
 #include "tale_test.h"
 #include "tale_asr.h"
 #include "tale_json.h"
+#include "quant.h" /* asr_i8_disable_vnni: the portable int8 path too */
 
 #include <math.h>
 #include <stdio.h>
@@ -579,6 +580,90 @@ static void test_transcriber_resolves_decoding(void **state)
     tale_model_free(m);
 }
 
+/* tale_model_params.precision on the CTC model: int8 (VNNI and the portable
+ * path), f16 and bf16 (AVX512-BF16 where present, and the portable path)
+ * log-probs against f32 on the recipe's mel; the greedy text
+ * stays the recipe's, and so does nearly every frame's best class.  Bounds:
+ * the int8 encoder moved a log-prob by at most 0.41 on this clip (mean 0.06;
+ * the largest moves are on unlikely classes), bf16 by 0.09, f16 by 0.0054. */
+#define INT8_LP_TOL 0.8f
+#define F16_LP_TOL 0.02f
+#define BF16_LP_TOL 0.2f
+static void test_precision_modes(void **state)
+{
+    (void)state;
+    testvec tv;
+    assert_int_equal(tv_load(&tv), 0);
+    tale_error e;
+    const float *lp;
+    int T;
+    tale_model *m32 = open_default();
+    tale_ctc_runner *r32;
+    assert_int_equal(tale_ctc_runner_new(m32, 1, &r32, &e), TALE_OK);
+    assert_int_equal(tale_ctc_logprobs_mel(r32, tv.mel, tv.mel_cols, &lp, &T, &e), TALE_OK);
+    float *ref = malloc((size_t)T * 42 * sizeof *ref);
+    memcpy(ref, lp, (size_t)T * 42 * sizeof *ref);
+    assert_non_null(strstr(tale_model_kernels(m32), "f32"));
+    static const tale_precision precs[] = {TALE_PRECISION_INT8, TALE_PRECISION_INT8,
+                                           TALE_PRECISION_F16, TALE_PRECISION_BF16,
+                                           TALE_PRECISION_BF16};
+    static const char *const kinds[] = {"int8", "int8", "f16", "bf16", "bf16"};
+    for (int k = 0; k < 5; k++) {
+        asr_i8_disable_vnni(k == 1);
+        asr_bf16_disable(k == 4);
+        tale_model_params p = tale_model_default_params();
+        p.n_threads = 1;
+        p.precision = precs[k];
+        tale_model *m = NULL;
+        assert_int_equal(tale_model_open(g_model, &p, &m, &e), TALE_OK);
+        const char *kern = tale_model_kernels(m);
+        assert_non_null(strstr(kern, kinds[k]));
+        tale_ctc_runner *r;
+        assert_int_equal(tale_ctc_runner_new(m, 1, &r, &e), TALE_OK);
+        int T2;
+        assert_int_equal(tale_ctc_logprobs_mel(r, tv.mel, tv.mel_cols, &lp, &T2, &e), TALE_OK);
+        assert_int_equal(T2, T);
+        double worst = 0, sum = 0;
+        int same = 0;
+        for (int t = 0; t < T; t++) {
+            int a = 0, b = 0;
+            for (int v = 0; v < 42; v++) {
+                size_t i = (size_t)t * 42 + v;
+                double d = fabs((double)lp[i] - ref[i]);
+                worst = fmax(worst, d);
+                sum += d;
+                if (lp[i] > lp[(size_t)t * 42 + a])
+                    a = v;
+                if (ref[i] > ref[(size_t)t * 42 + b])
+                    b = v;
+            }
+            same += a == b;
+        }
+        print_message("%s: log-probs vs f32: max |d| %.4f, mean |d| %.5f, frame argmax equal "
+                      "%d/%d\n", kern, worst, sum / ((double)T * 42), same, T);
+        assert_true(worst < (k < 2 ? INT8_LP_TOL : k == 2 ? F16_LP_TOL : BF16_LP_TOL));
+        assert_true(same * 10 >= T * 9);
+        char text[256];
+        greedy(m, lp, T, text, sizeof text);
+        assert_string_equal(text, tv.greedy);
+        tale_ctc_runner_free(r);
+        tale_model_free(m);
+    }
+    asr_i8_disable_vnni(0);
+    asr_bf16_disable(0);
+    /* an unknown precision is an error naming the model, not a crash */
+    tale_model_params p = tale_model_default_params();
+    p.precision = (tale_precision)9;
+    tale_model *bad = NULL;
+    assert_int_equal(tale_model_open(g_model, &p, &bad, &e), TALE_INVALID_ARG);
+    assert_null(bad);
+    assert_non_null(strstr(e.msg, "precision"));
+    free(ref);
+    tale_ctc_runner_free(r32);
+    tale_model_free(m32);
+    tv_free(&tv);
+}
+
 int main(void)
 {
     tale_error e;
@@ -596,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_decoding_block),
         cmocka_unit_test(test_transcriber_resolves_decoding),
+        cmocka_unit_test(test_precision_modes),
     };
     return cmocka_run_group_tests_name("asr_ctc_model", tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
 #include "tale_test.h"
 #include "nn.h"
 #include "pool.h"
+#include "quant.h"
 #include "tensors.h"
 
 #include <math.h>
@@ -288,6 +289,223 @@ static void test_pool(void **state)
     assert_int_equal(hi, 100);
 }
 
+/* ggml block types: quantise random rows as ggml does, then (1) the
+ * dequantised rows equal tensors.c's independent decoder, (2) the
+ * round trip error is within the format's step, (3) the small-M kernel
+ * matches a dequantise-then-double-dot reference for 1..13 input rows and
+ * writes only its share of the output columns. */
+static void test_quant_blocks(void **state)
+{
+    (void)state;
+    const asr_dtype types[] = {ASR_Q8_0, ASR_Q5_0, ASR_Q5_1, ASR_Q4_0};
+    const double rms_max[] = {0.01, 0.04, 0.04, 0.08}; /* of the rows' rms */
+    int N = 37, K = 160;
+    float *W = rnd((size_t)N * K, 11), *X = rnd((size_t)13 * K, 12);
+    for (int i = 0; i < 32; i++) /* an all-zero block and an outlier */
+        W[5 * K + 64 + i] = 0.0f;
+    W[7 * K + 3] = 9.0f;
+    float *deq = malloc((size_t)N * K * sizeof *deq), *ref = malloc((size_t)N * K * sizeof *ref);
+    float *Y = malloc((size_t)13 * N * sizeof *Y), *R = malloc((size_t)13 * N * sizeof *R);
+    for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
+        asr_dtype t = types[ti];
+        size_t rb = asr_q_row_bytes(t, K);
+        assert_int_equal(rb, (size_t)(K / 32) * (t == ASR_Q8_0 ? 34 : t == ASR_Q5_0 ? 22 : t == ASR_Q5_1 ? 24 : 18));
+        assert_int_equal(asr_q_row_bytes(t, 48), 0);
+        uint8_t *Q = malloc(rb * (size_t)N);
+        for (int n = 0; n < N; n++)
+            asr_q_quantize_row(t, W + (size_t)n * K, K, Q + (size_t)n * rb);
+        asr_tensor tt;
+        memset(&tt, 0, sizeof tt);
+        tt.dtype = t;
+        tt.n_dims = 2;
+        tt.dims[0] = N;
+        tt.dims[1] = K;
+        tt.data = Q;
+        tt.nbytes = rb * (size_t)N;
+        tale_error err;
+        assert_int_equal(asr_tensor_to_f32(&tt, ref, (size_t)N * K, &err), TALE_OK);
+        asr_q_dequant_rows(t, Q, K, 0, N, deq);
+        for (size_t i = 0; i < (size_t)N * K; i++)
+            if (fabsf(deq[i] - ref[i]) > 1e-6f * (1.0f + fabsf(ref[i])))
+                fail_msg("%s: element %zu dequantised %g, tensors.c %g", asr_dtype_name(t), i,
+                         deq[i], ref[i]);
+        /* rows 3..9 alone land at the start of the buffer */
+        asr_q_dequant_rows(t, Q, K, 3, 9, deq);
+        assert_true(maxdiff(deq, ref + 3 * K, 6 * (size_t)K) <= 1e-6);
+        double e2 = 0, w2 = 0;
+        for (size_t i = 0; i < (size_t)N * K; i++) {
+            if (i / K == 7) /* the outlier's row has a coarse step by design */
+                continue;
+            e2 += ((double)ref[i] - W[i]) * ((double)ref[i] - W[i]);
+            w2 += (double)W[i] * W[i];
+        }
+        if (sqrt(e2 / w2) > rms_max[ti])
+            fail_msg("%s: round trip rms error %.4f of the weights' rms", asr_dtype_name(t),
+                     sqrt(e2 / w2));
+        for (int i = 0; i < 32; i++)
+            assert_float_equal(ref[5 * K + 64 + i], 0.0f, 0);
+        int Ms[] = {1, 2, 3, 4, 5, 6, 7, 13};
+        for (size_t mi = 0; mi < sizeof Ms / sizeof Ms[0]; mi++) {
+            int M = Ms[mi];
+            for (size_t i = 0; i < (size_t)M * N; i++)
+                Y[i] = R[i] = -777.0f;
+            int n0 = 2, n1 = N - 3; /* a share: the columns outside stay untouched */
+            asr_gemm_q_rows(t, M, K, X, K, Q, n0, n1, Y, N);
+            asr_gemm_q_rows_ref(t, M, K, X, K, Q, n0, n1, R, N);
+            for (int m = 0; m < M; m++)
+                for (int n = 0; n < N; n++) {
+                    float y = Y[(size_t)m * N + n], r = R[(size_t)m * N + n];
+                    if (n < n0 || n >= n1) {
+                        assert_float_equal(y, -777.0f, 0);
+                        continue;
+                    }
+                    double scale = 0;
+                    for (int k = 0; k < K; k++)
+                        scale += fabs((double)X[(size_t)m * K + k] * ref[(size_t)n * K + k]);
+                    if (fabs((double)y - r) > 1e-5 * scale + 1e-6)
+                        fail_msg("%s (%s path) M=%d: y[%d][%d] = %g, reference %g",
+                                 asr_dtype_name(t), asr_q_kernel_name(t), M, m, n, y, r);
+                }
+        }
+        /* with int8 activations (VNNI where present, else C): the same as
+         * the quantised numbers summed in double, and close to the float
+         * product */
+        void *xq = malloc(asr_q_act_bytes(13, K));
+        for (size_t mi = 0; mi < sizeof Ms / sizeof Ms[0]; mi++) {
+            int M = Ms[mi];
+            asr_q_quantize_act(t, M, K, X, K, xq);
+            for (size_t i = 0; i < (size_t)M * N; i++)
+                Y[i] = R[i] = -777.0f;
+            asr_gemm_q_rows_act(t, M, K, xq, Q, 2, N - 3, Y, N);
+            asr_gemm_q_rows_act_ref(t, M, K, xq, Q, 2, N - 3, R, N);
+            float *F = malloc((size_t)M * N * sizeof *F);
+            asr_gemm_q_rows_ref(t, M, K, X, K, Q, 0, N, F, N);
+            for (int m = 0; m < M; m++)
+                for (int n = 0; n < N; n++) {
+                    float y = Y[(size_t)m * N + n], r = R[(size_t)m * N + n];
+                    if (n < 2 || n >= N - 3) {
+                        assert_float_equal(y, -777.0f, 0);
+                        continue;
+                    }
+                    double scale = 0;
+                    for (int k = 0; k < K; k++)
+                        scale += fabs((double)X[(size_t)m * K + k] * ref[(size_t)n * K + k]);
+                    if (fabs((double)y - r) > 1e-5 * scale + 1e-6)
+                        fail_msg("%s int8-activation path (vnni %d) M=%d: y[%d][%d] = %g, "
+                                 "reference %g", asr_dtype_name(t), asr_q_act_vnni(), M, m, n, y, r);
+                    if (fabs((double)y - F[(size_t)m * N + n]) > 0.02 * scale)
+                        fail_msg("%s int8 activations M=%d: y[%d][%d] = %g, float product %g",
+                                 asr_dtype_name(t), M, m, n, y, F[(size_t)m * N + n]);
+                }
+            free(F);
+        }
+        free(xq);
+        free(Q);
+    }
+    free(W);
+    free(X);
+    free(deq);
+    free(ref);
+    free(Y);
+    free(R);
+}
+
+/* int8 per output channel: packed rows round-trip within half a step, and
+ * the int8 product (VNNI or portable) equals the same quantised numbers in
+ * double precision, for odd shapes (K not a multiple of 4, N of 16), and
+ * stays close to the float product. */
+static void test_int8(void **state)
+{
+    (void)state;
+    int N = 53, K = 198;
+    float *W = rnd((size_t)N * K, 21), *X = rnd((size_t)37 * K, 22);
+    int8_t *pack = malloc(asr_i8_packed_bytes(N, K));
+    float *sc = malloc(64 * sizeof *sc), *row = malloc((size_t)K * sizeof *row);
+    int32_t *ws = malloc(64 * sizeof *ws);
+    memset(pack, 0x55, asr_i8_packed_bytes(N, K)); /* padding must be written */
+    for (int n = 0; n < N; n++)
+        asr_i8_pack_row(W + (size_t)n * K, N, K, n, pack, sc, ws);
+    for (int n = 0; n < N; n++) {
+        asr_i8_unpack_row(pack, sc, N, K, n, row);
+        for (int k = 0; k < K; k++)
+            assert_true(fabsf(row[k] - W[(size_t)n * K + k]) <= 0.5f * sc[n] * 1.0001f);
+    }
+    void *xq = malloc(asr_i8_act_bytes(37, K));
+    float *Y = malloc((size_t)37 * N * sizeof *Y), *R = malloc((size_t)37 * N * sizeof *R);
+    float *F = malloc((size_t)37 * N * sizeof *F);
+    asr_gemm_ref(1, 37, N, K, X, K, W, K, 0.0f, F, N);
+    int Ms[] = {1, 5, 7, 16, 37};
+    for (int vn = 0; vn < 2; vn++) {
+        asr_i8_disable_vnni(vn);
+        for (size_t mi = 0; mi < sizeof Ms / sizeof Ms[0]; mi++) {
+            int M = Ms[mi];
+            asr_i8_quantize_act(M, K, X, K, xq);
+            for (size_t i = 0; i < (size_t)M * N; i++)
+                Y[i] = R[i] = -777.0f;
+            asr_gemm_i8(M, K, xq, pack, sc, ws, N, 16, N, Y, N);
+            asr_gemm_i8_ref(M, K, xq, pack, sc, N, 16, N, R, N);
+            for (int m = 0; m < M; m++)
+                for (int n = 0; n < N; n++) {
+                    float y = Y[(size_t)m * N + n], r = R[(size_t)m * N + n];
+                    if (n < 16) {
+                        assert_float_equal(y, -777.0f, 0);
+                        continue;
+                    }
+                    if (fabsf(y - r) > 1e-4f * (1.0f + fabsf(r)))
+                        fail_msg("int8 (%s) M=%d y[%d][%d] = %g, reference %g",
+                                 asr_q_kernel_name((asr_dtype)-1), M, m, n, y, r);
+                    /* quantisation of both sides: a few percent of the row norm */
+                    assert_true(fabsf(y - F[(size_t)m * N + n]) < 0.05f * sqrtf((float)K) * 0.6f);
+                }
+        }
+        /* the rows outside a share stay untouched: columns 16..31 only */
+        asr_i8_quantize_act(3, K, X, K, xq);
+        for (size_t i = 0; i < (size_t)3 * N; i++)
+            Y[i] = -777.0f;
+        asr_gemm_i8(3, K, xq, pack, sc, ws, N, 16, 32, Y, N);
+        for (int m = 0; m < 3; m++)
+            for (int n = 0; n < N; n++)
+                if (n < 16 || n >= 32)
+                    assert_float_equal(Y[(size_t)m * N + n], -777.0f, 0);
+    }
+    asr_i8_disable_vnni(0);
+    /* the vector row packer and activation quantiser write the same bytes
+     * as the C ones */
+    {
+        int8_t *pk0 = malloc(asr_i8_packed_bytes(N, K));
+        float sc0[64];
+        int32_t ws0[64];
+        int c0 = asr_nn_isa_cap();
+        memset(pk0, 0x55, asr_i8_packed_bytes(N, K));
+        asr_nn_limit_isa(0);
+        for (int n = 0; n < N; n++)
+            asr_i8_pack_row(W + (size_t)n * K, N, K, n, pk0, sc0, ws0);
+        asr_nn_limit_isa(c0);
+        assert_memory_equal(pk0, pack, asr_i8_packed_bytes(N, K));
+        assert_memory_equal(ws0, ws, (size_t)N * sizeof *ws);
+        free(pk0);
+    }
+    /* the vector activation quantiser writes the same bytes as the C one */
+    int cap = asr_nn_isa_cap();
+    void *xq0 = malloc(asr_i8_act_bytes(37, K));
+    asr_i8_quantize_act(37, K, X, K, xq);
+    asr_nn_limit_isa(0);
+    asr_i8_quantize_act(37, K, X, K, xq0);
+    asr_nn_limit_isa(cap);
+    assert_memory_equal(xq, xq0, (size_t)37 * ((K + 3) & ~3));
+    free(xq0);
+    free(W);
+    free(X);
+    free(pack);
+    free(sc);
+    free(row);
+    free(ws);
+    free(xq);
+    free(Y);
+    free(R);
+    free(F);
+}
+
 /* Every kernel test on each instruction-set path this CPU can run: AVX-512,
  * AVX2 and portable C (asr_nn_limit_isa), so the paths other machines take
  * are checked here too. */
@@ -305,6 +523,88 @@ EACH_ISA(test_layer_norm_gelu_softmax)
 EACH_ISA(test_attention)
 EACH_ISA(test_attention_f16)
 EACH_ISA(test_conv)
+EACH_ISA(test_quant_blocks)
+EACH_ISA(test_int8)
+
+/* bf16 mode: the packed rows unpack to the weights rounded to bf16; the
+ * product equals the double-precision sum of the same bf16 numbers (f32
+ * sums), on the AVX512-BF16 path where the CPU has it and on the portable
+ * one, for odd shapes (K odd, N not a multiple of 16, K longer than one
+ * 256-pair block, wide and narrow tiles and a partial last tile), touches
+ * only its share of columns, and stays within bf16 rounding of the float
+ * product. */
+static void test_bf16(void **state)
+{
+    (void)state;
+    static const int shapes[][3] = {{53, 199, 37}, {200, 1101, 13}};
+    for (size_t si = 0; si < 2; si++) {
+        int N = shapes[si][0], K = shapes[si][1], MX = shapes[si][2];
+        float *W = rnd((size_t)N * K, 31), *X = rnd((size_t)MX * K, 32);
+        float *row = malloc((size_t)K * sizeof *row);
+        uint16_t *pack = malloc(asr_bf16_packed_bytes(N, K));
+        memset(pack, 0, asr_bf16_packed_bytes(N, K));
+        for (int n = 0; n < N; n++)
+            asr_bf16_pack_row(W + (size_t)n * K, N, K, n, pack);
+        for (int n = 0; n < N; n++) {
+            asr_bf16_unpack_row(pack, N, K, n, row);
+            for (int k = 0; k < K; k++) {
+                float w = W[(size_t)n * K + k];
+                assert_true(fabsf(row[k] - w) <= fabsf(w) * (1.0f / 256));
+            }
+        }
+        void *xa = malloc(asr_bf16_act_bytes(MX, K));
+        float *Y = malloc((size_t)MX * N * sizeof *Y), *R = malloc((size_t)MX * N * sizeof *R);
+        float *F = malloc((size_t)MX * N * sizeof *F);
+        asr_gemm_ref(1, MX, N, K, X, K, W, K, 0.0f, F, N);
+        int Ms[] = {1, 5, 6, 7, 13, MX};
+        for (int off = 0; off < 2; off++) {
+            asr_bf16_disable(off);
+            for (size_t mi = 0; mi < sizeof Ms / sizeof Ms[0]; mi++) {
+                int M = Ms[mi] < MX ? Ms[mi] : MX;
+                asr_bf16_convert_act(M, K, X, K, xa);
+                for (size_t i = 0; i < (size_t)M * N; i++)
+                    Y[i] = R[i] = -777.0f;
+                asr_gemm_bf16(M, K, xa, pack, N, 16, N, Y, N);
+                asr_gemm_bf16_ref(M, K, xa, pack, N, 16, N, R, N);
+                for (int m = 0; m < M; m++)
+                    for (int n = 0; n < N; n++) {
+                        float y = Y[(size_t)m * N + n], r = R[(size_t)m * N + n];
+                        if (n < 16) {
+                            assert_float_equal(y, -777.0f, 0);
+                            continue;
+                        }
+                        double mag = 0;
+                        for (int k = 0; k < K; k++)
+                            mag += fabs((double)X[(size_t)m * K + k] * W[(size_t)n * K + k]);
+                        if (fabs(y - r) > 1e-5 * (1.0 + mag))
+                            fail_msg("bf16 (%s) %dx%dx%d y[%d][%d] = %g, reference %g",
+                                     asr_bf16_kernel_name(), M, N, K, m, n, y, r);
+                        /* both sides rounded to 8 significant bits */
+                        assert_true(fabs(y - F[(size_t)m * N + n]) < 2.0 / 256 * mag + 1e-6);
+                    }
+            }
+            /* a share of columns 16..31 leaves the others untouched */
+            asr_bf16_convert_act(3, K, X, K, xa);
+            for (size_t i = 0; i < (size_t)3 * N; i++)
+                Y[i] = -777.0f;
+            asr_gemm_bf16(3, K, xa, pack, N, 16, 32, Y, N);
+            for (int m = 0; m < 3; m++)
+                for (int n = 0; n < N; n++)
+                    if (n < 16 || n >= 32)
+                        assert_float_equal(Y[(size_t)m * N + n], -777.0f, 0);
+        }
+        asr_bf16_disable(0);
+        print_message("bf16 %dx%d: path %s\n", N, K, asr_bf16_kernel_name());
+        free(W);
+        free(X);
+        free(row);
+        free(pack);
+        free(xa);
+        free(Y);
+        free(R);
+        free(F);
+    }
+}
 
 int main(void)
 {
@@ -314,6 +614,9 @@ int main(void)
         cmocka_unit_test(test_attention_each_isa),
         cmocka_unit_test(test_attention_f16_each_isa),
         cmocka_unit_test(test_conv_each_isa),
+        cmocka_unit_test(test_quant_blocks_each_isa),
+        cmocka_unit_test(test_int8_each_isa),
+        cmocka_unit_test(test_bf16),
         cmocka_unit_test(test_pool),
     };
     return cmocka_run_group_tests_name("asr_nn", tests, NULL, NULL);

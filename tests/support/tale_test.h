@@ -32,9 +32,8 @@ const char *tt_tale(void);
 /* Skip (with a message) unless the command exists on PATH. */
 int tt_have_cmd(const char *cmd);
 
-/* Peak resident memory (KiB) of a shell command and what it runs (wait4
- * gives the child's own usage, not that of earlier commands); -1 when it
- * fails.  The fork starts from this process's resident size: keep it small. */
+/* Peak resident memory (KiB) of a shell command, as GNU time measures it
+ * (skips the test when /usr/bin/time is missing); -1 when the command fails. */
 long tt_peak_rss_kib(const char *cmd);
 /* Skip the current test and say why: prints "[ SKIPREASON ] <suite>: <why>"
  * (scripts/run_tests.sh gathers these lines into its summary), then cmocka's
