@@ -16,6 +16,7 @@
  * from mel_128.f32.
  */
 #include "hf.h"
+#include "w2v_gen.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -29,22 +30,6 @@ typedef struct gen {
     float *buf;
     size_t cap;
 } gen;
-
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t hash_name(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -82,11 +67,7 @@ static tale_status produce(void *ud, size_t i, asr_tensor *t, tale_error *err)
         uint64_t fan_in = ne / (uint64_t)t->dims[0];
         scale = 1.0f / sqrtf((float)fan_in);
     }
-    uint64_t s = g->seed ^ hash_name(t->name);
-    for (uint64_t k = 0; k < ne; k++) {
-        double u = (double)(splitmix(&s) >> 11) / 9007199254740992.0; /* [0, 1) */
-        g->buf[k] = base + scale * (float)(2.0 * u - 1.0);
-    }
+    tale_bench_fill_uniform(g->buf, ne, g->seed, t->name, base, scale);
     t->dtype = ASR_F32;
     t->data = g->buf;
     t->nbytes = ne * 4;

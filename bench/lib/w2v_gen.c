@@ -74,6 +74,16 @@ static uint64_t hash_name(const char *s)
     return h;
 }
 
+void tale_bench_fill_uniform(float *x, uint64_t n, uint64_t seed, const char *name, float base,
+                             float scale)
+{
+    uint64_t s = seed ^ hash_name(name);
+    for (uint64_t k = 0; k < n; k++) {
+        double u = (double)(splitmix(&s) >> 11) / 9007199254740992.0; /* [0, 1) */
+        x[k] = base + scale * (float)(2.0 * u - 1.0);
+    }
+}
+
 static int ends_with(const char *s, const char *suf)
 {
     size_t a = strlen(s), b = strlen(suf);
@@ -196,11 +206,7 @@ static tale_status produce(void *ud, size_t i, asr_tensor *t, tale_error *err)
         uint64_t fan_in = ne / (uint64_t)t->dims[0];
         scale = 1.0f / sqrtf((float)fan_in);
     }
-    uint64_t s = g->d->seed ^ hash_name(t->name);
-    for (uint64_t k = 0; k < ne; k++) {
-        double u = (double)(splitmix(&s) >> 11) / 9007199254740992.0; /* [0, 1) */
-        g->f[k] = base + scale * (float)(2.0 * u - 1.0);
-    }
+    tale_bench_fill_uniform(g->f, ne, g->d->seed, t->name, base, scale);
     if (t->dtype == ASR_F32) {
         t->data = g->f;
     } else if (t->dtype == ASR_F16) {

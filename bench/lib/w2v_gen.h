@@ -32,6 +32,11 @@ int tale_bench_w2v_preset(const char *name, tale_bench_w2v_dims *d);
 /* Write the folder dir (created if missing).  Files written atomically. */
 tale_status tale_bench_w2v_write(const char *dir, const tale_bench_w2v_dims *d, tale_error *err);
 
+/* x[k] = base + scale * u, u uniform in [-1, 1): a stream fixed by seed and
+ * the tensor's name (the random-weight model writers share it). */
+void tale_bench_fill_uniform(float *x, uint64_t n, uint64_t seed, const char *name, float base,
+                             float scale);
+
 /* Bytes of model.safetensors's tensor data for d (not counting the header). */
 uint64_t tale_bench_w2v_weight_bytes(const tale_bench_w2v_dims *d);
 

@@ -1032,7 +1032,17 @@ static void test_ws_dictation(void **state)
     /* the same finals as `tale dictate --json` on the same audio */
     char *ws = ws_finals(&c), *cli = cli_dictate_finals("dict.wav");
     assert_string_equal(ws, cli);
-    assert_non_null(strstr(ws, "Peter"));
+    if (!strstr(ws, "Peter")) {
+        if (!tt_have_data("models/lm/tale-da-3gram.arpa")) {
+            free(ws);
+            free(cli);
+            free(pcm);
+            ws_free(&c);
+            tt_skip("no word LM in data/models/lm (make lm, from the corpus): without it the demo "
+                    "model does not recognise the name the redaction half of this test needs");
+        }
+        fail_msg("the name 'Peter' was not recognised: %s", ws);
+    }
     free(cli);
     ws_free(&c);
     /* redact=1: the name is gone from every event */

@@ -415,6 +415,9 @@ static void test_browser(void **state)
         tt_skip("espeak-ng and sox are needed for the synthetic speech");
     if (!tt_have_data("models/silero-vad-v6.2.0-ggml.bin"))
         tt_skip("no Silero VAD model in data/models (make models): dictation needs it");
+    if (!tt_have_data("models/lm/tale-da-3gram.arpa"))
+        tt_skip("no word LM in data/models/lm (make lm, from the corpus): without it the demo model's "
+                "greedy text is too fragile to compare the page's words with tale dictate's");
     if (!npm_ready())
         tt_skip("%s", npm_why);
     double wav_s = web_speech();
