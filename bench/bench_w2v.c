@@ -13,7 +13,8 @@
  *
  * PyTorch runs float32 whatever the file holds, so it runs once per size,
  * on the f32 folder (list f32 first in --dtypes); the f16 rows compare
- * with it.
+ * with it.  "int8" and "bf16x" in --dtypes are tale's int8 and bf16 modes
+ * (asr_w2v_set_precision) on the f32 folder; they compare with it too.
  *
  * Per model: the time of one window of --seconds (median of --reps runs
  * after one warm-up run; --torch-reps for the anchor, default the same), the real-time factor, the peak RSS against the
@@ -25,6 +26,7 @@
  */
 #include "nn.h"
 #include "tale_bench.h"
+#include "tale_model.h"
 #include "tale_transcribe.h"
 #include "w2v_gen.h"
 #include "wav2vec2_internal.h"
@@ -109,7 +111,7 @@ typedef struct result {
  * over x, write the logits to logits_path; the result comes back through a
  * pipe. */
 static result run_tale(const char *dir, const float *x, size_t n, int threads, int reps,
-                       const char *logits_path)
+                       const char *logits_path, int precision)
 {
     result r = {0};
     int fd[2];
@@ -126,7 +128,8 @@ static result run_tale(const char *dir, const float *x, size_t n, int threads, i
         asr_w2v *m = NULL;
         asr_w2v_state *s = NULL;
         double t0 = now_s();
-        if (asr_w2v_open(dir, &m, &e) || asr_w2v_state_new(m, threads, &s, &e)) {
+        if (asr_w2v_open(dir, &m, &e) || asr_w2v_set_precision(m, precision, &e) ||
+            asr_w2v_state_new(m, threads, &s, &e)) {
             snprintf(c.err, sizeof c.err, "%.199s", e.msg);
         } else {
             c.load_s = now_s() - t0;
@@ -361,8 +364,11 @@ int main(int argc, char **argv)
                 return 2;
             }
             dims.dtype = !strcmp(d, "f16") ? ASR_F16 : !strcmp(d, "bf16") ? ASR_BF16 : ASR_F32;
+            /* tale's modes run on the f32 folder */
+            int prec = !strcmp(d, "int8") ? TALE_PRECISION_INT8
+                       : !strcmp(d, "bf16x") ? TALE_PRECISION_BF16 : TALE_PRECISION_FILE;
             char dir[1200], mpath[1300], lt[1300], lp[1300];
-            snprintf(dir, sizeof dir, "%s/w2v-%s-%s", base, s, d);
+            snprintf(dir, sizeof dir, "%s/w2v-%s-%s", base, s, prec ? "f32" : d);
             snprintf(mpath, sizeof mpath, "%s/model.safetensors", dir);
             snprintf(lt, sizeof lt, "%s/logits-tale.f32", dir);
             snprintf(lp, sizeof lp, "%s/logits-torch.f32", dir);
@@ -376,7 +382,7 @@ int main(int argc, char **argv)
                 return 1;
             double fmb = (double)sb.st_size / 1048576.0;
             double flops = forward_flops(&dims, n);
-            result r = run_tale(dir, x, n, threads, reps, lt);
+            result r = run_tale(dir, x, n, threads, reps, lt, prec);
             if (!r.ok) {
                 printf("%-5s %-4s %-7s tale failed: %s\n", s, d, "tale", r.err);
                 rc = 1;

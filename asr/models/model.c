@@ -73,8 +73,13 @@ static tale_status w2v_logprobs(void *s, const float *x, size_t n, const float *
     /* any length: overlapping windows stitched at frame level (forward.c) */
     return asr_w2v_logprobs_long(s, x, n, lp, T, err);
 }
-static const asr_ctc_engine W2V_ENGINE = {w2v_free_model, w2v_state_new, w2v_state_free,
-                                          w2v_logprobs, NULL, NULL};
+static tale_status w2v_set_precision(void *m, int precision, tale_error *err)
+{
+    return asr_w2v_set_precision(m, precision, err);
+}
+static const char *w2v_kernels(const void *m) { return asr_w2v_kernels(m); }
+static const asr_ctc_engine W2V_ENGINE = {w2v_free_model, w2v_state_new,  w2v_state_free,
+                                          w2v_logprobs,   w2v_set_precision, w2v_kernels};
 
 static tale_status w2v_open(const char *dir, tale_model **out, tale_error *err)
 {

@@ -40,7 +40,7 @@ typedef struct tale_model_params {
      * on the file); ggml files are read */
     int n_threads; /* threads for the math (OpenBLAS + tale's kernels); 0 = all cores */
     tale_precision precision; /* weight matrices of Whisper and tale CTC models (wav2vec2:
-                                 f32 only); default TALE_PRECISION_FILE */
+                                 int8, bf16, f32); default TALE_PRECISION_FILE */
 } tale_model_params;
 
 TALE_API tale_model_params tale_model_default_params(void);

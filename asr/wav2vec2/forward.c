@@ -37,6 +37,10 @@
 #include "wav2vec2_internal.h"
 #include "nn.h"
 #include "pool.h"
+#include "quant.h"
+#include "tale_model.h"
+#include <stdio.h>
+#include <sys/mman.h>
 
 #include <math.h>
 #include <stdint.h>
@@ -254,12 +258,71 @@ static size_t wbuf_floats(const asr_w2v *m)
     return 16 * K > need ? 16 * K : need;
 }
 
+/* int8 / bf16 modes: one block of rows of the converted activations
+ * against columns [n0, n1) of the weight, a share per thread. */
+typedef struct q_job {
+    const asr_w2v_mat *W;
+    int M, K;
+    const void *xa;
+    float *y;
+} q_job;
+
+static void q_task(void *arg, int ith, int nth)
+{
+    const q_job *j = arg;
+    int N = j->W->rows, n0, n1;
+    asr_split(N, ith, nth, 16, &n0, &n1);
+    if (n1 <= n0)
+        return;
+    if (j->W->i8)
+        asr_gemm_i8(j->M, j->K, j->xa, j->W->i8, asr_i8_scales(j->W->i8, N, j->K),
+                    asr_i8_wsums(j->W->i8, N, j->K), N, n0, n1, j->y, N);
+    else
+        asr_gemm_bf16(j->M, j->K, j->xa, j->W->b16p, N, n0, n1, j->y, N);
+}
+
+/* C = A · Wᵀ + beta·C through the int8 or bf16 kernels: the activations
+ * converted once per block of rows into s->wbuf (the caller's thread), the
+ * product into the rest of it, then added or copied into C. */
+static void lin_q(asr_w2v_state *s, int M, int N, int K, const float *A, int lda,
+                  const asr_w2v_mat *W, float beta, float *C, int ldc)
+{
+    size_t per = (W->i8 ? asr_i8_act_bytes(1, K) : asr_bf16_act_bytes(1, K)) +
+                 (size_t)N * sizeof(float) + 64;
+    int rows = (int)(s->c_wbuf * sizeof(float) / per);
+    rows = rows < 1 ? 1 : rows;
+    for (int m0 = 0; m0 < M; m0 += rows) {
+        int mc = M - m0 < rows ? M - m0 : rows;
+        float *y = s->wbuf;
+        void *xa = y + (size_t)mc * N;
+        if (W->i8)
+            asr_i8_quantize_act(mc, K, A + (size_t)m0 * lda, lda, xa);
+        else
+            asr_bf16_convert_act(mc, K, A + (size_t)m0 * lda, lda, xa);
+        q_job j = {W, mc, K, xa, y};
+        asr_pool_run(s->pool, q_task, &j);
+        for (int m = 0; m < mc; m++) {
+            float *c = C + (size_t)(m0 + m) * ldc;
+            const float *ym = y + (size_t)m * N;
+            if (beta != 0.0f)
+                for (int n = 0; n < N; n++)
+                    c[n] = beta * c[n] + ym[n];
+            else
+                memcpy(c, ym, (size_t)N * sizeof *c);
+        }
+    }
+}
+
 /* C[M][N] = A[M][K] · Wᵀ + beta·C for a Linear weight W [N][K]; 16-bit
  * weights are converted into s->wbuf a block of rows at a time, one GEMM
  * per block (blocks of ≥ 256 rows: the GEMMs stay large). */
 static void lin(asr_w2v_state *s, int M, int N, int K, const float *A, int lda,
                 const asr_w2v_mat *W, float beta, float *C, int ldc)
 {
+    if (W->i8 || W->b16p) {
+        lin_q(s, M, N, K, A, lda, W, beta, C, ldc);
+        return;
+    }
     int nb = (int)(s->c_wbuf / (size_t)K);
     nb = nb >= N ? N : nb > 16 ? nb / 16 * 16 : nb;
     for (int n0 = 0; n0 < N; n0 += nb) {
@@ -695,4 +758,110 @@ tale_status asr_w2v_logprobs_long(asr_w2v_state *s, const float *x, size_t n, co
     *lp = s->lp;
     *T = (int)Tz;
     return TALE_OK;
+}
+
+/* ---- precision (tale_model_params.precision) ------------------------------ */
+
+/* Row r of a Linear weight [N][K] as it is stored, as floats. */
+static void mat_row(const asr_w2v_mat *W, int K, int r, float *out)
+{
+    if (W->f) {
+        memcpy(out, W->f + (size_t)r * K, (size_t)K * sizeof *out);
+    } else if (W->bf16) {
+        for (int k = 0; k < K; k++) {
+            uint32_t u = (uint32_t)W->h[(size_t)r * K + k] << 16;
+            memcpy(&out[k], &u, 4);
+        }
+    } else {
+        asr_f16_to_f32_row(W->h + (size_t)r * K, out, (size_t)K);
+    }
+}
+
+static tale_status convert_mat(asr_w2v *m, asr_w2v_mat *W, int N, int K, int precision,
+                               tale_error *err)
+{
+    int i8 = precision == TALE_PRECISION_INT8;
+    size_t bytes = i8 ? asr_i8_alloc_bytes(N, K) : asr_bf16_packed_bytes(N, K);
+    void *pack = NULL;
+    float *row = malloc((size_t)K * sizeof *row);
+    if (!row || posix_memalign(&pack, 64, bytes) != 0) {
+        free(row);
+        return tale_error_set(err, TALE_NO_MEMORY, "%s: out of memory for %s weights", m->name,
+                              i8 ? "int8" : "bf16");
+    }
+    tale_status st = asr_tensor_set_adopt(m->ts, pack, err);
+    if (st) {
+        free(row);
+        return st;
+    }
+    memset(pack, 0, bytes);
+    for (int r = 0; r < N; r++) {
+        mat_row(W, K, r, row);
+        if (i8)
+            asr_i8_pack_row(row, N, K, r, pack, asr_i8_scales(pack, N, K),
+                            asr_i8_wsums(pack, N, K));
+        else
+            asr_bf16_pack_row(row, N, K, r, pack);
+    }
+    free(row);
+    /* the file's copy is not read again: its pages leave the resident set
+     * (a mapped file's pages; a buffer of our own stays with the set) */
+    const uint8_t *src = W->f ? (const uint8_t *)W->f : (const uint8_t *)W->h;
+    size_t sbytes = (size_t)N * K * (W->f ? 4 : 2);
+    const uint8_t *map = m->ts->map;
+    long pg = sysconf(_SC_PAGESIZE);
+    if (map && pg > 0 && src >= map && src + sbytes <= map + m->ts->map_size) {
+        uintptr_t a = ((uintptr_t)src + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+        uintptr_t b = ((uintptr_t)src + sbytes) & ~((uintptr_t)pg - 1);
+        if (b > a)
+            madvise((void *)a, b - a, MADV_DONTNEED);
+    }
+    W->rows = N;
+    W->cols = K;
+    if (i8)
+        W->i8 = pack;
+    else
+        W->b16p = pack;
+    return TALE_OK;
+}
+
+tale_status asr_w2v_set_precision(asr_w2v *m, int precision, tale_error *err)
+{
+    if (precision == TALE_PRECISION_FILE || precision == TALE_PRECISION_F32)
+        return TALE_OK; /* the products run in f32 either way */
+    if (precision != TALE_PRECISION_INT8 && precision != TALE_PRECISION_BF16)
+        return tale_error_set(err, precision == TALE_PRECISION_F16 ? TALE_UNSUPPORTED
+                                                                    : TALE_INVALID_ARG,
+                              "%s: precision %s is not available for wav2vec2 models (int8, "
+                              "bf16 or f32)", m->name,
+                              precision == TALE_PRECISION_F16 ? "f16" : "(unknown)");
+    const int H = m->cfg.hidden, F = m->cfg.ffn;
+    for (int l = 0; l < m->cfg.n_layers; l++) {
+        asr_w2v_layer *L = &m->layers[l];
+        asr_w2v_mat *mats[] = {&L->q, &L->k, &L->v, &L->o, &L->ff1, &L->ff2};
+        const int rows[] = {H, H, H, H, F, H}, cols[] = {H, H, H, H, H, F};
+        for (int i = 0; i < 6; i++) {
+            if (mats[i]->i8 || mats[i]->b16p)
+                continue;
+            tale_status st = convert_mat(m, mats[i], rows[i], cols[i], precision, err);
+            if (st)
+                return st;
+        }
+    }
+    return TALE_OK;
+}
+
+const char *asr_w2v_kernels(const asr_w2v *m)
+{
+    static _Thread_local char buf[160];
+    const asr_w2v_mat *q = m->cfg.n_layers > 0 ? &m->layers[0].q : NULL;
+    if (q && q->i8)
+        snprintf(buf, sizeof buf, "int8 per output channel, int8 activations (%s) for the "
+                 "transformer; conv encoder f32 (OpenBLAS)", asr_q_kernel_name((asr_dtype)-1));
+    else if (q && q->b16p)
+        snprintf(buf, sizeof buf, "bf16 weights and activations, f32 sums (%s) for the "
+                 "transformer; conv encoder f32 (OpenBLAS)", asr_bf16_kernel_name());
+    else
+        snprintf(buf, sizeof buf, "f32 (OpenBLAS %s)", asr_blas_corename());
+    return buf;
 }

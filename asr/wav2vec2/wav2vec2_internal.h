@@ -52,6 +52,10 @@ typedef struct asr_w2v_mat {
     const float *f;
     const uint16_t *h;
     int bf16;
+    const void *i8;    /* int8 mode (asr_w2v_set_precision): quant.h's packed rows, then
+                          their scales and sums; used instead of f / h when set */
+    const uint16_t *b16p; /* bf16 mode: quant.h's bf16 pairs; used instead of f / h */
+    int rows, cols;    /* [out][in], for i8 / b16p */
 } asr_w2v_mat;
 
 typedef struct asr_w2v_layer {
@@ -95,6 +99,16 @@ typedef struct asr_w2v {
  * naming the file and the tensor or key. */
 tale_status asr_w2v_open(const char *dir, asr_w2v **out, tale_error *err);
 void asr_w2v_free(asr_w2v *m); /* NULL ok */
+
+/* Re-store the transformer's Linear weights (q, k, v, o, both feed-forward
+ * matrices of every layer) in another precision (tale_precision, forward.c):
+ * TALE_PRECISION_INT8 (int8 per output row, activations quantised per row,
+ * VNNI dot products) or TALE_PRECISION_BF16 (AVX512-BF16); f32 / the file's:
+ * nothing to do.  The conv encoder, feature projection and head stay f32.
+ * TALE_UNSUPPORTED for f16 (one line naming the model). */
+tale_status asr_w2v_set_precision(asr_w2v *m, int precision, tale_error *err);
+/* What asr_w2v_set_precision left, for tale_model_kernels(). */
+const char *asr_w2v_kernels(const asr_w2v *m);
 
 /* Output frames for n samples: the conv formula floor((n - k)/s) + 1 layer
  * by layer (0 when too short). */

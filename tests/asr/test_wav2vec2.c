@@ -24,6 +24,11 @@
 #include <unistd.h>
 
 #define TV "testvectors/wav2vec2/"
+/* test_precision_modes: logits' deviation from torchaudio's, × std */
+#define W2V_I8_MAX 0.25
+#define W2V_I8_MEAN 0.045
+#define W2V_BF16_MAX 0.08
+#define W2V_BF16_MEAN 0.01
 
 static double now_s(void)
 {
@@ -771,25 +776,6 @@ static void write_wav(const char *path, const float *x, size_t n)
     fclose(fp);
 }
 
-/* Peak RSS of cmd in KiB, as /usr/bin/time measures it; -1 on failure.
- * (Not tt_peak_rss_kib: the RSS a process has when it forks the command is
- * carried through exec into the command's ru_maxrss, so a measurement from
- * this test process could not go below this process's own size, ~40 MiB
- * here, and hid the small model's figures.) */
-static long peak_kib(const char *cmd)
-{
-    char out[1100], full[4096];
-    snprintf(out, sizeof out, "%s/peak_rss.txt", tt_tmpdir());
-    snprintf(full, sizeof full, "/usr/bin/time -f %%M -o '%s' %s", out, cmd);
-    if (tt_sh("%s", full) != 0)
-        return -1;
-    size_t n = 0;
-    char *t = tt_read_file(out, &n);
-    long k = t ? atol(t) : -1;
-    free(t);
-    return k;
-}
-
 /* Memory does not grow with the input beyond its samples and its
  * log-probabilities: 10 min against 1 min through the CTC runner (one
  * window's activations at a time; one 10-min window would need 3.6 GB of
@@ -798,15 +784,13 @@ static long peak_kib(const char *cmd)
 static void test_long_memory(void **state)
 {
     (void)state;
-    if (access("/usr/bin/time", X_OK) != 0)
-        tt_skip("no /usr/bin/time (Debian package time) to measure peak RSS with");
     const char *dir = small_model("w2v_mem", 0, 1);
     char cmd[3200];
     long kib[2];
     const int secs[2] = {60, 600};
     for (int i = 0; i < 2; i++) {
         snprintf(cmd, sizeof cmd, "'%s' --w2v-long '%s' %d", g_exe, dir, secs[i]);
-        kib[i] = peak_kib(cmd);
+        kib[i] = tt_peak_rss_kib(cmd);
         assert_true(kib[i] > 0);
     }
     /* what must grow: the samples (4 bytes each) and two [T][V] float
@@ -828,12 +812,113 @@ static void test_long_memory(void **state)
         free(x);
         snprintf(cmd, sizeof cmd, "'%s' transcribe -m '%s' -t 1 '%s' > /dev/null", tt_tale(),
                  dir, wav);
-        tk[i] = peak_kib(cmd);
+        tk[i] = tt_peak_rss_kib(cmd);
         assert_true(tk[i] > 0);
     }
     print_message("tale transcribe peak RSS: 1 min %ld KiB, 10 min %ld KiB (bound +8192 KiB)\n",
                   tk[0], tk[1]);
     assert_true(tk[1] - tk[0] <= 8192);
+}
+
+/* int8 and bf16 modes (asr_w2v_set_precision: the transformer's q/k/v/o
+ * and feed-forward matrices) on both test vectors: logits against
+ * torchaudio's f32 as a fraction of their std, frames whose best class
+ * moved, and the greedy text; through tale_model_open with the precision
+ * and the CTC runner too, with the kernels named; f16 is a one-line
+ * TALE_UNSUPPORTED.  Bounds about 1.5× the measured deviation (the random
+ * weights' near-flat logits make argmax flips cheap: the text must stay). */
+static void test_precision_modes(void **state)
+{
+    (void)state;
+    const char *cases[] = {"case-a", "case-b"};
+    const int precs[] = {TALE_PRECISION_INT8, TALE_PRECISION_BF16};
+    const double tol_max[] = {W2V_I8_MAX, W2V_BF16_MAX}, tol_mean[] = {W2V_I8_MEAN, W2V_BF16_MEAN};
+    for (int c = 0; c < 2; c++) {
+        char rel[256];
+        snprintf(rel, sizeof rel, TV "%s/model.safetensors", cases[c]);
+        if (!tt_have_data(rel))
+            tt_skip("%s not present", rel);
+        size_t n, nr;
+        snprintf(rel, sizeof rel, TV "%s/audio.wav", cases[c]);
+        float *x = load_audio(rel, &n);
+        snprintf(rel, sizeof rel, TV "%s/logits.f32", cases[c]);
+        float *ref = read_f32(rel, &nr);
+        snprintf(rel, sizeof rel, TV "%s/greedy.txt", cases[c]);
+        char *want = read_text(rel);
+        for (int p = 0; p < 2; p++) {
+            snprintf(rel, sizeof rel, TV "%s", cases[c]);
+            asr_w2v *m;
+            tale_error e;
+            assert_int_equal(asr_w2v_open(tt_data(rel), &m, &e), TALE_OK);
+            assert_int_equal(asr_w2v_set_precision(m, precs[p], &e), TALE_OK);
+            const char *kern = asr_w2v_kernels(m);
+            assert_non_null(strstr(kern, p ? "bf16" : "int8"));
+            asr_w2v_state *s;
+            assert_int_equal(asr_w2v_state_new(m, 2, &s, &e), TALE_OK);
+            const float *lg;
+            int T;
+            assert_int_equal(asr_w2v_forward(s, x, n, 0, &lg, &T, NULL, NULL, &e), TALE_OK);
+            const int V = m->cfg.n_vocab;
+            assert_int_equal(nr, (size_t)T * V);
+            double mx, mean;
+            rel_diff(lg, ref, nr, &mx, &mean);
+            /* frames whose best class moved: their reference top-1/top-2 gap
+             * (× std) must be within the measured deviation's reach */
+            double sd = std_of(ref, nr), worst_gap = 0;
+            int moved = 0;
+            for (int t = 0; t < T; t++) {
+                float gap;
+                int r = argmax(ref + (size_t)t * V, V, &gap);
+                if (argmax(lg + (size_t)t * V, V, NULL) != r) {
+                    moved++;
+                    worst_gap = fmax(worst_gap, gap / sd);
+                }
+            }
+            char *text;
+            assert_int_equal(asr_w2v_greedy_text(m, lg, T, &text, &e), TALE_OK);
+            print_message("%s %s (%s): logits max |diff| = %.4f x std, mean = %.5f x std, best "
+                          "class moved on %d of %d frames (reference gap there ≤ %.4f x std), "
+                          "greedy text %s\n",
+                          cases[c], p ? "bf16" : "int8", kern, mx, mean, moved, T, worst_gap,
+                          strcmp(text, want) ? "differs" : "equal");
+            assert_true(mx <= tol_max[p]);
+            assert_true(mean <= tol_mean[p]);
+            assert_true(worst_gap <= 2 * mx);
+            if (moved == 0)
+                assert_string_equal(text, want);
+            free(text);
+            asr_w2v_state_free(s);
+            asr_w2v_free(m);
+            /* the public way: tale_model_open with the precision */
+            tale_model_params mp = tale_model_default_params();
+            mp.precision = (tale_precision)precs[p];
+            mp.n_threads = 1;
+            tale_model *tm;
+            snprintf(rel, sizeof rel, TV "%s", cases[c]);
+            assert_int_equal(tale_model_open(tt_data(rel), &mp, &tm, &e), TALE_OK);
+            assert_non_null(strstr(tale_model_kernels(tm), p ? "bf16" : "int8"));
+            tale_ctc_runner *r;
+            assert_int_equal(tale_ctc_runner_new(tm, 1, &r, &e), TALE_OK);
+            const float *lp;
+            assert_int_equal(tale_ctc_logprobs(r, x, n, &lp, &T, &e), TALE_OK);
+            assert_int_equal((size_t)T * V, nr);
+            tale_ctc_runner_free(r);
+            tale_model_free(tm);
+        }
+        /* f16 has no mode here: one line naming the model */
+        tale_model_params mp = tale_model_default_params();
+        mp.precision = TALE_PRECISION_F16;
+        tale_model *tm = NULL;
+        tale_error e;
+        snprintf(rel, sizeof rel, TV "%s", cases[c]);
+        assert_int_equal(tale_model_open(tt_data(rel), &mp, &tm, &e), TALE_UNSUPPORTED);
+        assert_null(tm);
+        assert_non_null(strstr(e.msg, "f16"));
+        assert_null(strchr(e.msg, '\n'));
+        free(want);
+        free(ref);
+        free(x);
+    }
 }
 
 int main(int argc, char **argv)
@@ -854,6 +939,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_stitch_exact),
         cmocka_unit_test(test_stitch_attention),
         cmocka_unit_test(test_long_memory),
+        cmocka_unit_test(test_precision_modes),
     };
     return cmocka_run_group_tests_name("asr_wav2vec2", tests, NULL, NULL);
 }
