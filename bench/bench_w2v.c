@@ -48,37 +48,6 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static double sgemm_gflops(int threads)
-{
-    int n = 1536;
-    float *a = malloc((size_t)n * n * 4), *b = malloc((size_t)n * n * 4), *c = malloc((size_t)n * n * 4);
-    if (!a || !b || !c) {
-        free(a);
-        free(b);
-        free(c);
-        return 0;
-    }
-    for (size_t i = 0; i < (size_t)n * n; i++) {
-        a[i] = (float)(i % 13) * 0.01f;
-        b[i] = (float)(i % 7) * 0.02f;
-    }
-    asr_blas_set_threads(threads);
-    asr_gemm(1, n, n, n, a, n, b, n, 0.0f, c, n); /* warm-up */
-    double best = 0;
-    for (int r = 0; r < 3; r++) {
-        double t = now_s();
-        asr_gemm(1, n, n, n, a, n, b, n, 0.0f, c, n);
-        t = now_s() - t;
-        double g = 2.0 * n * n * n / t / 1e9;
-        if (g > best)
-            best = g;
-    }
-    free(a);
-    free(b);
-    free(c);
-    return best;
-}
-
 /* Multiply-adds ×2 of one window of n samples (convolutions, projections,
  * attention, FFN, head; not the norms and activations). */
 static double forward_flops(const tale_bench_w2v_dims *d, size_t n)
@@ -344,7 +313,7 @@ int main(int argc, char **argv)
     }
     fclose(fp);
 
-    double peak = sgemm_gflops(threads);
+    double peak = tale_bench_sgemm_gflops(threads);
     printf("wav2vec2 forward, one %.0f-s window, %d threads, OpenBLAS %s, sgemm peak %.1f "
            "GFLOP/s (1536³); times: median of %d after a warm-up\n",
            seconds, threads, tale_blas_core(), peak, reps);

@@ -82,31 +82,6 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static double sgemm_gflops(int threads)
-{
-    int n = 1536;
-    float *a = malloc((size_t)n * n * 4), *b = malloc((size_t)n * n * 4), *c = malloc((size_t)n * n * 4);
-    for (size_t i = 0; i < (size_t)n * n; i++) {
-        a[i] = (float)(i % 13) * 0.01f;
-        b[i] = (float)(i % 7) * 0.02f;
-    }
-    asr_blas_set_threads(threads);
-    asr_gemm(1, n, n, n, a, n, b, n, 0.0f, c, n); /* warm-up */
-    double best = 0;
-    for (int r = 0; r < 3; r++) {
-        double t = now_s();
-        asr_gemm(1, n, n, n, a, n, b, n, 0.0f, c, n);
-        t = now_s() - t;
-        double g = 2.0 * n * n * n / t / 1e9;
-        if (g > best)
-            best = g;
-    }
-    free(a);
-    free(b);
-    free(c);
-    return best;
-}
-
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 /* The int8 dot-product ceiling of one core: 12 independent vpdpbusd chains
@@ -270,7 +245,7 @@ static int bf16_bench(void)
     }
     asr_blas_set_threads(1);
     printf("bf16 micro-bench, 1 thread; vdpbf16ps ceiling %.1f GFLOP/s; sgemm 1536³ %.1f "
-           "GFLOP/s\n", bf16_peak_gflops(), sgemm_gflops(1));
+           "GFLOP/s\n", bf16_peak_gflops(), tale_bench_sgemm_gflops(1));
     printf("| M×N×K | sgemm f32 weights | f16 path (tiles + sgemm) | bf16 vdpbf16ps | int8 VNNI | "
            "bf16 max rel. error |\n|---|---|---|---|---|---|\n");
     static const int shapes[][3] = {{1500, 768, 768}, {1500, 3072, 768}, {1500, 768, 3072},
@@ -913,7 +888,7 @@ int main(int argc, char **argv)
         if (access(b, X_OK) != 0)
             wcpp = NULL;
     }
-    double p1 = sgemm_gflops(1), p2 = sgemm_gflops(2);
+    double p1 = tale_bench_sgemm_gflops(1), p2 = tale_bench_sgemm_gflops(2);
     printf("OpenBLAS core: %s; sgemm 1536³ peak: %.1f GFLOP/s (1 thread), %.1f GFLOP/s (2 threads)\n",
            asr_blas_corename(), p1, p2);
     if (strstr(types, "int8")) {

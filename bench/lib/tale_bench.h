@@ -385,6 +385,11 @@ TALE_API void tale_prf_finish(tale_prf *p);
  * otherwise. */
 int tale_bench_blas_tune(char **argv);
 
+/* Best of three 1536^3 sgemm runs through asr_gemm with the given BLAS
+ * threads, in GFLOP/s (0 when out of memory): the measured f32 peak the
+ * speed benchmarks compare with (bench/lib/gemm_peak.c). */
+double tale_bench_sgemm_gflops(int threads);
+
 #ifdef __cplusplus
 }
 #endif
