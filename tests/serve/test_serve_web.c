@@ -94,10 +94,11 @@ static int start_server(server *s, const char *name, const char *extra)
     strncat(port_file, ".port", sizeof port_file - strlen(port_file) - 1);
     snprintf(s->log, sizeof s->log, "%s.log", tt_tmp(name));
     unlink(port_file);
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd,
-             "exec '%s' serve -m %s --port 0 --port-file '%s' %s >'%s' 2>&1 </dev/null", tale_bin,
-             MODEL_ARG, port_file, extra, s->log);
+    char cmd[8192];
+    if (snprintf(cmd, sizeof cmd,
+                 "exec '%s' serve -m %s --port 0 --port-file '%s' %s >'%s' 2>&1 </dev/null",
+                 tale_bin, MODEL_ARG, port_file, extra, s->log) >= (int)sizeof cmd)
+        return -1;
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0)
