@@ -13,7 +13,7 @@
  *
  * Each model runs in a child process so its peak RSS is its own.  With
  * --wcpp DIR (whisper.cpp's build/bin, default $TALE_WCPP_BIN, else
- * /work/scratch/whisper.cpp/build/bin when present) the anchor runs in the
+ * ../scratch/whisper.cpp/build/bin beside the source tree when present) the anchor runs in the
  * same run on the same file: DIR/whisper-quantize makes the quantised files
  * from the f16 one, DIR/whisper-cli times whisper.cpp on a 30-s chirp
  * (greedy, no fallback: its encode time, its single-token decode time per
@@ -880,8 +880,8 @@ int main(int argc, char **argv)
                                         types_given ? types : "f16,q8_0,q5_0,q5_1,q4_0,int8,bf16");
         return rc;
     }
-    if (!wcpp && access("/work/scratch/whisper.cpp/build/bin/whisper-cli", X_OK) == 0)
-        wcpp = "/work/scratch/whisper.cpp/build/bin";
+    if (!wcpp && access(TALE_SOURCE_DIR "/../scratch/whisper.cpp/build/bin/whisper-cli", X_OK) == 0)
+        wcpp = TALE_SOURCE_DIR "/../scratch/whisper.cpp/build/bin";
     if (wcpp) {
         char b[600];
         snprintf(b, sizeof b, "%s/whisper-cli", wcpp);
