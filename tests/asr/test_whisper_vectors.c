@@ -286,6 +286,42 @@ static void logits_and_greedy(const asr_whisper *w, const float *mel, const int3
     asr_whisper_state_free(s);
 }
 
+/* A test-vector case's mel, meta.json (prompt: 4 ids, forced: 8) and
+ * model; skips when the case is missing. */
+static tale_model *open_case(const char *c, float **mel, char **meta, int32_t prompt[8],
+                             int32_t forced[16])
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "testvectors/whisper/%s/model.bin", c);
+    if (!tt_have_data(rel))
+        tt_skip("data/%s missing (make deps corpus models)", rel);
+    size_t n;
+    snprintf(rel, sizeof rel, "testvectors/whisper/%s/mel.f32", c);
+    *mel = tt_read_file(tt_data(rel), &n);
+    snprintf(rel, sizeof rel, "testvectors/whisper/%s/meta.json", c);
+    *meta = tt_read_file(tt_data(rel), &n);
+    assert_true(*mel && *meta);
+    assert_int_equal(json_ints(*meta, "prompt", prompt, 8), 4);
+    assert_int_equal(json_ints(*meta, "forced", forced, 16), 8);
+    tale_error err;
+    tale_model *m = NULL;
+    snprintf(rel, sizeof rel, "testvectors/whisper/%s/model.bin", c);
+    if (tale_model_open(tt_data(rel), NULL, &m, &err))
+        fail_msg("%s", err.msg);
+    return m;
+}
+
+static double std_dev(const float *x, size_t n)
+{
+    double sum = 0, sum2 = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += x[i];
+        sum2 += (double)x[i] * x[i];
+    }
+    double N = (double)n;
+    return sqrt(sum2 / N - (sum / N) * (sum / N));
+}
+
 /* For each test-vector case and each block type: the logits' deviation from
  * the file's own precision (f32 for case-a, f16 for b and e) as a fraction
  * of the logits' std, and QSTEPS greedy tokens compared one by one.  Two
@@ -311,24 +347,11 @@ static void test_quantized_accuracy(void **state)
     const double tol_int8_max = 0.3, tol_int8_mean = 0.035;
     for (size_t ci = 0; ci < 3; ci++) {
         const char *c = cases[ci];
-        char rel[256];
-        snprintf(rel, sizeof rel, "testvectors/whisper/%s/model.bin", c);
-        if (!tt_have_data(rel))
-            tt_skip("data/%s missing (make deps corpus models)", rel);
-        size_t n;
-        snprintf(rel, sizeof rel, "testvectors/whisper/%s/mel.f32", c);
-        float *mel = tt_read_file(tt_data(rel), &n);
-        snprintf(rel, sizeof rel, "testvectors/whisper/%s/meta.json", c);
-        char *meta = tt_read_file(tt_data(rel), &n);
-        assert_true(mel && meta);
+        float *mel;
+        char *meta;
         int32_t prompt[8], forced[16];
-        assert_int_equal(json_ints(meta, "prompt", prompt, 8), 4);
-        assert_int_equal(json_ints(meta, "forced", forced, 16), 8);
+        tale_model *m = open_case(c, &mel, &meta, prompt, forced);
         tale_error err;
-        tale_model *m = NULL;
-        snprintf(rel, sizeof rel, "testvectors/whisper/%s/model.bin", c);
-        if (tale_model_open(tt_data(rel), NULL, &m, &err))
-            fail_msg("%s", err.msg);
         asr_whisper *w = m->whisper;
         int V = w->hp.n_vocab;
         const char *base = w->tok_emb.dtype == ASR_F32 ? "f32" : "f16";
@@ -336,12 +359,7 @@ static void test_quantized_accuracy(void **state)
         float *lgd = malloc((size_t)9 * V * sizeof *lgd);
         int32_t g0[QSTEPS], g[QSTEPS];
         logits_and_greedy(w, mel, prompt, forced, lg0, g0);
-        double sum = 0, sum2 = 0;
-        for (size_t i = 0; i < (size_t)9 * V; i++) {
-            sum += lg0[i];
-            sum2 += (double)lg0[i] * lg0[i];
-        }
-        double N = 9.0 * V, sd = sqrt(sum2 / N - (sum / N) * (sum / N));
+        double sd = std_dev(lg0, (size_t)9 * V);
         /* the file's own matrices, to put back after each type */
         asr_whisper saved = *w;
         asr_enc_layer *enc = malloc((size_t)w->hp.n_audio_layer * sizeof *enc);
@@ -378,7 +396,7 @@ static void test_quantized_accuracy(void **state)
                 mean += d;
                 mx = d > mx ? d : mx;
             }
-            mean /= N;
+            mean /= 9.0 * V;
             int same = 0, first_diff = QSTEPS;
             for (int i = 0; i < QSTEPS; i++) {
                 same += g[i] == g0[i];
@@ -414,7 +432,7 @@ static void test_quantized_accuracy(void **state)
                 mean += d;
                 mx = d > mx ? d : mx;
             }
-            mean /= N;
+            mean /= 9.0 * V;
             for (int i = 0; i < QSTEPS; i++)
                 same += g[i] == g0[i];
             print_message("%s int8 vs %s: max|dlogit| %.4f std, mean %.5f std; greedy %d/%d "
@@ -450,24 +468,11 @@ static void test_bf16_accuracy(void **state)
     const char *cases[] = {"case-a", "case-b", "case-e"};
     for (size_t ci = 0; ci < 3; ci++) {
         const char *c = cases[ci];
-        char rel[256];
-        snprintf(rel, sizeof rel, "testvectors/whisper/%s/model.bin", c);
-        if (!tt_have_data(rel))
-            tt_skip("data/%s missing (make deps corpus models)", rel);
-        size_t n;
-        snprintf(rel, sizeof rel, "testvectors/whisper/%s/mel.f32", c);
-        float *mel = tt_read_file(tt_data(rel), &n);
-        snprintf(rel, sizeof rel, "testvectors/whisper/%s/meta.json", c);
-        char *meta = tt_read_file(tt_data(rel), &n);
-        assert_true(mel && meta);
+        float *mel;
+        char *meta;
         int32_t prompt[8], forced[16];
-        assert_int_equal(json_ints(meta, "prompt", prompt, 8), 4);
-        assert_int_equal(json_ints(meta, "forced", forced, 16), 8);
+        tale_model *m = open_case(c, &mel, &meta, prompt, forced);
         tale_error err;
-        tale_model *m = NULL;
-        snprintf(rel, sizeof rel, "testvectors/whisper/%s/model.bin", c);
-        if (tale_model_open(tt_data(rel), NULL, &m, &err))
-            fail_msg("%s", err.msg);
         asr_whisper *w = m->whisper;
         int V = w->hp.n_vocab;
         const char *base = w->tok_emb.dtype == ASR_F32 ? "f32" : "f16";
@@ -475,12 +480,7 @@ static void test_bf16_accuracy(void **state)
         float *lgc = malloc((size_t)9 * V * sizeof *lgc);
         int32_t g0[QSTEPS], g[QSTEPS], gc[QSTEPS];
         logits_and_greedy(w, mel, prompt, forced, lg0, g0);
-        double sum = 0, sum2 = 0;
-        for (size_t i = 0; i < (size_t)9 * V; i++) {
-            sum += lg0[i];
-            sum2 += (double)lg0[i] * lg0[i];
-        }
-        double N = 9.0 * V, sd = sqrt(sum2 / N - (sum / N) * (sum / N));
+        double sd = std_dev(lg0, (size_t)9 * V);
         assert_int_equal(asr_whisper_set_precision(w, TALE_PRECISION_BF16, &err), TALE_OK);
         assert_string_equal(asr_whisper_weight_type(w), "bf16");
         logits_and_greedy(w, mel, prompt, forced, lg, g);
@@ -497,7 +497,7 @@ static void test_bf16_accuracy(void **state)
                 mean += d;
                 mx = d > mx ? d : mx;
             }
-            mean /= N;
+            mean /= 9.0 * V;
             for (int i = 0; i < QSTEPS; i++)
                 same += gg[i] == g0[i];
             print_message("%s bf16 (%s) vs %s: max|dlogit| %.4f std, mean %.5f std; greedy "
