@@ -32,15 +32,8 @@ static int setup(void **state)
     snprintf(tale_bin, sizeof tale_bin, "%s", tt_tale());
     if (access(tale_bin, X_OK) != 0)
         return -1;
-    snprintf(model_dir, sizeof model_dir, "%s", tt_tmp("tilfældig-ctc"));
-    if (tt_sh("mkdir -p '%s'", model_dir) != 0 || tt_write_random_ctc_model(model_dir, 7) != 0)
+    if (tt_random_ctc_model_dir("tilfældig-ctc", 7, model_dir, sizeof model_dir) != 0)
         return -1;
-    /* the commands run in the scratch folder: an absolute path */
-    char *abs = realpath(model_dir, NULL);
-    if (!abs)
-        return -1;
-    snprintf(model_dir, sizeof model_dir, "%s", abs);
-    free(abs);
     /* two Danish sentences with 2 s of silence between them */
     have_speech = tt_have_cmd("espeak-ng") && tt_have_cmd("sox") &&
                   tt_have_data("models/silero-vad-v6.2.0-ggml.bin") &&

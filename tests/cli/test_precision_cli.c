@@ -26,14 +26,8 @@ static int setup(void **state)
     snprintf(tale_bin, sizeof tale_bin, "%s", tt_tale());
     if (access(tale_bin, X_OK) != 0)
         return -1;
-    snprintf(model_dir, sizeof model_dir, "%s", tt_tmp("ctc-model"));
-    if (tt_sh("mkdir -p '%s'", model_dir) != 0 || tt_write_random_ctc_model(model_dir, 11) != 0)
+    if (tt_random_ctc_model_dir("ctc-model", 11, model_dir, sizeof model_dir) != 0)
         return -1;
-    char *abs = realpath(model_dir, NULL);
-    if (!abs)
-        return -1;
-    snprintf(model_dir, sizeof model_dir, "%s", abs);
-    free(abs);
     have_sox = tt_have_cmd("sox") &&
                tt_sh("cd '%s' && mkdir -p in && sox -n -r 16000 -c 1 -b 16 in/tone.wav synth 2 "
                      "sine 300-900 vol 0.3",

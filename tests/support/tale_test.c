@@ -1,4 +1,5 @@
 #include "tale_test.h"
+#include "tt_ctc_model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,4 +159,18 @@ long tt_peak_rss_kib(const char *cmd)
     long k = t ? atol(t) : -1;
     free(t);
     return k;
+}
+
+int tt_random_ctc_model_dir(const char *name, uint64_t seed, char *out, size_t size)
+{
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s", tt_tmp(name));
+    if (tt_sh("mkdir -p '%s'", dir) != 0 || tt_write_random_ctc_model(dir, seed) != 0)
+        return -1;
+    char *abs = realpath(dir, NULL);
+    if (!abs)
+        return -1;
+    int n = snprintf(out, size, "%s", abs);
+    free(abs);
+    return n >= 0 && (size_t)n < size ? 0 : -1;
 }

@@ -35,6 +35,10 @@ int tt_have_cmd(const char *cmd);
 /* Peak resident memory (KiB) of a shell command, as GNU time measures it
  * (skips the test when /usr/bin/time is missing); -1 when the command fails. */
 long tt_peak_rss_kib(const char *cmd);
+/* A random-weight tale CTC model (tt_write_random_ctc_model, seed) written
+ * into tt_tmp(name); its absolute path (commands may run elsewhere) in out.
+ * 0 ok, -1 on failure. */
+int tt_random_ctc_model_dir(const char *name, uint64_t seed, char *out, size_t size);
 /* Skip the current test and say why: prints "[ SKIPREASON ] <suite>: <why>"
  * (scripts/run_tests.sh gathers these lines into its summary), then cmocka's
  * skip().  Every skip goes through this, never a bare skip() or return. */
